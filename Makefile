@@ -1,0 +1,63 @@
+# Thin wrapper around CMake (the neovim pattern): `make`, `make demo`,
+# `make test`, `make install`. Everything real lives in CMakeLists.txt.
+
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+BUILD_TYPE     ?= RelWithDebInfo
+PREFIX         ?= /usr/local
+CMAKE_FLAGS    ?=
+JOBS           ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_FLAGS    ?= --output-on-failure
+
+DEMO_CAPTURE ?= pcaps/expressway.pcapng
+DEMO_STORE   ?= pcaps/expressway-store.pem
+
+.PHONY: all tlsscope deps deps-test demo test test-fast test-asan fuzz install clean distclean
+
+all: tlsscope
+
+# Build dependencies; installed with apt when run as root, otherwise the
+# exact apt-get line is printed and make stops.
+deps:
+	@sh .ci/deps.sh build
+
+deps-test:
+	@sh .ci/deps.sh test
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DTLSSCOPE_WERROR=ON $(CMAKE_FLAGS)
+
+tlsscope: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Runs tlsscope on the bundled Expressway capture and trust store. Exit
+# status 1 means "some server fails verification", which is the point of the
+# demo; only 2 (usage/input error) or worse fails the target.
+demo: tlsscope
+	@echo '$$ tlsscope -r $(DEMO_CAPTURE) --trust $(DEMO_STORE)'
+	@$(BUILD_DIR)/tlsscope -b -r $(DEMO_CAPTURE) --trust $(DEMO_STORE); \
+	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+# The whole suite: a normal build, then the same tests under ASan+UBSan.
+test: deps-test test-fast test-asan
+
+test-fast: deps-test $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cd $(BUILD_DIR) && ctest -j $(JOBS) $(CTEST_FLAGS)
+
+test-asan: deps-test
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DTLSSCOPE_SANITIZE=ON \
+	      -DTLSSCOPE_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
+
+install: tlsscope
+	cmake --install $(BUILD_DIR)
+
+clean:
+	-cmake --build $(BUILD_DIR) --target clean
+
+distclean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz

@@ -1,0 +1,85 @@
+/* source.h — where packets come from: capture files (pcap, pcapng, stdin) and
+ * live interfaces, all read through libpcap.
+ *
+ * This is the only header in tlsscope that may include <pcap.h> (and only in
+ * its .c files); everything above sees plain `struct cap_packet`s.
+ *
+ * Several files are merged into one stream ordered by timestamp (a capture
+ * per interface or per node reads as one); ties keep file order.
+ *
+ * Ownership: a cap_source owns its pcap handles. A cap_packet's `data` is
+ * valid only until the next capsrc_next() on the same source — copy what you
+ * keep.
+ */
+#ifndef TLSSCOPE_CAPTURE_SOURCE_H
+#define TLSSCOPE_CAPTURE_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Return codes (negative = error). */
+#define CAP_OK 0
+#define CAP_EOF 0           /* capsrc_next: no more packets */
+#define CAP_PACKET 1        /* capsrc_next: *out holds a packet */
+#define CAP_EOPEN (-1)      /* file missing, unreadable, not a capture */
+#define CAP_ELINKTYPE (-2)  /* link type tlsscope cannot decode */
+#define CAP_ETRUNC (-3)     /* capture file ends in the middle of a record */
+#define CAP_EREAD (-4)      /* any other read error */
+#define CAP_ELIVE (-5)      /* live capture: no such device, permission, filter */
+
+struct cap_packet {
+    int64_t ts_ns;         /* capture timestamp, ns since the Unix epoch, UTC */
+    const uint8_t *data;   /* captured bytes; borrowed, see above */
+    uint32_t caplen;       /* bytes captured (may be < wirelen: snaplen) */
+    uint32_t wirelen;      /* bytes on the wire */
+    int linktype;          /* DLT_ value as libpcap reports it (LINKTYPE_ in files) */
+    int source_index;      /* which opened file/interface it came from */
+};
+
+struct cap_source;
+
+/* Options for live capture (issue 5). */
+struct cap_live_opts {
+    const char *iface;     /* "any" allowed */
+    int snaplen;           /* 0 = whole packets (262144) */
+    const char *filter;    /* BPF expression or NULL */
+    int immediate;         /* deliver packets without buffering delay */
+    const char *dump_path; /* -w: also save raw packets here, or NULL */
+};
+
+/* Open one or more capture files ("-" = stdin, at most once). Fails on the
+ * first file that cannot be opened or whose link type is unsupported; `err`
+ * then holds one line naming the file and the reason, e.g.
+ *   "x.pcap: unsupported link type 105 (IEEE802_11)". */
+int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths,
+                      char *err, size_t errlen);
+
+/* Open a live interface. */
+int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts,
+                     char *err, size_t errlen);
+
+/* Next packet in timestamp order. Returns CAP_PACKET, CAP_EOF, or a negative
+ * error (the packets before it were delivered; `err` via capsrc_error()). A
+ * truncated file returns CAP_ETRUNC once, after its last complete packet;
+ * other files keep being read. */
+int capsrc_next(struct cap_source *src, struct cap_packet *out);
+
+/* Human-readable description of the last error ("" if none). */
+const char *capsrc_error(const struct cap_source *src);
+
+/* Progress: bytes consumed so far and total (0 when unknown: stdin, live). */
+void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *total);
+
+/* Live capture: packets the kernel dropped (pcap_stats); 0 for files. */
+int capsrc_kernel_drops(struct cap_source *src, uint64_t *received, uint64_t *dropped,
+                        uint64_t *if_dropped);
+
+/* Ask a blocking live read to return (safe from a signal handler). */
+void capsrc_breakloop(struct cap_source *src);
+
+/* Name of a link type for messages ("EN10MB", "LINUX_SLL2", ...). */
+const char *capsrc_linktype_name(int linktype);
+
+void capsrc_close(struct cap_source *src);
+
+#endif

@@ -1,0 +1,295 @@
+/* tls.h — the facts tlsscope learns about one TCP connection that carries TLS,
+ * and the incremental parser that learns them.
+ *
+ * One `struct tls_conn` per TCP connection. The parser is fed ordered bytes
+ * per direction (from capture/flow.h) and fills the structure as messages
+ * complete; nothing in here knows about pcap or mbedTLS. Certificates are kept
+ * as DER bytes; trust/ parses them.
+ *
+ * Every array has a fixed cap (TLS_MAX_*); when input has more, the first
+ * ones are kept, the `*_total` field has the real count and a TLS_EV_CAP
+ * event is recorded. Strings from the wire (SNI, ALPN) are kept as raw bytes
+ * with a length: they may hold anything, including NUL and escape sequences;
+ * escaping is the output's job.
+ *
+ * References: RFC 8446 (TLS 1.3), RFC 5246 (TLS 1.2), RFC 6066 (extensions),
+ * RFC 7301 (ALPN), RFC 8701 (GREASE), RFC 6101 Appendix E / RFC 5246 E.2
+ * (SSLv2-compatible ClientHello).
+ *
+ * Ownership: tls_conn_new() allocates; tls_conn_free() releases the
+ * connection with all its buffers and certificate copies.
+ */
+#ifndef TLSSCOPE_DISSECT_TLS_H
+#define TLSSCOPE_DISSECT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../capture/flow.h"
+
+/* Parser return codes. */
+#define TLS_OK 0
+#define TLS_ETRUNC (-1)     /* need more bytes (normal mid-stream) */
+#define TLS_EMALFORMED (-2) /* bytes contradict the RFC */
+#define TLS_ECAP (-3)       /* a tlsscope cap was exceeded */
+
+/* Caps. */
+#define TLS_MAX_CIPHERS 256
+#define TLS_MAX_EXTENSIONS 64
+#define TLS_MAX_SNI 1024
+#define TLS_MAX_ALPN 8
+#define TLS_MAX_ALPN_LEN 255
+#define TLS_MAX_LIST 64        /* groups, signature algorithms, versions, ... */
+#define TLS_MAX_CHAIN 12       /* certificates kept per Certificate message */
+#define TLS_MAX_CERT_LEN (256u * 1024u)
+#define TLS_MAX_HANDSHAKE_MSG (1024u * 1024u) /* a bigger message is skipped with an event */
+#define TLS_MAX_ALERTS 8
+#define TLS_MAX_EVENTS 16
+#define TLS_SCAN_LIMIT (64u * 1024u) /* plaintext bytes searched for a TLS start (STARTTLS) */
+
+/* Direction relative to the TLS roles (not to the TCP SYN). */
+enum tls_side { TLS_CLIENT = 0, TLS_SERVER = 1 };
+
+/* Versions as on the wire (RFC 8446 §4.2.1 and predecessors). */
+#define TLS_V_SSL2 0x0002
+#define TLS_V_SSL3 0x0300
+#define TLS_V_10 0x0301
+#define TLS_V_11 0x0302
+#define TLS_V_12 0x0303
+#define TLS_V_13 0x0304
+
+struct tls_bytes {         /* a short opaque string from the wire */
+    uint16_t len;          /* bytes stored */
+    uint16_t total;        /* bytes on the wire (> len when truncated) */
+    uint8_t data[TLS_MAX_ALPN_LEN];
+};
+
+struct tls_ext {           /* RFC 8446 §4.2 Extension, in wire order */
+    uint16_t type;
+    uint16_t len;
+    bool grease;           /* RFC 8701 reserved value */
+};
+
+struct tls_u16_list {
+    uint16_t v[TLS_MAX_LIST];
+    uint16_t n;            /* stored */
+    uint16_t total;        /* on the wire */
+};
+
+struct tls_client_hello {
+    bool present;
+    int64_t ts_ns;
+    bool sslv2_format;          /* SSLv2-compatible ClientHello (RFC 5246 E.2) */
+    uint16_t record_version;    /* version in the record header */
+    uint16_t legacy_version;    /* RFC 8446 §4.1.2 */
+    uint8_t random[32];
+    uint8_t session_id[32];
+    uint8_t session_id_len;
+    uint16_t ciphers[TLS_MAX_CIPHERS];   /* in the client's order, GREASE kept */
+    uint16_t n_ciphers, n_ciphers_total;
+    uint8_t compression[16];
+    uint8_t n_compression;
+    bool has_extensions_block;  /* a TLS 1.2 ClientHello may have none */
+    struct tls_ext exts[TLS_MAX_EXTENSIONS];
+    uint16_t n_exts, n_exts_total;
+    /* decoded extensions */
+    bool has_sni;               /* RFC 6066 §3 server_name (host_name type) */
+    uint8_t sni[TLS_MAX_SNI];
+    uint16_t sni_len;           /* stored */
+    uint16_t sni_total;         /* on the wire */
+    struct tls_bytes alpn[TLS_MAX_ALPN];  /* RFC 7301 */
+    uint8_t n_alpn, n_alpn_total;
+    struct tls_u16_list supported_versions; /* RFC 8446 §4.2.1 */
+    struct tls_u16_list groups;             /* RFC 8446 §4.2.7 / RFC 8422 */
+    uint8_t ec_point_formats[16];           /* RFC 8422 §5.1.2 */
+    uint8_t n_ec_point_formats;
+    struct tls_u16_list sig_algs;           /* RFC 8446 §4.2.3 */
+    struct tls_u16_list key_share_groups;   /* RFC 8446 §4.2.8 */
+    uint8_t psk_modes[8];                   /* RFC 8446 §4.2.9 */
+    uint8_t n_psk_modes;
+    bool has_pre_shared_key;                /* RFC 8446 §4.2.11 */
+    uint16_t psk_identities;
+    bool has_session_ticket;                /* RFC 5077 extension present */
+    uint16_t session_ticket_len;            /* 0 = asking for a new ticket */
+    bool status_request;                    /* RFC 6066 §8 */
+    bool extended_master_secret;            /* RFC 7627 */
+    bool renegotiation_info;                /* RFC 5746 (ext or SCSV 0x00ff) */
+    bool early_data;                        /* RFC 8446 §4.2.10 */
+};
+
+struct tls_server_hello {
+    bool present;
+    int64_t ts_ns;
+    uint16_t legacy_version;
+    uint8_t random[32];
+    uint8_t session_id[32];
+    uint8_t session_id_len;
+    uint16_t cipher;
+    uint8_t compression;
+    struct tls_ext exts[TLS_MAX_EXTENSIONS];
+    uint16_t n_exts, n_exts_total;
+    uint16_t selected_version;  /* supported_versions, or 0 */
+    bool has_alpn;
+    struct tls_bytes alpn;
+    uint16_t key_share_group;   /* TLS 1.3, or 0 */
+    bool psk_accepted;          /* pre_shared_key in ServerHello (RFC 8446 §4.2.11) */
+    bool has_session_ticket;    /* server will send NewSessionTicket (RFC 5077) */
+    bool extended_master_secret;
+    bool renegotiation_info;
+    bool status_request;
+};
+
+struct tls_cert_der {
+    uint8_t *der;               /* owned copy */
+    uint32_t len;
+};
+
+struct tls_certificate {        /* one Certificate message */
+    bool present;
+    int64_t ts_ns;
+    bool tls13_layout;          /* RFC 8446 §4.4.2 (context + per-cert extensions) */
+    struct tls_cert_der certs[TLS_MAX_CHAIN]; /* wire order: leaf first */
+    uint16_t n, n_total;
+    bool empty;                 /* zero certificates (a client with none) */
+};
+
+struct tls_alert {              /* RFC 8446 §6 */
+    enum tls_side from;
+    bool encrypted;             /* after ChangeCipherSpec / in TLS 1.3: level/desc unknown */
+    uint8_t level;              /* 1 warning, 2 fatal */
+    uint8_t desc;               /* AlertDescription */
+    int64_t ts_ns;
+};
+
+enum tls_event_kind {
+    /* flow events, copied from capture (same meaning) */
+    TLS_EV_GAP = 1,
+    TLS_EV_OVERLAP_DIFF,
+    TLS_EV_TCP_CAP,
+    TLS_EV_MIDSTREAM,
+    TLS_EV_PORT_REUSE,
+    TLS_EV_DATA_BEFORE_BASE,
+    /* dissector's own */
+    TLS_EV_MALFORMED = 32,      /* a record or message broke the RFC; detail says how */
+    TLS_EV_CAP,                 /* a TLS_MAX_* cap was hit */
+    TLS_EV_RESYNC,              /* parser lost record sync after a gap and found it again */
+    TLS_EV_SSLV2_HELLO,         /* SSLv2-compatible ClientHello */
+    TLS_EV_STARTTLS,            /* TLS started after plaintext (STARTTLS, CONNECT, ...) */
+    TLS_EV_INCOMPLETE,          /* connection ended before the handshake did */
+};
+
+struct tls_event {
+    enum tls_event_kind kind;
+    enum tls_side side;
+    uint64_t offset;            /* stream offset in that direction */
+    uint64_t length;
+    int64_t ts_ns;
+    char detail[96];            /* short human text, ASCII, no control chars */
+};
+
+/* Why a connection has no judgeable chain (set when chain_final is reached
+ * without certificates). */
+enum tls_nochain {
+    TLS_NOCHAIN_NONE = 0,       /* a chain is present */
+    TLS_NOCHAIN_TLS13,          /* TLS 1.3: Certificate is encrypted */
+    TLS_NOCHAIN_RESUMED,        /* abbreviated handshake: session id / ticket / PSK */
+    TLS_NOCHAIN_NO_SERVER_HELLO,/* server never answered (or capture lost it) */
+    TLS_NOCHAIN_LOST,           /* gap/truncation where the Certificate should be */
+    TLS_NOCHAIN_ALERT,          /* server refused with an alert before sending one */
+    TLS_NOCHAIN_ANON,           /* anonymous/PSK suite: no certificate by design */
+    TLS_NOCHAIN_MIDSTREAM,      /* capture starts after the handshake */
+    TLS_NOCHAIN_SSLV2,          /* SSLv2 server: not decoded */
+};
+
+enum tls_resumption {
+    TLS_RESUME_NONE = 0,
+    TLS_RESUME_SESSION_ID,      /* ServerHello echoes the client's session id */
+    TLS_RESUME_TICKET,          /* RFC 5077 ticket accepted */
+    TLS_RESUME_PSK,             /* TLS 1.3 pre_shared_key accepted */
+};
+
+struct tls_conn {
+    /* addressing, in TLS roles (client = the side that sent the ClientHello) */
+    uint64_t flow_id;
+    uint8_t family;             /* 4 or 6 */
+    uint8_t client_ip[16], server_ip[16];
+    uint16_t client_port, server_port;
+    bool roles_from_content;    /* TCP orientation was overridden by who sent the ClientHello */
+    int64_t first_ts_ns, last_ts_ns;
+
+    /* what the stream turned out to be */
+    bool is_tls;                /* a TLS (or SSLv2-compatible) handshake was found */
+    bool not_tls;               /* decided: this stream is not TLS */
+    uint64_t tls_start_offset[2]; /* >0 after plaintext (STARTTLS) */
+
+    struct tls_client_hello ch;
+    struct tls_server_hello sh;
+    bool hello_retry;           /* HelloRetryRequest seen (RFC 8446 §4.1.4) */
+    uint16_t hrr_group;
+    struct tls_certificate server_certs;
+    struct tls_certificate client_certs;  /* TLS <= 1.2 only (1.3 is encrypted) */
+    bool cert_request;          /* CertificateRequest seen (plaintext, TLS <= 1.2) */
+    uint16_t ske_group;         /* ServerKeyExchange named curve (RFC 8422 §5.4), or 0 */
+    bool cert_status;           /* CertificateStatus (OCSP staple) seen */
+    bool new_session_ticket;    /* plaintext NewSessionTicket (TLS <= 1.2) */
+
+    struct tls_alert alerts[TLS_MAX_ALERTS];
+    uint8_t n_alerts, n_alerts_total;
+
+    bool ccs[2];                /* ChangeCipherSpec seen per side */
+    bool encrypted_hs[2];       /* encrypted handshake record seen per side */
+    uint64_t app_data_bytes[2]; /* application_data record payload bytes per side */
+    uint64_t app_data_records[2];
+    uint64_t tcp_bytes[2];      /* all TCP payload, from flow close */
+
+    enum tls_resumption resumed;
+    bool handshake_complete;    /* both sides finished (best evidence available) */
+    bool chain_final;           /* the server chain (or its absence) is known: judge now */
+    enum tls_nochain nochain;
+    int64_t chain_ts_ns;        /* time to judge at: Certificate, else ServerHello */
+    bool closed;
+    int close_reason;           /* enum flow_close_reason */
+
+    struct tls_event events[TLS_MAX_EVENTS];
+    uint8_t n_events, n_events_total;
+
+    struct tls_parser *parser;  /* private parse state; NULL once done */
+};
+
+/* --- parser API, driven by the pipeline from flow_sink callbacks --- */
+
+/* New connection for a flow. Returns NULL on allocation failure. */
+struct tls_conn *tls_conn_new(const struct flow_meta *meta);
+
+/* Ordered bytes from the flow table. Returns FLOW_CONTINUE or FLOW_COUNT_ONLY
+ * (once this direction carries nothing tlsscope still needs). */
+int tls_conn_data(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t n,
+                  int64_t ts_ns);
+
+/* A flow event (gap, overlap, ...): recorded, and the parser resynchronises. */
+void tls_conn_flow_event(struct tls_conn *c, const struct flow_event *ev);
+
+/* FIN or RST in a direction. */
+void tls_conn_fin(struct tls_conn *c, enum flow_dir dir, bool rst, int64_t ts_ns);
+
+/* The flow closed: final bookkeeping (incomplete handshakes, chain_final). */
+void tls_conn_close(struct tls_conn *c, const struct flow_close *info);
+
+/* Release parse state early (keeps the facts). Idempotent. */
+void tls_conn_release_parser(struct tls_conn *c);
+
+/* Free the certificate copies (after trust/ has interned them). */
+void tls_conn_drop_cert_copies(struct tls_conn *c);
+
+void tls_conn_free(struct tls_conn *c);
+
+/* Record an event (kept if there is room; always counted). */
+void tls_conn_add_event(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,
+                        uint64_t offset, uint64_t length, int64_t ts_ns, const char *detail);
+
+/* Negotiated version: supported_versions if present, else ServerHello
+ * legacy_version; 0 if no ServerHello. */
+uint16_t tls_conn_version(const struct tls_conn *c);
+
+#endif

@@ -1,0 +1,115 @@
+/* Unit tests for common/: cursor bounds, escaping, time formatting/parsing. */
+#include <stdint.h>
+#include <string.h>
+
+#include "common/cursor.h"
+#include "common/escape.h"
+#include "common/timefmt.h"
+#include "check.h"
+
+static void test_cursor(void)
+{
+    const uint8_t buf[] = {0x01, 0x02, 0x03, 0x00, 0x02, 0xaa, 0xbb, 0x05, 0x01};
+    struct cursor c = cur_init(buf, sizeof(buf)), sub;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u24;
+    CHECK_EQ_INT(cur_u8(&c, &u8), 0);
+    CHECK_EQ_INT(u8, 1);
+    CHECK_EQ_INT(cur_u16(&c, &u16), 0);
+    CHECK_EQ_INT(u16, 0x0203);
+    CHECK_EQ_INT(cur_vec(&c, 2, &sub), 0); /* 00 02 aa bb */
+    CHECK_EQ_INT(cur_left(&sub), 2);
+    CHECK_EQ_INT(sub.p[0], 0xaa);
+    /* a block claiming 5 bytes with only 1 left must fail and not move */
+    const uint8_t *before = c.p;
+    CHECK_EQ_INT(cur_vec(&c, 1, &sub), CUR_ESHORT);
+    CHECK(c.p == before);
+    CHECK_EQ_INT(cur_u24(&c, &u24), CUR_ESHORT);
+    CHECK_EQ_INT(cur_left(&c), 2);
+    /* a length field cut in half */
+    struct cursor d = cur_init(buf, 1);
+    CHECK_EQ_INT(cur_vec(&d, 2, &sub), CUR_ESHORT);
+    CHECK_EQ_INT(cur_left(&d), 1);
+    /* empty cursor over NULL */
+    struct cursor e = cur_init(NULL, 10);
+    CHECK_EQ_INT(cur_left(&e), 0);
+    CHECK_EQ_INT(cur_u8(&e, &u8), CUR_ESHORT);
+    CHECK_EQ_INT(cur_vec(&c, 3, &sub), CUR_ESHORT);
+    CHECK_EQ_INT(cur_vec(&c, 7, &sub), CUR_ESHORT); /* unsupported length width */
+}
+
+static const char *text(const char *in, size_t n, int utf8)
+{
+    static char out[256];
+    struct sbuf sb;
+    sbuf_init(&sb, 0);
+    esc_text(&sb, in, n, utf8);
+    snprintf(out, sizeof(out), "%s", sbuf_str(&sb));
+    sbuf_free(&sb);
+    return out;
+}
+
+static const char *json(const char *in, size_t n)
+{
+    static char out[256];
+    struct sbuf sb;
+    sbuf_init(&sb, 0);
+    esc_json(&sb, in, n);
+    snprintf(out, sizeof(out), "%s", sbuf_str(&sb));
+    sbuf_free(&sb);
+    return out;
+}
+
+static void test_escape(void)
+{
+    CHECK_EQ_STR(text("cucm.lab", 8, 1), "cucm.lab");
+    CHECK_EQ_STR(text("a\x1b[2Jb", 6, 1), "a\\x1b[2Jb");
+    CHECK_EQ_STR(text("a\\b", 3, 1), "a\\\\b");
+    CHECK_EQ_STR(text("x\0y", 3, 1), "x\\x00y");
+    CHECK_EQ_STR(text("caf\xc3\xa9", 5, 1), "caf\xc3\xa9");
+    CHECK_EQ_STR(text("caf\xc3\xa9", 5, 0), "caf\\xc3\\xa9");
+    CHECK_EQ_STR(text("\xc2\x9b" "31m", 5, 1), "\\xc2\\x9b31m");        /* C1 CSI */
+    CHECK_EQ_STR(text("\xe2\x80\xae" "abc", 6, 1), "\\xe2\\x80\\xaeabc"); /* RLO */
+    CHECK_EQ_STR(text("\xff\xc3", 2, 1), "\\xff\\xc3");
+    CHECK_EQ_STR(text("\xc0\x80", 2, 1), "\\xc0\\x80");                 /* overlong NUL */
+    CHECK_EQ_STR(json("a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+    CHECK_EQ_STR(json("\x01\n\x7f", 3), "\"\\u0001\\n\\u007f\"");
+    CHECK_EQ_STR(json("\xff", 1), "\"\\\\xff\"");
+    CHECK_EQ_STR(json("\xc3\xa9", 2), "\"\xc3\xa9\"");
+    CHECK_EQ_STR(json("\xe2\x80\xa8", 3), "\"\\u2028\"");
+    char cell[8];
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "abcdefghijkl", 12, 1), "abcd...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "abc", 3, 1), "abc");
+}
+
+static void test_time(void)
+{
+    char b[TIMEFMT_LEN];
+    CHECK_EQ_STR(time_iso8601(0, 0, b), "1970-01-01T00:00:00Z");
+    CHECK_EQ_STR(time_iso8601(1657558526016000000LL, 6, b), "2022-07-11T16:55:26.016000Z");
+    CHECK_EQ_STR(time_iso8601(-1, 3, b), "1969-12-31T23:59:59.999Z");
+    CHECK_EQ_STR(time_iso8601_s(253402300799LL, b), "9999-12-31T23:59:59Z");
+    int64_t s;
+    CHECK_EQ_INT(time_parse("2022-07-11T16:55:26Z", &s), 0);
+    CHECK_EQ_INT(s, 1657558526);
+    CHECK_EQ_INT(time_parse("2022-07-11T18:55:26.910+02:00", &s), 0);
+    CHECK_EQ_INT(s, 1657558526);
+    CHECK_EQ_INT(time_parse("2022-07-11", &s), 0);
+    CHECK_EQ_INT(s, 1657497600);
+    CHECK_EQ_INT(time_parse("@42", &s), 0);
+    CHECK_EQ_INT(s, 42);
+    CHECK_EQ_INT(time_parse("2022-13-01", &s), -1);
+    CHECK_EQ_INT(time_parse("yesterday", &s), -1);
+    CHECK_EQ_INT(time_parse("2022-07-11T16:55:26Zjunk", &s), -1);
+    CHECK_EQ_INT(time_parse("@", &s), -1);
+    CHECK_EQ_INT(time_from_civil(2000, 2, 29, 0, 0, 0), 951782400);
+}
+
+int main(void)
+{
+    test_cursor();
+    test_escape();
+    test_time();
+    return check_summary();
+}
