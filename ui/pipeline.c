@@ -1,1 +1,406 @@
-/* placeholder: implemented in its module's first commit */
+/* pipeline.c — source → decode → flows → TLS facts → verdicts → front end.
+ *
+ * Per TCP flow the engine keeps only a small `struct flow_app`; the (larger)
+ * tls_conn is created on the first payload byte, so a flood of half-open
+ * connections costs the flow table's entry and nothing more.
+ */
+#include "pipeline.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PIPELINE_CERT_CACHE 20000      /* distinct certificates kept parsed */
+#define PIPELINE_SERVER_SLOTS 1024     /* last full-handshake verdict per server */
+#define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
+#define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
+
+struct server_slot {                  /* for "presumed" verdicts of resumed sessions */
+    uint64_t key;
+    uint64_t flow_id;
+    struct verdict verdict;
+};
+
+struct flow_app {
+    struct flow_meta meta;
+    struct conn_record *rec;          /* NULL until the first payload or event */
+    struct flow_event pending[PIPELINE_PENDING_EVENTS];
+    int n_pending;
+};
+
+struct pipeline {
+    struct pipeline_opts opts;
+    struct pipeline_ops ops;
+    struct cap_source *src;
+    struct flow_table *flows;
+    struct cert_cache *certs;
+    struct pipeline_stats stats;
+    struct server_slot *servers[PIPELINE_SERVER_SLOTS];
+    uint64_t next_seq;
+    uint64_t packets_since_expire;
+    volatile sig_atomic_t stop;
+    bool finished;
+    /* during flowtab_flush: records are collected and handed over in order */
+    bool flushing;
+    struct conn_record **flush_buf;
+    size_t flush_n, flush_cap;
+};
+
+/* ---- records ---------------------------------------------------------- */
+
+static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
+{
+    struct conn_record *r = calloc(1, sizeof(*r));
+    if (!r) return NULL;
+    r->tls = tls_conn_new(&fa->meta);
+    if (!r->tls) {
+        free(r);
+        return NULL;
+    }
+    r->owner = p;
+    r->verdict.code = -1;
+    r->verdict.depth = -1;
+    for (int i = 0; i < fa->n_pending; i++) tls_conn_flow_event(r->tls, &fa->pending[i]);
+    fa->n_pending = 0;
+    return r;
+}
+
+void conn_record_free(struct conn_record *r)
+{
+    if (!r) return;
+    struct pipeline *p = r->owner;
+    for (int i = 0; i < r->n_chain; i++)
+        if (r->chain[i] && p) certcache_unref(p->certs, r->chain[i]);
+    for (int i = 0; i < r->n_client_chain; i++)
+        if (r->client_chain[i] && p) certcache_unref(p->certs, r->client_chain[i]);
+    tls_conn_free(r->tls);
+    free(r);
+}
+
+/* ---- resumed sessions: the earlier full handshake with the same server --- */
+
+static uint64_t server_key(const struct tls_conn *c)
+{
+    /* FNV-1a over family, server address, port and SNI */
+    uint64_t h = 1469598103934665603ULL;
+    const uint8_t *parts[3] = {&c->family, c->server_ip, c->ch.sni};
+    size_t lens[3] = {1, 16, c->ch.has_sni ? c->ch.sni_len : 0};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < lens[k]; i++) h = (h ^ parts[k][i]) * 1099511628211ULL;
+    h = (h ^ (c->server_port & 0xff)) * 1099511628211ULL;
+    h = (h ^ (c->server_port >> 8)) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+static void server_remember(struct pipeline *p, const struct conn_record *r)
+{
+    uint64_t key = server_key(r->tls);
+    struct server_slot **slot = &p->servers[key % PIPELINE_SERVER_SLOTS];
+    if (!*slot) *slot = malloc(sizeof(**slot));
+    if (!*slot) return;
+    (*slot)->key = key;
+    (*slot)->flow_id = r->tls->flow_id;
+    (*slot)->verdict = r->verdict;
+}
+
+static const struct server_slot *server_lookup(const struct pipeline *p,
+                                               const struct tls_conn *c)
+{
+    uint64_t key = server_key(c);
+    const struct server_slot *s = p->servers[key % PIPELINE_SERVER_SLOTS];
+    return (s && s->key == key) ? s : NULL;
+}
+
+/* ---- judging ------------------------------------------------------------ */
+
+static int intern_chain(struct pipeline *p, const struct tls_certificate *msg,
+                        const struct cert **out)
+{
+    int n = 0;
+    for (int i = 0; i < msg->n && i < TLS_MAX_CHAIN; i++) {
+        const struct cert *c = certcache_intern(p->certs, msg->certs[i].der, msg->certs[i].len);
+        out[n++] = c; /* NULL stays in place: the position matters for depth */
+    }
+    return n;
+}
+
+static void judge(struct pipeline *p, struct conn_record *r)
+{
+    struct tls_conn *c = r->tls;
+    if (r->judged) return;
+    r->judged = true;
+    r->n_chain = intern_chain(p, &c->server_certs, r->chain);
+    r->n_client_chain = intern_chain(p, &c->client_certs, r->client_chain);
+    tls_conn_drop_cert_copies(c);
+    p->stats.distinct_certs = certcache_count(p->certs);
+
+    int64_t at;
+    if (p->opts.have_at)
+        at = p->opts.at;
+    else if (c->chain_ts_ns)
+        at = c->chain_ts_ns / 1000000000;
+    else
+        at = c->last_ts_ns / 1000000000;
+
+    struct judge_input in = {
+        .conn = c,
+        .chain = r->chain,
+        .n_chain = r->n_chain,
+        .store = p->opts.store,
+        .profile = p->opts.profile,
+        .at = at,
+    };
+    verdict_judge(&in, &r->verdict);
+
+    if (c->nochain == TLS_NOCHAIN_RESUMED) {
+        const struct server_slot *s = server_lookup(p, c);
+        if (s && s->flow_id != c->flow_id) verdict_presume(&r->verdict, &s->verdict, s->flow_id);
+    } else if (r->n_chain > 0) {
+        server_remember(p, r);
+    }
+    if (p->ops.judged) p->ops.judged(p->ops.ctx, r);
+    p->stats.judged++;
+    if (p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns) p->stop = 1;
+}
+
+static void record_done(struct pipeline *p, struct conn_record *r)
+{
+    struct tls_conn *c = r->tls;
+    if (!r->judged) judge(p, r);
+    verdict_observe(&r->verdict, c);
+    if (!r->seq) r->seq = ++p->next_seq;
+    p->stats.tls_connections++;
+    if (c->handshake_complete) p->stats.handshakes_complete++;
+    switch (r->verdict.status) {
+    case VERDICT_TRUSTED: p->stats.trusted++; break;
+    case VERDICT_FAILED: p->stats.failed++; break;
+    default: p->stats.not_judged++; break;
+    }
+    if (c->parser) tls_conn_release_parser(c);
+    if (p->flushing) {
+        if (p->flush_n == p->flush_cap) {
+            size_t ncap = p->flush_cap ? p->flush_cap * 2 : 64;
+            struct conn_record **nb = realloc(p->flush_buf, ncap * sizeof(*nb));
+            if (!nb) {
+                p->ops.done(p->ops.ctx, r); /* out of memory: hand over unsorted */
+                return;
+            }
+            p->flush_buf = nb;
+            p->flush_cap = ncap;
+        }
+        p->flush_buf[p->flush_n++] = r;
+        return;
+    }
+    p->ops.done(p->ops.ctx, r);
+}
+
+/* ---- flow sink ---------------------------------------------------------- */
+
+static void *sink_open(void *ctx, const struct flow_meta *meta)
+{
+    struct pipeline *p = ctx;
+    struct flow_app *fa = calloc(1, sizeof(*fa));
+    if (!fa) return NULL;
+    fa->meta = *meta;
+    p->stats.tcp_connections++;
+    return fa;
+}
+
+static int sink_data(void *ctx, void *app, enum flow_dir dir, uint64_t offset, const uint8_t *data,
+                     uint32_t n, int64_t ts_ns)
+{
+    struct pipeline *p = ctx;
+    struct flow_app *fa = app;
+    (void)offset;
+    if (!fa) return FLOW_COUNT_ONLY;
+    if (!fa->rec) {
+        fa->rec = record_new(p, fa);
+        if (!fa->rec) return FLOW_COUNT_ONLY;
+    }
+    struct conn_record *r = fa->rec;
+    int rc = tls_conn_data(r->tls, dir, data, n, ts_ns);
+    if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
+    if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
+    return rc;
+}
+
+static void sink_event(void *ctx, void *app, const struct flow_event *ev)
+{
+    struct flow_app *fa = app;
+    (void)ctx;
+    if (!fa) return;
+    if (fa->rec)
+        tls_conn_flow_event(fa->rec->tls, ev);
+    else if (fa->n_pending < PIPELINE_PENDING_EVENTS)
+        fa->pending[fa->n_pending++] = *ev;
+}
+
+static void sink_fin(void *ctx, void *app, enum flow_dir dir, bool rst, int64_t ts_ns)
+{
+    struct flow_app *fa = app;
+    (void)ctx;
+    if (fa && fa->rec) tls_conn_fin(fa->rec->tls, dir, rst, ts_ns);
+}
+
+static void sink_close(void *ctx, void *app, const struct flow_close *info)
+{
+    struct pipeline *p = ctx;
+    struct flow_app *fa = app;
+    if (!fa) return;
+    struct conn_record *r = fa->rec;
+    if (!r) {
+        p->stats.empty_streams++;
+    } else {
+        tls_conn_close(r->tls, info);
+        if (r->tls->is_tls) {
+            record_done(p, r);
+        } else {
+            p->stats.non_tls_streams++;
+            conn_record_free(r);
+        }
+    }
+    free(fa);
+}
+
+/* ---- driving ------------------------------------------------------------ */
+
+struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pipeline_ops *ops,
+                              char *err, size_t errlen)
+{
+    struct pipeline *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->opts = *opts;
+    p->ops = *ops;
+    int rc;
+    if (opts->live)
+        rc = capsrc_open_live(&p->src, opts->live, err, errlen);
+    else
+        rc = capsrc_open_files(&p->src, opts->files, opts->n_files, err, errlen);
+    if (rc < 0) {
+        free(p);
+        return NULL;
+    }
+    struct flow_sink sink = {
+        .ctx = p,
+        .open = sink_open,
+        .data = sink_data,
+        .event = sink_event,
+        .fin = sink_fin,
+        .close = sink_close,
+    };
+    struct flow_limits lim = opts->limits;
+    if (lim.max_flows == 0) flow_limits_default(&lim);
+    p->flows = flowtab_new(&lim, &sink);
+    p->certs = certcache_new(PIPELINE_CERT_CACHE);
+    if (!p->flows || !p->certs) {
+        snprintf(err, errlen, "out of memory");
+        pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int pipeline_step(struct pipeline *p, uint64_t budget)
+{
+    struct cap_packet pkt;
+    struct pkt_info info;
+    for (uint64_t i = 0; i < budget; i++) {
+        if (p->stop) return 0;
+        if (p->opts.max_packets && p->stats.pkt.packets >= p->opts.max_packets) return 0;
+        int rc = capsrc_next(p->src, &pkt);
+        if (rc == CAP_EOF) return 0;
+        if (rc < 0) {
+            p->stats.input_errors++;
+            snprintf(p->stats.last_error, sizeof(p->stats.last_error), "%s",
+                     capsrc_error(p->src));
+            if (rc == CAP_ETRUNC) continue; /* other files may still have packets */
+            return rc;
+        }
+        if (!p->stats.first_ts_ns || pkt.ts_ns < p->stats.first_ts_ns)
+            p->stats.first_ts_ns = pkt.ts_ns;
+        if (pkt.ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = pkt.ts_ns;
+        int kind = pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &p->stats.pkt);
+        if (kind == PKT_TCP) flowtab_segment(p->flows, &info, pkt.ts_ns);
+        if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY) {
+            p->packets_since_expire = 0;
+            flowtab_expire(p->flows, pkt.ts_ns);
+        }
+    }
+    return 1;
+}
+
+static int record_seq_cmp(const void *a, const void *b)
+{
+    const struct conn_record *x = *(const struct conn_record *const *)a;
+    const struct conn_record *y = *(const struct conn_record *const *)b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void pipeline_finish(struct pipeline *p)
+{
+    if (p->finished) return;
+    p->finished = true;
+    p->flushing = true;
+    flowtab_flush(p->flows);
+    p->flushing = false;
+    qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
+    free(p->flush_buf);
+    p->flush_buf = NULL;
+    p->flush_n = p->flush_cap = 0;
+    p->stats.flow = *flowtab_stats(p->flows);
+}
+
+int pipeline_run(struct pipeline *p)
+{
+    int rc;
+    int err = 0;
+    while ((rc = pipeline_step(p, 65536)) > 0) {
+    }
+    if (rc < 0) err = rc;
+    pipeline_finish(p);
+    if (!err && p->stats.input_errors) err = CAP_ETRUNC;
+    return err;
+}
+
+void pipeline_stop(struct pipeline *p)
+{
+    p->stop = 1;
+    if (p->src) capsrc_breakloop(p->src);
+}
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
+{
+    /* the flow counters live in the table; copy them on every read */
+    struct pipeline *mp = (struct pipeline *)p;
+    if (p->flows) mp->stats.flow = *flowtab_stats(p->flows);
+    return &p->stats;
+}
+
+void pipeline_progress(const struct pipeline *p, uint64_t *done, uint64_t *total)
+{
+    capsrc_progress(p->src, done, total);
+}
+
+struct cap_source *pipeline_source(struct pipeline *p) { return p->src; }
+
+void pipeline_free(struct pipeline *p)
+{
+    if (!p) return;
+    if (p->flows) {
+        /* close remaining flows without handing them to the front end */
+        p->ops.done = NULL;
+        p->flushing = true;
+        flowtab_free(p->flows);
+        for (size_t i = 0; i < p->flush_n; i++) conn_record_free(p->flush_buf[i]);
+        free(p->flush_buf);
+    }
+    for (int i = 0; i < PIPELINE_SERVER_SLOTS; i++) free(p->servers[i]);
+    if (p->certs) certcache_free(p->certs);
+    if (p->src) capsrc_close(p->src);
+    free(p);
+}

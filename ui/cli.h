@@ -1,0 +1,41 @@
+/* cli.h — the command line, parsed into one struct (tested by test_cli). */
+#ifndef TLSSCOPE_UI_CLI_H
+#define TLSSCOPE_UI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trust/verdict.h"
+
+#define CLI_MAX_FILES 64
+
+enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+struct cli_opts {
+    const char *files[CLI_MAX_FILES];  /* -r, in order */
+    int n_files;
+    const char *iface;                 /* -i */
+    const char *trust[CLI_MAX_FILES];  /* --trust */
+    int n_trust;
+    enum verdict_profile profile;      /* --profile */
+    bool have_at;                      /* --at */
+    int64_t at;
+    bool batch, tui, json, pem, verbose;
+    enum cli_color color;
+    const char *export_dir;            /* --export-certs */
+    bool list_ifaces;                  /* -D */
+    uint64_t snaplen;                  /* -s */
+    uint64_t count;                    /* -c */
+    const char *write_file;            /* -w */
+    const char *user;                  /* -Z */
+    uint64_t duration;                 /* --duration */
+    uint64_t max_conns;                /* --max-conns */
+    char filter[2048];                 /* trailing words: BPF expression */
+    bool help, version;
+};
+
+/* Parse argv; 0 ok, -1 with one line in err. Does not print or exit. */
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+
+#endif

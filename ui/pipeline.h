@@ -1,0 +1,108 @@
+/* pipeline.h — the engine every front end shares: packets from a source go
+ * through the link/IP/TCP decoder, the flow table and the TLS dissector; when
+ * a connection's server chain is known it is judged against the trust store;
+ * finished connections are handed to the front end as `struct conn_record`.
+ *
+ * Front ends (batch text, JSON lines, the browser, live capture) see only
+ * conn_record, tls_conn, cert and verdict — no pcap, no flow table.
+ *
+ * Records are handed over twice:
+ *   judged(r)  as soon as the verdict is final (chain seen or known absent) —
+ *              what live mode prints; alerts after this point are not in it;
+ *   done(r)    when the connection is over (closed, timed out, end of input),
+ *              with the observed alert and byte counts. The front end then
+ *              owns r and frees it with conn_record_free() when it wants.
+ * Connections that turn out not to be TLS never reach the front end; they are
+ * counted in pipeline_stats.
+ */
+#ifndef TLSSCOPE_UI_PIPELINE_H
+#define TLSSCOPE_UI_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/flow.h"
+#include "capture/packet.h"
+#include "capture/source.h"
+#include "dissect/tls.h"
+#include "trust/cert.h"
+#include "trust/store.h"
+#include "trust/verdict.h"
+
+struct conn_record {
+    uint64_t seq;                     /* 1, 2, ... in order of first packet */
+    struct tls_conn *tls;             /* owned */
+    const struct cert *chain[TLS_MAX_CHAIN]; /* server chain, interned, wire order */
+    int n_chain;
+    const struct cert *client_chain[TLS_MAX_CHAIN];
+    int n_client_chain;
+    struct verdict verdict;
+    bool judged;                      /* verdict filled */
+    struct pipeline *owner;           /* for conn_record_free */
+};
+
+struct pipeline_opts {
+    const char *const *files;         /* capture files, or NULL for live */
+    int n_files;
+    const struct cap_live_opts *live; /* live capture, or NULL */
+    const struct trust_store *store;  /* NULL = no trust store */
+    enum verdict_profile profile;
+    bool have_at;                     /* --at given */
+    int64_t at;                       /* seconds since epoch */
+    struct flow_limits limits;
+    uint64_t max_packets;             /* 0 = no limit */
+    uint64_t stop_after_conns;        /* -c: stop after this many TLS connections judged */
+};
+
+struct pipeline_ops {
+    void *ctx;
+    void (*judged)(void *ctx, struct conn_record *r);  /* may be NULL */
+    void (*done)(void *ctx, struct conn_record *r);    /* required; takes ownership */
+};
+
+struct pipeline_stats {
+    struct pkt_counters pkt;
+    struct flow_stats flow;
+    uint64_t tcp_connections;         /* flows opened */
+    uint64_t tls_connections;         /* records handed to the front end */
+    uint64_t non_tls_streams;         /* TCP connections with payload but no TLS */
+    uint64_t empty_streams;           /* TCP connections without payload */
+    uint64_t handshakes_complete;
+    uint64_t judged, trusted, failed, not_judged;
+    uint64_t distinct_certs;
+    uint64_t input_errors;            /* e.g. a truncated file */
+    char last_error[256];             /* the message for input_errors */
+    int64_t first_ts_ns, last_ts_ns;  /* packet time range */
+};
+
+struct pipeline;
+
+/* Open the sources; on failure returns NULL with one line in err. */
+struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pipeline_ops *ops,
+                              char *err, size_t errlen);
+
+/* Read everything (or until pipeline_stop). Returns 0, or a negative CAP_*
+ * error if the input ended with an error (what was read is still reported;
+ * pipeline_stats.last_error says what happened). */
+int pipeline_run(struct pipeline *p);
+
+/* Ask pipeline_run to return soon; async-signal-safe. */
+void pipeline_stop(struct pipeline *p);
+
+/* Read at most `budget` packets; returns 1 if more may follow, 0 at the end,
+ * negative on error. For front ends that interleave reading with drawing. */
+int pipeline_step(struct pipeline *p, uint64_t budget);
+
+/* End of input: flush the flow table (remaining connections are done). Called
+ * by pipeline_run; front ends using pipeline_step call it once at the end. */
+void pipeline_finish(struct pipeline *p);
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+void pipeline_progress(const struct pipeline *p, uint64_t *done, uint64_t *total);
+struct cap_source *pipeline_source(struct pipeline *p);
+
+void conn_record_free(struct conn_record *r);
+
+void pipeline_free(struct pipeline *p);
+
+#endif

@@ -1,0 +1,88 @@
+/* report.h — batch output: the text table, JSON Lines, the closing summary,
+ * certificate export. Everything here reads model structs only and writes
+ * escaped text (see common/escape.h).
+ *
+ * Ownership: a struct summary owns its per-server entries; summary_free()
+ * releases them. Nothing here keeps a pointer to a conn_record after the call.
+ */
+#ifndef TLSSCOPE_UI_REPORT_H
+#define TLSSCOPE_UI_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/sbuf.h"
+#include "pipeline.h"
+
+struct report_style {
+    bool color;        /* ANSI colours in text output */
+    bool utf8;         /* the terminal takes UTF-8: keep valid UTF-8 unescaped */
+    bool pem;          /* --pem: add PEM text to each chain entry in JSON */
+    bool verbose;      /* -v: chain and handshake details under each text row */
+};
+
+/* ---- text ---- */
+void report_text_header(FILE *out, const struct report_style *st);
+void report_text_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st);
+/* Details block for one record (chain, verdict, advice), used by -v and the
+ * failing-server section. */
+void report_text_details(struct sbuf *sb, const struct conn_record *r,
+                         const struct report_style *st, const char *indent);
+
+/* ---- JSON Lines (one object, no trailing newline) ---- */
+void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st);
+
+/* ---- verdict summary, grouped by server and reason ---- */
+#define SUMMARY_MAX_SERVERS 4096
+
+struct summary_reason {
+    int code, depth;
+    char reason[160];
+    char cert_desc[200];     /* "CN=cucm-EC.steven.lab (sha256 ab:cd:...)" */
+    char would_log[700];
+    char advice[1200];
+    unsigned count;
+    struct summary_reason *next;
+};
+
+struct summary_server {
+    char key[320];           /* "10.48.36.215:6972 (cucm.steven.lab)" */
+    unsigned connections, trusted, failed, not_judged;
+    struct summary_reason *reasons;
+    struct summary_server *next;
+};
+
+struct summary {
+    struct summary_server *servers;  /* in order of first sight */
+    struct summary_server **tail;
+    unsigned n_servers;
+    unsigned servers_dropped;        /* SUMMARY_MAX_SERVERS bit */
+    unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
+};
+
+void summary_init(struct summary *s);
+void summary_add(struct summary *s, const struct conn_record *r, const struct report_style *st);
+/* The closing report: counts, skips, caps, and the failing servers
+ * paragraph (the thing an admin pastes into a ticket). */
+void summary_print(FILE *out, const struct summary *s, const struct pipeline_stats *ps,
+                   const struct report_style *st, enum verdict_profile profile,
+                   bool have_store);
+void summary_free(struct summary *s);
+
+/* ---- helpers shared by the front ends ---- */
+/* "10.48.36.215" / "fd00::1" */
+const char *report_ip(char *buf, size_t len, uint8_t family, const uint8_t *addr);
+/* "10.48.36.215:8443" / "[fd00::1]:8443" */
+const char *report_endpoint(char *buf, size_t len, uint8_t family, const uint8_t *addr,
+                            uint16_t port);
+/* "TLS1.2", "SSL3.0", "TLS1.3-d23", "-" */
+const char *report_version_short(uint16_t v, char buf[16]);
+/* the verdict column text, e.g. "FAILED 18@0 self signed certificate" */
+void report_verdict_cell(struct sbuf *sb, const struct conn_record *r);
+
+/* Write every certificate of the record not yet exported as
+ * DIR/<cn>_<sha256-prefix>.pem. Returns the number of new files, -1 on error
+ * (message in err). */
+int report_export_certs(const char *dir, const struct conn_record *r, char *err, size_t errlen);
+
+#endif

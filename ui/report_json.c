@@ -1,0 +1,556 @@
+/* report_json.c — one JSON object per TLS connection (JSON Lines).
+ *
+ * Field names follow the Elastic Common Schema where ECS has them
+ * (@timestamp, source.*, destination.*, network.*, tls.*, tls.server.x509.*),
+ * so the output can be shipped to a log pipeline as is; everything else is
+ * under "tlsscope". Nested objects, never dotted keys. The schema is
+ * documented in README.md ("JSON output").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/timefmt.h"
+#include "dissect/names.h"
+#include "json.h"
+#include "report.h"
+
+static void put_hex(char *out, const uint8_t *p, size_t n, bool upper)
+{
+    static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
+    const char *h = upper ? up : lo;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = h[p[i] >> 4];
+        out[2 * i + 1] = h[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static void json_hex16(struct json *j, const char *key, uint16_t v)
+{
+    char b[8];
+    snprintf(b, sizeof(b), "0x%04x", v);
+    json_str(j, key, b);
+}
+
+static void json_time_s(struct json *j, const char *key, int64_t secs)
+{
+    char b[TIMEFMT_LEN];
+    json_str(j, key, time_iso8601_s(secs, b));
+}
+
+static void json_time_ns(struct json *j, const char *key, int64_t ns)
+{
+    char b[TIMEFMT_LEN];
+    json_str(j, key, time_iso8601(ns, 6, b));
+}
+
+static const char *key_type_name(enum cert_key_type t)
+{
+    switch (t) {
+    case CERT_KEY_RSA: return "RSA";
+    case CERT_KEY_EC: return "EC";
+    case CERT_KEY_DSA: return "DSA";
+    case CERT_KEY_ED25519: return "Ed25519";
+    case CERT_KEY_ED448: return "Ed448";
+    case CERT_KEY_OTHER: return "other";
+    default: return "unknown";
+    }
+}
+
+/* ECS recommends Go's crypto/x509 names for signature algorithms. */
+static const char *ecs_sig_alg(const char *openssl_name)
+{
+    static const struct { const char *ossl, *ecs; } map[] = {
+        {"md2WithRSAEncryption", "MD2-RSA"},         {"md5WithRSAEncryption", "MD5-RSA"},
+        {"sha1WithRSAEncryption", "SHA1-RSA"},       {"sha256WithRSAEncryption", "SHA256-RSA"},
+        {"sha384WithRSAEncryption", "SHA384-RSA"},   {"sha512WithRSAEncryption", "SHA512-RSA"},
+        {"rsassaPss", "RSASSA-PSS"},                 {"dsaWithSHA1", "DSA-SHA1"},
+        {"dsa_with_SHA256", "DSA-SHA256"},           {"ecdsa-with-SHA1", "ECDSA-SHA1"},
+        {"ecdsa-with-SHA256", "ECDSA-SHA256"},       {"ecdsa-with-SHA384", "ECDSA-SHA384"},
+        {"ecdsa-with-SHA512", "ECDSA-SHA512"},       {"ED25519", "Ed25519"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].ossl, openssl_name) == 0) return map[i].ecs;
+    return openssl_name;
+}
+
+static void json_cn_array(struct json *j, const char *cn)
+{
+    json_arr(j, "common_name");
+    if (cn && cn[0]) json_str(j, NULL, cn);
+    json_arr_end(j);
+}
+
+/* ECS x509.* object for one certificate. */
+static void json_ecs_x509(struct json *j, const struct cert *c)
+{
+    char b[160];
+    json_obj(j, "x509");
+    json_arr(j, "alternative_names");
+    for (int i = 0; i < c->n_san_dns; i++) json_str(j, NULL, c->san_dns[i]);
+    for (int i = 0; i < c->n_san_ip; i++) {
+        report_ip(b, sizeof(b), c->san_ip[i].len == 16 ? 6 : 4, c->san_ip[i].addr);
+        json_str(j, NULL, b);
+    }
+    json_arr_end(j);
+    json_obj(j, "issuer");
+    json_cn_array(j, c->issuer_cn);
+    json_str(j, "distinguished_name", c->issuer);
+    json_obj_end(j);
+    json_time_s(j, "not_after", c->not_after);
+    json_time_s(j, "not_before", c->not_before);
+    json_str(j, "public_key_algorithm", key_type_name(c->key_type));
+    if (c->curve[0]) json_str(j, "public_key_curve", c->curve);
+    if (c->key_bits) json_int(j, "public_key_size", c->key_bits);
+    size_t k = 0;
+    for (const char *s = c->serial; *s && k + 1 < sizeof(b); s++)
+        b[k++] = (char)((*s >= 'a' && *s <= 'f') ? *s - 32 : *s);
+    b[k] = '\0';
+    json_str(j, "serial_number", b);
+    json_str(j, "signature_algorithm", ecs_sig_alg(c->sig_alg));
+    json_obj(j, "subject");
+    json_cn_array(j, c->subject_cn);
+    json_str(j, "distinguished_name", c->subject);
+    json_obj_end(j);
+    snprintf(b, sizeof(b), "%d", c->version);
+    json_str(j, "version_number", b);
+    json_obj_end(j);
+}
+
+/* tlsscope.chain[] entry: everything tlsscope knows about one certificate. */
+static void json_chain_entry(struct json *j, const struct cert *c, const struct report_style *st)
+{
+    char b[160];
+    json_obj(j, NULL);
+    if (!c) {
+        json_bool(j, "parsed", false);
+        json_str(j, "parse_error", "certificate could not be stored");
+        json_obj_end(j);
+        return;
+    }
+    json_str(j, "subject", c->subject);
+    json_str(j, "issuer", c->issuer);
+    json_str(j, "serial", c->serial);
+    json_time_s(j, "not_before", c->not_before);
+    json_time_s(j, "not_after", c->not_after);
+    json_obj(j, "key");
+    json_str(j, "type", key_type_name(c->key_type));
+    if (c->key_bits) json_int(j, "bits", c->key_bits);
+    if (c->curve[0]) json_str(j, "curve", c->curve);
+    json_obj_end(j);
+    json_str(j, "sig_alg", c->sig_alg);
+    json_arr(j, "san_dns");
+    for (int i = 0; i < c->n_san_dns; i++) json_str(j, NULL, c->san_dns[i]);
+    json_arr_end(j);
+    json_arr(j, "san_ip");
+    for (int i = 0; i < c->n_san_ip; i++)
+        json_str(j, NULL, report_ip(b, sizeof(b), c->san_ip[i].len == 16 ? 6 : 4, c->san_ip[i].addr));
+    json_arr_end(j);
+    if (c->has_basic_constraints) {
+        json_obj(j, "basic_constraints");
+        json_bool(j, "ca", c->is_ca);
+        if (c->path_len >= 0) json_int(j, "path_len", c->path_len);
+        json_obj_end(j);
+    }
+    put_hex(b, c->sha256, 32, false);
+    json_str(j, "sha256", b);
+    json_bool(j, "self_issued", c->self_issued);
+    json_bool(j, "parsed", c->parsed);
+    if (!c->parsed) json_str(j, "parse_error", c->parse_error);
+    if (st->pem) {
+        static char pem[CERT_MAX_DER * 2];
+        size_t n = 0;
+        if (cert_write_pem(c, pem, sizeof(pem), &n) == 0) json_strn(j, "pem", pem, n);
+    }
+    json_obj_end(j);
+}
+
+static void json_u16_names(struct json *j, const char *key, const struct tls_u16_list *l,
+                           const char *(*namer)(uint16_t))
+{
+    char b[8];
+    json_arr(j, key);
+    for (int i = 0; i < l->n; i++) {
+        const char *name = namer ? namer(l->v[i]) : NULL;
+        if (tls_is_grease(l->v[i])) name = "GREASE";
+        if (name) {
+            json_str(j, NULL, name);
+        } else {
+            snprintf(b, sizeof(b), "0x%04x", l->v[i]);
+            json_str(j, NULL, b);
+        }
+    }
+    json_arr_end(j);
+}
+
+static const char *version_namer(uint16_t v) { return tls_version_name(v); }
+
+static void json_exts(struct json *j, const struct tls_ext *e, int n)
+{
+    json_arr(j, "extensions");
+    for (int i = 0; i < n; i++) {
+        const char *name = tls_extension_name(e[i].type);
+        json_obj(j, NULL);
+        json_int(j, "type", e[i].type);
+        if (e[i].grease)
+            json_str(j, "name", "GREASE");
+        else if (name)
+            json_str(j, "name", name);
+        json_int(j, "length", e[i].len);
+        if (e[i].grease) json_bool(j, "grease", true);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+/* JA3 / JA3S (Salesforce): decimal fields joined by '-', GREASE removed. */
+static void ja3_list(struct sbuf *sb, const uint16_t *v, int n)
+{
+    bool first = true;
+    for (int i = 0; i < n; i++) {
+        if (tls_is_grease(v[i])) continue;
+        sbuf_printf(sb, first ? "%u" : "-%u", v[i]);
+        first = false;
+    }
+}
+
+static void ja3_exts(struct sbuf *sb, const struct tls_ext *e, int n)
+{
+    uint16_t t[TLS_MAX_EXTENSIONS];
+    for (int i = 0; i < n; i++) t[i] = e[i].type;
+    ja3_list(sb, t, n);
+}
+
+static void md5_hex(const struct sbuf *s, char out[33])
+{
+    uint8_t d[16];
+    digest_md5(sbuf_str(s), s->len, d);
+    put_hex(out, d, 16, false);
+}
+
+static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
+{
+    struct sbuf s;
+    char hex[33];
+    sbuf_init(&s, 8192);
+    if (!server) {
+        const struct tls_client_hello *ch = &c->ch;
+        sbuf_printf(&s, "%u,", ch->legacy_version);
+        ja3_list(&s, ch->ciphers, ch->n_ciphers);
+        sbuf_putc(&s, ',');
+        ja3_exts(&s, ch->exts, ch->n_exts);
+        sbuf_putc(&s, ',');
+        ja3_list(&s, ch->groups.v, ch->groups.n);
+        sbuf_putc(&s, ',');
+        for (int i = 0; i < ch->n_ec_point_formats; i++)
+            sbuf_printf(&s, i ? "-%u" : "%u", ch->ec_point_formats[i]);
+        md5_hex(&s, hex);
+        json_str(j, "ja3", hex);
+    } else {
+        const struct tls_server_hello *sh = &c->sh;
+        sbuf_printf(&s, "%u,%u,", sh->legacy_version, sh->cipher);
+        ja3_exts(&s, sh->exts, sh->n_exts);
+        md5_hex(&s, hex);
+        json_str(j, "ja3s", hex);
+    }
+    sbuf_free(&s);
+}
+
+static const char *alert_level(uint8_t l) { return l == 2 ? "fatal" : l == 1 ? "warning" : "unknown"; }
+
+static void json_alert_value(struct json *j, const char *key, int code)
+{
+    if (code == -1) {
+        json_null(j, key);
+    } else if (code == -2) {
+        json_str(j, key, "encrypted");
+    } else {
+        const char *n = tls_alert_name((uint8_t)code);
+        char b[16];
+        if (!n) {
+            snprintf(b, sizeof(b), "%d", code);
+            n = b;
+        }
+        json_str(j, key, n);
+    }
+}
+
+static const char *event_kind_name(enum tls_event_kind k)
+{
+    switch (k) {
+    case TLS_EV_GAP: return "gap";
+    case TLS_EV_OVERLAP_DIFF: return "overlap_differs";
+    case TLS_EV_TCP_CAP: return "tcp_cap";
+    case TLS_EV_MIDSTREAM: return "midstream";
+    case TLS_EV_PORT_REUSE: return "port_reuse";
+    case TLS_EV_DATA_BEFORE_BASE: return "data_before_base";
+    case TLS_EV_MALFORMED: return "malformed";
+    case TLS_EV_CAP: return "cap";
+    case TLS_EV_RESYNC: return "resync";
+    case TLS_EV_SSLV2_HELLO: return "sslv2_hello";
+    case TLS_EV_STARTTLS: return "starttls";
+    case TLS_EV_INCOMPLETE: return "incomplete";
+    }
+    return "unknown";
+}
+
+static const char *resumption_name(enum tls_resumption r)
+{
+    switch (r) {
+    case TLS_RESUME_SESSION_ID: return "session_id";
+    case TLS_RESUME_TICKET: return "ticket";
+    case TLS_RESUME_PSK: return "psk";
+    default: return "none";
+    }
+}
+
+static void json_verdict(struct json *j, const struct conn_record *r)
+{
+    const struct verdict *v = &r->verdict;
+    char b[100];
+    json_obj(j, "verdict");
+    json_str(j, "status", verdict_status_name(v->status));
+    if (v->presumed) {
+        json_bool(j, "presumed", true);
+        json_uint(j, "presumed_from", v->presumed_from);
+    }
+    if (v->code >= 0) json_int(j, "code", v->code); else json_null(j, "code");
+    if (v->depth >= 0) json_int(j, "depth", v->depth); else json_null(j, "depth");
+    if (v->reason[0]) json_str(j, "reason", v->reason); else json_null(j, "reason");
+    if (v->cert_index >= 0 && v->cert_index < v->n_path && v->path[v->cert_index].cert) {
+        const struct cert *c = v->path[v->cert_index].cert;
+        json_obj(j, "cert");
+        json_int(j, "index", v->cert_index);
+        json_str(j, "subject", c->subject);
+        put_hex(b, c->sha256, 32, false);
+        json_str(j, "sha256", b);
+        json_obj_end(j);
+    } else {
+        json_null(j, "cert");
+    }
+    json_str(j, "profile", verdict_profile_name(v->profile));
+    if (v->name_checked[0]) json_str(j, "name_checked", v->name_checked); else json_null(j, "name_checked");
+    if (v->would_log[0]) json_str(j, "would_log", v->would_log); else json_null(j, "would_log");
+    json_alert_value(j, "predicted_alert", v->predicted_alert);
+    json_alert_value(j, "observed_alert", v->observed_alert);
+    if (v->agrees == AGREE_UNKNOWN) json_null(j, "agrees"); else json_bool(j, "agrees", v->agrees == AGREE_YES);
+    if (v->advice[0]) json_str(j, "advice", v->advice); else json_null(j, "advice");
+    if (v->status == VERDICT_NOT_JUDGED) json_str(j, "not_judged_reason", v->not_judged);
+    json_bool(j, "anchored", v->anchored);
+    json_arr(j, "path");
+    for (int i = 0; i < v->n_path; i++) {
+        json_obj(j, NULL);
+        json_str(j, "source", v->path[i].src == CHAIN_FROM_STORE ? "store" : "peer");
+        if (v->path[i].cert) {
+            put_hex(b, v->path[i].cert->sha256, 32, false);
+            json_str(j, "sha256", b);
+            json_str(j, "subject", v->path[i].cert->subject);
+        }
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_obj_end(j);
+}
+
+static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
+{
+    char b[8];
+    json_obj(j, "client_hello");
+    json_hex16(j, "legacy_version", ch->legacy_version);
+    if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
+    json_int(j, "session_id_length", ch->session_id_len);
+    json_arr(j, "cipher_suites");
+    for (int i = 0; i < ch->n_ciphers; i++) {
+        snprintf(b, sizeof(b), "0x%04x", ch->ciphers[i]);
+        json_str(j, NULL, b);
+    }
+    json_arr_end(j);
+    if (ch->n_ciphers_total > ch->n_ciphers) json_int(j, "cipher_suites_total", ch->n_ciphers_total);
+    json_arr(j, "compression_methods");
+    for (int i = 0; i < ch->n_compression; i++) json_int(j, NULL, ch->compression[i]);
+    json_arr_end(j);
+    json_exts(j, ch->exts, ch->n_exts);
+    if (ch->n_alpn) {
+        json_arr(j, "alpn");
+        for (int i = 0; i < ch->n_alpn; i++) json_strn(j, NULL, ch->alpn[i].data, ch->alpn[i].len);
+        json_arr_end(j);
+    }
+    if (ch->supported_versions.n) json_u16_names(j, "supported_versions", &ch->supported_versions, version_namer);
+    if (ch->groups.n) json_u16_names(j, "supported_groups", &ch->groups, tls_group_name);
+    if (ch->n_ec_point_formats) {
+        json_arr(j, "ec_point_formats");
+        for (int i = 0; i < ch->n_ec_point_formats; i++) json_int(j, NULL, ch->ec_point_formats[i]);
+        json_arr_end(j);
+    }
+    if (ch->sig_algs.n) json_u16_names(j, "signature_algorithms", &ch->sig_algs, tls_sigalg_name);
+    if (ch->key_share_groups.n) json_u16_names(j, "key_share_groups", &ch->key_share_groups, tls_group_name);
+    if (ch->n_psk_modes) {
+        json_arr(j, "psk_key_exchange_modes");
+        for (int i = 0; i < ch->n_psk_modes; i++)
+            json_str(j, NULL, ch->psk_modes[i] == 1 ? "psk_dhe_ke" : ch->psk_modes[i] == 0 ? "psk_ke" : "unknown");
+        json_arr_end(j);
+    }
+    if (ch->has_pre_shared_key) json_int(j, "pre_shared_key_identities", ch->psk_identities);
+    if (ch->has_session_ticket) json_int(j, "session_ticket_length", ch->session_ticket_len);
+    json_bool(j, "status_request", ch->status_request);
+    json_bool(j, "extended_master_secret", ch->extended_master_secret);
+    json_bool(j, "renegotiation_info", ch->renegotiation_info);
+    if (ch->early_data) json_bool(j, "early_data", true);
+    json_obj_end(j);
+}
+
+static void json_server_hello(struct json *j, const struct tls_conn *c)
+{
+    const struct tls_server_hello *sh = &c->sh;
+    char b[8];
+    json_obj(j, "server_hello");
+    json_hex16(j, "legacy_version", sh->legacy_version);
+    if (sh->selected_version) json_hex16(j, "selected_version", sh->selected_version);
+    json_str(j, "cipher_suite", tls_cipher_iana(sh->cipher, b));
+    json_int(j, "session_id_length", sh->session_id_len);
+    json_int(j, "compression_method", sh->compression);
+    json_exts(j, sh->exts, sh->n_exts);
+    if (sh->key_share_group) {
+        const char *g = tls_group_name(sh->key_share_group);
+        if (g) json_str(j, "key_share_group", g); else json_hex16(j, "key_share_group", sh->key_share_group);
+    }
+    if (c->hello_retry) json_bool(j, "hello_retry_request", true);
+    if (sh->psk_accepted) json_bool(j, "psk_accepted", true);
+    json_bool(j, "extended_master_secret", sh->extended_master_secret);
+    json_obj_end(j);
+}
+
+void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st)
+{
+    const struct tls_conn *c = r->tls;
+    struct json j;
+    char ip[64], b[80];
+    const char *proto = NULL, *ver = NULL;
+    uint16_t version = tls_conn_version(c);
+
+    json_begin(&j, sb);
+    json_time_ns(&j, "@timestamp", c->first_ts_ns);
+    json_obj(&j, "source");
+    json_str(&j, "ip", report_ip(ip, sizeof(ip), c->family, c->client_ip));
+    json_int(&j, "port", c->client_port);
+    json_obj_end(&j);
+    json_obj(&j, "destination");
+    json_str(&j, "ip", report_ip(ip, sizeof(ip), c->family, c->server_ip));
+    json_int(&j, "port", c->server_port);
+    json_obj_end(&j);
+    json_obj(&j, "network");
+    json_str(&j, "transport", "tcp");
+    json_str(&j, "type", c->family == 6 ? "ipv6" : "ipv4");
+    json_obj_end(&j);
+
+    json_obj(&j, "tls");
+    if (version && tls_version_ecs(version, &proto, &ver)) {
+        json_str(&j, "version", ver);
+        json_str(&j, "version_protocol", proto);
+    } else if (version) {
+        snprintf(b, sizeof(b), "0x%04x", version);
+        json_str(&j, "version", b);
+    }
+    if (c->sh.present) json_str(&j, "cipher", tls_cipher_iana(c->sh.cipher, b));
+    json_bool(&j, "established", c->handshake_complete);
+    json_bool(&j, "resumed", c->resumed != TLS_RESUME_NONE);
+    if (c->sh.has_alpn) json_strn(&j, "next_protocol", c->sh.alpn.data, c->sh.alpn.len);
+    json_obj(&j, "client");
+    if (c->ch.has_sni) json_strn(&j, "server_name", c->ch.sni, c->ch.sni_len);
+    if (c->ch.present) {
+        json_arr(&j, "supported_ciphers");
+        for (int i = 0; i < c->ch.n_ciphers; i++) json_str(&j, NULL, tls_cipher_iana(c->ch.ciphers[i], b));
+        json_arr_end(&j);
+        if (!c->ch.sslv2_format) json_ja3(&j, c, false);
+    }
+    if (r->n_client_chain > 0 && r->client_chain[0]) {
+        put_hex(b, r->client_chain[0]->sha256, 32, true);
+        json_obj(&j, "hash");
+        json_str(&j, "sha256", b);
+        json_obj_end(&j);
+        json_ecs_x509(&j, r->client_chain[0]);
+    }
+    json_obj_end(&j);
+    json_obj(&j, "server");
+    if (c->sh.present) json_ja3(&j, c, true);
+    if (r->n_chain > 0 && r->chain[0]) {
+        const struct cert *leaf = r->chain[0];
+        put_hex(b, leaf->sha256, 32, true);
+        json_obj(&j, "hash");
+        json_str(&j, "sha256", b);
+        json_obj_end(&j);
+        json_str(&j, "subject", leaf->subject);
+        json_str(&j, "issuer", leaf->issuer);
+        json_time_s(&j, "not_before", leaf->not_before);
+        json_time_s(&j, "not_after", leaf->not_after);
+        json_ecs_x509(&j, leaf);
+    }
+    json_obj_end(&j);
+    json_obj_end(&j); /* tls */
+
+    json_obj(&j, "tlsscope");
+    json_uint(&j, "connection", r->seq);
+    if (c->sh.present) json_str(&j, "cipher_openssl", tls_cipher_openssl(c->sh.cipher, b));
+    if (c->ch.present) json_client_hello(&j, &c->ch);
+    if (c->sh.present) json_server_hello(&j, c);
+    json_str(&j, "resumption", resumption_name(c->resumed));
+    json_bool(&j, "handshake_complete", c->handshake_complete);
+    if (c->cert_request) json_bool(&j, "certificate_request", true);
+    if (c->ske_group) {
+        const char *g = tls_group_name(c->ske_group);
+        if (g) json_str(&j, "server_key_exchange_group", g); else json_hex16(&j, "server_key_exchange_group", c->ske_group);
+    }
+    if (c->roles_from_content) json_bool(&j, "roles_from_content", true);
+    if (c->tls_start_offset[0] || c->tls_start_offset[1]) {
+        json_obj(&j, "tls_start_offset");
+        json_uint(&j, "client", c->tls_start_offset[0]);
+        json_uint(&j, "server", c->tls_start_offset[1]);
+        json_obj_end(&j);
+    }
+    json_arr(&j, "chain");
+    for (int i = 0; i < r->n_chain; i++) json_chain_entry(&j, r->chain[i], st);
+    json_arr_end(&j);
+    if (c->server_certs.n_total > r->n_chain) json_int(&j, "chain_total", c->server_certs.n_total);
+    if (r->n_client_chain) {
+        json_arr(&j, "client_chain");
+        for (int i = 0; i < r->n_client_chain; i++) json_chain_entry(&j, r->client_chain[i], st);
+        json_arr_end(&j);
+    }
+    json_arr(&j, "alerts");
+    for (int i = 0; i < c->n_alerts; i++) {
+        const struct tls_alert *a = &c->alerts[i];
+        json_obj(&j, NULL);
+        json_str(&j, "from", a->from == TLS_CLIENT ? "client" : "server");
+        if (a->encrypted) {
+            json_bool(&j, "encrypted", true);
+        } else {
+            json_str(&j, "level", alert_level(a->level));
+            const char *n = tls_alert_name(a->desc);
+            if (n) json_str(&j, "description", n);
+            json_int(&j, "code", a->desc);
+        }
+        json_time_ns(&j, "@timestamp", a->ts_ns);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_arr(&j, "events");
+    for (int i = 0; i < c->n_events; i++) {
+        const struct tls_event *e = &c->events[i];
+        json_obj(&j, NULL);
+        json_str(&j, "kind", event_kind_name(e->kind));
+        json_str(&j, "side", e->side == TLS_CLIENT ? "client" : "server");
+        json_uint(&j, "offset", e->offset);
+        if (e->length) json_uint(&j, "length", e->length);
+        if (e->detail[0]) json_str(&j, "detail", e->detail);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    if (c->n_events_total > c->n_events) json_int(&j, "events_total", c->n_events_total);
+    json_obj(&j, "bytes");
+    json_uint(&j, "client", c->tcp_bytes[0]);
+    json_uint(&j, "server", c->tcp_bytes[1]);
+    json_obj_end(&j);
+    json_verdict(&j, r);
+    json_obj_end(&j); /* tlsscope */
+    json_end(&j);
+}

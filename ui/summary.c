@@ -1,0 +1,276 @@
+/* summary.c — the closing report of a batch run: what was read, what was
+ * skipped, which caps bit, and the failing servers grouped by server and
+ * reason, in words an admin can paste into a ticket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/escape.h"
+#include "common/timefmt.h"
+#include "report.h"
+
+void summary_init(struct summary *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->tail = &s->servers;
+}
+
+static void server_key_of(const struct conn_record *r, char *out, size_t len,
+                          const struct report_style *st)
+{
+    const struct tls_conn *c = r->tls;
+    char ep[64], name[240];
+    report_endpoint(ep, sizeof(ep), c->family, c->server_ip, c->server_port);
+    if (c->ch.has_sni) {
+        esc_text_buf(name, sizeof(name), c->ch.sni, c->ch.sni_len, st->utf8);
+        snprintf(out, len, "%s (%s)", ep, name);
+    } else {
+        snprintf(out, len, "%s (no SNI)", ep);
+    }
+}
+
+static struct summary_server *server_get(struct summary *s, const char *key)
+{
+    for (struct summary_server *sv = s->servers; sv; sv = sv->next)
+        if (strcmp(sv->key, key) == 0) return sv;
+    if (s->n_servers >= SUMMARY_MAX_SERVERS) {
+        s->servers_dropped++;
+        return NULL;
+    }
+    struct summary_server *sv = calloc(1, sizeof(*sv));
+    if (!sv) return NULL;
+    snprintf(sv->key, sizeof(sv->key), "%s", key);
+    *s->tail = sv;
+    s->tail = &sv->next;
+    s->n_servers++;
+    return sv;
+}
+
+void summary_add(struct summary *s, const struct conn_record *r, const struct report_style *st)
+{
+    char key[320];
+    const struct verdict *v = &r->verdict;
+    switch (v->status) {
+    case VERDICT_TRUSTED: s->conns_trusted++; break;
+    case VERDICT_FAILED: s->conns_failed++; break;
+    default: s->conns_not_judged++; break;
+    }
+    if (v->presumed) s->conns_presumed++;
+    server_key_of(r, key, sizeof(key), st);
+    struct summary_server *sv = server_get(s, key);
+    if (!sv) return;
+    sv->connections++;
+    if (v->status == VERDICT_TRUSTED) sv->trusted++;
+    if (v->status == VERDICT_NOT_JUDGED) sv->not_judged++;
+    if (v->status != VERDICT_FAILED) return;
+    sv->failed++;
+    if (v->presumed) return; /* the full handshake it copies is counted already */
+    struct summary_reason **rp = &sv->reasons;
+    for (; *rp; rp = &(*rp)->next) {
+        if ((*rp)->code == v->code && (*rp)->depth == v->depth &&
+            strcmp((*rp)->reason, v->reason) == 0) {
+            (*rp)->count++;
+            return;
+        }
+    }
+    struct summary_reason *sr = calloc(1, sizeof(*sr));
+    if (!sr) return;
+    sr->code = v->code;
+    sr->depth = v->depth;
+    sr->count = 1;
+    snprintf(sr->reason, sizeof(sr->reason), "%s", v->reason);
+    snprintf(sr->would_log, sizeof(sr->would_log), "%s", v->would_log);
+    snprintf(sr->advice, sizeof(sr->advice), "%s", v->advice);
+    const struct cert *bad = NULL;
+    if (v->cert_index >= 0 && v->cert_index < v->n_path) bad = v->path[v->cert_index].cert;
+    if (bad) {
+        char fp[100];
+        cert_fingerprint_hex(bad->sha256, 32, fp, sizeof(fp), false);
+        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s, sha256 %.16s...",
+                 bad->subject_cn[0] ? bad->subject_cn : "(none)", fp);
+    }
+    *rp = sr;
+}
+
+static void print_escaped(FILE *out, const char *s, const struct report_style *st)
+{
+    struct sbuf sb;
+    sbuf_init(&sb, 0);
+    esc_text_str(&sb, s, st->utf8);
+    fputs(sbuf_str(&sb), out);
+    sbuf_free(&sb);
+}
+
+void summary_print(FILE *out, const struct summary *s, const struct pipeline_stats *ps,
+                   const struct report_style *st, enum verdict_profile profile, bool have_store)
+{
+    char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
+    const struct pkt_counters *pc = &ps->pkt;
+    const struct flow_stats *fs = &ps->flow;
+
+    fprintf(out, "\nSummary: %llu TLS connection%s to %u server%s, %llu handshake%s complete",
+            (unsigned long long)ps->tls_connections, ps->tls_connections == 1 ? "" : "s",
+            s->n_servers, s->n_servers == 1 ? "" : "s",
+            (unsigned long long)ps->handshakes_complete, ps->handshakes_complete == 1 ? "" : "s");
+    if (ps->first_ts_ns)
+        fprintf(out, "; %llu packets from %s to %s", (unsigned long long)pc->packets,
+                time_iso8601(ps->first_ts_ns, 3, t0), time_iso8601(ps->last_ts_ns, 3, t1));
+    else
+        fprintf(out, "; %llu packets", (unsigned long long)pc->packets);
+    fprintf(out, ".\n");
+    fprintf(out, "  verdicts: %llu trusted, %llu failed, %llu not judged",
+            s->conns_trusted, s->conns_failed, s->conns_not_judged);
+    if (s->conns_presumed) fprintf(out, " (%llu presumed from an earlier handshake)", s->conns_presumed);
+    fprintf(out, "%s.\n", have_store ? "" : " (no trust store: use --trust)");
+    fprintf(out,
+            "  streams: %llu TCP connections, %llu not TLS, %llu without payload.\n"
+            "  skipped packets: %llu non-IP, %llu IP fragments, %llu other IP protocols, "
+            "%llu truncated, %llu malformed.\n"
+            "  TCP: %llu gaps (%llu bytes missing), %llu overlaps with differing bytes, "
+            "%llu port reuses.\n",
+            (unsigned long long)ps->tcp_connections, (unsigned long long)ps->non_tls_streams,
+            (unsigned long long)ps->empty_streams, (unsigned long long)pc->non_ip,
+            (unsigned long long)pc->ip_fragments, (unsigned long long)pc->other_ip_proto,
+            (unsigned long long)pc->truncated, (unsigned long long)pc->malformed,
+            (unsigned long long)fs->gaps, (unsigned long long)fs->gap_bytes,
+            (unsigned long long)fs->overlaps_differing, (unsigned long long)fs->port_reuse);
+    if (fs->flows_evicted || fs->ooo_bytes_dropped || s->servers_dropped)
+        fprintf(out, "  caps hit: %llu flows evicted (flow table full), %llu out-of-order bytes "
+                     "dropped, %u servers beyond the summary's limit.\n",
+                (unsigned long long)fs->flows_evicted, (unsigned long long)fs->ooo_bytes_dropped,
+                s->servers_dropped);
+    else
+        fprintf(out, "  caps hit: none.\n");
+    if (ps->input_errors) {
+        fprintf(out, "  input error: ");
+        print_escaped(out, ps->last_error, st);
+        fprintf(out, " (the report covers what was read before it).\n");
+    }
+
+    unsigned failing = 0;
+    for (const struct summary_server *sv = s->servers; sv; sv = sv->next)
+        if (sv->failed) failing++;
+    if (!have_store) return;
+    if (failing == 0) {
+        if (s->conns_trusted)
+            fprintf(out, "\nAll %u judged server%s pass verification (profile %s).\n",
+                    s->n_servers, s->n_servers == 1 ? "" : "s", verdict_profile_name(profile));
+        return;
+    }
+    fprintf(out, "\n%u of %u server%s fail%s certificate verification (profile %s):\n", failing,
+            s->n_servers, s->n_servers == 1 ? "" : "s", failing == 1 ? "s" : "",
+            verdict_profile_name(profile));
+    for (const struct summary_server *sv = s->servers; sv; sv = sv->next) {
+        if (!sv->failed) continue;
+        fprintf(out, "- ");
+        print_escaped(out, sv->key, st);
+        fprintf(out, ": %u of %u connection%s failed", sv->failed, sv->connections,
+                sv->connections == 1 ? "" : "s");
+        for (const struct summary_reason *sr = sv->reasons; sr; sr = sr->next) {
+            fprintf(out, "; ");
+            print_escaped(out, sr->reason, st);
+            if (sr->code != 62 && sr->code != 64)
+                fprintf(out, " (code %d, depth %d)", sr->code, sr->depth);
+            if (sr->cert_desc[0]) {
+                fprintf(out, " on ");
+                print_escaped(out, sr->cert_desc, st);
+            }
+            if (sr->count != sv->failed) fprintf(out, " x%u", sr->count);
+        }
+        fprintf(out, ".\n");
+        for (const struct summary_reason *sr = sv->reasons; sr; sr = sr->next) {
+            if (sr->would_log[0]) {
+                fprintf(out, "  Expressway-C logs: ");
+                print_escaped(out, sr->would_log, st);
+                fputc('\n', out);
+            }
+            if (sr->advice[0]) {
+                fprintf(out, "  Fix: ");
+                print_escaped(out, sr->advice, st);
+                fputc('\n', out);
+            }
+        }
+    }
+}
+
+void summary_free(struct summary *s)
+{
+    struct summary_server *sv = s->servers;
+    while (sv) {
+        struct summary_server *next = sv->next;
+        struct summary_reason *sr = sv->reasons;
+        while (sr) {
+            struct summary_reason *rn = sr->next;
+            free(sr);
+            sr = rn;
+        }
+        free(sv);
+        sv = next;
+    }
+    summary_init(s);
+}
+
+/* ---- certificate export ---- */
+
+static void safe_name(const char *in, char *out, size_t len)
+{
+    size_t k = 0;
+    for (const char *p = in; *p && k + 1 < len && k < 64; p++) {
+        char ch = *p;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '.' || ch == '_')
+            out[k++] = ch;
+        else if (ch == '*')
+            k += (size_t)snprintf(out + k, len - k, "wildcard");
+        else
+            out[k++] = '_';
+        if (k >= len) k = len - 1;
+    }
+    if (k == 0 || out[0] == '.') {
+        k = (size_t)snprintf(out, len, "cert");
+        if (k >= len) k = len - 1;
+    }
+    out[k] = '\0';
+}
+
+static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+{
+    char name[80], fp[100], path[4096];
+    static char pem[CERT_MAX_DER * 2];
+    size_t n = 0;
+    safe_name(c->subject_cn[0] ? c->subject_cn : "no-cn", name, sizeof(name));
+    cert_fingerprint_hex(c->sha256, 32, fp, sizeof(fp), false);
+    snprintf(path, sizeof(path), "%s/%s_%.16s.pem", dir, name, fp);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        if (errno == EEXIST) return 0;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int ok = cert_write_pem(c, pem, sizeof(pem), &n) == 0 && write(fd, pem, n) == (ssize_t)n;
+    if (close(fd) != 0) ok = 0;
+    if (!ok) {
+        snprintf(err, errlen, "%s: cannot write certificate", path);
+        return -1;
+    }
+    return 1;
+}
+
+int report_export_certs(const char *dir, const struct conn_record *r, char *err, size_t errlen)
+{
+    int written = 0;
+    const struct cert *const *lists[2] = {r->chain, r->client_chain};
+    int counts[2] = {r->n_chain, r->n_client_chain};
+    for (int l = 0; l < 2; l++) {
+        for (int i = 0; i < counts[l]; i++) {
+            if (!lists[l][i]) continue;
+            int rc = export_one(dir, lists[l][i], err, errlen);
+            if (rc < 0) return -1;
+            written += rc;
+        }
+    }
+    return written;
+}
