@@ -154,6 +154,8 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
     }
     put_hex(b, c->sha256, 32, false);
     json_str(j, "sha256", b);
+    put_hex(b, c->sha1, 20, false);
+    json_str(j, "sha1", b);
     json_bool(j, "self_issued", c->self_issued);
     json_bool(j, "parsed", c->parsed);
     if (!c->parsed) json_str(j, "parse_error", c->parse_error);
@@ -406,7 +408,7 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
     json_obj(j, "server_hello");
     json_hex16(j, "legacy_version", sh->legacy_version);
     if (sh->selected_version) json_hex16(j, "selected_version", sh->selected_version);
-    json_str(j, "cipher_suite", tls_cipher_iana(sh->cipher, b));
+    json_hex16(j, "cipher_suite", sh->cipher);
     json_int(j, "session_id_length", sh->session_id_len);
     json_int(j, "compression_method", sh->compression);
     json_exts(j, sh->exts, sh->n_exts);
@@ -475,8 +477,10 @@ void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct
     if (c->sh.present) json_ja3(&j, c, true);
     if (r->n_chain > 0 && r->chain[0]) {
         const struct cert *leaf = r->chain[0];
-        put_hex(b, leaf->sha256, 32, true);
         json_obj(&j, "hash");
+        put_hex(b, leaf->sha1, 20, true);
+        json_str(&j, "sha1", b);
+        put_hex(b, leaf->sha256, 32, true);
         json_str(&j, "sha256", b);
         json_obj_end(&j);
         json_str(&j, "subject", leaf->subject);
