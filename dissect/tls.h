@@ -47,6 +47,7 @@
 #define TLS_MAX_ALERTS 8
 #define TLS_MAX_EVENTS 16
 #define TLS_SCAN_LIMIT (64u * 1024u) /* plaintext bytes searched for a TLS start (STARTTLS) */
+#define TLS_MAX_SSLV2_SPECS 16 /* SSLv2-only cipher specs kept from an SSLv2 ClientHello */
 
 /* Direction relative to the TLS roles (not to the TCP SYN). */
 enum tls_side { TLS_CLIENT = 0, TLS_SERVER = 1 };
@@ -116,6 +117,11 @@ struct tls_client_hello {
     bool extended_master_secret;            /* RFC 7627 */
     bool renegotiation_info;                /* RFC 5746 (ext or SCSV 0x00ff) */
     bool early_data;                        /* RFC 8446 §4.2.10 */
+    /* SSLv2-compatible hello only: CIPHER-SPECs with a non-zero first byte
+     * (SSLv2-only, e.g. 0x010080 SSL2_RC4_128_WITH_MD5), which have no TLS
+     * suite number; 0x00XXXX specs are in ciphers[] (RFC 5246 E.2). */
+    uint32_t sslv2_specs[TLS_MAX_SSLV2_SPECS];
+    uint8_t n_sslv2_specs, n_sslv2_specs_total;
 };
 
 struct tls_server_hello {
@@ -177,6 +183,7 @@ enum tls_event_kind {
     TLS_EV_SSLV2_HELLO,         /* SSLv2-compatible ClientHello */
     TLS_EV_STARTTLS,            /* TLS started after plaintext (STARTTLS, CONNECT, ...) */
     TLS_EV_INCOMPLETE,          /* connection ended before the handshake did */
+    TLS_EV_CLIENT_HELLO_AGAIN,  /* another ClientHello (after HelloRetryRequest): first kept */
 };
 
 struct tls_event {
