@@ -256,6 +256,13 @@ void tls_handshake_lost(struct tls_conn *c, enum flow_dir dir, uint8_t type, uin
         tls_set_chain_final(c, TLS_NOCHAIN_LOST, ts_ns);
 }
 
+static bool ch_offers13(const struct tls_conn *c)
+{
+    for (uint16_t i = 0; i < c->ch.supported_versions.n; i++)
+        if (tls_version_is13_family(c->ch.supported_versions.v[i])) return true;
+    return false;
+}
+
 /* ChangeCipherSpec (RFC 5246 §7.1). A server that sends it before any
  * Certificate runs an abbreviated handshake (§7.3) — or needs none. */
 void tls_on_ccs(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
@@ -264,8 +271,11 @@ void tls_on_ccs(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
     enum tls_side side = tls_side_of(c, dir);
     bool is13 = tls_conn_is13(c);
     c->ccs[side] = true;
-    /* TLS 1.3 keeps a compatibility CCS (RFC 8446 D.4) that changes nothing */
-    if (!is13) ps->d[dir].encrypted = true;
+    /* TLS 1.3 keeps a compatibility CCS (RFC 8446 D.4) that changes nothing:
+     * after a 1.3 ServerHello, around a HelloRetryRequest, and from a client
+     * offering 1.3 that sends it before the ServerHello (early data) */
+    if (!is13 && !c->hello_retry && !(side == TLS_CLIENT && !c->sh.present && ch_offers13(c)))
+        ps->d[dir].encrypted = true;
     if (side == TLS_SERVER && !is13 && c->sh.present && !ps->server_cert_seen && !c->chain_final) {
         if (ps->sid_echo) {
             c->resumed = TLS_RESUME_SESSION_ID;
@@ -328,6 +338,12 @@ void tls_on_first_sync(struct tls_conn *c, enum flow_dir dir, uint8_t first_type
 {
     (void)dir;
     c->is_tls = true;
+    /* no handshake to tell the roles: the side on a well-known port is the
+     * server (a capture that starts mid-connection sees either side first) */
+    if (!c->parser->roles_fixed && !c->ch.present) {
+        if (c->client_port < 1024 && c->server_port >= 1024) tls_roles_fix(c, FLOW_DIR_B);
+        else if (c->server_port < 1024 && c->client_port >= 1024) tls_roles_fix(c, FLOW_DIR_A);
+    }
     if (!c->ch.present && first_type == CT_APPDATA)
         tls_set_chain_final(c, TLS_NOCHAIN_MIDSTREAM, ts_ns);
 }
