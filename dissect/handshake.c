@@ -236,8 +236,8 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
     case HS_SERVER_HELLO_DONE:
         /* the server's flight ended without a Certificate: fine for
          * anonymous and PSK suites (RFC 5246 §7.4.2, RFC 4279 §2) */
-        if (side == TLS_SERVER && !c->parser->server_cert_seen &&
-            suite_without_certificate(c->sh.cipher))
+        if (side == TLS_SERVER && c->sh.present && !c->parser->server_cert_seen &&
+            !c->parser->d[dir].gap_before_cert && suite_without_certificate(c->sh.cipher))
             tls_set_chain_final(c, TLS_NOCHAIN_ANON, ts_ns);
         break;
     default:
