@@ -984,6 +984,62 @@ static void test_midstream(void)
     tls_conn_free(c);
 }
 
+/* Damaged copies of the fixtures (seeded byte flips, truncation, random
+ * splits, a random gap): the parser must not crash or loop, and what it
+ * reports must hold together. Run under the sanitizer build this is a small
+ * fuzzer. */
+static void test_mutations(void)
+{
+    static const struct fixture *fxs[] = {&fx_tls12, &fx_tls13, &fx_resume, &fx_hrr};
+    static uint8_t buf[4096];
+    int checked = 0;
+    for (size_t fi = 0; fi < NELEMS(fxs); fi++) {
+        const struct fixture *f = fxs[fi];
+        size_t total = 0;
+        for (size_t t = 0; t < f->nturns; t++) total += f->turns[t].len;
+        for (uint32_t iter = 0; iter < 300; iter++) {
+            struct flow_meta m;
+            struct tls_conn *c;
+            size_t off = 0;
+            rng_state = iter * 2654435761u + (uint32_t)fi;
+            memcpy(buf, f->bytes, total);
+            for (int k = 0, flips = 1 + (int)(rng() % 8); k < flips; k++)
+                buf[rng() % total] ^= (uint8_t)(1u << (rng() % 8));
+            make_meta(&m);
+            c = tls_conn_new(&m);
+            for (size_t t = 0; t < f->nturns; t++) {
+                uint32_t n = f->turns[t].len;
+                enum flow_dir d = (enum flow_dir)f->turns[t].dir;
+                if (iter % 7 == 3 && t == 1) { /* a gap somewhere in the server's flight */
+                    uint32_t at = rng() % n, len = 1 + rng() % (n - at);
+                    struct flow_event ev = {FLOW_EV_GAP, d, at, len, turn_ts(t)};
+                    feed(c, d, buf + off, at, SPLIT_RANDOM, turn_ts(t));
+                    tls_conn_flow_event(c, &ev);
+                    feed(c, d, buf + off + at + len, n - at - len, SPLIT_RANDOM, turn_ts(t));
+                } else {
+                    feed(c, d, buf + off, n, SPLIT_RANDOM, turn_ts(t));
+                }
+                off += n;
+            }
+            close_conn(c, 1, 1);
+            /* invariants */
+            CHECK(!c->is_tls || c->chain_final);
+            CHECK(c->n_events <= TLS_MAX_EVENTS);
+            CHECK(c->server_certs.n <= c->server_certs.n_total);
+            CHECK(c->server_certs.n <= TLS_MAX_CHAIN);
+            CHECK(c->ch.n_ciphers <= TLS_MAX_CIPHERS && c->ch.n_exts <= TLS_MAX_EXTENSIONS);
+            CHECK(c->ch.sni_len <= TLS_MAX_SNI && c->ch.n_alpn <= TLS_MAX_ALPN);
+            CHECK(c->nochain == TLS_NOCHAIN_NONE || c->server_certs.n == 0 ||
+                  c->nochain == TLS_NOCHAIN_TLS13);
+            CHECK(c->app_data_bytes[0] + c->app_data_bytes[1] <= total);
+            CHECK(c->parser == NULL);
+            checked++;
+            tls_conn_free(c);
+        }
+    }
+    CHECK_EQ_INT(checked, 4 * 300);
+}
+
 int main(void)
 {
     test_tls12();
@@ -1001,5 +1057,6 @@ int main(void)
     test_huge_certificate();
     test_alert_before_cert();
     test_midstream();
+    test_mutations();
     return check_summary();
 }
