@@ -198,6 +198,10 @@ static void on_server_key_exchange(struct tls_conn *c, const uint8_t *body, uint
     uint8_t type;
     uint16_t group;
     if (!ci || ci->kx != TLS_KX_ECDHE) return;
+    if (ci->auth == TLS_AUTH_PSK) { /* RFC 5489 §2: psk_identity_hint<0..2^16-1> first */
+        struct cursor hint;
+        if (cur_vec(&cur, 2, &hint) != 0) return;
+    }
     if (cur_u8(&cur, &type) != 0) return;
     if (type == 3 && cur_u16(&cur, &group) == 0) c->ske_group = group;
     else if (type == 1) c->ske_group = 0xff01;

@@ -274,10 +274,11 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
                 d->hs_skip = true;
             }
             if (d->hs_len == 0) {
+                static const uint8_t empty[1]; /* parsers get a real pointer */
                 uint8_t t = d->hs_type;
                 uint64_t o = d->hs_off;
                 hs_reset(d);
-                tls_handshake_message(c, dir, t, NULL, 0, o, ts_ns);
+                tls_handshake_message(c, dir, t, empty, 0, o, ts_ns);
                 continue;
             }
             if (!d->hs_skip && n - j >= d->hs_len) { /* whole message here: no copy */

@@ -435,7 +435,11 @@ struct bb {
 static void put8(struct bb *x, unsigned v) { x->b[x->n++] = (uint8_t)v; }
 static void put16(struct bb *x, unsigned v) { put8(x, v >> 8); put8(x, v); }
 static void put24(struct bb *x, unsigned v) { put8(x, v >> 16); put16(x, v & 0xffff); }
-static void putmem(struct bb *x, const void *p, size_t n) { memcpy(x->b + x->n, p, n); x->n += n; }
+static void putmem(struct bb *x, const void *p, size_t n)
+{
+    if (n) memcpy(x->b + x->n, p, n);
+    x->n += n;
+}
 /* open a length-prefixed block of `lenbytes`; close() backfills it */
 static void open_(struct bb *x, int lenbytes)
 {
@@ -946,6 +950,46 @@ static void test_alert_before_cert(void)
     tls_conn_free(c);
 }
 
+/* ECDHE_PSK (RFC 5489): the ServerKeyExchange starts with a PSK identity
+ * hint; no Certificate by design, so ServerHelloDone makes the absence
+ * final as ANON. */
+static void test_psk_suite(void)
+{
+    struct tls_conn *c;
+    body.n = rec.n = 0;
+    build_ch_body(&body, CHV_GOOD);
+    wrap_record(&rec, 1, body.b, body.n);
+    c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
+    body.n = rec.n = 0;
+    put16(&body, 0x0303); /* ServerHello: no extensions block */
+    for (int i = 0; i < 32; i++) put8(&body, 0x11);
+    put8(&body, 0);
+    put16(&body, 0xc035);
+    put8(&body, 0);
+    wrap_record(&rec, 2, body.b, body.n);
+    body.n = 0;
+    open_(&body, 2); /* psk_identity_hint */
+    putmem(&body, "hint", 4);
+    close_(&body);
+    put8(&body, 3);       /* named_curve */
+    put16(&body, 0x0017); /* secp256r1 */
+    open_(&body, 1);
+    put8(&body, 4);
+    close_(&body);
+    wrap_record(&rec, 12, body.b, body.n);
+    wrap_record(&rec, 14, NULL, 0);
+    tls_conn_data(c, FLOW_DIR_B, rec.b, (uint32_t)rec.n, turn_ts(1));
+    CHECK(c->sh.present);
+    CHECK(!c->sh.has_alpn);
+    CHECK_EQ_INT(c->sh.n_exts, 0);
+    CHECK_EQ_INT(c->ske_group, 0x0017);
+    CHECK(c->chain_final);
+    CHECK_EQ_INT(c->nochain, TLS_NOCHAIN_ANON);
+    CHECK_EQ_INT(c->chain_ts_ns, turn_ts(1));
+    CHECK_EQ_INT(c->n_events, 0);
+    tls_conn_free(c);
+}
+
 /* A capture that starts in the middle: application data records only. */
 static void test_midstream(void)
 {
@@ -1057,6 +1101,7 @@ int main(void)
     test_huge_certificate();
     test_alert_before_cert();
     test_midstream();
+    test_psk_suite();
     test_mutations();
     return check_summary();
 }
