@@ -71,9 +71,11 @@ void tls_update_complete(struct tls_conn *c)
                c->encrypted_hs[TLS_SERVER];
     if (!done) return;
     c->handshake_complete = true;
-    /* from here on only record headers are read: the reassembly buffers go */
-    tls_dir_free(&c->parser->d[0]);
-    tls_dir_free(&c->parser->d[1]);
+    /* from here on only record headers are read: the reassembly buffers go
+     * (unless a message is half way through one) */
+    for (int i = 0; i < 2; i++)
+        if (c->parser->d[i].hsh_have == 0 && c->parser->d[i].mode != DM_SSLV2)
+            tls_dir_free(&c->parser->d[i]);
 }
 
 /* ClientHello: the first one is committed; one after a HelloRetryRequest

@@ -14,6 +14,7 @@
 #include "dissect/names.h"
 #include "dissect/tls.h"
 #include "dissect/tls_internal.h"
+#include "fixtures/fuzz_regress.h"
 #include "fixtures/handshakes.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1084,6 +1085,41 @@ static void test_mutations(void)
     CHECK_EQ_INT(checked, 4 * 300);
 }
 
+/* Inputs the stream fuzzer once broke the dissector with (same format as
+ * dissect/fuzz/fuzz_tls_stream.c). Under the sanitizer build they must run
+ * clean; here they must at least end with consistent facts. */
+static void test_fuzz_regressions(void)
+{
+    const uint8_t *data = fuzz_regress_1;
+    size_t size = fuzz_regress_1_len, i = 0;
+    uint64_t off[2] = {0, 0};
+    struct flow_meta m;
+    struct tls_conn *c;
+    make_meta(&m);
+    c = tls_conn_new(&m);
+    while (i + 3 <= size) {
+        uint8_t ctl = data[i];
+        size_t n = ((size_t)data[i + 1] << 8) | data[i + 2];
+        enum flow_dir d = (enum flow_dir)(ctl & 1);
+        i += 3;
+        if (ctl & 2) {
+            struct flow_event ev = {FLOW_EV_GAP, d, off[d], n, 0};
+            tls_conn_flow_event(c, &ev);
+            off[d] += n;
+            continue;
+        }
+        if (n > size - i) n = size - i;
+        tls_conn_data(c, d, data + i, (uint32_t)n, (int64_t)i);
+        off[d] += n;
+        i += n;
+    }
+    close_conn(c, off[0], off[1]);
+    CHECK(c->is_tls);
+    CHECK(c->chain_final);
+    CHECK(c->parser == NULL);
+    tls_conn_free(c);
+}
+
 int main(void)
 {
     test_tls12();
@@ -1103,5 +1139,6 @@ int main(void)
     test_midstream();
     test_psk_suite();
     test_mutations();
+    test_fuzz_regressions();
     return check_summary();
 }
