@@ -42,7 +42,7 @@
 #define TLS_MAX_ALPN_LEN 255
 #define TLS_MAX_LIST 64        /* groups, signature algorithms, versions, ... */
 #define TLS_MAX_CHAIN 12       /* certificates kept per Certificate message */
-#define TLS_MAX_CERT_LEN (1024u * 1024u) /* = TLS_MAX_HANDSHAKE_MSG: Zeek's fragment test has a 370 KB certificate */
+#define TLS_MAX_CERT_LEN (1024u * 1024u) /* = TLS_MAX_HANDSHAKE_MSG: Zeek's fragmented-handshake test has a 340 KB certificate */
 #define TLS_MAX_HANDSHAKE_MSG (1024u * 1024u) /* a bigger message is skipped with an event */
 #define TLS_MAX_ALERTS 8
 #define TLS_MAX_EVENTS 16
