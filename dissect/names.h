@@ -45,10 +45,21 @@ const char *tls_version_name(uint16_t v);
 /* ECS style: protocol "tls"/"ssl" and version "1.2"/"3.0"; false if unknown. */
 bool tls_version_ecs(uint16_t v, const char **protocol, const char **version);
 
+/* TLS 1.3 or one of its drafts/experiments (0x7f00-0x7f1c, 0x7e01-0x7e06,
+ * 0xfb17, 0xfb1a): Certificate and later handshake messages are encrypted. */
+bool tls_version_is13_family(uint16_t v);
+
 const char *tls_extension_name(uint16_t type);   /* "server_name", ... */
 const char *tls_group_name(uint16_t group);      /* "x25519", "secp256r1", ... */
 const char *tls_sigalg_name(uint16_t scheme);    /* "ecdsa_secp256r1_sha256", ... */
 const char *tls_alert_name(uint8_t desc);        /* "unknown_ca", ... */
 const char *tls_handshake_name(uint8_t type);    /* "client_hello", ... */
+
+/* SSLv2 CIPHER-SPEC (3 bytes, RFC 6101 Appendix E), e.g. 0x010080 ->
+ * "SSL2_RC4_128_WITH_MD5"; NULL if unknown. */
+const char *tls_sslv2_cipher_name(uint32_t spec);
+
+/* 0 when every table is sorted (binary search precondition); for tests. */
+int tls_names_selfcheck(void);
 
 #endif

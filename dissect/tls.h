@@ -42,11 +42,12 @@
 #define TLS_MAX_ALPN_LEN 255
 #define TLS_MAX_LIST 64        /* groups, signature algorithms, versions, ... */
 #define TLS_MAX_CHAIN 12       /* certificates kept per Certificate message */
-#define TLS_MAX_CERT_LEN (256u * 1024u)
+#define TLS_MAX_CERT_LEN (1024u * 1024u) /* = TLS_MAX_HANDSHAKE_MSG: Zeek's fragmented-handshake test has a 340 KB certificate */
 #define TLS_MAX_HANDSHAKE_MSG (1024u * 1024u) /* a bigger message is skipped with an event */
 #define TLS_MAX_ALERTS 8
 #define TLS_MAX_EVENTS 16
 #define TLS_SCAN_LIMIT (64u * 1024u) /* plaintext bytes searched for a TLS start (STARTTLS) */
+#define TLS_MAX_SSLV2_SPECS 16 /* SSLv2-only cipher specs kept from an SSLv2 ClientHello */
 
 /* Direction relative to the TLS roles (not to the TCP SYN). */
 enum tls_side { TLS_CLIENT = 0, TLS_SERVER = 1 };
@@ -65,7 +66,8 @@ struct tls_bytes {         /* a short opaque string from the wire */
     uint8_t data[TLS_MAX_ALPN_LEN];
 };
 
-struct tls_ext {           /* RFC 8446 §4.2 Extension, in wire order */
+struct tls_ext {           /* RFC 8446 §4.2 Extension, in wire order; a duplicate
+                            * (malformed) is listed too, only the first is decoded */
     uint16_t type;
     uint16_t len;
     bool grease;           /* RFC 8701 reserved value */
@@ -116,6 +118,11 @@ struct tls_client_hello {
     bool extended_master_secret;            /* RFC 7627 */
     bool renegotiation_info;                /* RFC 5746 (ext or SCSV 0x00ff) */
     bool early_data;                        /* RFC 8446 §4.2.10 */
+    /* SSLv2-compatible hello only: CIPHER-SPECs with a non-zero first byte
+     * (SSLv2-only, e.g. 0x010080 SSL2_RC4_128_WITH_MD5), which have no TLS
+     * suite number; 0x00XXXX specs are in ciphers[] (RFC 5246 E.2). */
+    uint32_t sslv2_specs[TLS_MAX_SSLV2_SPECS];
+    uint8_t n_sslv2_specs, n_sslv2_specs_total;
 };
 
 struct tls_server_hello {
@@ -156,7 +163,9 @@ struct tls_certificate {        /* one Certificate message */
 
 struct tls_alert {              /* RFC 8446 §6 */
     enum tls_side from;
-    bool encrypted;             /* after ChangeCipherSpec / in TLS 1.3: level/desc unknown */
+    bool encrypted;             /* ciphertext (length != 2, or after CCS in TLS <= 1.2):
+                                 * level/desc unknown. TLS 1.3 protected alerts travel
+                                 * as opaque application_data records and are not seen */
     uint8_t level;              /* 1 warning, 2 fatal */
     uint8_t desc;               /* AlertDescription */
     int64_t ts_ns;
@@ -177,6 +186,7 @@ enum tls_event_kind {
     TLS_EV_SSLV2_HELLO,         /* SSLv2-compatible ClientHello */
     TLS_EV_STARTTLS,            /* TLS started after plaintext (STARTTLS, CONNECT, ...) */
     TLS_EV_INCOMPLETE,          /* connection ended before the handshake did */
+    TLS_EV_CLIENT_HELLO_AGAIN,  /* another ClientHello (after HelloRetryRequest): first kept */
 };
 
 struct tls_event {
@@ -221,7 +231,8 @@ struct tls_conn {
     /* what the stream turned out to be */
     bool is_tls;                /* a TLS (or SSLv2-compatible) handshake was found */
     bool not_tls;               /* decided: this stream is not TLS */
-    uint64_t tls_start_offset[2]; /* >0 after plaintext (STARTTLS) */
+    uint64_t tls_start_offset[2]; /* [enum tls_side]: stream offset of the first TLS
+                                   * record; >0 after plaintext (STARTTLS) */
 
     struct tls_client_hello ch;
     struct tls_server_hello sh;
@@ -263,7 +274,16 @@ struct tls_conn {
 struct tls_conn *tls_conn_new(const struct flow_meta *meta);
 
 /* Ordered bytes from the flow table. Returns FLOW_CONTINUE or FLOW_COUNT_ONLY
- * (once this direction carries nothing tlsscope still needs). */
+ * (once this direction carries nothing tlsscope still needs: the stream is not
+ * TLS, no TLS start within TLS_SCAN_LIMIT bytes, record sync lost for good, or
+ * the parser was released).
+ * After the handshake a direction keeps returning FLOW_CONTINUE on purpose:
+ * only record headers are read (O(records), bodies are skipped, nothing is
+ * copied), which keeps app_data_bytes exact and still sees close_notify and
+ * other alerts. TLS 1.3 hides record types: the server's opaque records
+ * before the client's Finished and the client's first one after the
+ * ServerHello count as encrypted handshake, every later one (tickets and
+ * encrypted alerts included) as application data. */
 int tls_conn_data(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t n,
                   int64_t ts_ns);
 
@@ -273,7 +293,8 @@ void tls_conn_flow_event(struct tls_conn *c, const struct flow_event *ev);
 /* FIN or RST in a direction. */
 void tls_conn_fin(struct tls_conn *c, enum flow_dir dir, bool rst, int64_t ts_ns);
 
-/* The flow closed: final bookkeeping (incomplete handshakes, chain_final). */
+/* The flow closed: final bookkeeping (incomplete handshakes, chain_final),
+ * then the parse state is released (the facts stay). */
 void tls_conn_close(struct tls_conn *c, const struct flow_close *info);
 
 /* Release parse state early (keeps the facts). Idempotent. */

@@ -1,0 +1,202 @@
+/* tls_internal.h — private parse state of dissect/ and the message parsers.
+ *
+ * Not part of the contract: only the dissect/ sources, unit tests and fuzz targets
+ * include it. The public view is tls.h.
+ *
+ * Layers (one file each):
+ *   tls.c        connection lifecycle, roles, flow events, close
+ *   record.c     per-direction scanning for a TLS start, record layer,
+ *                handshake message reassembly, resynchronisation, skimming
+ *   hello.c      ClientHello / ServerHello / SSLv2 hellos (pure parsers)
+ *   handshake.c  the other handshake messages and the connection state
+ *                machine (resumption, chain_final, handshake_complete)
+ *
+ * Ownership: struct tls_parser and its reassembly buffers belong to the
+ * connection (tls_conn_new allocates, tls_conn_release_parser frees).
+ */
+#ifndef TLSSCOPE_DISSECT_TLS_INTERNAL_H
+#define TLSSCOPE_DISSECT_TLS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls.h"
+
+/* Record layer limits: RFC 5246 §6.2.3 (TLSCiphertext.length <= 2^14 + 2048);
+ * TLS 1.3 is stricter (2^14 + 256, RFC 8446 §5.2) but shares the bound here. */
+#define TLS_RECORD_MAX (16384u + 2048u)
+#define TLS_RECORD_HDR 5
+#define TLS_HS_HDR 4
+
+/* Bytes needed to recognise a record start while scanning (record header,
+ * handshake header, client_version): see scan_match_*. The carry-over between
+ * chunks is one less than this. */
+#define TLS_SCAN_WINDOW 11
+#define TLS_SCAN_CARRY (TLS_SCAN_WINDOW - 1)
+
+/* Content types (RFC 8446 §5.1, RFC 6520 heartbeat). */
+enum {
+    CT_CCS = 20,
+    CT_ALERT = 21,
+    CT_HANDSHAKE = 22,
+    CT_APPDATA = 23,
+    CT_HEARTBEAT = 24,
+};
+
+/* Handshake types (RFC 8446 §4, RFC 5246 §7.4). */
+enum {
+    HS_HELLO_REQUEST = 0,
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_NEW_SESSION_TICKET = 4,
+    HS_HELLO_RETRY_REQUEST = 6, /* TLS 1.3 drafts before 22 */
+    HS_ENCRYPTED_EXTENSIONS = 8,
+    HS_CERTIFICATE = 11,
+    HS_SERVER_KEY_EXCHANGE = 12,
+    HS_CERTIFICATE_REQUEST = 13,
+    HS_SERVER_HELLO_DONE = 14,
+    HS_CERTIFICATE_VERIFY = 15,
+    HS_CLIENT_KEY_EXCHANGE = 16,
+    HS_FINISHED = 20,
+    HS_CERTIFICATE_STATUS = 22,
+};
+
+enum tls_dir_mode {
+    DM_SCAN_CH = 0, /* looking for a ClientHello (TLS or SSLv2) after any plaintext */
+    DM_SCAN_SERVER, /* the peer sent a ClientHello: looking for the server's first record */
+    DM_RESYNC,      /* lost record sync (gap, garbage): looking for a plausible header */
+    DM_RECORDS,     /* in sync with the TLS record layer */
+    DM_SSLV2,       /* SSLv2 record layer (RFC 6101 Appendix E) */
+    DM_DONE,        /* nothing more wanted from this direction: count only */
+};
+
+/* Per-direction state, indexed by enum flow_dir (not by TLS role). */
+struct tls_dir {
+    enum tls_dir_mode mode;
+    uint64_t pos;            /* stream offset of the next byte we will be given */
+
+    /* scanning (DM_SCAN_*, DM_RESYNC) */
+    uint8_t carry[TLS_SCAN_CARRY]; /* undecided tail of the previous chunk */
+    uint8_t carry_len;
+    uint64_t scanned;        /* bytes looked at while scanning since the last sync */
+    bool midstream_ok;       /* accept any record stream (capture began mid-connection) */
+    bool plaintext_seen;     /* bytes before the TLS start (STARTTLS) */
+
+    /* record layer (DM_RECORDS) */
+    uint8_t hdr[TLS_RECORD_HDR];
+    uint8_t hdr_have;
+    bool in_record;
+    uint8_t rtype;
+    uint16_t rversion;
+    uint32_t rlen, rleft;
+    uint64_t rec_off;        /* stream offset of the current record header */
+    uint8_t small[2];        /* alert / CCS body */
+    uint8_t small_have;
+    bool tentative;          /* synced by heuristics: the next header must confirm it */
+    bool sync_pending;       /* is_tls etc. wait for that confirmation (midstream) */
+    bool resyncing;          /* the pending sync follows a loss of sync */
+    uint8_t first_rtype;     /* type of the first record after a heuristic sync */
+    uint64_t sync_off;       /* stream offset of that record */
+    bool encrypted;          /* TLS <= 1.2: after CCS, handshake/alert records are ciphertext */
+    bool encrypted_rec13;    /* current record is a TLS 1.3 opaque handshake record */
+    bool small_lost;         /* a gap hit the current alert/CCS body */
+    bool hs_resync;          /* after a resync: wait for a plausible message start */
+    uint8_t head[8];         /* first bytes of the direction (client-first protocols) */
+    uint8_t head_len;
+
+    /* handshake reassembly (RFC 8446 §5.1: messages span and share records) */
+    uint8_t hsh[TLS_HS_HDR];
+    uint8_t hsh_have;
+    uint8_t hs_type;
+    uint32_t hs_len, hs_have;
+    bool hs_skip;            /* over the cap or damaged: count down, do not keep */
+    uint64_t hs_off;         /* stream offset of the message header */
+    uint8_t *hs_buf;         /* grown to at most TLS_MAX_HANDSHAKE_MSG */
+    uint32_t hs_cap;
+
+    /* SSLv2 record layer */
+    uint8_t v2hdr[3];
+    uint8_t v2hdr_have;
+    uint32_t v2left;
+    uint32_t v2_records;
+
+    bool gap;                /* this direction lost bytes */
+    bool gap_before_cert;    /* (server) lost bytes before its Certificate completed */
+    bool saw_record;         /* at least one record parsed */
+    bool tls13_enc_seen;     /* (TLS 1.3) first encrypted record after ServerHello seen */
+};
+
+struct tls_parser {
+    struct tls_dir d[2];
+    bool roles_fixed;        /* client_dir decided from content */
+    enum flow_dir client_dir;
+    /* facts the state machine needs beyond struct tls_conn */
+    bool server_cert_seen;   /* server's Certificate message completed */
+    bool sid_echo;           /* ServerHello echoed a non-empty client session id */
+    bool sslv2_cmk;          /* SSLv2 CLIENT-MASTER-KEY seen */
+    bool client_fin13;       /* TLS 1.3: client's encrypted Finished seen */
+    bool second_ch;          /* a ClientHello after HelloRetryRequest was seen */
+    struct tls_client_hello tmp_ch; /* scratch for the parse-then-commit of a ClientHello */
+};
+
+/* --- tls.c --- */
+enum tls_side tls_side_of(const struct tls_conn *c, enum flow_dir dir);
+enum flow_dir tls_dir_of(const struct tls_conn *c, enum tls_side side);
+/* Decide roles from content: `client` sent a ClientHello (or the peer of the
+ * side that sent a ServerHello). Idempotent once fixed. */
+void tls_roles_fix(struct tls_conn *c, enum flow_dir client);
+void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,
+                   uint64_t offset, uint64_t length, int64_t ts_ns, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* --- record.c --- */
+/* Feed n ordered bytes of direction `dir`. */
+void tls_record_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t n,
+                     int64_t ts_ns);
+/* A gap of `length` bytes at `offset` in direction `dir`. */
+void tls_record_gap(struct tls_conn *c, enum flow_dir dir, uint64_t offset, uint64_t length,
+                    int64_t ts_ns);
+void tls_dir_free(struct tls_dir *d);
+
+/* --- hello.c: pure parsers over one complete handshake message body ---
+ * Return TLS_OK, TLS_ETRUNC (the body ends before a required field: the
+ * bytes are a prefix of a message) or TLS_EMALFORMED (the bytes contradict
+ * the RFC). `*ch` / `*sh` is fully rewritten; on error it must not be
+ * trusted. Problems inside single extensions do not fail the parse: they are
+ * reported through `note` (may be NULL) and parsing goes on. */
+typedef void (*tls_note_fn)(void *ctx, const char *what);
+int tls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
+                           tls_note_fn note, void *ctx);
+int tls_parse_server_hello(struct tls_server_hello *sh, bool *is_hrr, uint16_t *hrr_group,
+                           const uint8_t *body, size_t len, tls_note_fn note, void *ctx);
+/* SSLv2 CLIENT-HELLO record body (from msg_type on, RFC 5246 E.2). */
+int tls_parse_sslv2_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len);
+/* Does p[0..avail) start an SSLv2 CLIENT-HELLO record? 1 yes, 0 no, -1 need more. */
+int tls_match_sslv2_client_hello(const uint8_t *p, size_t avail);
+/* Certificate body (RFC 5246 §7.4.2 / RFC 8446 §4.4.2) into *out; copies DER. */
+int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size_t len,
+                          bool tls13_layout, tls_note_fn note, void *ctx);
+void tls_certificate_clear(struct tls_certificate *cert);
+
+/* --- handshake.c --- */
+/* One complete handshake message from `side` (body is `len` bytes). */
+void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
+                           const uint8_t *body, uint32_t len, uint64_t off, int64_t ts_ns);
+/* A handshake message that will not be seen whole (cap, gap). */
+void tls_handshake_lost(struct tls_conn *c, enum flow_dir dir, uint8_t type, uint64_t off,
+                        int64_t ts_ns, bool capped);
+void tls_on_ccs(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns);
+void tls_on_alert(struct tls_conn *c, enum flow_dir dir, bool encrypted, uint8_t level,
+                  uint8_t desc, int64_t ts_ns);
+/* An encrypted handshake (or TLS 1.3 opaque) record finished. */
+void tls_on_encrypted_record(struct tls_conn *c, enum flow_dir dir, uint8_t type, uint32_t len,
+                             int64_t ts_ns);
+void tls_on_sslv2_record(struct tls_conn *c, enum flow_dir dir, const uint8_t *body, uint32_t len,
+                         uint64_t off, int64_t ts_ns);
+void tls_on_first_sync(struct tls_conn *c, enum flow_dir dir, uint8_t first_type, int64_t ts_ns);
+void tls_set_chain_final(struct tls_conn *c, enum tls_nochain why, int64_t ts_ns);
+void tls_update_complete(struct tls_conn *c);
+bool tls_conn_is13(const struct tls_conn *c);
+
+#endif
