@@ -30,7 +30,7 @@ static inline struct cursor cur_init(const void *p, size_t n)
 {
     struct cursor c;
     c.p = (const uint8_t *)p;
-    c.end = c.p + (p ? n : 0);
+    c.end = p ? c.p + n : c.p; /* NULL + 0 is undefined behaviour in C */
     return c;
 }
 
