@@ -26,7 +26,7 @@ ALERTS = {0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac",
           116: "certificate_required", 120: "no_application_protocol"}
 
 # Link types (pcap LINKTYPE_*) the captures must have.
-LINKTYPE = {"tls12-any-sll2.pcap": 276}
+LINKTYPE = {"tls12-any-sll2.pcap": 276, "tls12-any-sll.pcap": 113}
 LINKTYPE_DEFAULT = 1  # Ethernet (loopback as captured by tcpdump -i lo)
 
 FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ipv6.src",

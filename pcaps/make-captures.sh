@@ -400,8 +400,10 @@ S4=192.0.2.20      # generic test server
 EXC=10.48.36.10    # Expressway-C
 CUCM=10.48.36.215 IMP=10.48.36.216 UNITY=10.48.36.217
 
+# Client ports: 40001.. generic, 41001.. the Expressway demo, 42001.. the
+# verdict scenarios, so adding a scenario does not renumber the others.
 scenarios_generic() {
-  STORE=test-store.pem
+  STORE=test-store.pem NEXT_PORT=40001
   local tomcat=(-cert "$P/rsa.crt" -key "$P/rsa.key" -cert_chain "$P/chain-test-int1.pem")
 
   # 1. TLS 1.2 RSA, SNI, ALPN http/1.1, leaf + intermediate
@@ -523,12 +525,19 @@ scenarios_generic() {
   client cip=$C4 sip=$S4 port=443 sni=rsa.test.lab cipher=ECDHE-RSA-AES256-GCM-SHA384 \
     certs=2 cn=rsa.test.lab status=trusted code=0 rfc=0 note="captured with tcpdump -i any"
   wait_servers; stop_capture
+
+  # 11b. tcpdump -i any -y LINUX_SLL: the older cooked header (link type 113)
+  start_capture tls12-any-sll.pcap any -y LINUX_SLL
+  start_server $S4 443 1 "${tomcat[@]}"
+  client cip=$C4 sip=$S4 port=443 sni=rsa.test.lab cipher=ECDHE-RSA-AES256-GCM-SHA384 \
+    certs=2 cn=rsa.test.lab status=trusted code=0 rfc=0 note="captured with tcpdump -i any -y LINUX_SLL"
+  wait_servers; stop_capture
 }
 
 # 12. The Expressway demo: Expressway-C 10.48.36.10 talking to the CUCM /
 #     IM&P / Unity nodes of steven.lab, as in the Cisco article.
 scenario_expressway() {
-  STORE=expressway-store.pem
+  STORE=expressway-store.pem NEXT_PORT=41001
   local tomcat=(-cert "$P/cucm-tomcat.crt" -key "$P/cucm-tomcat.key")
   start_capture expressway.pcapng lo --time-stamp-precision=nano
   # CUCM 8443 (UDS, Tomcat) presents the CA-signed RSA tomcat certificate.
@@ -579,7 +588,7 @@ scenario_expressway() {
 
 # 13. Verdict scenarios, one small capture each.
 scenarios_verdict() {
-  STORE=expressway-store.pem
+  STORE=expressway-store.pem NEXT_PORT=42001
   local tomcat=(-cert "$P/cucm-tomcat.crt" -key "$P/cucm-tomcat.key")
   local dual=("${tomcat[@]}" -dcert "$P/cucm-tomcat-ecdsa.crt" -dkey "$P/cucm-tomcat-ecdsa.key")
 
