@@ -9,8 +9,10 @@
 # All traffic is real `openssl s_server` / `openssl s_client` TLS inside a
 # private network namespace (tlsscope-gen-<pid>) on its loopback only; the
 # namespace, the servers and tcpdump are removed on exit, also on failure.
-# Afterwards pcaps/check-captures.sh re-checks every row of expected.tsv
-# against the captures with tshark (and the chains with `openssl verify`).
+# Everything is built in a scratch directory; check_captures.py re-checks
+# every row of expected.tsv against the new captures with tshark (and the
+# chains with `openssl verify`), and only then are the files in pcaps/
+# replaced, so a failed or interrupted run leaves pcaps/ as it was.
 #
 # Environment: KEEP_WORK=1 keeps the scratch directory (logs) for debugging.
 set -euo pipefail
@@ -19,7 +21,6 @@ export LC_ALL=C TZ=UTC
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CONF=$HERE/pki-conf/ca.cnf
-PKI=$HERE/pki
 
 die() { echo "make-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
@@ -36,6 +37,10 @@ esac
 # ----------------------------------------------------------------- cleanup
 NS=tlsscope-gen-$$
 WORK=$(mktemp -d /tmp/tlsscope-gen.XXXXXX)
+# Everything is generated into $OUT and replaces pcaps/ only after the
+# check passed, so a failed or interrupted run leaves pcaps/ untouched.
+OUT=$WORK/out
+PKI=$OUT/pki
 BG_PIDS=""
 TD_PID=""
 
@@ -54,7 +59,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'echo "make-captures: interrupted" >&2; exit 130' INT TERM HUP
 
 nsx() { ip netns exec "$NS" "$@"; }
 
@@ -104,7 +109,7 @@ bundle() { local out=$1; shift; : >"$out"; for n in "$@"; do cat "$PKI/$n.crt" >
 
 make_pki() {
   log "PKI"
-  rm -rf "$PKI"; mkdir -p "$PKI" "$WORK/ca"
+  mkdir -p "$PKI" "$WORK/ca"
 
   # --- steven.lab: the Expressway lab of the Cisco article
   mkcert steven-dc-ca rsa "/DC=lab/DC=steven/CN=steven-DC-CA" self v3_root
@@ -163,8 +168,8 @@ make_pki() {
   bundle "$PKI/chain-client.pem"      test-int1
 
   # Trust stores
-  bundle "$HERE/expressway-store.pem" steven-dc-ca vngtp-ca
-  bundle "$HERE/test-store.pem"       test-root
+  bundle "$OUT/expressway-store.pem" steven-dc-ca vngtp-ca
+  bundle "$OUT/test-store.pem"       test-root
   rm -f "$PKI"/*.csr
 }
 
@@ -226,7 +231,7 @@ stop_capture() { # stop_capture [FINAL-NAME-IN-PCAPS]
   kill -INT "$TD_PID"; wait "$TD_PID" || true; TD_PID=""
   grep -q '^0 packets dropped by kernel' "$TD_LOG" \
     || die "tcpdump dropped packets: $(cat "$TD_LOG")"
-  if [ "${CAP##*.}" = pcap ]; then cp "$CAP_RAW" "$HERE/$CAP"; fi
+  if [ "${CAP##*.}" = pcap ]; then cp "$CAP_RAW" "$OUT/$CAP"; fi
 }
 
 # ----------------------------------------------------------------- servers
@@ -333,7 +338,7 @@ client() {
   case "$cip" in *:*) bindaddr="[$cip]"; connaddr="[$sip]" ;; esac
 
   local args=(-connect "$connaddr:$port" -bind "$bindaddr:$cport" -verify 7
-              -verify_return_error -CAfile "$HERE/$STORE" -no-CApath -no-CAstore -ign_eof)
+              -verify_return_error -CAfile "$OUT/$STORE" -no-CApath -no-CAstore -ign_eof)
   if [ "$sni" = - ]; then args+=(-noservername); else args+=(-servername "$sni"); fi
   # Name to verify: the SNI, else the address connected to. IP literals are
   # checked as IPs (RFC 6125 profile of OpenSSL).
@@ -490,7 +495,7 @@ scenarios_generic() {
   # 7. Client certificate requested and sent (TLS 1.2, visible)
   start_capture tls12-client-cert.pcap
   start_server $S4 443 1 -cert "$P/rsa.crt" -key "$P/rsa.key" -cert_chain "$P/chain-test-int1.pem" \
-    -verify 3 -verify_return_error -CAfile "$HERE/test-store.pem"
+    -verify 3 -verify_return_error -CAfile "$OUT/test-store.pem"
   client cip=$C4 sip=$S4 port=443 sni=rsa.test.lab cipher=ECDHE-RSA-AES256-GCM-SHA384 \
     certs=2 cn=rsa.test.lab status=trusted code=0 rfc=0 \
     note="CertificateRequest; client sends client.test.lab (ECDSA) + Intermediate CA 1" \
@@ -582,7 +587,7 @@ scenario_expressway() {
   delta=$(python3 -c "import sys, decimal; print(decimal.Decimal('1657558525.900000000') - decimal.Decimal(sys.argv[1]))" "$first")
   editcap -F pcapng -t "$delta" \
     --capture-comment "tlsscope demo: Expressway-C 10.48.36.10 -> CUCM/IM&P/Unity of steven.lab; real openssl s_server/s_client handshakes made by pcaps/make-captures.sh, timestamps shifted to 2022-07-11" \
-    "$CAP_RAW" "$HERE/expressway.pcapng"
+    "$CAP_RAW" "$OUT/expressway.pcapng"
   # the epoch shift is part of the construction; expected rows are unchanged
 }
 
@@ -661,7 +666,7 @@ scenarios_verdict() {
 
 # -------------------------------------------------------------------- main
 main() {
-  rm -f "$HERE"/*.pcap "$HERE"/*.pcapng "$HERE"/expected.tsv
+  mkdir -p "$OUT"
   make_pki
   make_ns
   make_www
@@ -674,10 +679,14 @@ main() {
     printf '# status/code/depth/reason: expressway profile (VERIFY-SPEC.md); rfc_code: what openssl s_client (RFC 6125 profile) reported.\n'
     printf 'capture\tstore\tserver_ip\tserver_port\tsni\tversion\tcipher_iana\tcerts\tleaf_cn\tstatus\tcode\tdepth\tclient_alert\tclient_ip\tclient_port\tcipher_openssl\tcipher_id\treason\trfc_code\tnote\n'
     cat "$ROWS"
-  } >"$HERE/expected.tsv"
+  } >"$OUT/expected.tsv"
   ip netns del "$NS"
   log "checking captures against expected.tsv"
-  sh "$HERE/check-captures.sh"
+  python3 "$HERE/check_captures.py" "$OUT"
+
+  log "replacing the captures, PKI, stores and expected.tsv in $HERE"
+  rm -rf "$HERE/pki" "$HERE"/*.pcap "$HERE"/*.pcapng "$HERE"/*-store.pem "$HERE/expected.tsv"
+  cp -R "$OUT"/. "$HERE"/
 }
 
 main "$@"
