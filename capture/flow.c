@@ -563,9 +563,10 @@ static bool trim_to_next(const struct fdir *d, uint64_t *o, const uint8_t **p, u
 
 /* Bytes [o, o+n) with o >= next_off: deliver if in order, else hold. When a
  * cap bites, the first hole is given up (declared a gap, the data after it
- * delivered) and the piece tried once more; what still does not fit is
- * dropped. FLOW_EV_CAP carries the piece's offset and the bytes dropped
- * (0 when giving up the hole made room). */
+ * delivered) and the piece tried once more; if it still does not fit and
+ * nothing else is held, the hole before it is given up too and it is
+ * delivered; otherwise it is dropped. FLOW_EV_CAP carries the piece's offset
+ * and the bytes dropped (0 when giving up holes made room). */
 static void place_piece(struct flow_table *ft, struct flow *f, int dir, uint64_t o,
                         const uint8_t *p, uint32_t n, bool gap, int64_t ts)
 {
@@ -587,9 +588,17 @@ static void place_piece(struct flow_table *ft, struct flow *f, int dir, uint64_t
         if (o == d->next_off) {
             deliver_piece(ft, f, dir, p, n, gap, false, ts);
             drain_contiguous(ft, f, dir, ts);
-        } else if (!hold_piece(ft, f, dir, o, p, n, gap, false, ts) && !gap) {
-            dropped = n;
-            ft->stats.ooo_bytes_dropped += n;
+        } else if (!hold_piece(ft, f, dir, o, p, n, gap, false, ts)) {
+            if (!d->ooo) {
+                /* Nothing else is waiting, so no buffer is needed: give up
+                 * the hole before the piece and deliver it from the packet. */
+                declare_until(ft, f, dir, o, ts);
+                deliver_piece(ft, f, dir, p, n, gap, false, ts);
+                drain_contiguous(ft, f, dir, ts);
+            } else if (!gap) {
+                dropped = n;
+                ft->stats.ooo_bytes_dropped += n;
+            }
         }
     }
     emit_event(ft, f, FLOW_EV_CAP, dir, at, dropped, ts);
