@@ -13,8 +13,9 @@
  * A read error ends that input only: its packets so far were delivered, the
  * error is returned once, and the other inputs keep going.
  *
- * Live: pcap_create/pcap_activate with a short read timeout, so that a
- * blocked read wakes up regularly to notice capsrc_breakloop().
+ * Live: pcap_create/pcap_activate; the handle is put in non-blocking mode
+ * and waited for with poll() in short slices, so that a read notices
+ * capsrc_breakloop() and can return CAP_AGAIN when asked to.
  */
 #include "capture/source.h"
 
@@ -27,13 +28,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "capture/packet.h"
 
 #define CAP_ERRLEN (PCAP_ERRBUF_SIZE + 512)
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
-#define CAP_LIVE_POLL_MS 100       /* read timeout: how often a blocked read checks for stop */
+#define CAP_LIVE_POLL_MS 100       /* how often a waiting live read checks for stop */
 
 /* One opened file or interface. */
 struct cap_input {
@@ -224,48 +227,105 @@ int capsrc_open_files(struct cap_source **out, const char *const *paths, int npa
     return CAP_OK;
 }
 
+static void input_take(struct cap_source *src, struct cap_input *in)
+{
+    in->have_head = true;
+    in->npackets++;
+    in->head_ts = ts_to_ns(&in->hdr->ts, in->nano);
+    if (src->dumper) pcap_dump((u_char *)src->dumper, in->hdr, in->data);
+}
+
 /* Read input i's next packet into its head. Returns CAP_OK (head filled or
  * input finished) or a negative error, after which the input is done. */
-static int input_advance(struct cap_source *src, int i)
+static int input_advance_file(struct cap_source *src, int i)
 {
     struct cap_input *in = &src->in[i];
+    int rc = pcap_next_ex(in->p, &in->hdr, &in->data);
+    if (rc == 1) {
+        input_take(src, in);
+        return CAP_OK;
+    }
+    in->done = true;
+    if (rc == PCAP_ERROR_BREAK) return CAP_OK; /* end of file */
+    const char *perr = pcap_geterr(in->p);
+    if (strstr(perr, "truncated")) {
+        /* libpcap: "truncated dump file; tried to read ..." (pcap) or
+         * "truncated pcapng dump file; ..." */
+        src_seterr(src,
+                   "%s: file is truncated: it ends inside a packet record after %llu "
+                   "complete packets (%s)",
+                   in->name, (unsigned long long)in->npackets, perr);
+        return CAP_ETRUNC;
+    }
+    src_seterr(src, "%s: read error after %llu packets: %s", in->name,
+               (unsigned long long)in->npackets, perr);
+    return CAP_EREAD;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Live: the handle is non-blocking, so wait for it here with poll() in
+ * slices of at most CAP_LIVE_POLL_MS. (In immediate mode libpcap ignores
+ * its own read timeout, so a blocking pcap_next_ex could not return
+ * CAP_AGAIN.) A signal interrupts poll(); the stop flag is checked after
+ * every slice, so capsrc_breakloop works from a handler or another thread.
+ * Returns CAP_OK, CAP_AGAIN or CAP_EREAD. */
+static int input_advance_live(struct cap_source *src)
+{
+    struct cap_input *in = &src->in[0];
+    const int64_t start = mono_ms();
     for (;;) {
-        int rc = pcap_next_ex(in->p, &in->hdr, &in->data);
-        if (rc == 1) {
-            in->have_head = true;
-            in->npackets++;
-            in->head_ts = ts_to_ns(&in->hdr->ts, in->nano);
-            if (src->dumper) pcap_dump((u_char *)src->dumper, in->hdr, in->data);
+        if (src->stop) {
+            in->done = true;
             return CAP_OK;
         }
-        if (rc == 0) {
-            /* Live read timeout. */
-            if (src->stop) {
-                in->done = true;
-                return CAP_OK;
-            }
-            if (src->dumper) pcap_dump_flush(src->dumper);
-            if (src->wakeup_ms > 0) return CAP_AGAIN;
-            continue;
+        int rc = pcap_next_ex(in->p, &in->hdr, &in->data);
+        if (rc == 1) {
+            input_take(src, in);
+            return CAP_OK;
         }
-        in->done = true;
-        if (rc == PCAP_ERROR_BREAK) return CAP_OK; /* end of file, or breakloop */
-        const char *perr = pcap_geterr(in->p);
-        if (!src->live && strstr(perr, "truncated")) {
-            src_seterr(src,
-                       "%s: file is truncated: it ends inside a packet record after %llu "
-                       "complete packets (%s)",
-                       in->name, (unsigned long long)in->npackets, perr);
-            return CAP_ETRUNC;
+        if (rc == PCAP_ERROR_BREAK) {
+            in->done = true;
+            return CAP_OK;
         }
-        if (src->live)
+        if (rc < 0) {
+            in->done = true;
             src_seterr(src, "%s: capture stopped after %llu packets: %s", in->name,
-                       (unsigned long long)in->npackets, perr);
-        else
-            src_seterr(src, "%s: read error after %llu packets: %s", in->name,
-                       (unsigned long long)in->npackets, perr);
-        return CAP_EREAD;
+                       (unsigned long long)in->npackets, pcap_geterr(in->p));
+            return CAP_EREAD;
+        }
+        /* Nothing buffered. */
+        if (src->dumper) pcap_dump_flush(src->dumper);
+        int64_t slice = CAP_LIVE_POLL_MS;
+        if (src->wakeup_ms > 0) {
+            int64_t left = src->wakeup_ms - (mono_ms() - start);
+            if (left <= 0) return CAP_AGAIN;
+            if (left < slice) slice = left;
+        }
+        const struct timeval *req = pcap_get_required_select_timeout(in->p);
+        if (req) {
+            int64_t r = (int64_t)req->tv_sec * 1000 + req->tv_usec / 1000;
+            if (r < slice) slice = r > 0 ? r : 1;
+        }
+        int fd = pcap_get_selectable_fd(in->p);
+        if (fd >= 0) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            (void)poll(&pfd, 1, (int)slice); /* EINTR: loop and look at stop */
+        } else {
+            struct timespec ts = {0, (long)slice * 1000000L};
+            nanosleep(&ts, NULL);
+        }
     }
+}
+
+static int input_advance(struct cap_source *src, int i)
+{
+    return src->live ? input_advance_live(src) : input_advance_file(src, i);
 }
 
 int capsrc_next(struct cap_source *src, struct cap_packet *out)
@@ -406,6 +466,10 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, 
     int rc = pcap_activate(in->p);
     if (rc < 0) {
         explain_activate(iface, rc, pcap_geterr(in->p), msg, sizeof(msg));
+        goto fail;
+    }
+    if (pcap_setnonblock(in->p, 1, ebuf) < 0) {
+        snprintf(msg, sizeof(msg), "%s: %s", iface, ebuf);
         goto fail;
     }
     in->nano = pcap_get_tstamp_precision(in->p) == PCAP_TSTAMP_PRECISION_NANO;
