@@ -38,10 +38,11 @@
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
 #define CAP_LIVE_POLL_MS 100       /* how often a waiting live read checks for stop */
 
-/* One opened file or interface. */
+/* One opened file or interface. Owns its pcap handle and name; hdr/data are
+ * libpcap's buffers, valid until the next pcap_next_ex on this handle. */
 struct cap_input {
     pcap_t *p;
-    char *name;          /* as given by the user; "-" for stdin */
+    char *name;          /* as given by the user; "<stdin>" for "-" */
     int linktype;
     bool nano;           /* timestamps are in ns (else us) */
     bool have_head;      /* hdr/data hold the input's next packet */
@@ -53,6 +54,8 @@ struct cap_input {
     uint64_t npackets;   /* complete packets read */
 };
 
+/* Owns the inputs array and, for live captures with -w, the dumper;
+ * capsrc_close frees all of it. */
 struct cap_source {
     struct cap_input *in;
     int n;
@@ -122,17 +125,18 @@ void capsrc_close(struct cap_source *src)
 }
 
 /* Explain a failed pcap_open_offline in one line starting with the name. */
-static void explain_open_error(const char *name, const char *pcaperr, char *out, size_t outlen)
+static void explain_open_error(const char *name, bool is_stdin, const char *pcaperr, char *out,
+                               size_t outlen)
 {
     size_t nl = strlen(name);
     if (strstr(pcaperr, "file header bytes, only got 0")) {
         snprintf(out, outlen, "%s: empty file, not a capture", name);
         return;
     }
-    if (strcmp(pcaperr, "unknown file format") == 0 && strcmp(name, "-") != 0) {
+    if (strcmp(pcaperr, "unknown file format") == 0) {
         /* A compressed capture is the usual reason; say so. */
         unsigned char magic[2] = {0, 0};
-        FILE *fp = fopen(name, "rb");
+        FILE *fp = is_stdin ? NULL : fopen(name, "rb");
         if (fp) {
             size_t got = fread(magic, 1, 2, fp);
             fclose(fp);
@@ -159,12 +163,13 @@ static int input_open_file(struct cap_input *in, const char *path, char *err, si
     char ebuf[PCAP_ERRBUF_SIZE];
     char msg[CAP_ERRLEN];
     ebuf[0] = '\0';
-    in->name = strdup(path);
+    const bool is_stdin = strcmp(path, "-") == 0;
+    in->name = strdup(is_stdin ? "<stdin>" : path); /* the name in every message */
     if (!in->name) {
         copy_err(err, errlen, "out of memory");
         return CAP_EOPEN;
     }
-    if (strcmp(path, "-") != 0) {
+    if (!is_stdin) {
         struct stat st;
         if (stat(path, &st) == 0) {
             if (S_ISDIR(st.st_mode)) {
@@ -177,14 +182,14 @@ static int input_open_file(struct cap_input *in, const char *path, char *err, si
     }
     in->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (!in->p) {
-        explain_open_error(strcmp(path, "-") == 0 ? "-" : path, ebuf, msg, sizeof(msg));
+        explain_open_error(in->name, is_stdin, ebuf, msg, sizeof(msg));
         copy_err(err, errlen, msg);
         return CAP_EOPEN;
     }
     in->nano = pcap_get_tstamp_precision(in->p) == PCAP_TSTAMP_PRECISION_NANO;
     in->linktype = pcap_datalink(in->p);
     if (!pkt_linktype_supported(in->linktype)) {
-        snprintf(msg, sizeof(msg), "%s: unsupported link type %d (%s)", path, in->linktype,
+        snprintf(msg, sizeof(msg), "%s: unsupported link type %d (%s)", in->name, in->linktype,
                  capsrc_linktype_name(in->linktype));
         copy_err(err, errlen, msg);
         return CAP_ELINKTYPE;

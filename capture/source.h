@@ -56,7 +56,8 @@ struct cap_live_opts {
 /* Open one or more capture files ("-" = stdin, at most once). Fails on the
  * first file that cannot be opened or whose link type is unsupported; `err`
  * then holds one line naming the file and the reason, e.g.
- *   "x.pcap: unsupported link type 105 (IEEE802_11)". */
+ *   "x.pcap: unsupported link type 105 (IEEE802_11)"
+ * (standard input is called "<stdin>" in messages). */
 int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths,
                       char *err, size_t errlen);
 
