@@ -389,13 +389,8 @@ static void deliver_head(struct flow_table *ft, struct flow *f, int dir, int64_t
         else deliver(ft, f, dir, s->data + skip, (uint32_t)(end - d->next_off), ts);
     }
     /* deliver() may have switched to count-only and freed the list already;
-     * s was unlinked first, so it is ours to free either way. */
-    if (!s->gap) {
-        d->ooo_bytes -= s->len;
-        ft->ooo_total -= s->len;
-    }
-    d->ooo_segs--;
-    free(s);
+     * s was unlinked first, so it is ours to free (and still counted). */
+    seg_free(ft, d, s);
 }
 
 static void drain_contiguous(struct flow_table *ft, struct flow *f, int dir, int64_t ts)
