@@ -1,1 +1,1018 @@
-/* placeholder: implemented in its module's first commit */
+/* flow.c — TCP flow table and per-direction reassembly.
+ *
+ * Layout
+ *   - A hash table (chained, power-of-two buckets, SipHash-1-3 keyed at
+ *     random per table so a hostile capture cannot aim every flow at one
+ *     bucket) maps the canonical 5-tuple to a flow.
+ *   - Every flow sits on one of two LRU lists ordered by last activity: flows
+ *     that have carried no payload yet (governed by syn_timeout) and flows
+ *     that have (idle_timeout). Expiry pops from the old end of each list, so
+ *     it is O(1) per expired flow and O(1) when nothing expires; eviction
+ *     takes the older of the two heads. A third list keeps creation order so
+ *     that flush closes flows in the order they appeared (stable output,
+ *     independent of the hash key).
+ *   - Each direction tracks `next_off`, the absolute 64-bit stream offset of
+ *     the next byte to deliver, and `next_seq`, the 32-bit sequence number
+ *     that corresponds to it. A segment's offset is next_off plus the signed
+ *     32-bit distance from next_seq (RFC 1982 §3.2 serial arithmetic, as
+ *     RFC 9293 §3.4 prescribes for sequence comparisons), so sequence
+ *     wraparound at 2^32 is invisible and offsets keep growing.
+ *   - Out-of-order bytes are held as disjoint pieces sorted by offset
+ *     (invariant: every held piece starts after next_off). A piece may be a
+ *     "gap marker" — bytes known to be missing because snaplen cut the
+ *     segment — which turns into a FLOW_EV_GAP when delivery reaches it.
+ *
+ * Holes become gaps (FLOW_EV_GAP, then delivery continues after them) when:
+ *   - the peer acknowledged beyond the hole: the bytes were on the wire but
+ *     not in the capture. The gap is declared while processing the *next*
+ *     packet of the flow if the hole is still open then (FLOW_ACK_GAP_GRACE):
+ *     captures taken with `-i any`, or merged from two capture points, can
+ *     show an ACK one packet before the data it acknowledges.
+ *   - a segment was cut by snaplen (the missing tail, as soon as reached);
+ *   - an out-of-order cap bites (the first hole is given up);
+ *   - the flow closes for any reason (RST, timeout, eviction, port reuse,
+ *     end of input).
+ * A FIN alone does not declare a hole: a segment lost on the wire is often
+ *   retransmitted after the FIN; the peer's ACK of the FIN proves the loss.
+ *
+ * Late segments: a flow is freed as soon as it closes, but retransmissions of
+ * its last bytes (a FIN the peer did not see acknowledged) and data that was
+ * in flight when a RST went the other way keep arriving. So that they do not
+ * open a phantom mid-stream connection, a FIN- or RST-closed flow leaves a
+ * small "tombstone" (5-tuple and ISNs) in a fixed direct-mapped cache for
+ * syn_timeout_ns (what Zeek and Suricata get by keeping a closed flow around
+ * until it times out). Segments without SYN on a tombstoned tuple are
+ * ignored; a SYN starts a new connection (with a new ISN it counts as port
+ * reuse). A connection that survives a spurious RST is therefore seen again
+ * only after syn_timeout_ns, as a mid-stream flow. A tombstone can be
+ * overwritten early by another closed flow hashing to the same slot.
+ *
+ * Limitation: delivered bytes are not kept (that is the point of streaming),
+ * so a retransmission that overlaps already-delivered data cannot be
+ * compared; FLOW_EV_OVERLAP_DIFF is only raised against data still held
+ * out of order. The first copy of any byte wins.
+ *
+ * Callbacks into the sink must not call back into the table.
+ */
+#include "capture/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Packets of the flow to wait after an ACK beyond a hole before declaring it
+ * (see above). */
+#define FLOW_ACK_GAP_GRACE 1
+
+#define FLOW_HASH_MIN_BUCKETS 64u
+#define FLOW_TOMB_SLOTS 4096u /* power of two; ~100 bytes each */
+
+/* ---------------------------------------------------------------- hashing */
+
+/* SipHash-1-3 (Aumasson & Bernstein; the variant Rust's HashMap uses): fast
+ * enough per packet, keyed so bucket choice is unpredictable. */
+static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+#define SIPROUND                                                                   \
+    do {                                                                           \
+        v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);             \
+        v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                                   \
+        v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                                   \
+        v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);             \
+    } while (0)
+
+static uint64_t siphash13(const uint64_t key[2], const uint8_t *in, size_t len)
+{
+    uint64_t v0 = 0x736f6d6570736575ULL ^ key[0];
+    uint64_t v1 = 0x646f72616e646f6dULL ^ key[1];
+    uint64_t v2 = 0x6c7967656e657261ULL ^ key[0];
+    uint64_t v3 = 0x7465646279746573ULL ^ key[1];
+    uint64_t b = (uint64_t)len << 56, m;
+    size_t i, full = len & ~(size_t)7;
+    for (i = 0; i < full; i += 8) {
+        m = 0;
+        for (int k = 0; k < 8; k++) m |= (uint64_t)in[i + k] << (8 * k);
+        v3 ^= m;
+        SIPROUND;
+        v0 ^= m;
+    }
+    for (int k = 0; i + (size_t)k < len; k++) b |= (uint64_t)in[i + k] << (8 * k);
+    v3 ^= b;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ------------------------------------------------------------------ types */
+
+/* The canonical 5-tuple: the endpoint that sorts lower comes first, so both
+ * directions of a connection produce the same key. */
+struct flow_key {
+    uint8_t family;
+    uint8_t addr[2][16];
+    uint16_t port[2];
+};
+
+/* A held out-of-order piece; owned by its fdir, freed when delivered. */
+struct seg {
+    struct seg *next;
+    uint64_t off;
+    uint32_t len;
+    bool gap;          /* known-missing bytes (snaplen), no data */
+    uint8_t data[];
+};
+
+/* One direction of a connection. */
+struct fdir {
+    bool base_set;     /* next_seq/next_off are meaningful */
+    bool syn_based;    /* base came from a SYN (else midstream) */
+    bool isn_known;
+    bool fin_seen;
+    bool count_only;   /* the sink said FLOW_COUNT_ONLY */
+    bool acked_valid;
+    uint8_t ack_wait;  /* packets seen since an ACK proved a hole */
+    uint32_t isn;
+    uint32_t next_seq;
+    uint64_t next_off;
+    uint64_t fin_off;
+    uint64_t acked_off;/* highest offset the peer acknowledged */
+    struct seg *ooo, *ooo_tail;
+    uint32_t ooo_bytes;
+    uint32_t ooo_segs;
+    uint64_t bytes, packets;
+};
+
+/* A connection; owned by the table, freed right after the sink's close. */
+struct flow {
+    struct flow *hnext;
+    struct flow *lru_prev, *lru_next;
+    struct flow *all_prev, *all_next;
+    uint64_t hash;
+    bool on_data_list;  /* has carried payload: idle_timeout applies */
+    struct flow_key key;
+    struct flow_meta meta;
+    void *app;
+    struct fdir d[2];
+    int64_t last_ts;
+};
+
+/* What a FIN/RST-closed flow leaves behind; indexed by key side (0: the
+ * endpoint that sorts first in the key). */
+struct flow_tomb {
+    bool used;
+    uint64_t hash;
+    struct flow_key key;
+    bool isn_known[2];
+    uint32_t isn[2];
+    int64_t ts;
+};
+
+struct flow_list {
+    struct flow *head, *tail; /* head = least recently active / oldest */
+};
+
+struct flow_table {
+    struct flow_limits lim;
+    struct flow_sink sink;
+    struct flow_stats stats;
+    uint64_t hkey[2];
+    struct flow **buckets;
+    uint32_t nbuckets;        /* power of two */
+    uint32_t max_buckets;
+    uint32_t nflows;
+    uint64_t next_id;
+    uint64_t ooo_total;
+    struct flow_list syn_lru, data_lru;
+    struct flow *all_head, *all_tail;
+    struct flow_tomb *tombs;  /* FLOW_TOMB_SLOTS entries */
+};
+
+/* --------------------------------------------------------------- defaults */
+
+void flow_limits_default(struct flow_limits *lim)
+{
+    lim->max_flows = 200000;
+    lim->max_ooo_bytes = 1024 * 1024;
+    lim->max_ooo_segments = 1024;
+    lim->max_total_ooo_bytes = 64ull * 1024 * 1024;
+    lim->idle_timeout_ns = 3600ll * 1000000000ll;
+    lim->syn_timeout_ns = 60ll * 1000000000ll;
+}
+
+/* ------------------------------------------------------------ lists, hash */
+
+static void list_unlink(struct flow_list *l, struct flow *f)
+{
+    if (f->lru_prev) f->lru_prev->lru_next = f->lru_next;
+    else l->head = f->lru_next;
+    if (f->lru_next) f->lru_next->lru_prev = f->lru_prev;
+    else l->tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void list_append(struct flow_list *l, struct flow *f)
+{
+    f->lru_next = NULL;
+    f->lru_prev = l->tail;
+    if (l->tail) l->tail->lru_next = f;
+    else l->head = f;
+    l->tail = f;
+}
+
+static struct flow_list *flow_lru(struct flow_table *ft, struct flow *f)
+{
+    return f->on_data_list ? &ft->data_lru : &ft->syn_lru;
+}
+
+static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *k)
+{
+    uint8_t buf[1 + 32 + 4];
+    buf[0] = k->family;
+    memcpy(buf + 1, k->addr[0], 16);
+    memcpy(buf + 17, k->addr[1], 16);
+    buf[33] = (uint8_t)(k->port[0] >> 8);
+    buf[34] = (uint8_t)k->port[0];
+    buf[35] = (uint8_t)(k->port[1] >> 8);
+    buf[36] = (uint8_t)k->port[1];
+    return siphash13(ft->hkey, buf, sizeof(buf));
+}
+
+static bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+    return a->family == b->family && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
+           memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+static void key_make(struct flow_key *k, const struct pkt_info *s)
+{
+    int c = memcmp(s->src, s->dst, 16);
+    bool src_first = c < 0 || (c == 0 && s->sport <= s->dport);
+    memset(k, 0, sizeof(*k));
+    k->family = s->family;
+    memcpy(k->addr[0], src_first ? s->src : s->dst, 16);
+    memcpy(k->addr[1], src_first ? s->dst : s->src, 16);
+    k->port[0] = src_first ? s->sport : s->dport;
+    k->port[1] = src_first ? s->dport : s->sport;
+}
+
+static struct flow *hash_find(struct flow_table *ft, const struct flow_key *k, uint64_t h)
+{
+    for (struct flow *f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->hnext)
+        if (f->hash == h && key_eq(&f->key, k)) return f;
+    return NULL;
+}
+
+/* Double the bucket array while flows outnumber buckets, up to the size
+ * max_flows needs; on allocation failure keep the old (longer chains). */
+static void hash_grow(struct flow_table *ft)
+{
+    if (ft->nflows <= ft->nbuckets || ft->nbuckets >= ft->max_buckets) return;
+    uint32_t n = ft->nbuckets * 2;
+    struct flow **nb = calloc(n, sizeof(*nb));
+    if (!nb) return;
+    for (uint32_t i = 0; i < ft->nbuckets; i++) {
+        struct flow *f = ft->buckets[i], *next;
+        for (; f; f = next) {
+            next = f->hnext;
+            f->hnext = nb[f->hash & (n - 1)];
+            nb[f->hash & (n - 1)] = f;
+        }
+    }
+    free(ft->buckets);
+    ft->buckets = nb;
+    ft->nbuckets = n;
+}
+
+static void hash_remove(struct flow_table *ft, struct flow *f)
+{
+    struct flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
+    while (*pp && *pp != f) pp = &(*pp)->hnext;
+    if (*pp) *pp = f->hnext;
+}
+
+/* ------------------------------------------------------------- sink calls */
+
+static void emit_event(struct flow_table *ft, struct flow *f, enum flow_event_kind kind,
+                       int dir, uint64_t off, uint64_t len, int64_t ts)
+{
+    struct flow_event ev;
+    switch (kind) {
+    case FLOW_EV_GAP:
+        ft->stats.gaps++;
+        ft->stats.gap_bytes += len;
+        break;
+    case FLOW_EV_OVERLAP_DIFF:
+        ft->stats.overlaps_differing++;
+        break;
+    default:
+        break;
+    }
+    if (!ft->sink.event) return;
+    ev.kind = kind;
+    ev.dir = (enum flow_dir)dir;
+    ev.offset = off;
+    ev.length = len;
+    ev.ts_ns = ts;
+    ft->sink.event(ft->sink.ctx, f->app, &ev);
+}
+
+/* ------------------------------------------------------ held-data helpers */
+
+static void seg_free(struct flow_table *ft, struct fdir *d, struct seg *s)
+{
+    if (!s->gap) {
+        d->ooo_bytes -= s->len;
+        ft->ooo_total -= s->len;
+    }
+    d->ooo_segs--;
+    free(s);
+}
+
+static void dir_free_held(struct flow_table *ft, struct fdir *d)
+{
+    struct seg *s = d->ooo, *next;
+    for (; s; s = next) {
+        next = s->next;
+        seg_free(ft, d, s);
+    }
+    d->ooo = d->ooo_tail = NULL;
+}
+
+static void dir_advance(struct fdir *d, uint64_t n)
+{
+    d->next_off += n;
+    d->next_seq += (uint32_t)n; /* mod 2^32 by design */
+}
+
+/* Hand n in-order bytes at next_off to the sink. */
+static void deliver(struct flow_table *ft, struct flow *f, int dir, const uint8_t *p,
+                    uint32_t n, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    uint64_t off = d->next_off;
+    if (n == 0 || d->count_only) return;
+    dir_advance(d, n);
+    if (!ft->sink.data) return;
+    if (ft->sink.data(ft->sink.ctx, f->app, (enum flow_dir)dir, off, p, n, ts) ==
+        FLOW_COUNT_ONLY) {
+        d->count_only = true;
+        dir_free_held(ft, d);
+    }
+}
+
+static void declare_gap(struct flow_table *ft, struct flow *f, int dir, uint64_t n, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    if (n == 0 || d->count_only) return;
+    emit_event(ft, f, FLOW_EV_GAP, dir, d->next_off, n, ts);
+    dir_advance(d, n);
+}
+
+/* Deliver the first held piece (it starts at or before next_off) and drop
+ * it. The part before next_off, if any, was already delivered. */
+static void deliver_head(struct flow_table *ft, struct flow *f, int dir, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    struct seg *s = d->ooo;
+    d->ooo = s->next;
+    if (!d->ooo) d->ooo_tail = NULL;
+    uint64_t end = s->off + s->len;
+    if (end > d->next_off) {
+        uint64_t skip = d->next_off - s->off;
+        if (s->gap) declare_gap(ft, f, dir, end - d->next_off, ts);
+        else deliver(ft, f, dir, s->data + skip, (uint32_t)(end - d->next_off), ts);
+    }
+    /* deliver() may have switched to count-only and freed the list already;
+     * s was unlinked first, so it is ours to free (and still counted). */
+    seg_free(ft, d, s);
+}
+
+static void drain_contiguous(struct flow_table *ft, struct flow *f, int dir, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    while (!d->count_only && d->ooo && d->ooo->off <= d->next_off) deliver_head(ft, f, dir, ts);
+}
+
+/* Give up every hole before `limit`: a gap for each, delivering held data in
+ * between (and held data that becomes contiguous at the end). */
+static void declare_until(struct flow_table *ft, struct flow *f, int dir, uint64_t limit,
+                          int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    for (;;) {
+        drain_contiguous(ft, f, dir, ts); /* afterwards held data starts past next_off */
+        if (d->count_only || d->next_off >= limit) return;
+        uint64_t hole_end = limit;
+        if (d->ooo && d->ooo->off < hole_end) hole_end = d->ooo->off;
+        declare_gap(ft, f, dir, hole_end - d->next_off, ts);
+    }
+}
+
+/* The end of the stream as far as the capture proves it: held data, or the
+ * peer's ACK. An ACK exactly one past everything we saw with no FIN seen is
+ * most likely the ACK of a FIN the capture missed, not a lost data byte. */
+static uint64_t dir_proven_end(const struct fdir *d)
+{
+    uint64_t end = d->next_off;
+    if (d->ooo_tail && d->ooo_tail->off + d->ooo_tail->len > end)
+        end = d->ooo_tail->off + d->ooo_tail->len;
+    if (d->acked_valid && d->acked_off > end) {
+        bool maybe_fin = !d->fin_seen && d->acked_off == end + 1;
+        if (!maybe_fin) end = d->acked_off;
+    }
+    return end;
+}
+
+/* Insert the parts of [o, o+n) not already held (first data wins), comparing
+ * overlapping bytes. Returns false, inserting nothing, if the caps forbid. */
+static bool hold_piece(struct flow_table *ft, struct flow *f, int dir, uint64_t o,
+                       const uint8_t *p, uint32_t n, bool gap, bool compare, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    const uint64_t end = o + n;
+    uint64_t cur = o, bytes = 0;
+    uint32_t pieces = 0;
+
+    /* Pass 1: what is new, and does any overlap differ? Appending past the
+     * last held piece (the common case) skips the walk. */
+    if (!d->ooo_tail || o >= d->ooo_tail->off + d->ooo_tail->len) {
+        pieces = 1;
+        bytes = n;
+    } else {
+        for (struct seg *h = d->ooo; h && h->off < end; h = h->next) {
+            uint64_t hend = h->off + h->len;
+            if (hend <= cur) continue;
+            if (h->off > cur) {
+                pieces++;
+                bytes += h->off - cur;
+            }
+            uint64_t ob = h->off > o ? h->off : o, oe = hend < end ? hend : end;
+            if (compare && !gap && !h->gap && oe > ob &&
+                memcmp(p + (ob - o), h->data + (ob - h->off), (size_t)(oe - ob)) != 0)
+                emit_event(ft, f, FLOW_EV_OVERLAP_DIFF, dir, ob, oe - ob, ts);
+            cur = hend > cur ? hend : cur;
+        }
+        if (cur < end) {
+            pieces++;
+            bytes += end - cur;
+        }
+    }
+    if (pieces == 0) return true; /* all of it already held */
+
+    uint64_t data_bytes = gap ? 0 : bytes;
+    if (d->ooo_segs + (uint64_t)pieces > ft->lim.max_ooo_segments ||
+        d->ooo_bytes + data_bytes > ft->lim.max_ooo_bytes ||
+        ft->ooo_total + data_bytes > ft->lim.max_total_ooo_bytes)
+        return false;
+
+    /* Pass 2: link the new pieces in. */
+    struct seg **pp = &d->ooo;
+    cur = o;
+    while (cur < end) {
+        while (*pp && (*pp)->off + (*pp)->len <= cur) pp = &(*pp)->next;
+        uint64_t pe = end;
+        if (*pp) {
+            if ((*pp)->off <= cur) { /* covered: skip past this held piece */
+                cur = (*pp)->off + (*pp)->len;
+                continue;
+            }
+            if ((*pp)->off < pe) pe = (*pp)->off;
+        }
+        uint32_t len = (uint32_t)(pe - cur);
+        struct seg *s = malloc(sizeof(*s) + (gap ? 0 : len));
+        if (!s) return true; /* out of memory: the bytes become a hole */
+        s->off = cur;
+        s->len = len;
+        s->gap = gap;
+        if (!gap) memcpy(s->data, p + (cur - o), len);
+        s->next = *pp;
+        *pp = s;
+        if (!s->next) d->ooo_tail = s;
+        d->ooo_segs++;
+        if (!gap) {
+            d->ooo_bytes += len;
+            ft->ooo_total += len;
+            if (ft->ooo_total > ft->stats.peak_ooo_bytes) ft->stats.peak_ooo_bytes = ft->ooo_total;
+        }
+        pp = &s->next;
+        cur = pe;
+    }
+    return true;
+}
+
+/* In-order bytes [next_off, next_off+n): deliver them, but where held data
+ * already covers a range, the held data wins (it came first) and the new
+ * bytes are only compared. */
+static void deliver_piece(struct flow_table *ft, struct flow *f, int dir, const uint8_t *p,
+                          uint32_t n, bool gap, bool compare, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    uint64_t o = d->next_off;
+    while (n > 0 && !d->count_only) {
+        struct seg *h = d->ooo;
+        if (!h || h->off >= o + n) {
+            if (gap) declare_gap(ft, f, dir, n, ts);
+            else deliver(ft, f, dir, p, n, ts);
+            return;
+        }
+        uint32_t pre = (uint32_t)(h->off - o); /* h->off > next_off == o */
+        if (pre) {
+            if (gap) declare_gap(ft, f, dir, pre, ts);
+            else deliver(ft, f, dir, p, pre, ts);
+            if (d->count_only) return;
+        }
+        o += pre;
+        n -= pre;
+        if (!gap) p += pre;
+        uint32_t ov = n < h->len ? n : h->len;
+        if (compare && !gap && !h->gap && memcmp(p, h->data, ov) != 0)
+            emit_event(ft, f, FLOW_EV_OVERLAP_DIFF, dir, o, ov, ts);
+        deliver_head(ft, f, dir, ts);
+        if (d->next_off >= o + n) return;
+        uint32_t adv = (uint32_t)(d->next_off - o);
+        o += adv;
+        n -= adv;
+        if (!gap) p += adv;
+    }
+}
+
+/* Drop the part of [*o, *o+*n) before next_off (delivered or given up).
+ * Returns false when nothing is left. */
+static bool trim_to_next(const struct fdir *d, uint64_t *o, const uint8_t **p, uint32_t *n,
+                         bool gap)
+{
+    if (*o >= d->next_off) return *n > 0;
+    uint64_t skip = d->next_off - *o;
+    if (skip >= *n) return false;
+    *o += skip;
+    *n -= (uint32_t)skip;
+    if (!gap) *p += skip;
+    return true;
+}
+
+/* Bytes [o, o+n) with o >= next_off: deliver if in order, else hold. When a
+ * cap bites, the first hole is given up (declared a gap, the data after it
+ * delivered) and the piece tried once more; if it still does not fit and
+ * nothing else is held, the hole before it is given up too and it is
+ * delivered; otherwise it is dropped. FLOW_EV_CAP carries the piece's offset
+ * and the bytes dropped (0 when giving up holes made room). */
+static void place_piece(struct flow_table *ft, struct flow *f, int dir, uint64_t o,
+                        const uint8_t *p, uint32_t n, bool gap, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    if (d->count_only || !trim_to_next(d, &o, &p, &n, gap)) return;
+    if (o == d->next_off) {
+        deliver_piece(ft, f, dir, p, n, gap, true, ts);
+        drain_contiguous(ft, f, dir, ts);
+        return;
+    }
+    if (hold_piece(ft, f, dir, o, p, n, gap, true, ts)) return;
+
+    const uint64_t at = o;
+    uint64_t dropped = 0;
+    /* Give up the hole before the first held piece, or — if this piece
+     * comes first — the hole before this piece. */
+    declare_until(ft, f, dir, (d->ooo && d->ooo->off < o) ? d->ooo->off : o, ts);
+    if (!d->count_only && trim_to_next(d, &o, &p, &n, gap)) {
+        if (o == d->next_off) {
+            deliver_piece(ft, f, dir, p, n, gap, false, ts);
+            drain_contiguous(ft, f, dir, ts);
+        } else if (!hold_piece(ft, f, dir, o, p, n, gap, false, ts)) {
+            if (!d->ooo) {
+                /* Nothing else is waiting, so no buffer is needed: give up
+                 * the hole before the piece and deliver it from the packet. */
+                declare_until(ft, f, dir, o, ts);
+                deliver_piece(ft, f, dir, p, n, gap, false, ts);
+                drain_contiguous(ft, f, dir, ts);
+            } else if (!gap) {
+                dropped = n;
+                ft->stats.ooo_bytes_dropped += n;
+            }
+        }
+    }
+    emit_event(ft, f, FLOW_EV_CAP, dir, at, dropped, ts);
+}
+
+/* One segment's payload for direction `dir`, first byte at sequence number
+ * `seq`. */
+static void stream_data(struct flow_table *ft, struct flow *f, int dir, uint32_t seq,
+                        const struct pkt_info *s, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    const uint8_t *p = s->payload;
+    uint32_t caplen = s->payload_caplen, len = s->payload_len;
+    int64_t off = (int64_t)d->next_off + (int32_t)(seq - d->next_seq);
+
+    if (caplen > len) caplen = len;
+    if (off < 0) {
+        /* Bytes before offset 0. With a SYN-based stream that is only a
+         * keep-alive probe's garbage byte; midstream it is data sent before
+         * the segment we based the stream on (reordering at capture start). */
+        uint64_t before = (uint64_t)(-off);
+        if (!d->syn_based)
+            emit_event(ft, f, FLOW_EV_DATA_BEFORE_BASE, dir, 0, before < len ? before : len, ts);
+        if (before >= len) return;
+        p += before < caplen ? before : caplen;
+        caplen = before < caplen ? caplen - (uint32_t)before : 0;
+        len -= (uint32_t)before;
+        off = 0;
+    }
+    uint64_t o = (uint64_t)off;
+    /* An old (retransmitted) prefix is dropped; it was delivered or declared
+     * missing, and delivered bytes are not kept for comparison. */
+    if (o + len <= d->next_off) return;
+    if (o < d->next_off) {
+        uint64_t skip = d->next_off - o;
+        p += skip < caplen ? skip : caplen;
+        caplen = skip < caplen ? caplen - (uint32_t)skip : 0;
+        len -= (uint32_t)skip;
+        o = d->next_off;
+    }
+    if (caplen > 0) place_piece(ft, f, dir, o, p, caplen, false, ts);
+    if (len > caplen) place_piece(ft, f, dir, o + caplen, NULL, len - caplen, true, ts);
+}
+
+static void flow_unlink_free(struct flow_table *ft, struct flow *f)
+{
+    hash_remove(ft, f);
+    list_unlink(flow_lru(ft, f), f);
+    if (f->all_prev) f->all_prev->all_next = f->all_next;
+    else ft->all_head = f->all_next;
+    if (f->all_next) f->all_next->all_prev = f->all_prev;
+    else ft->all_tail = f->all_prev;
+    dir_free_held(ft, &f->d[0]);
+    dir_free_held(ft, &f->d[1]);
+    ft->nflows--;
+    free(f);
+}
+
+/* --------------------------------------------------------------- tombstones */
+
+/* 0 if direction `dir` of the flow is the key's first endpoint, else 1. */
+static int flow_key_side(const struct flow *f, int dir)
+{
+    return (f->meta.port[dir] == f->key.port[0] &&
+            memcmp(f->meta.addr[dir], f->key.addr[0], 16) == 0)
+               ? 0
+               : 1;
+}
+
+static int seg_key_side(const struct flow_key *k, const struct pkt_info *s)
+{
+    return (s->sport == k->port[0] && memcmp(s->src, k->addr[0], 16) == 0) ? 0 : 1;
+}
+
+static void tomb_bury(struct flow_table *ft, const struct flow *f, int64_t ts)
+{
+    if (!ft->tombs && !(ft->tombs = calloc(FLOW_TOMB_SLOTS, sizeof(*ft->tombs)))) return;
+    struct flow_tomb *t = &ft->tombs[f->hash & (FLOW_TOMB_SLOTS - 1)];
+    memset(t, 0, sizeof(*t));
+    t->used = true;
+    t->hash = f->hash;
+    t->key = f->key;
+    t->ts = ts;
+    for (int dir = 0; dir < 2; dir++) {
+        int side = flow_key_side(f, dir);
+        t->isn_known[side] = f->d[dir].isn_known;
+        t->isn[side] = f->d[dir].isn;
+    }
+}
+
+static bool idle_longer(int64_t last, int64_t now, int64_t timeout);
+
+static struct flow_tomb *tomb_find(struct flow_table *ft, const struct flow_key *k, uint64_t h,
+                                   int64_t ts)
+{
+    if (!ft->tombs) return NULL;
+    struct flow_tomb *t = &ft->tombs[h & (FLOW_TOMB_SLOTS - 1)];
+    if (!t->used || t->hash != h || !key_eq(&t->key, k)) return NULL;
+    if (idle_longer(t->ts, ts, ft->lim.syn_timeout_ns)) {
+        t->used = false;
+        return NULL;
+    }
+    return t;
+}
+
+/* ------------------------------------------------------ create and close */
+
+/* Deliver what can be delivered (every hole up to the proven end becomes a
+ * gap), tell the sink, free the flow. */
+static void flow_close(struct flow_table *ft, struct flow *f, enum flow_close_reason reason,
+                       int64_t ts)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        struct fdir *d = &f->d[dir];
+        if (d->base_set && !d->count_only) declare_until(ft, f, dir, dir_proven_end(d), ts);
+    }
+    if (ft->sink.close) {
+        struct flow_close info;
+        memset(&info, 0, sizeof(info));
+        info.reason = reason;
+        for (int dir = 0; dir < 2; dir++) {
+            info.bytes[dir] = f->d[dir].bytes;
+            info.packets[dir] = f->d[dir].packets;
+        }
+        info.last_ts_ns = f->last_ts;
+        ft->sink.close(ft->sink.ctx, f->app, &info);
+    }
+    if (reason == FLOW_CLOSE_FIN || reason == FLOW_CLOSE_RST) tomb_bury(ft, f, f->last_ts);
+    flow_unlink_free(ft, f);
+}
+
+static struct flow *flow_oldest(struct flow_table *ft)
+{
+    struct flow *a = ft->syn_lru.head, *b = ft->data_lru.head;
+    if (!a) return b;
+    if (!b) return a;
+    return b->last_ts < a->last_ts ? b : a;
+}
+
+/* A new connection for segment `s`, whose first packet it is. Orientation
+ * (flow.h): A sent the SYN; if a SYN-ACK is the first thing seen, A is its
+ * receiver; otherwise A sent this packet and the start was not seen. */
+static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k, uint64_t h,
+                                const struct pkt_info *s, int64_t ts)
+{
+    if (ft->nflows >= ft->lim.max_flows) {
+        struct flow *old = flow_oldest(ft);
+        if (old) {
+            ft->stats.flows_evicted++;
+            emit_event(ft, old, FLOW_EV_CAP, FLOW_DIR_A, 0, 0, ts);
+            flow_close(ft, old, FLOW_CLOSE_EVICTED, ts);
+        }
+        if (ft->nflows >= ft->lim.max_flows) return NULL; /* max_flows == 0 */
+    }
+    struct flow *f = calloc(1, sizeof(*f));
+    if (!f) return NULL;
+    f->key = *k;
+    f->hash = h;
+    bool syn = s->tcp_flags & TCPF_SYN, ack = s->tcp_flags & TCPF_ACK;
+    bool a_is_dst = syn && ack;
+    f->meta.id = ++ft->next_id;
+    f->meta.family = s->family;
+    memcpy(f->meta.addr[FLOW_DIR_A], a_is_dst ? s->dst : s->src, 16);
+    memcpy(f->meta.addr[FLOW_DIR_B], a_is_dst ? s->src : s->dst, 16);
+    f->meta.port[FLOW_DIR_A] = a_is_dst ? s->dport : s->sport;
+    f->meta.port[FLOW_DIR_B] = a_is_dst ? s->sport : s->dport;
+    f->meta.saw_syn = syn;
+    f->meta.first_ts_ns = ts;
+    f->last_ts = ts;
+
+    f->hnext = ft->buckets[h & (ft->nbuckets - 1)];
+    ft->buckets[h & (ft->nbuckets - 1)] = f;
+    list_append(&ft->syn_lru, f);
+    f->all_prev = ft->all_tail;
+    if (ft->all_tail) ft->all_tail->all_next = f;
+    else ft->all_head = f;
+    ft->all_tail = f;
+    ft->nflows++;
+    ft->stats.flows_opened++;
+    if (ft->nflows > ft->stats.peak_flows) ft->stats.peak_flows = ft->nflows;
+    hash_grow(ft);
+
+    f->app = ft->sink.open ? ft->sink.open(ft->sink.ctx, &f->meta) : NULL;
+    if (!syn) emit_event(ft, f, FLOW_EV_MIDSTREAM, FLOW_DIR_A, 0, 0, ts);
+    return f;
+}
+
+static int seg_dir(const struct flow *f, const struct pkt_info *s)
+{
+    return (s->sport == f->meta.port[FLOW_DIR_A] &&
+            memcmp(s->src, f->meta.addr[FLOW_DIR_A], 16) == 0)
+               ? FLOW_DIR_A
+               : FLOW_DIR_B;
+}
+
+/* A SYN (without ACK) on an existing flow: is it a new connection on the
+ * same 5-tuple (port reuse, including reuse from TIME_WAIT)? A SYN whose
+ * ISN differs from the one this side already used is. So is any SYN on a
+ * flow picked up mid-stream or that has carried data or a FIN without us
+ * knowing this side's ISN — except a simultaneous open (RFC 9293 §3.5,
+ * both sides send SYN) while the handshake is still in progress. */
+static bool syn_is_new_connection(const struct flow *f, int dir, uint32_t seq)
+{
+    const struct fdir *d = &f->d[dir];
+    if (d->isn_known) return seq != d->isn;
+    bool quiet = !f->on_data_list && !f->d[0].fin_seen && !f->d[1].fin_seen;
+    return !(f->meta.saw_syn && quiet);
+}
+
+/* ------------------------------------------------------------ public API */
+
+struct flow_table *flowtab_new(const struct flow_limits *lim, const struct flow_sink *sink)
+{
+    struct flow_table *ft = calloc(1, sizeof(*ft));
+    if (!ft) return NULL;
+    if (lim) ft->lim = *lim;
+    else flow_limits_default(&ft->lim);
+    if (sink) ft->sink = *sink;
+    ft->max_buckets = FLOW_HASH_MIN_BUCKETS;
+    while (ft->max_buckets < ft->lim.max_flows && ft->max_buckets < (1u << 30))
+        ft->max_buckets *= 2;
+    ft->nbuckets = FLOW_HASH_MIN_BUCKETS;
+    ft->buckets = calloc(ft->nbuckets, sizeof(*ft->buckets));
+    if (!ft->buckets) {
+        free(ft);
+        return NULL;
+    }
+    if (getrandom(ft->hkey, sizeof(ft->hkey), GRND_NONBLOCK) != (ssize_t)sizeof(ft->hkey)) {
+        /* No entropy yet (early boot): still a fine hash, just predictable. */
+        ft->hkey[0] = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+        ft->hkey[1] = (uint64_t)(uintptr_t)ft;
+    }
+    return ft;
+}
+
+const struct flow_stats *flowtab_stats(const struct flow_table *ft) { return &ft->stats; }
+
+/* Bookkeeping shared by all segments: counters, LRU position. */
+static void flow_touch(struct flow_table *ft, struct flow *f, int dir,
+                       const struct pkt_info *s, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    d->packets++;
+    d->bytes += s->payload_len;
+    if (ts > f->last_ts) f->last_ts = ts;
+    list_unlink(flow_lru(ft, f), f);
+    if (s->payload_len > 0) f->on_data_list = true;
+    list_append(flow_lru(ft, f), f);
+}
+
+/* An ACK from the other side proves how far this direction was sent. */
+static void note_ack(struct fdir *d, uint32_t ack)
+{
+    if (!d->base_set || d->count_only) return;
+    int64_t a = (int64_t)d->next_off + (int32_t)(ack - d->next_seq);
+    if (a <= 0) return;
+    uint64_t ua = (uint64_t)a;
+    if (d->fin_seen && ua > d->fin_off) ua = d->fin_off; /* the FIN's own seq */
+    if (!d->acked_valid || ua > d->acked_off) {
+        d->acked_off = ua;
+        d->acked_valid = true;
+    }
+}
+
+/* Declare an ACK-proven hole once it has survived FLOW_ACK_GAP_GRACE more
+ * packets of the flow. */
+static void check_ack_gap(struct flow_table *ft, struct flow *f, int dir, int64_t ts)
+{
+    struct fdir *d = &f->d[dir];
+    if (d->count_only || !d->base_set || !d->acked_valid || d->acked_off <= d->next_off) {
+        d->ack_wait = 0;
+        return;
+    }
+    uint64_t limit = dir_proven_end(d);
+    if (d->acked_off < limit) limit = d->acked_off;
+    if (limit <= d->next_off) {
+        d->ack_wait = 0;
+        return;
+    }
+    if (d->ack_wait < FLOW_ACK_GAP_GRACE) {
+        d->ack_wait++;
+        return;
+    }
+    d->ack_wait = 0;
+    declare_until(ft, f, dir, limit, ts);
+}
+
+static bool dir_done(const struct fdir *d)
+{
+    return d->fin_seen && (d->count_only || (d->next_off >= d->fin_off && !d->ooo));
+}
+
+void flowtab_segment(struct flow_table *ft, const struct pkt_info *s, int64_t ts_ns)
+{
+    if (s->proto != 6 || (s->family != 4 && s->family != 6)) return;
+    struct flow_key k;
+    key_make(&k, s);
+    uint64_t h = key_hash(ft, &k);
+    struct flow *f = hash_find(ft, &k, h);
+    const uint8_t fl = s->tcp_flags;
+    const bool syn = fl & TCPF_SYN, ack = fl & TCPF_ACK;
+
+    if (!f) {
+        /* A segment with neither SYN nor payload (a pure ACK, FIN or RST)
+         * carries nothing to reassemble; opening a flow for it would make a
+         * phantom connection out of the last ACK after every close. */
+        if (!syn && s->payload_len == 0) return;
+        bool reuse = false;
+        struct flow_tomb *t = tomb_find(ft, &k, h, ts_ns);
+        if (t) {
+            if (!syn) return; /* a late segment of the closed connection */
+            int side = seg_key_side(&k, s);
+            if (!ack) reuse = !t->isn_known[side] || t->isn[side] != s->seq;
+            t->used = false;
+        }
+        if (!(f = flow_create(ft, &k, h, s, ts_ns))) return;
+        if (reuse) {
+            ft->stats.port_reuse++;
+            emit_event(ft, f, FLOW_EV_PORT_REUSE, FLOW_DIR_A, 0, 0, ts_ns);
+        }
+    } else if (syn && !ack && syn_is_new_connection(f, seg_dir(f, s), s->seq)) {
+        flow_close(ft, f, FLOW_CLOSE_REUSE, ts_ns);
+        ft->stats.port_reuse++;
+        if (!(f = flow_create(ft, &k, h, s, ts_ns))) return;
+        emit_event(ft, f, FLOW_EV_PORT_REUSE, FLOW_DIR_A, 0, 0, ts_ns);
+    }
+
+    const int dir = seg_dir(f, s);
+    struct fdir *me = &f->d[dir], *peer = &f->d[!dir];
+    flow_touch(ft, f, dir, s, ts_ns);
+
+    if (syn) {
+        if (!me->isn_known) {
+            me->isn_known = true;
+            me->isn = s->seq;
+        }
+        if (!me->base_set) {
+            me->base_set = me->syn_based = true;
+            me->next_seq = s->seq + 1; /* the SYN occupies one sequence number */
+            me->next_off = 0;
+        }
+        if (ack && !peer->isn_known) {
+            /* A SYN-ACK acknowledges the peer's ISN + 1 (RFC 9293 §3.5). */
+            peer->isn_known = true;
+            peer->isn = s->ack - 1;
+            if (!peer->base_set) {
+                peer->base_set = peer->syn_based = true;
+                peer->next_seq = s->ack;
+                peer->next_off = 0;
+            }
+        }
+    }
+    const uint32_t data_seq = s->seq + (syn ? 1u : 0u);
+    if (!me->base_set) {
+        /* Mid-stream: this side's first segment defines offset 0. */
+        me->base_set = true;
+        me->next_seq = data_seq;
+        me->next_off = 0;
+    }
+    if (ack) note_ack(peer, s->ack);
+
+    if (s->payload_len > 0 && !me->count_only) stream_data(ft, f, dir, data_seq, s, ts_ns);
+
+    if ((fl & TCPF_FIN) && !me->fin_seen) {
+        int64_t fo = (int64_t)me->next_off + (int32_t)(data_seq - me->next_seq) + s->payload_len;
+        me->fin_seen = true;
+        me->fin_off = fo > 0 ? (uint64_t)fo : 0;
+        if (me->acked_valid && me->acked_off > me->fin_off) me->acked_off = me->fin_off;
+        if (ft->sink.fin) ft->sink.fin(ft->sink.ctx, f->app, (enum flow_dir)dir, false, ts_ns);
+    }
+    if (fl & TCPF_RST) {
+        if (ft->sink.fin) ft->sink.fin(ft->sink.ctx, f->app, (enum flow_dir)dir, true, ts_ns);
+        flow_close(ft, f, FLOW_CLOSE_RST, ts_ns);
+        return;
+    }
+    check_ack_gap(ft, f, FLOW_DIR_A, ts_ns);
+    check_ack_gap(ft, f, FLOW_DIR_B, ts_ns);
+    if (dir_done(&f->d[0]) && dir_done(&f->d[1])) flow_close(ft, f, FLOW_CLOSE_FIN, ts_ns);
+}
+
+/* true when `last` is more than `timeout` before `now`, without signed
+ * overflow for any pair of timestamps. */
+static bool idle_longer(int64_t last, int64_t now, int64_t timeout)
+{
+    if (now <= last) return false;
+    return (uint64_t)now - (uint64_t)last > (uint64_t)(timeout < 0 ? 0 : timeout);
+}
+
+static void expire_list(struct flow_table *ft, struct flow_list *l, int64_t now,
+                        int64_t timeout)
+{
+    struct flow *f;
+    while ((f = l->head) && idle_longer(f->last_ts, now, timeout)) {
+        bool fin = f->d[0].fin_seen || f->d[1].fin_seen;
+        ft->stats.flows_timed_out++;
+        flow_close(ft, f, fin ? FLOW_CLOSE_FIN : FLOW_CLOSE_TIMEOUT, now);
+    }
+}
+
+void flowtab_expire(struct flow_table *ft, int64_t now_ns)
+{
+    expire_list(ft, &ft->syn_lru, now_ns, ft->lim.syn_timeout_ns);
+    expire_list(ft, &ft->data_lru, now_ns, ft->lim.idle_timeout_ns);
+}
+
+void flowtab_flush(struct flow_table *ft)
+{
+    struct flow *f, *next;
+    for (f = ft->all_head; f; f = next) {
+        next = f->all_next;
+        flow_close(ft, f, FLOW_CLOSE_END, f->last_ts);
+    }
+}
+
+void flowtab_free(struct flow_table *ft)
+{
+    if (!ft) return;
+    flowtab_flush(ft);
+    free(ft->tombs);
+    free(ft->buckets);
+    free(ft);
+}

@@ -20,6 +20,22 @@
  * counter in struct flow_stats goes up and, where a flow is concerned, a
  * FLOW_EV_CAP event is raised on it.
  *
+ * Details the layers above can rely on:
+ *   - A flow is opened by a SYN or by a segment with payload; a pure ACK,
+ *     FIN or RST for an unknown 5-tuple opens nothing. After a FIN or RST
+ *     close, segments without SYN on that 5-tuple are ignored for
+ *     syn_timeout_ns (late retransmissions, data in flight behind a RST).
+ *   - A hole the peer has acknowledged becomes a gap when the next packet of
+ *     the flow has not filled it (one packet of grace for captures that show
+ *     an ACK just before its data). A FIN alone does not give a hole up; the
+ *     ACK of the FIN, a RST, a cap, a timeout or the end of input do.
+ *   - FLOW_EV_CAP: on an out-of-order cap, offset = the segment's offset and
+ *     length = bytes dropped (0 when giving up the oldest hole made room);
+ *     on eviction, offset = length = 0, followed by close(EVICTED).
+ *   - flow_close.bytes/packets count every segment seen in that direction,
+ *     retransmissions included (like a packet count, not a stream length).
+ *   - flowtab_flush closes flows in the order they were opened.
+ *
  * Ownership: the flow table owns all reassembly buffers. The sink owns its
  * per-flow `app` pointer (returned from open, handed back to close — close is
  * always called exactly once per opened flow, including by flowtab_flush and
@@ -47,7 +63,7 @@ struct flow_meta {
 enum flow_event_kind {
     FLOW_EV_GAP = 1,         /* bytes missing from the capture: [offset, offset+length) */
     FLOW_EV_OVERLAP_DIFF,    /* retransmitted bytes differ from those already delivered */
-    FLOW_EV_CAP,             /* a buffer cap bit: out-of-order data was dropped */
+    FLOW_EV_CAP,             /* a cap bit: out-of-order data dropped or a hole given up early */
     FLOW_EV_MIDSTREAM,       /* no SYN seen: the capture starts mid-connection */
     FLOW_EV_PORT_REUSE,      /* a new SYN closed the previous connection on this 5-tuple */
     FLOW_EV_DATA_BEFORE_BASE,/* a segment before the first byte we based the stream on */

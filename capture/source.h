@@ -21,6 +21,9 @@
 #define CAP_OK 0
 #define CAP_EOF 0           /* capsrc_next: no more packets */
 #define CAP_PACKET 1        /* capsrc_next: *out holds a packet */
+#define CAP_AGAIN 2         /* capsrc_next, live only: no packet for
+                               cap_live_opts.wakeup_ms; call again (lets a live
+                               view redraw and expire flows while idle) */
 #define CAP_EOPEN (-1)      /* file missing, unreadable, not a capture */
 #define CAP_ELINKTYPE (-2)  /* link type tlsscope cannot decode */
 #define CAP_ETRUNC (-3)     /* capture file ends in the middle of a record */
@@ -45,12 +48,16 @@ struct cap_live_opts {
     const char *filter;    /* BPF expression or NULL */
     int immediate;         /* deliver packets without buffering delay */
     const char *dump_path; /* -w: also save raw packets here, or NULL */
+    int wakeup_ms;         /* > 0: capsrc_next returns CAP_AGAIN after this many ms
+                              without a packet; 0: it blocks until a packet,
+                              an error or capsrc_breakloop() */
 };
 
 /* Open one or more capture files ("-" = stdin, at most once). Fails on the
  * first file that cannot be opened or whose link type is unsupported; `err`
  * then holds one line naming the file and the reason, e.g.
- *   "x.pcap: unsupported link type 105 (IEEE802_11)". */
+ *   "x.pcap: unsupported link type 105 (IEEE802_11)"
+ * (standard input is called "<stdin>" in messages). */
 int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths,
                       char *err, size_t errlen);
 
@@ -61,7 +68,8 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts,
 /* Next packet in timestamp order. Returns CAP_PACKET, CAP_EOF, or a negative
  * error (the packets before it were delivered; `err` via capsrc_error()). A
  * truncated file returns CAP_ETRUNC once, after its last complete packet;
- * other files keep being read. */
+ * other files keep being read. Live captures may also return CAP_AGAIN (see
+ * wakeup_ms). After capsrc_breakloop() it returns CAP_EOF. */
 int capsrc_next(struct cap_source *src, struct cap_packet *out);
 
 /* Human-readable description of the last error ("" if none). */
@@ -74,7 +82,8 @@ void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *tot
 int capsrc_kernel_drops(struct cap_source *src, uint64_t *received, uint64_t *dropped,
                         uint64_t *if_dropped);
 
-/* Ask a blocking live read to return (safe from a signal handler). */
+/* Ask a blocking live read to return, or stop reading files (safe from a
+ * signal handler): the next capsrc_next returns CAP_EOF. */
 void capsrc_breakloop(struct cap_source *src);
 
 /* Name of a link type for messages ("EN10MB", "LINUX_SLL2", ...). */
