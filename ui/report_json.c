@@ -292,6 +292,7 @@ static const char *event_kind_name(enum tls_event_kind k)
     case TLS_EV_SSLV2_HELLO: return "sslv2_hello";
     case TLS_EV_STARTTLS: return "starttls";
     case TLS_EV_INCOMPLETE: return "incomplete";
+    case TLS_EV_CLIENT_HELLO_AGAIN: return "client_hello_again";
     }
     return "unknown";
 }
@@ -404,7 +405,6 @@ static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
 static void json_server_hello(struct json *j, const struct tls_conn *c)
 {
     const struct tls_server_hello *sh = &c->sh;
-    char b[8];
     json_obj(j, "server_hello");
     json_hex16(j, "legacy_version", sh->legacy_version);
     if (sh->selected_version) json_hex16(j, "selected_version", sh->selected_version);
