@@ -20,6 +20,7 @@
 #include "capture/source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <signal.h>
@@ -31,6 +32,8 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "capture/packet.h"
 
@@ -51,6 +54,8 @@ struct cap_input {
     const u_char *data;
     int64_t head_ts;
     uint64_t size;       /* file size; 0 = unknown (pipe, stdin) */
+    gzFile gz;           /* gzip-compressed input: the stream libpcap reads
+                            through a cookie FILE; closed by pcap_close */
     uint64_t npackets;   /* complete packets read */
 };
 
@@ -134,19 +139,6 @@ static void explain_open_error(const char *name, bool is_stdin, const char *pcap
         return;
     }
     if (strcmp(pcaperr, "unknown file format") == 0) {
-        /* A compressed capture is the usual reason; say so. */
-        unsigned char magic[2] = {0, 0};
-        FILE *fp = is_stdin ? NULL : fopen(name, "rb");
-        if (fp) {
-            size_t got = fread(magic, 1, 2, fp);
-            fclose(fp);
-            if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-                snprintf(out, outlen,
-                         "%s: gzip-compressed; decompress it first (zcat %s | tlsscope -r -)",
-                         name, name);
-                return;
-            }
-        }
         snprintf(out, outlen, "%s: not a pcap or pcapng capture file (unknown file format)", name);
         return;
     }
@@ -156,6 +148,45 @@ static void explain_open_error(const char *name, bool is_stdin, const char *pcap
         snprintf(out, outlen, "%s", pcaperr);
     else
         snprintf(out, outlen, "%s: %s", name, pcaperr);
+}
+
+/* gzip-compressed captures (Zeek ships its traces as .pcap.gz, Expressway
+ * bundles hold them) are read through zlib behind a stdio cookie, so that
+ * libpcap sees an ordinary FILE. zlib reads uncompressed data unchanged
+ * ("transparent" mode), which is what makes this safe for stdin, where we
+ * cannot peek at the magic without consuming it. */
+static ssize_t gz_cookie_read(void *cookie, char *buf, size_t n)
+{
+    int want = n > (size_t)INT_MAX ? INT_MAX : (int)n;
+    int got = gzread((gzFile)cookie, buf, (unsigned)want);
+    return got < 0 ? -1 : got;
+}
+
+static int gz_cookie_close(void *cookie) { return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF; }
+
+static FILE *gz_stream_open(int fd, gzFile *gz_out)
+{
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) return NULL;
+    gzbuffer(gz, 256 * 1024);
+    cookie_io_functions_t io = {.read = gz_cookie_read, .close = gz_cookie_close};
+    FILE *fp = fopencookie(gz, "rb", io);
+    if (!fp) {
+        gzclose(gz);
+        return NULL;
+    }
+    *gz_out = gz;
+    return fp;
+}
+
+static bool file_is_gzip(const char *path)
+{
+    unsigned char magic[2] = {0, 0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return false;
+    size_t got = fread(magic, 1, 2, fp);
+    fclose(fp);
+    return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
 static int input_open_file(struct cap_input *in, const char *path, char *err, size_t errlen)
@@ -180,7 +211,20 @@ static int input_open_file(struct cap_input *in, const char *path, char *err, si
             if (S_ISREG(st.st_mode)) in->size = (uint64_t)st.st_size;
         }
     }
-    in->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    if (is_stdin || file_is_gzip(path)) {
+        int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+        FILE *fp = fd >= 0 ? gz_stream_open(fd, &in->gz) : NULL;
+        if (!fp) {
+            if (fd >= 0 && !in->gz) close(fd);
+            snprintf(msg, sizeof(msg), "%s: %s", in->name, strerror(errno ? errno : ENOMEM));
+            copy_err(err, errlen, msg);
+            return CAP_EOPEN;
+        }
+        in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+        if (!in->p) fclose(fp);
+    } else {
+        in->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    }
     if (!in->p) {
         explain_open_error(in->name, is_stdin, ebuf, msg, sizeof(msg));
         copy_err(err, errlen, msg);
@@ -373,8 +417,8 @@ void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *tot
         const struct cap_input *in = &src->in[i];
         if (!in->size) unknown = true;
         t += in->size;
-        FILE *fp = in->p ? pcap_file(in->p) : NULL;
-        long pos = fp ? ftell(fp) : -1;
+        FILE *fp = in->p && !in->gz ? pcap_file(in->p) : NULL;
+        long pos = in->gz ? (long)gzoffset(in->gz) : fp ? ftell(fp) : -1;
         if (in->done && in->size) d += in->size;
         else if (pos > 0) d += (uint64_t)pos;
     }
