@@ -10,6 +10,11 @@
  * by the --untrusted certificates in file order, as in a TLS Certificate
  * message. Without --name no name is checked. Exit status 0 unless the
  * arguments or files are unusable (2).
+ *
+ * --sha1-weak re-runs OpenSSL's check_auth_level() on the built path with
+ * SHA-1 signatures rated below 80 bits, as OpenSSL 3.0 does (1.1.1, which
+ * tlsscope follows, rates them at 80). The differential test uses it to
+ * show that a disagreement is exactly that difference and nothing else.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +26,61 @@
 #include "trust/store.h"
 #include "trust/verdict.h"
 
+/* OpenSSL 1.1.1 security bits from the public key facts (the library's
+ * own copy lives in trust/cert.c). */
+static int key_secbits(const struct cert *c)
+{
+    int b = c->key_bits;
+    switch (c->key_type) {
+    case CERT_KEY_RSA:
+    case CERT_KEY_DSA:
+        return b >= 15360 ? 256 : b >= 7680 ? 192 : b >= 3072 ? 128 : b >= 2048 ? 112 : b >= 1024 ? 80 : 0;
+    case CERT_KEY_EC:
+        return b >= 512 ? 256 : b >= 384 ? 192 : b >= 256 ? 128 : b >= 224 ? 112 : b >= 160 ? 80 : b / 2;
+    case CERT_KEY_ED25519: return 128;
+    case CERT_KEY_ED448: return 224;
+    default: return -1;
+    }
+}
+
+static bool sig_weak_openssl3(const struct cert *c)
+{
+    return c->sig_md5 || strstr(c->sig_alg, "SHA1") || strstr(c->sig_alg, "sha1");
+}
+
+/* check_auth_level() with OpenSSL 3.0's digest ratings, on a verdict that
+ * got at least that far (path complete and anchored). */
+static void reapply_auth_level_openssl3(struct verdict *v)
+{
+    static const int later[] = {VERR_OK, VERR_CA_KEY_TOO_SMALL, VERR_CA_MD_TOO_WEAK,
+                                VERR_HOSTNAME_MISMATCH, VERR_IP_ADDRESS_MISMATCH,
+                                VERR_CERT_SIGNATURE_FAILURE, VERR_CERT_NOT_YET_VALID,
+                                VERR_CERT_HAS_EXPIRED};
+    bool reached = false;
+    for (size_t k = 0; k < sizeof later / sizeof later[0]; k++)
+        if (v->code == later[k]) reached = true;
+    if (!reached || !v->anchored) return;
+    int n = v->n_path;
+    for (int i = 0; i < n; i++) {
+        const struct cert *x = v->path[i].cert;
+        int kb = key_secbits(x);
+        if (i > 0 && kb >= 0 && kb < 80) {
+            v->code = VERR_CA_KEY_TOO_SMALL;
+            v->depth = i;
+            return;
+        }
+        if (i < n - 1 && sig_weak_openssl3(x)) {
+            v->code = VERR_CA_MD_TOO_WEAK;
+            v->depth = i;
+            return;
+        }
+    }
+}
+
 static void usage(void)
 {
     fputs("usage: chaincheck --trust FILE [--untrusted FILE] --at EPOCH [--name NAME]\n"
-          "                  [--profile rfc|expressway] [-v] leaf.pem\n",
+          "                  [--profile rfc|expressway] [--sha1-weak] [-v] leaf.pem\n",
           stderr);
     exit(2);
 }
@@ -33,7 +89,7 @@ int main(int argc, char **argv)
 {
     const char *trust = NULL, *untrusted = NULL, *name = NULL, *leaf_path = NULL;
     int64_t at = 0;
-    bool have_at = false, verbose = false;
+    bool have_at = false, verbose = false, sha1_weak = false;
     enum verdict_profile profile = PROFILE_EXPRESSWAY;
 
     for (int i = 1; i < argc; i++) {
@@ -56,6 +112,7 @@ int main(int argc, char **argv)
             else if (!strcmp(p, "expressway")) profile = PROFILE_EXPRESSWAY;
             else usage();
         } else if (!strcmp(a, "-v")) verbose = true;
+        else if (!strcmp(a, "--sha1-weak")) sha1_weak = true;
         else if (a[0] == '-') usage();
         else leaf_path = a;
     }
@@ -99,6 +156,7 @@ int main(int argc, char **argv)
     struct verdict *v = calloc(1, sizeof *v);
     if (!v) return 2;
     verdict_judge(&in, v);
+    if (sha1_weak) reapply_auth_level_openssl3(v);
     printf("%d %d\n", v->code, v->depth);
     if (verbose) {
         printf("status: %s\nreason: %s\n", verdict_status_name(v->status), v->reason);
