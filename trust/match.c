@@ -138,8 +138,24 @@ bool name_match_expressway(const struct cert *c, const char *name)
 #define LABEL_IDNA (1 << 1)
 #define LABEL_HYPHEN (1 << 2)
 
-static bool ossl_equal_nocase(const char *pattern, size_t plen, const char *subject, size_t slen)
+/* `dot_sub`: OpenSSL's _X509_CHECK_FLAG_DOT_SUBDOMAINS, set when the name
+ * asked for starts with '.' ("any subdomain of"): skip_prefix() then
+ * compares only the pattern's tail of the name's length. */
+static bool ossl_equal_nocase(const char *pattern, size_t plen, const char *subject, size_t slen,
+                              bool dot_sub)
 {
+    if (dot_sub) {
+        const char *p = pattern;
+        size_t pl = plen;
+        while (pl > slen && *p) {
+            p++;
+            pl--;
+        }
+        if (pl == slen) {
+            pattern = p;
+            plen = pl;
+        }
+    }
     if (plen != slen) return false;
     for (size_t i = 0; i < plen; i++) {
         int l = (unsigned char)pattern[i], r = (unsigned char)subject[i];
@@ -186,10 +202,10 @@ static bool ossl_wildcard_match(const char *prefix, size_t prefix_len, const cha
 {
     bool allow_idna = false;
     if (subject_len < prefix_len + suffix_len) return false;
-    if (!ossl_equal_nocase(prefix, prefix_len, subject, prefix_len)) return false;
+    if (!ossl_equal_nocase(prefix, prefix_len, subject, prefix_len, false)) return false;
     const char *ws = subject + prefix_len;
     const char *we = subject + (subject_len - suffix_len);
-    if (!ossl_equal_nocase(we, suffix_len, suffix, suffix_len)) return false;
+    if (!ossl_equal_nocase(we, suffix_len, suffix, suffix_len, false)) return false;
     if (prefix_len == 0 && suffix_len > 0 && *suffix == '.') {
         if (ws == we) return false;
         allow_idna = true;
@@ -208,8 +224,9 @@ static bool ossl_wildcard_match(const char *prefix, size_t prefix_len, const cha
 static bool ossl_equal_wildcard(const char *pattern, size_t plen, const char *subject, size_t slen)
 {
     const char *star = NULL;
-    if (!(slen > 1 && subject[0] == '.')) star = ossl_valid_star(pattern, plen);
-    if (!star) return ossl_equal_nocase(pattern, plen, subject, slen);
+    bool dot_sub = slen > 1 && subject[0] == '.';
+    if (!dot_sub) star = ossl_valid_star(pattern, plen);
+    if (!star) return ossl_equal_nocase(pattern, plen, subject, slen, dot_sub);
     return ossl_wildcard_match(pattern, (size_t)(star - pattern), star + 1,
                                (size_t)((pattern + plen) - star - 1), subject, slen);
 }

@@ -1,10 +1,14 @@
 /* x509name.c — X.501 names (RFC 5280 4.1.2.4) as text and as OpenSSL's
  * canonical encoding.
  *
- * Text: attributes in certificate order, "SN=value" joined by ", ", which is
- * what `openssl x509 -nameopt compat` prints (X509_NAME_print: the oneline
- * form with "/" turned into ", "), except that values stay UTF-8 instead of
- * \xNN escapes (callers escape for their output).
+ * Text: attributes in certificate order as `openssl x509 -nameopt compat`
+ * prints them in OpenSSL 1.1.1 (X509_NAME_print: the X509_NAME_oneline form,
+ * every AVA after a "/" — multi-valued RDNs too — with "/" turned into ", "
+ * where a one- or two-capital short name follows: "C=BE, ST=x, CN=y",
+ * but "CN=y/emailAddress=z"). Two deliberate differences: values stay UTF-8
+ * (BMPString and UniversalString converted) instead of \xNN escapes —
+ * callers escape for their output — and a "/X=" inside a value is not
+ * mistaken for a separator.
  *
  * Canonical form (OpenSSL crypto/x509/x_name.c x509_name_canon and
  * asn1_string_canon): for each AVA whose value is one of the directory string
@@ -203,17 +207,22 @@ int x509_name_parse(const struct cursor *contents, char **text, char **first_cn,
                 goto done;
             }
 
-            /* Text form. */
+            /* Text form: X509_NAME_print() turns the oneline form's "/"
+             * into ", " only before a short name of one or two capital
+             * letters ("C=", "CN=", "DC="), so "/emailAddress=" stays. */
             const char *sn = der_attr_short_name(&oid);
             char oidtxt[96];
-            if (!first) sbuf_puts(&sb, ", ");
-            first = false;
-            if (sn) {
-                sbuf_puts(&sb, sn);
-            } else {
+            if (!sn) {
                 der_oid_text(oid.p, cur_left(&oid), oidtxt, sizeof oidtxt);
-                sbuf_puts(&sb, oidtxt);
+                sn = oidtxt;
             }
+            if (!first) {
+                bool caps = sn[0] >= 'A' && sn[0] <= 'Z' &&
+                            (sn[1] == '\0' || (sn[1] >= 'A' && sn[1] <= 'Z' && sn[2] == '\0'));
+                sbuf_puts(&sb, caps ? ", " : "/");
+            }
+            first = false;
+            sbuf_puts(&sb, sn);
             sbuf_putc(&sb, '=');
 
             size_t vlen = cur_left(&val.val);
