@@ -246,6 +246,22 @@ static void advice_ecdsa(struct out *o, const struct judge *j)
             "\"ECDHE-RSA-AES256-GCM-SHA384:\").");
 }
 
+/* OpenSSL 1.1.1 (Expressway) and 3.0 differ on one chain-building rule:
+ * 1.1.1 calls a certificate self-signed, and accepts a store certificate as
+ * an issuer, only if its keyUsage (when present) allows keyCertSign
+ * (x509v3_cache_extensions / X509_check_issued). VERIFY-SPEC and
+ * tlsscope follow 3.0 (key type instead), so say so where it matters. */
+static void advice_ku_note(struct out *o, const struct cert *top)
+{
+    if (!top || !top->has_key_usage || (top->key_usage & CERT_KU_KEY_CERT_SIGN)) return;
+    if (!cert_is_self_signed(top)) return;
+    outf(o, "%sNote: \"%s\" is self-signed but its keyUsage lacks keyCertSign; OpenSSL 1.1.1, "
+            "which Expressway uses, then does not treat it as self-signed at all and reports "
+            "\"unable to get local issuer certificate\" even when it is in the trust store. "
+            "Re-issue it with keyCertSign.",
+         o->len ? " " : "", cn_or_subject(top));
+}
+
 static const char workaround[] =
     " Short-term workaround on Expressway-C (turns verification off): "
     "`xConfiguration EdgeConfigServer VerifyOriginServer: Off`.";
@@ -268,6 +284,7 @@ static void write_advice(struct judge *j, int code, int depth)
              cn_or_subject(leaf), fp(leaf, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, leaf);
+        advice_ku_note(&o, leaf);
         break;
     case VERR_SELF_SIGNED_CERT_IN_CHAIN:
         outf(&o, "The chain ends in the self-signed CA \"%s\" (SHA-256 %s), which the trust "
@@ -277,6 +294,7 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
+        advice_ku_note(&o, c);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         outf(&o, "Upload the missing CA certificate \"%s\" — the issuer of \"%s\" at depth %d, "
@@ -642,6 +660,8 @@ static void judge_chain(struct judge *j)
     v->depth = -1;
     v->cert_index = -1;
     snprintf(v->reason, sizeof v->reason, "ok");
+    struct out o = {v->advice, sizeof v->advice, 0};
+    advice_ku_note(&o, path_cert(j, n - 1));
 }
 
 void verdict_judge(const struct judge_input *in, struct verdict *out)

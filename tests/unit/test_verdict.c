@@ -237,6 +237,22 @@ static void test_self_signed_leaf(void)
     CHECK(v.anchored);
     CHECK_EQ_INT(v.n_path, 1);
     CHECK_EQ_INT(v.path[0].src, CHAIN_FROM_STORE);
+    CHECK_EQ_STR(v.advice, "");
+    free(c);
+
+    /* keyUsage without keyCertSign: self-signed for OpenSSL 3.0 and
+     * VERIFY-SPEC, not for 1.1.1 — trusted here, with a note */
+    c = conn_new("nocertsign.steven.lab");
+    judge(&v, "selfsigned-nocertsign.pem", "selfsigned-nocertsign.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
+    CHECK_EQ_STR(v.advice,
+                 "Note: \"nocertsign.steven.lab\" is self-signed but its keyUsage lacks "
+                 "keyCertSign; OpenSSL 1.1.1, which Expressway uses, then does not treat it as "
+                 "self-signed at all and reports \"unable to get local issuer certificate\" even "
+                 "when it is in the trust store. Re-issue it with keyCertSign.");
+    judge(&v, "root.pem", "selfsigned-nocertsign.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.code, VERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    CHECK(strstr(v.advice, "Re-issue it with keyCertSign.") != NULL);
     free(c);
 }
 
