@@ -149,6 +149,10 @@ class Scenario:
             e.nb = at - self.rng.randrange(1, 3000) * DAY
             e.na = at + self.rng.randrange(1, 6000) * DAY
 
+    @staticmethod
+    def encode_dn(spec):
+        return xb.name(*[[(a, v) for a, v in rdn] if len(rdn) > 1 else rdn[0] for rdn in spec])
+
     def dn(self, base):
         """A distinguishable name; sometimes with more RDNs."""
         if self.rng.random() < 0.3:
@@ -157,24 +161,46 @@ class Scenario:
 
     def variant_dn(self, e):
         """The same name as e's subject to OpenSSL's X509_NAME_cmp, spelled
-        differently (case, spaces, string type)."""
-        base = e.cn
-        v = "  " + base.upper().replace(" ", "   ") + " "
-        kind = self.rng.choice(["utf8", "printable", "bmp"])
-        if kind == "printable" and any(ch not in
-                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
-                                       for ch in v):
-            kind = "utf8"
-        if e.long_dn:
-            return xb.name(("C", "be"), ("O", "TLSSCOPE  DIFF", kind), ("CN", v, kind))
-        return xb.name(("CN", v, kind))
+        differently: ASCII case, white space runs, string type (UTF8String,
+        PrintableString, BMPString, T61String as Latin-1), the order of the
+        AVAs inside a multi-valued RDN."""
+        printable = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+        rdns = []
+        for rdn in e.dn_spec:
+            avas = []
+            for attr, val in rdn:
+                v = "".join(ch.upper() if ch.isascii() else ch for ch in val)
+                v = "  " + v.replace(" ", "   ") + " "
+                kinds = ["utf8", "bmp"]
+                if all(ch in printable for ch in v):
+                    kinds.append("printable")
+                if all(ord(ch) < 256 for ch in v):
+                    kinds.append("t61")
+                kind = "printable" if attr == "C" and "printable" in kinds else self.rng.choice(kinds)
+                avas.append((attr, v, kind))
+            if len(avas) > 1:
+                self.rng.shuffle(avas)
+                rdns.append(avas)
+            else:
+                rdns.append(avas[0])
+        return xb.name(*rdns)
 
     def new_ca(self, label, cn, root=False):
         e = Entity(label, None, self.key())
+        if self.rng.random() < 0.15:
+            cn += " \u00e9t\u00e9"   # non-ASCII: canonical form keeps it as is
+            self.tags.add("non-ascii-name")
         e.cn = cn
-        e.long_dn = self.rng.random() < 0.3
-        e.subject = (xb.name(("C", "BE"), ("O", "tlsscope diff"), ("CN", cn)) if e.long_dn
-                     else xb.name(("CN", cn)))
+        r = self.rng.random()
+        e.long_dn = r < 0.3
+        if r < 0.08:
+            e.dn_spec = [[("C", "BE")], [("O", "tlsscope diff"), ("OU", "multi")], [("CN", cn)]]
+            self.tags.add("multi-valued-rdn")
+        elif e.long_dn:
+            e.dn_spec = [[("C", "BE")], [("O", "tlsscope diff")], [("CN", cn)]]
+        else:
+            e.dn_spec = [[("CN", cn)]]
+        e.subject = self.encode_dn(e.dn_spec)
         e.serial = self.next_serial()
         self.validity(e, label)
         e.ski = self.rng.random() < 0.85
@@ -295,6 +321,7 @@ class Scenario:
             # self-issued intermediate (key rollover): same name as its issuer
             if i > 0 and rng.random() < 0.04:
                 ca.subject = cas[-1].subject
+                ca.dn_spec = cas[-1].dn_spec
                 ca.cn = cas[-1].cn
                 ca.long_dn = cas[-1].long_dn
                 self.tags.add("self-issued")
@@ -324,6 +351,7 @@ class Scenario:
             target = rng.choice(cas)
             twin = self.new_ca("twin", target.cn, root=target.is_root)
             twin.subject = target.subject
+            twin.dn_spec = target.dn_spec
             twin.long_dn = target.long_dn
             twin.issuer = target.issuer
             twin.ca_mode = "bc"
