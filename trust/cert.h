@@ -82,6 +82,9 @@ struct cert {
     enum cert_key_type key_type;
     int key_bits;             /* RSA/DSA modulus bits, EC curve bits */
     char curve[24];           /* "secp256r1", "" if not EC */
+    char key_alg[48];         /* SPKI algorithm, OpenSSL's long name: "rsaEncryption",
+                                 "id-ecPublicKey", "ED25519"; dotted OID if unknown
+                                 (added by trust/: names keys mbedTLS cannot parse) */
     char sig_alg[48];         /* OpenSSL long name: "sha256WithRSAEncryption", "ecdsa-with-SHA256" */
     enum cert_key_type sig_key_type; /* key type the signature algorithm needs */
     bool sig_md5;             /* signed with MD5 (or MD2/MD4) */

@@ -1,1 +1,763 @@
-/* placeholder: implemented in its module's first commit */
+/* verdict.c — VERIFY-SPEC for one connection: build the chain, run the
+ * checks in the enforced client's order, predict what it logs and sends,
+ * compare with what the capture shows, and say what to fix.
+ *
+ * Check order (OpenSSL 1.1.1 X509_verify_cert → verify_chain, with the
+ * enforced client's verify callback that stops at the first error):
+ *   0. leaf key strength (66) — OpenSSL checks it before building the chain
+ *      (X509_verify_cert: "If the peer's public key is too weak, we can stop
+ *      early"); VERIFY-SPEC lists it first among the checks after chain
+ *      building, but openssl verify reports 66 even when the chain is also
+ *      incomplete, and openssl verify is right;
+ *   1. chain building (2/18/19/20/22, chain.c);
+ *   2. check_chain_extensions(), depth 0 upward: 34, 24, 26, 25;
+ *   3. check_auth_level(): 67 (i > 0), 68 (i < n-1);
+ *   4. rfc profile only: check_id() — OpenSSL checks host/IP here, before
+ *      signatures and times (s_client, curl);
+ *   5. internal_verify(), top down: 7, then 9 / 10 for each certificate;
+ *   6. expressway profile: ATS validate_hostname() in the verify callback
+ *      at depth 0 after internal_verify succeeded.
+ * Security level 1 is assumed (80 bits: RSA/DSA >= 1024, EC >= 160,
+ * digests better than MD5), the upstream OpenSSL 1.1.1 default.
+ *
+ * The judging time is the capture time (or --at) handed in; the wall clock
+ * is never read.
+ */
+#include "verdict.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/timefmt.h"
+#include "chain.h"
+#include "internal.h"
+
+/* TLS AlertDescription values (RFC 8446 6.2). */
+#define ALERT_BAD_CERTIFICATE 42
+#define ALERT_UNSUPPORTED_CERTIFICATE 43
+#define ALERT_CERTIFICATE_EXPIRED 45
+#define ALERT_CERTIFICATE_UNKNOWN 46
+#define ALERT_UNKNOWN_CA 48
+#define ALERT_DECRYPT_ERROR 51
+#define ALERT_INTERNAL_ERROR 80
+
+const char *verdict_status_name(enum verdict_status s)
+{
+    switch (s) {
+    case VERDICT_TRUSTED: return "trusted";
+    case VERDICT_FAILED: return "failed";
+    default: return "not_judged";
+    }
+}
+
+const char *verdict_profile_name(enum verdict_profile p)
+{
+    return p == PROFILE_RFC ? "rfc" : "expressway";
+}
+
+/* OpenSSL 1.1.1 X509_verify_cert_error_string() (crypto/x509/x509_txt.c):
+ * the texts Expressway's traffic server logs. OpenSSL 3 changed some of them
+ * ("self-signed certificate", "hostname mismatch", "unsuitable certificate
+ * purpose"); these are 1.1.1's. */
+const char *verdict_code_text(int code)
+{
+    switch (code) {
+    case VERR_OK: return "ok";
+    case VERR_UNABLE_TO_GET_ISSUER_CERT: return "unable to get issuer certificate";
+    case VERR_CERT_SIGNATURE_FAILURE: return "certificate signature failure";
+    case VERR_CERT_NOT_YET_VALID: return "certificate is not yet valid";
+    case VERR_CERT_HAS_EXPIRED: return "certificate has expired";
+    case VERR_DEPTH_ZERO_SELF_SIGNED_CERT: return "self signed certificate";
+    case VERR_SELF_SIGNED_CERT_IN_CHAIN: return "self signed certificate in certificate chain";
+    case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: return "unable to get local issuer certificate";
+    case VERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: return "unable to verify the first certificate";
+    case VERR_CERT_CHAIN_TOO_LONG: return "certificate chain too long";
+    case VERR_INVALID_CA: return "invalid CA certificate";
+    case VERR_PATH_LENGTH_EXCEEDED: return "path length constraint exceeded";
+    case VERR_INVALID_PURPOSE: return "unsupported certificate purpose";
+    case VERR_UNHANDLED_CRITICAL_EXTENSION: return "unhandled critical extension";
+    case VERR_HOSTNAME_MISMATCH: return "Hostname mismatch";
+    case VERR_IP_ADDRESS_MISMATCH: return "IP address mismatch";
+    case VERR_EE_KEY_TOO_SMALL: return "EE certificate key too weak";
+    case VERR_CA_KEY_TOO_SMALL: return "CA certificate key too weak";
+    case VERR_CA_MD_TOO_WEAK: return "CA signature digest algorithm too weak";
+    case VERR_TLSSCOPE_UNPARSABLE: return "certificate could not be parsed";
+    default: return "unknown certificate verification error";
+    }
+}
+
+/* OpenSSL 1.1.1 ssl_x509err2alert() (ssl/statem/statem_lib.c) for the codes
+ * tlsscope produces; unlisted codes get certificate_unknown. */
+static int alert_for_code(int code)
+{
+    switch (code) {
+    case VERR_UNABLE_TO_GET_ISSUER_CERT:
+    case VERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case VERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case VERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case VERR_CERT_CHAIN_TOO_LONG:
+    case VERR_INVALID_CA:
+    case VERR_PATH_LENGTH_EXCEEDED:
+        return ALERT_UNKNOWN_CA;
+    case VERR_CERT_HAS_EXPIRED: return ALERT_CERTIFICATE_EXPIRED;
+    case VERR_CERT_NOT_YET_VALID:
+    case VERR_EE_KEY_TOO_SMALL:
+    case VERR_CA_KEY_TOO_SMALL:
+    case VERR_CA_MD_TOO_WEAK:
+    case VERR_HOSTNAME_MISMATCH:
+    case VERR_IP_ADDRESS_MISMATCH:
+        return ALERT_BAD_CERTIFICATE;
+    case VERR_CERT_SIGNATURE_FAILURE: return ALERT_DECRYPT_ERROR;
+    case VERR_INVALID_PURPOSE: return ALERT_UNSUPPORTED_CERTIFICATE;
+    default: return ALERT_CERTIFICATE_UNKNOWN;
+    }
+}
+
+/* Suites whose server authentication is ECDSA (IANA TLS registry: the
+ * ECDH(E)_ECDSA families of RFC 8422, RFC 5289, RFC 6367, RFC 6209,
+ * RFC 7251, RFC 7905). A local table rather than dissect/names.h
+ * tls_cipher_lookup(), which is being written in parallel; switch over once
+ * it has landed. */
+static bool suite_is_ecdsa(uint16_t id)
+{
+    if (id >= 0xc001 && id <= 0xc00a) return true;            /* ECDH(E)_ECDSA, RFC 8422 */
+    switch (id) {
+    case 0xc023: case 0xc024: case 0xc025: case 0xc026:       /* RFC 5289 CBC */
+    case 0xc02b: case 0xc02c: case 0xc02d: case 0xc02e:       /* RFC 5289 GCM */
+    case 0xc048: case 0xc049: case 0xc04a: case 0xc04b:       /* RFC 6209 ARIA CBC */
+    case 0xc05c: case 0xc05d: case 0xc05e: case 0xc05f:       /* RFC 6209 ARIA GCM */
+    case 0xc072: case 0xc073: case 0xc074: case 0xc075:       /* RFC 6367 Camellia CBC */
+    case 0xc086: case 0xc087: case 0xc088: case 0xc089:       /* RFC 6367 Camellia GCM */
+    case 0xc0ac: case 0xc0ad: case 0xc0ae: case 0xc0af:       /* RFC 7251 CCM */
+    case 0xcca9:                                              /* RFC 7905 ChaCha20 */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- small formatting helpers ----------------------------------------- */
+
+struct out {
+    char *p;
+    size_t cap, len;
+};
+
+static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    if (o->len + 1 >= o->cap) return;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    o->len += (size_t)n;
+    if (o->len >= o->cap) o->len = o->cap - 1;
+}
+
+/* snprintf for fields where truncating a hostile name is the right thing. */
+static void sfmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void sfmt(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
+static const char *fp(const struct cert *c, char buf[100])
+{
+    cert_fingerprint_hex(c->sha256, 32, buf, 100, true);
+    return buf;
+}
+
+static const char *cn_or_subject(const struct cert *c)
+{
+    return c->subject_cn[0] ? c->subject_cn : c->subject;
+}
+
+static const char *key_name(const struct cert *c)
+{
+    switch (c->key_type) {
+    case CERT_KEY_RSA: return "RSA";
+    case CERT_KEY_EC: return "EC";
+    case CERT_KEY_DSA: return "DSA";
+    case CERT_KEY_ED25519: return "Ed25519";
+    case CERT_KEY_ED448: return "Ed448";
+    default: return c->key_alg[0] ? c->key_alg : "unknown";
+    }
+}
+
+/* ---- judging context ---------------------------------------------------- */
+
+struct judge {
+    const struct judge_input *in;
+    struct verdict *v;
+    struct chain_result ch;
+    char ip[64];        /* server address, inet_ntop text */
+    char host[260];     /* ATS origin host: SNI, else the IP */
+};
+
+static void server_ip_text(const struct tls_conn *conn, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!conn) return;
+    if (conn->family == 4) inet_ntop(AF_INET, conn->server_ip, out, (socklen_t)n);
+    else if (conn->family == 6) inet_ntop(AF_INET6, conn->server_ip, out, (socklen_t)n);
+}
+
+static const struct cert *path_cert(const struct judge *j, int i) { return j->v->path[i].cert; }
+
+/* The store already holds a different certificate with this CN? */
+static const struct cert *store_same_cn(const struct trust_store *st, const struct cert *c)
+{
+    if (!st || !c->subject_cn[0]) return NULL;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct cert *x = st->entries[i].cert;
+        if (x && strcmp(x->subject_cn, c->subject_cn) == 0 &&
+            memcmp(x->sha256, c->sha256, 32) != 0)
+            return x;
+    }
+    return NULL;
+}
+
+static void advice_cscwa12905(struct out *o, const struct judge *j, const struct cert *c)
+{
+    const struct cert *twin = store_same_cn(j->in->store, c);
+    char b[100];
+    if (!twin) return;
+    outf(o, " Note: the store already holds a different certificate with CN=%s (SHA-256 %s); "
+            "Expressway cannot keep two trust-store certificates with the same CN "
+            "(CSCwa12905): replace that one, use CA-signed certificates, or reuse one "
+            "certificate for both services (CUCM 14).",
+         twin->subject_cn, fp(twin, b));
+}
+
+static void advice_ecdsa(struct out *o, const struct judge *j)
+{
+    if (!j->v->ecdsa_suite) return;
+    outf(o, " The negotiated suite is ECDHE-ECDSA, so the server served its ECDSA certificate "
+            "(e.g. tomcat-ECDSA); an RSA-first cipher order would select the RSA one "
+            "(Expressway: Maintenance > Security > Ciphers, prepend "
+            "\"ECDHE-RSA-AES256-GCM-SHA384:\").");
+}
+
+/* OpenSSL 1.1.1 (Expressway) and 3.0 differ on one chain-building rule:
+ * 1.1.1 calls a certificate self-signed, and accepts a store certificate as
+ * an issuer, only if its keyUsage (when present) allows keyCertSign
+ * (x509v3_cache_extensions / X509_check_issued). VERIFY-SPEC and
+ * tlsscope follow 3.0 (key type instead), so say so where it matters. */
+static void advice_ku_note(struct out *o, const struct cert *top)
+{
+    if (!top || !top->has_key_usage || (top->key_usage & CERT_KU_KEY_CERT_SIGN)) return;
+    if (!cert_is_self_signed(top)) return;
+    outf(o, "%sNote: \"%s\" is self-signed but its keyUsage lacks keyCertSign; OpenSSL 1.1.1, "
+            "which Expressway uses, then does not treat it as self-signed at all and reports "
+            "\"unable to get local issuer certificate\" even when it is in the trust store. "
+            "Re-issue it with keyCertSign.",
+         o->len ? " " : "", cn_or_subject(top));
+}
+
+static const char workaround[] =
+    " Short-term workaround on Expressway-C (turns verification off): "
+    "`xConfiguration EdgeConfigServer VerifyOriginServer: Off`.";
+
+static void write_advice(struct judge *j, int code, int depth)
+{
+    struct verdict *v = j->v;
+    struct out o = {v->advice, sizeof v->advice, 0};
+    const struct cert *c = depth >= 0 && depth < v->n_path ? path_cert(j, depth) : NULL;
+    const struct cert *leaf = path_cert(j, 0);
+    char b[100], tb[TIMEFMT_LEN], tb2[TIMEFMT_LEN];
+
+    if (!c) return;
+    switch (code) {
+    case VERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        outf(&o, "The server sent a self-signed certificate, CN=%s (SHA-256 %s). Upload this "
+                 "certificate (tlsscope can export it as PEM) to the trust store of every "
+                 "Expressway-C cluster node (Maintenance > Security > Trusted CA certificate), "
+                 "or have it signed by a CA the store trusts.",
+             cn_or_subject(leaf), fp(leaf, b));
+        advice_ecdsa(&o, j);
+        advice_cscwa12905(&o, j, leaf);
+        advice_ku_note(&o, leaf);
+        break;
+    case VERR_SELF_SIGNED_CERT_IN_CHAIN:
+        outf(&o, "The chain ends in the self-signed CA \"%s\" (SHA-256 %s), which the trust "
+                 "store does not hold. Upload that root certificate to the trust store of "
+                 "every Expressway-C cluster node (after checking it is a CA you mean to "
+                 "trust), or have the server certificate issued by a CA the store trusts.",
+             c->subject, fp(c, b));
+        advice_ecdsa(&o, j);
+        advice_cscwa12905(&o, j, c);
+        advice_ku_note(&o, c);
+        break;
+    case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        outf(&o, "Upload the missing CA certificate \"%s\" — the issuer of \"%s\" at depth %d, "
+                 "the root or an intermediate",
+             c->issuer, cn_or_subject(c), depth);
+        if (c->aki_len) {
+            char kid[200];
+            cert_fingerprint_hex(c->aki, c->aki_len, kid, sizeof kid, true);
+            outf(&o, " with key identifier %s", kid);
+        }
+        outf(&o, " — to the trust store of every Expressway-C cluster node, together with "
+                 "its own issuers up to the self-signed root.");
+        if (v->n_path == 1 && j->in->n_chain == 1)
+            outf(&o, " The server sent no intermediate certificates; if the missing one is an "
+                     "intermediate, the server could also be configured to send it.");
+        advice_ecdsa(&o, j);
+        break;
+    case VERR_UNABLE_TO_GET_ISSUER_CERT:
+        outf(&o, "The trust store holds \"%s\", which is not self-signed, but not its issuer "
+                 "\"%s\". Only self-signed certificates are anchors: upload the root CA "
+                 "certificate \"%s\" (and any intermediate in between) as well.",
+             c->subject, c->issuer, c->issuer);
+        break;
+    case VERR_CERT_CHAIN_TOO_LONG:
+        outf(&o, "The chain has more than 9 certificates (Expressway verifies to depth 7: "
+                 "7 intermediates plus leaf and root) without reaching a trusted root. "
+                 "Upload an intermediate CA higher up together with its root, or shorten "
+                 "the CA hierarchy.");
+        break;
+    case VERR_CERT_SIGNATURE_FAILURE: {
+        const struct cert *iss = depth + 1 < v->n_path ? path_cert(j, depth + 1) : c;
+        outf(&o, "The signature on \"%s\" (depth %d) does not verify with the key of \"%s\" "
+                 "(SHA-256 %s, from the %s), which has the right name: a different or "
+                 "re-issued CA with the same name. Upload the CA certificate that really "
+                 "signed it and remove the stale one.",
+             cn_or_subject(c), depth, cn_or_subject(iss), fp(iss, b),
+             v->path[depth + 1 < v->n_path ? depth + 1 : depth].src == CHAIN_FROM_STORE
+                 ? "trust store" : "server's chain");
+        break;
+    }
+    case VERR_CERT_NOT_YET_VALID:
+        outf(&o, "\"%s\" (depth %d) is not valid before %s, but the connection was at %s: "
+                 "check the clocks of the server, the CA and Expressway-C, or wait/renew.%s",
+             cn_or_subject(c), depth, time_iso8601_s(c->not_before, tb),
+             time_iso8601_s(j->in->at, tb2), workaround);
+        break;
+    case VERR_CERT_HAS_EXPIRED:
+        outf(&o, "\"%s\" (depth %d) expired on %s (connection at %s): renew it and install "
+                 "the new one%s; check the clocks too.%s",
+             cn_or_subject(c), depth, time_iso8601_s(c->not_after, tb),
+             time_iso8601_s(j->in->at, tb2),
+             v->path[depth].src == CHAIN_FROM_STORE ? " in the trust store" : " on the server",
+             workaround);
+        break;
+    case VERR_INVALID_CA:
+        outf(&o, "\"%s\" (depth %d) issues certificates but is not a CA certificate (%s): "
+                 "re-issue it with basicConstraints CA:TRUE and keyUsage keyCertSign, or make "
+                 "the server send its real CA.",
+             cn_or_subject(c), depth,
+             c->has_key_usage && !(c->key_usage & CERT_KU_KEY_CERT_SIGN)
+                 ? "keyUsage without keyCertSign"
+                 : !c->has_basic_constraints ? "no basicConstraints"
+                                             : "basicConstraints CA:FALSE");
+        break;
+    case VERR_PATH_LENGTH_EXCEEDED:
+        outf(&o, "\"%s\" (depth %d) allows only %d intermediate CA certificate(s) below it "
+                 "(pathLenConstraint), the chain has more: re-issue the CA without that limit "
+                 "or shorten the hierarchy.",
+             cn_or_subject(c), depth, c->path_len);
+        break;
+    case VERR_INVALID_PURPOSE:
+        if (depth == 0)
+            outf(&o, "\"%s\" may not be used by a TLS server: %s. Re-issue it with "
+                     "extendedKeyUsage serverAuth (\"TLS Web Server Authentication\") and "
+                     "keyUsage digitalSignature, keyEncipherment.",
+                 cn_or_subject(c),
+                 c->has_eku && !(c->eku & CERT_EKU_SERVER_AUTH)
+                     ? (c->eku & CERT_EKU_CLIENT_AUTH
+                            ? "its extendedKeyUsage has clientAuth but not serverAuth"
+                            : "its extendedKeyUsage lacks serverAuth")
+                     : "its keyUsage allows neither digitalSignature, keyEncipherment nor "
+                       "keyAgreement");
+        else
+            outf(&o, "The CA \"%s\" (depth %d) restricts its extendedKeyUsage without "
+                     "serverAuth, so OpenSSL refuses server certificates under it: use a CA "
+                     "that allows serverAuth.",
+                 cn_or_subject(c), depth);
+        break;
+    case VERR_UNHANDLED_CRITICAL_EXTENSION:
+        outf(&o, "\"%s\" (depth %d) carries a critical extension %s that OpenSSL 1.1.1 "
+                 "does not handle: re-issue it without that extension or with it non-critical.",
+             cn_or_subject(c), depth, c->unknown_critical_oid);
+        break;
+    case VERR_EE_KEY_TOO_SMALL:
+        outf(&o, "The server certificate \"%s\" has a %s key of %d bits, below OpenSSL "
+                 "security level 1 (RSA/DSA 1024, EC 160 bits): re-issue it with an RSA 2048 "
+                 "or P-256 key.",
+             cn_or_subject(c), key_name(c), c->key_bits);
+        break;
+    case VERR_CA_KEY_TOO_SMALL:
+        outf(&o, "The CA \"%s\" (depth %d) has a %s key of %d bits, below OpenSSL security "
+                 "level 1: replace the CA (RSA 2048 or P-256) and re-issue what it signed.",
+             cn_or_subject(c), depth, key_name(c), c->key_bits);
+        break;
+    case VERR_CA_MD_TOO_WEAK:
+        outf(&o, "\"%s\" (depth %d) is signed with %s, which OpenSSL security level 1 rejects: "
+                 "re-issue it with SHA-256.",
+             cn_or_subject(c), depth, c->sig_alg);
+        break;
+    case VERR_TLSSCOPE_UNPARSABLE:
+        outf(&o, "tlsscope could not read \"%s\" (SHA-256 %s): %s. Check this chain with "
+                 "`openssl verify` on the exported certificates.",
+             c ? cn_or_subject(c) : "?", c ? fp(c, b) : "?", c ? c->parse_error : "");
+        break;
+    default:
+        break;
+    }
+}
+
+static void write_name_advice(struct judge *j)
+{
+    struct verdict *v = j->v;
+    struct out o = {v->advice, sizeof v->advice, 0};
+    const struct cert *leaf = path_cert(j, 0);
+    uint8_t ip[16];
+    int iplen = 0;
+    char ipname[64] = "";
+
+    if (inet_pton(AF_INET, v->name_checked, ip) == 1) iplen = 4;
+    else if (inet_pton(AF_INET6, v->name_checked, ip) == 1) iplen = 16;
+
+    outf(&o, "The certificate (CN=%s", leaf->subject_cn);
+    if (leaf->n_san_dns) {
+        outf(&o, "; DNS:");
+        for (uint16_t i = 0; i < leaf->n_san_dns && o.len < 500; i++)
+            outf(&o, "%s%s", i ? "," : "", leaf->san_dns[i]);
+    }
+    for (uint16_t i = 0; i < leaf->n_san_ip && o.len < 600; i++) {
+        char t[64];
+        inet_ntop(leaf->san_ip[i].len == 4 ? AF_INET : AF_INET6, leaf->san_ip[i].addr, t, sizeof t);
+        outf(&o, "%sIP:%s", i || leaf->n_san_dns ? ", " : "; ", t);
+        if (iplen && iplen == leaf->san_ip[i].len && memcmp(ip, leaf->san_ip[i].addr, (size_t)iplen) == 0)
+            snprintf(ipname, sizeof ipname, "%s", t);
+    }
+    outf(&o, ") does not cover \"%s\". ", v->name_checked);
+    if (v->profile == PROFILE_EXPRESSWAY) {
+        outf(&o, "Expressway compares the name with the DNS SANs and the first CN only, never "
+                 "with IP SANs");
+        if (ipname[0]) outf(&o, " (the certificate's IP:%s is ignored)", ipname);
+        outf(&o, ": add DNS:%s to the certificate's subjectAltName and re-issue it, or change "
+                 "how the server is addressed (e.g. CUCM System > Server) to a name the "
+                 "certificate carries.",
+             v->name_checked);
+    } else {
+        outf(&o, "Add %s:%s to the certificate's subjectAltName and re-issue it, or address the "
+                 "server by a name the certificate carries.",
+             iplen ? "IP" : "DNS", v->name_checked);
+    }
+}
+
+static void set_reason_texts(struct judge *j, bool name_failure)
+{
+    struct verdict *v = j->v;
+    if (name_failure && v->profile == PROFILE_EXPRESSWAY) {
+        sfmt(v->reason, sizeof v->reason, "SNI (%s) not in certificate", v->name_checked);
+        sfmt(v->would_log, sizeof v->would_log,
+                 "SNI (%s) not in certificate. Action=Terminate server=%s(%s)", v->name_checked,
+                 j->host, j->ip);
+        v->predicted_alert = ALERT_INTERNAL_ERROR;
+        return;
+    }
+    sfmt(v->reason, sizeof v->reason, "%s", verdict_code_text(v->code));
+    if (v->code == VERR_TLSSCOPE_UNPARSABLE) {
+        const struct cert *c = v->cert_index >= 0 ? path_cert(j, v->cert_index) : NULL;
+        if (c && c->parse_error[0])
+            sfmt(v->reason, sizeof v->reason, "certificate could not be parsed (%s)",
+                     c->parse_error);
+        v->predicted_alert = -1;
+        return;
+    }
+    v->predicted_alert = name_failure ? ALERT_BAD_CERTIFICATE : alert_for_code(v->code);
+    if (v->profile == PROFILE_EXPRESSWAY)
+        sfmt(v->would_log, sizeof v->would_log,
+                 "Core server certificate verification failed for (%s). Action=Terminate "
+                 "Error=%s server=%s(%s) depth=%d",
+                 v->name_checked, verdict_code_text(v->code), j->host, j->ip, v->depth);
+}
+
+static void fail(struct judge *j, int code, int depth)
+{
+    struct verdict *v = j->v;
+    v->status = VERDICT_FAILED;
+    v->code = code;
+    v->depth = depth;
+    v->cert_index = depth < v->n_path ? depth : v->n_path - 1;
+    set_reason_texts(j, false);
+    write_advice(j, code, v->cert_index);
+}
+
+static void fail_name(struct judge *j)
+{
+    struct verdict *v = j->v;
+    uint8_t ip[16];
+    bool is_ip = inet_pton(AF_INET, v->name_checked, ip) == 1 ||
+                 inet_pton(AF_INET6, v->name_checked, ip) == 1;
+    v->status = VERDICT_FAILED;
+    v->code = v->profile == PROFILE_RFC && is_ip ? VERR_IP_ADDRESS_MISMATCH : VERR_HOSTNAME_MISMATCH;
+    v->depth = 0;
+    v->cert_index = 0;
+    v->name_ok = false;
+    set_reason_texts(j, true);
+    write_name_advice(j);
+}
+
+static void set_not_judged(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_not_judged(struct verdict *v, const char *fmt, ...)
+{
+    va_list ap;
+    v->status = VERDICT_NOT_JUDGED;
+    v->code = -1;
+    v->depth = -1;
+    va_start(ap, fmt);
+    vsnprintf(v->not_judged, sizeof v->not_judged, fmt, ap);
+    va_end(ap);
+}
+
+static const char *resumption_name(enum tls_resumption r)
+{
+    switch (r) {
+    case TLS_RESUME_TICKET: return "session ticket";
+    case TLS_RESUME_PSK: return "TLS 1.3 PSK";
+    default: return "session ID";
+    }
+}
+
+/* Why there is no chain to judge (VERIFY-SPEC "Connections without a
+ * visible chain"). */
+static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
+{
+    if (conn->resumed != TLS_RESUME_NONE || conn->nochain == TLS_NOCHAIN_RESUMED) {
+        set_not_judged(v, "resumed session (%s): no certificate in an abbreviated handshake — "
+                          "see the earlier full handshake with this server",
+                       resumption_name(conn->resumed));
+        return;
+    }
+    switch (conn->nochain) {
+    case TLS_NOCHAIN_TLS13:
+        set_not_judged(v, "TLS 1.3: the server's certificates are encrypted");
+        break;
+    case TLS_NOCHAIN_NO_SERVER_HELLO:
+        set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");
+        break;
+    case TLS_NOCHAIN_LOST:
+        set_not_judged(v, "the Certificate message was lost in a capture gap");
+        break;
+    case TLS_NOCHAIN_ALERT:
+        set_not_judged(v, "the server sent an alert before its certificate");
+        break;
+    case TLS_NOCHAIN_ANON:
+        set_not_judged(v, "anonymous or PSK cipher suite: no certificate by design");
+        break;
+    case TLS_NOCHAIN_MIDSTREAM:
+        set_not_judged(v, "the capture starts mid-connection, after the handshake");
+        break;
+    case TLS_NOCHAIN_SSLV2:
+        set_not_judged(v, "SSLv2 server: not decoded");
+        break;
+    default:
+        set_not_judged(v, "no server certificate seen");
+        break;
+    }
+}
+
+static void judge_chain(struct judge *j)
+{
+    const struct judge_input *in = j->in;
+    struct verdict *v = j->v;
+    const struct cert *leaf = in->chain[0];
+    const struct cert_impl *li = cert_impl_of(leaf);
+
+    /* The path shown when nothing else is known: the leaf. */
+    v->path[0].cert = leaf;
+    v->path[0].src = CHAIN_FROM_PEER;
+    v->path[0].wire_index = 0;
+    v->n_path = 1;
+
+    if (!li->walked) {
+        fail(j, VERR_TLSSCOPE_UNPARSABLE, 0);
+        return;
+    }
+    /* 0. X509_verify_cert(): the leaf's key, before any chain. */
+    if (li->key_secbits >= 0 && li->key_secbits < 80) {
+        fail(j, VERR_EE_KEY_TOO_SMALL, 0);
+        return;
+    }
+
+    /* 1. build_chain() */
+    chain_build(in->chain, in->n_chain, in->store, in->at, CHAIN_VERIFY_DEPTH, &j->ch);
+    memcpy(v->path, j->ch.link, sizeof j->ch.link);
+    v->n_path = j->ch.n;
+    v->anchored = j->ch.trusted;
+    if (!j->ch.trusted) {
+        fail(j, j->ch.error, j->ch.depth);
+        return;
+    }
+    int n = v->n_path;
+
+    /* 2. check_chain_extensions() */
+    int plen = 0;
+    for (int i = 0; i < n; i++) {
+        const struct cert *x = path_cert(j, i);
+        if (x->unknown_critical) { fail(j, VERR_UNHANDLED_CRITICAL_EXTENSION, i); return; }
+        if (i > 0) {
+            /* "X509_V_FLAG_X509_STRICT is implicit for intermediate CAs": a
+             * CA below the top must be one by basicConstraints; the top may
+             * also be a v1 root or keyUsage-only CA. */
+            int ca = cert_check_ca(x);
+            if (ca == 0 || (i + 1 < n && ca != 1)) { fail(j, VERR_INVALID_CA, i); return; }
+        }
+        if (!cert_purpose_sslserver(x, i > 0)) { fail(j, VERR_INVALID_PURPOSE, i); return; }
+        if (i > 1 && x->path_len != -1 && plen > x->path_len)
+            { fail(j, VERR_PATH_LENGTH_EXCEEDED, i); return; }
+        if (i > 0 && !x->self_issued) plen++; /* self-issued CAs do not count */
+    }
+
+    /* 3. check_auth_level() at security level 1 */
+    for (int i = 0; i < n; i++) {
+        const struct cert *x = path_cert(j, i);
+        const struct cert_impl *xi = cert_impl_of(x);
+        if (i > 0 && xi->key_secbits >= 0 && xi->key_secbits < 80)
+            { fail(j, VERR_CA_KEY_TOO_SMALL, i); return; }
+        if (i < n - 1 && xi->sig_secbits > 0 && xi->sig_secbits < 80)
+            { fail(j, VERR_CA_MD_TOO_WEAK, i); return; }
+    }
+
+    /* 4. check_id() for the rfc profile */
+    bool have_name = v->name_checked[0] != '\0';
+    if (v->profile == PROFILE_RFC && have_name) {
+        v->name_ok = name_match_rfc(leaf, v->name_checked);
+        if (!v->name_ok) { fail_name(j); return; }
+    }
+
+    /* 5. internal_verify(): the anchor's own signature is not checked. */
+    for (int i = n - 1; i >= 0; i--) {
+        const struct cert *x = path_cert(j, i);
+        if (i < n - 1) {
+            const struct cert *iss = path_cert(j, i + 1);
+            if (!cert_impl_of(x)->mbed_ok) { fail(j, VERR_TLSSCOPE_UNPARSABLE, i); return; }
+            if (!cert_impl_of(iss)->mbed_ok) { fail(j, VERR_TLSSCOPE_UNPARSABLE, i + 1); return; }
+            if (!cert_signature_ok(iss, x)) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
+        }
+        if (in->at < x->not_before) { fail(j, VERR_CERT_NOT_YET_VALID, i); return; }
+        if (in->at >= x->not_after) { fail(j, VERR_CERT_HAS_EXPIRED, i); return; }
+    }
+
+    /* 6. ATS verify callback at depth 0 */
+    if (v->profile == PROFILE_EXPRESSWAY && have_name) {
+        v->name_ok = name_match_expressway(leaf, v->name_checked);
+        if (!v->name_ok) { fail_name(j); return; }
+    }
+    v->status = VERDICT_TRUSTED;
+    v->code = VERR_OK;
+    v->depth = -1;
+    v->cert_index = -1;
+    snprintf(v->reason, sizeof v->reason, "ok");
+    struct out o = {v->advice, sizeof v->advice, 0};
+    advice_ku_note(&o, path_cert(j, n - 1));
+}
+
+void verdict_judge(const struct judge_input *in, struct verdict *out)
+{
+    struct judge j;
+    const struct tls_conn *conn = in->conn;
+
+    memset(out, 0, sizeof *out);
+    memset(&j, 0, sizeof j);
+    j.in = in;
+    j.v = out;
+    out->status = VERDICT_NOT_JUDGED;
+    out->code = -1;
+    out->depth = -1;
+    out->cert_index = -1;
+    out->profile = in->profile;
+    out->predicted_alert = -1;
+    out->observed_alert = -1;
+    out->agrees = AGREE_UNKNOWN;
+
+    server_ip_text(conn, j.ip, sizeof j.ip);
+    if (conn && conn->ch.has_sni && conn->ch.sni_len > 0) {
+        /* The SNI as the client's C string: up to a NUL, if any. */
+        size_t n = conn->ch.sni_len;
+        const void *nul = memchr(conn->ch.sni, 0, n);
+        if (nul) n = (size_t)((const uint8_t *)nul - conn->ch.sni);
+        if (n >= sizeof out->name_checked) n = sizeof out->name_checked - 1;
+        memcpy(out->name_checked, conn->ch.sni, n);
+        out->name_checked[n] = '\0';
+        out->name_from_sni = true;
+    } else {
+        snprintf(out->name_checked, sizeof out->name_checked, "%s", j.ip);
+    }
+    snprintf(j.host, sizeof j.host, "%s", out->name_checked);
+    if (conn && conn->sh.present) out->ecdsa_suite = suite_is_ecdsa(conn->sh.cipher);
+
+    if (!conn) {
+        set_not_judged(out, "no connection");
+        return;
+    }
+    if (in->n_chain <= 0 || !in->chain || !in->chain[0]) {
+        explain_no_chain(out, conn);
+        verdict_observe(out, conn);
+        return;
+    }
+    if (!in->store) {
+        for (int i = 0; i < in->n_chain && out->n_path < VERDICT_MAX_PATH; i++) {
+            if (!in->chain[i]) continue;
+            out->path[out->n_path].cert = in->chain[i];
+            out->path[out->n_path].src = CHAIN_FROM_PEER;
+            out->path[out->n_path].wire_index = i;
+            out->n_path++;
+        }
+        set_not_judged(out, "no trust store (give one with --trust)");
+        verdict_observe(out, conn);
+        return;
+    }
+    judge_chain(&j);
+    verdict_observe(out, conn);
+}
+
+/* First alert the client sent: what it did after seeing the chain. */
+void verdict_observe(struct verdict *v, const struct tls_conn *conn)
+{
+    v->observed_alert = -1;
+    v->agrees = AGREE_UNKNOWN;
+    if (!conn) return;
+    for (int i = 0; i < conn->n_alerts && i < TLS_MAX_ALERTS; i++) {
+        if (conn->alerts[i].from != TLS_CLIENT) continue;
+        v->observed_alert = conn->alerts[i].encrypted ? -2 : conn->alerts[i].desc;
+        break;
+    }
+    if (v->status == VERDICT_NOT_JUDGED || v->presumed) return;
+    if (v->status == VERDICT_FAILED && v->code == VERR_TLSSCOPE_UNPARSABLE) return;
+    if (v->observed_alert == -2) return; /* encrypted: cannot tell which */
+    if (v->observed_alert >= 0) {
+        if (v->status == VERDICT_FAILED)
+            v->agrees = v->observed_alert == v->predicted_alert ? AGREE_YES : AGREE_NO;
+        else /* trusted: only close_notify / user_canceled are not a refusal */
+            v->agrees = v->observed_alert == 0 || v->observed_alert == 90 ? AGREE_YES : AGREE_NO;
+        return;
+    }
+    /* No client alert: did the client carry on with the handshake? */
+    bool went_on = conn->ccs[TLS_CLIENT] || conn->encrypted_hs[TLS_CLIENT] ||
+                   conn->app_data_records[TLS_CLIENT] > 0 || conn->handshake_complete;
+    if (went_on) v->agrees = v->status == VERDICT_TRUSTED ? AGREE_YES : AGREE_NO;
+}
+
+void verdict_presume(struct verdict *v, const struct verdict *earlier, uint64_t earlier_flow)
+{
+    if (!earlier || earlier->status == VERDICT_NOT_JUDGED) return;
+    int observed = v->observed_alert;
+    *v = *earlier;
+    v->presumed = true;
+    v->presumed_from = earlier_flow;
+    v->observed_alert = observed;
+    v->agrees = AGREE_UNKNOWN; /* the client saw no certificate this time */
+    v->not_judged[0] = '\0';
+}

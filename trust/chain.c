@@ -1,0 +1,151 @@
+/* chain.c — OpenSSL's build_chain() (crypto/x509/x509_vfy.c) as it runs in a
+ * TLS client: the untrusted certificates are the peer's whole Certificate
+ * message, X509_V_FLAG_TRUSTED_FIRST is on (the default since 1.1.0),
+ * X509_V_FLAG_PARTIAL_CHAIN is off, so only self-signed store certificates
+ * end a chain (X509_check_trust with no auxiliary trust falls back to
+ * "trusted if self-signed").
+ *
+ * The loop, per VERIFY-SPEC "Chain building" and OpenSSL 3.0:
+ *  - while the top may be extended (chain length <= depth + 1), look for its
+ *    issuer in the store first; a store issuer ends the use of the peer's
+ *    certificates for good; if it is self-signed the chain is trusted;
+ *  - a self-signed top that came from the peer is only replaced by (trusted
+ *    as) a store certificate with identical bytes — a same-named store
+ *    certificate is a "mimic" and does not count;
+ *  - otherwise take the issuer from the peer's certificates (any order, each
+ *    used once, never one already in the chain), and look in the store again.
+ * Candidates are chosen like OpenSSL 3.0's X509_STORE_CTX_get1_issuer() and
+ * get0_best_issuer_sk(): the first that cert_could_issue() accepts and that
+ * is valid at the judging time, else the one that expires last. (OpenSSL
+ * 1.1.1 took the last acceptable one in that case; 3.0, which the
+ * differential test runs, is followed.)
+ *
+ * Iterative, bounded by VERDICT_MAX_PATH: no recursion on peer input.
+ */
+#include "chain.h"
+
+#include <string.h>
+
+#include "internal.h"
+
+const struct cert *chain_store_issuer(const struct trust_store *st, const struct cert *child,
+                                      int64_t at)
+{
+    const struct cert *best = NULL;
+    if (!st) return NULL;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct cert *x = st->entries[i].cert;
+        if (!x || !cert_could_issue(x, child)) continue;
+        if (cert_valid_at(x, at)) return x;
+        if (!best || x->not_after > best->not_after) best = x;
+    }
+    return best;
+}
+
+static bool same_cert(const struct cert *a, const struct cert *b)
+{
+    return a == b || memcmp(a->sha256, b->sha256, sizeof a->sha256) == 0;
+}
+
+static bool in_chain(const struct chain_result *r, const struct cert *c)
+{
+    for (int i = 0; i < r->n; i++)
+        if (same_cert(r->link[i].cert, c)) return true;
+    return false;
+}
+
+/* get0_best_issuer_sk(ctx, 0, no_dup = 1, untrusted, x). */
+static int peer_issuer(const struct cert *const *wire, int n_wire, const bool *used,
+                       const struct chain_result *r, const struct cert *child, int64_t at)
+{
+    int best = -1;
+    for (int i = 0; i < n_wire; i++) {
+        const struct cert *x = wire[i];
+        if (!x || used[i]) continue;
+        /* no_dup: not a certificate already in the chain, except that a
+         * self-issued leaf may be its own issuer candidate. */
+        if (!(child->self_issued && r->n == 1) && in_chain(r, x)) continue;
+        if (!cert_could_issue(x, child)) continue;
+        if (cert_valid_at(x, at)) return i;
+        if (best < 0 || x->not_after > wire[best]->not_after) best = i;
+    }
+    return best;
+}
+
+static void push(struct chain_result *r, const struct cert *c, enum chain_src src, int wire_index)
+{
+    r->link[r->n].cert = c;
+    r->link[r->n].src = src;
+    r->link[r->n].wire_index = wire_index;
+    r->n++;
+}
+
+void chain_build(const struct cert *const *wire, int n_wire, const struct trust_store *st,
+                 int64_t at, int verify_depth, struct chain_result *out)
+{
+    bool used[64] = {false};
+    int max_depth = verify_depth + 1;
+    bool do_untrusted = true, do_trusted = true, trusted = false;
+
+    memset(out, 0, sizeof *out);
+    if (n_wire > 64) n_wire = 64; /* TLS_MAX_CHAIN is 12: a generous cap */
+    if (max_depth + 1 > VERDICT_MAX_PATH) max_depth = VERDICT_MAX_PATH - 1;
+    push(out, wire[0], CHAIN_FROM_PEER, 0);
+    out->num_untrusted = 1;
+
+    while (do_untrusted || do_trusted) {
+        int num = out->n;
+        if (do_trusted) {
+            const struct cert *curr = out->link[num - 1].cert;
+            const struct cert *issuer = num > max_depth ? NULL : chain_store_issuer(st, curr, at);
+            if (issuer) {
+                bool ok = true;
+                if (!cert_is_self_signed(curr)) {
+                    push(out, issuer, CHAIN_FROM_STORE, -1);
+                } else if (!same_cert(curr, issuer)) {
+                    ok = false; /* self-signed untrusted mimic of a store certificate */
+                } else {
+                    /* The peer's self-signed certificate is in the store
+                     * byte for byte: it is the anchor. */
+                    out->link[num - 1].cert = issuer;
+                    out->link[num - 1].src = CHAIN_FROM_STORE;
+                    out->num_untrusted = num - 1;
+                }
+                if (ok) {
+                    do_untrusted = false; /* no more peer certificates */
+                    const struct cert *added = out->link[out->n - 1].cert;
+                    if (cert_is_self_signed(added)) { /* check_trust(): anchor */
+                        trusted = true;
+                        break;
+                    }
+                    continue; /* a store intermediate: its issuer, from the store */
+                }
+            }
+            if (!do_untrusted) break;
+        }
+        if (do_untrusted) {
+            const struct cert *curr = out->link[num - 1].cert;
+            int i = (cert_is_self_signed(curr) || num > max_depth)
+                        ? -1
+                        : peer_issuer(wire, n_wire, used, out, curr, at);
+            if (i < 0) {
+                do_untrusted = false;
+                do_trusted = true;
+                continue;
+            }
+            used[i] = true;
+            push(out, wire[i], CHAIN_FROM_PEER, i);
+            out->num_untrusted++;
+        }
+    }
+
+    out->trusted = trusted;
+    if (trusted) return;
+    out->depth = out->n - 1;
+    const struct cert *top = out->link[out->n - 1].cert;
+    if (out->n > max_depth) out->error = VERR_CERT_CHAIN_TOO_LONG;
+    else if (cert_is_self_signed(top))
+        out->error = out->n == 1 ? VERR_DEPTH_ZERO_SELF_SIGNED_CERT : VERR_SELF_SIGNED_CERT_IN_CHAIN;
+    else if (out->num_untrusted < out->n) out->error = VERR_UNABLE_TO_GET_ISSUER_CERT;
+    else out->error = VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+}

@@ -1,0 +1,421 @@
+/* der.c — see der.h. X.690 DER subset, OID tables, time and string
+ * conversion for certificates. */
+#include "der.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/escape.h"
+#include "../common/timefmt.h"
+#include "cert.h"
+
+int der_next(struct cursor *c, struct der_tlv *t)
+{
+    struct cursor save = *c;
+    uint8_t tag, l0;
+    size_t len = 0;
+
+    if (cur_u8(c, &tag) != 0) return CUR_ESHORT;
+    /* X.690 8.1.2.4: high-tag-number form never occurs in RFC 5280 structures. */
+    if ((tag & 0x1f) == 0x1f) goto bad;
+    if (cur_u8(c, &l0) != 0) goto shortread;
+    if (l0 < 0x80) {
+        len = l0;
+    } else {
+        unsigned nb = l0 & 0x7f;
+        /* 0x80 is the BER indefinite form (not DER); more than 4 length bytes
+         * cannot describe anything below CERT_MAX_DER. */
+        if (nb == 0 || nb > 4) goto bad;
+        for (unsigned i = 0; i < nb; i++) {
+            uint8_t b;
+            if (cur_u8(c, &b) != 0) goto shortread;
+            len = (len << 8) | b;
+        }
+    }
+    if (cur_sub(c, len, &t->val) != 0) goto shortread;
+    t->tag = tag;
+    t->start = save.p;
+    t->total = (size_t)(c->p - save.p);
+    return 0;
+shortread:
+    *c = save;
+    return CUR_ESHORT;
+bad:
+    *c = save;
+    return DER_EMALFORMED;
+}
+
+int der_expect(struct cursor *c, uint8_t tag, struct cursor *val)
+{
+    struct cursor save = *c;
+    struct der_tlv t;
+    int rc = der_next(c, &t);
+    if (rc != 0) return rc;
+    if (t.tag != tag) {
+        *c = save;
+        return DER_EMALFORMED;
+    }
+    *val = t.val;
+    return 0;
+}
+
+int der_peek(const struct cursor *c)
+{
+    if (cur_empty(c)) return -1;
+    return c->p[0];
+}
+
+int der_oid_text(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    uint64_t v = 0;
+    bool first = true, in_arc = false;
+
+    if (outlen == 0) return -1;
+    out[0] = '\0';
+    if (n == 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        /* X.690 8.19.2: a leading 0x80 would be a non-minimal arc. */
+        if (!in_arc && p[i] == 0x80) return -1;
+        if (v > (UINT64_MAX >> 7)) return -1;
+        v = (v << 7) | (p[i] & 0x7f);
+        in_arc = true;
+        if (p[i] & 0x80) continue;
+        in_arc = false;
+        int w;
+        if (first) {
+            /* X.690 8.19.4: the first subidentifier packs two arcs. */
+            unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
+            w = snprintf(out + o, outlen - o, "%u.%llu", a,
+                         (unsigned long long)(v - (uint64_t)a * 40));
+            first = false;
+        } else {
+            w = snprintf(out + o, outlen - o, ".%llu", (unsigned long long)v);
+        }
+        if (w < 0 || (size_t)w >= outlen - o) {
+            out[outlen - 1] = '\0';
+            return -1;
+        }
+        o += (size_t)w;
+        v = 0;
+    }
+    return in_arc ? -1 : 0;
+}
+
+bool der_oid_eq(const struct cursor *oid, const uint8_t *bytes, size_t n)
+{
+    return cur_left(oid) == n && memcmp(oid->p, bytes, n) == 0;
+}
+
+static int two_digits(const uint8_t *p, unsigned *v)
+{
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return -1;
+    *v = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+    return 0;
+}
+
+int der_time(uint8_t tag, const struct cursor *val, int64_t *secs)
+{
+    const uint8_t *p = val->p;
+    size_t n = cur_left(val);
+    unsigned y, cc, mo, d, hh, mi, ss = 0;
+    size_t i;
+
+    if (tag == DER_UTCTIME) {
+        /* RFC 5280 4.1.2.5.1: YYMMDDHHMMSSZ, YY >= 50 is 19YY. Seconds are
+         * required by DER; tolerate their absence like OpenSSL does. */
+        if (n < 11 || two_digits(p, &y) != 0) return DER_EMALFORMED;
+        y += y >= 50 ? 1900 : 2000;
+        i = 2;
+    } else if (tag == DER_GENERALIZEDTIME) {
+        /* RFC 5280 4.1.2.5.2: YYYYMMDDHHMMSSZ. */
+        if (n < 13 || two_digits(p, &cc) != 0 || two_digits(p + 2, &y) != 0)
+            return DER_EMALFORMED;
+        y += cc * 100;
+        i = 4;
+    } else {
+        return DER_EMALFORMED;
+    }
+    if (n - i < 8 || two_digits(p + i, &mo) || two_digits(p + i + 2, &d) ||
+        two_digits(p + i + 4, &hh) || two_digits(p + i + 6, &mi))
+        return DER_EMALFORMED;
+    i += 8;
+    if (i + 2 <= n && p[i] >= '0' && p[i] <= '9') {
+        if (two_digits(p + i, &ss)) return DER_EMALFORMED;
+        i += 2;
+    }
+    if (tag == DER_GENERALIZEDTIME && i < n && (p[i] == '.' || p[i] == ',')) {
+        i++; /* fraction of a second: verdicts work in seconds */
+        while (i < n && p[i] >= '0' && p[i] <= '9') i++;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60)
+        return DER_EMALFORMED;
+    int64_t t = time_from_civil((int)y, mo, d, hh, mi, ss);
+    if (i < n && p[i] == 'Z') {
+        i++;
+    } else if (i + 5 <= n && (p[i] == '+' || p[i] == '-')) {
+        unsigned oh, om;
+        if (two_digits(p + i + 1, &oh) || two_digits(p + i + 3, &om)) return DER_EMALFORMED;
+        int64_t off = (int64_t)oh * 3600 + om * 60;
+        t += p[i] == '+' ? -off : off;
+        i += 5;
+    } else {
+        return DER_EMALFORMED;
+    }
+    if (i != n) return DER_EMALFORMED;
+    *secs = t;
+    return 0;
+}
+
+static size_t utf8_put(uint32_t cp, uint8_t out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xc0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xe0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xf0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+long der_string_utf8(uint8_t tag, const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0, step;
+    uint8_t buf[4];
+
+    if (outlen) out[0] = '\0';
+    /* OpenSSL a_mbstr.c tag2nbyte: bytes per character by type. */
+    switch (tag) {
+    case DER_UTF8STRING: step = 0; break;
+    case DER_NUMERICSTRING: case DER_PRINTABLESTRING: case DER_T61STRING:
+    case DER_IA5STRING: case DER_VISIBLESTRING: step = 1; break;
+    case DER_BMPSTRING: step = 2; break;
+    case DER_UNIVERSALSTRING: step = 4; break;
+    default: return -1;
+    }
+    if (step > 1 && n % step) return -1;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k;
+        if (step == 0) {
+            k = utf8_seq_len(p + i, n - i, &cp);
+            if (k == 0) return -1;
+        } else if (step == 1) {
+            cp = p[i];
+            k = 1;
+        } else if (step == 2) {
+            cp = ((uint32_t)p[i] << 8) | p[i + 1];
+            k = 2;
+        } else {
+            cp = ((uint32_t)p[i] << 24) | ((uint32_t)p[i + 1] << 16) |
+                 ((uint32_t)p[i + 2] << 8) | p[i + 3];
+            if (cp > 0x10ffff) return -1;
+            k = 4;
+        }
+        size_t m = utf8_put(cp, buf);
+        for (size_t j = 0; j < m; j++, o++)
+            if (o + 1 < outlen) out[o] = (char)buf[j];
+        i += k;
+    }
+    if (outlen) out[o < outlen ? o : outlen - 1] = '\0';
+    return (long)o;
+}
+
+bool der_is_canon_string(uint8_t tag)
+{
+    switch (tag) {
+    case DER_UTF8STRING: case DER_BMPSTRING: case DER_UNIVERSALSTRING:
+    case DER_PRINTABLESTRING: case DER_T61STRING: case DER_IA5STRING:
+    case DER_VISIBLESTRING:
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct oid_name {
+    const char *oid;
+    const char *name;
+};
+
+/* OpenSSL short names (crypto/objects/objects.txt) of the attributes found in
+ * certificate names; anything else prints as the dotted OID, as OpenSSL
+ * does for unknown objects. */
+static const struct oid_name attr_names[] = {
+    {"2.5.4.3", "CN"}, {"2.5.4.4", "SN"}, {"2.5.4.5", "serialNumber"},
+    {"2.5.4.6", "C"}, {"2.5.4.7", "L"}, {"2.5.4.8", "ST"}, {"2.5.4.9", "street"},
+    {"2.5.4.10", "O"}, {"2.5.4.11", "OU"}, {"2.5.4.12", "title"},
+    {"2.5.4.13", "description"}, {"2.5.4.15", "businessCategory"},
+    {"2.5.4.17", "postalCode"}, {"2.5.4.41", "name"}, {"2.5.4.42", "GN"},
+    {"2.5.4.43", "initials"}, {"2.5.4.44", "generationQualifier"},
+    {"2.5.4.45", "x500UniqueIdentifier"}, {"2.5.4.46", "dnQualifier"},
+    {"2.5.4.65", "pseudonym"}, {"2.5.4.97", "organizationIdentifier"},
+    {"0.9.2342.19200300.100.1.25", "DC"}, {"0.9.2342.19200300.100.1.1", "UID"},
+    {"1.2.840.113549.1.9.1", "emailAddress"}, {"1.2.840.113549.1.9.2", "unstructuredName"},
+    {"1.3.6.1.4.1.311.60.2.1.1", "jurisdictionL"},
+    {"1.3.6.1.4.1.311.60.2.1.2", "jurisdictionST"},
+    {"1.3.6.1.4.1.311.60.2.1.3", "jurisdictionC"},
+};
+
+const char *der_attr_short_name(const struct cursor *oid)
+{
+    char txt[96];
+    if (der_oid_text(oid->p, cur_left(oid), txt, sizeof txt) != 0) return NULL;
+    for (size_t i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++)
+        if (strcmp(attr_names[i].oid, txt) == 0) return attr_names[i].name;
+    return NULL;
+}
+
+struct sigalg_row {
+    const char *oid;
+    struct der_sigalg alg;
+};
+
+/* Long names as OpenSSL's OBJ_nid2ln prints them; security bits as OpenSSL
+ * 1.1.1 x509_init_sig_info computes them (digest size * 4; EdDSA fixed). */
+static const struct sigalg_row sigalgs[] = {
+    {"1.2.840.113549.1.1.2", {"md2WithRSAEncryption", CERT_KEY_RSA, DER_MD_MD2, 64}},
+    {"1.2.840.113549.1.1.3", {"md4WithRSAEncryption", CERT_KEY_RSA, DER_MD_MD4, 64}},
+    {"1.2.840.113549.1.1.4", {"md5WithRSAEncryption", CERT_KEY_RSA, DER_MD_MD5, 64}},
+    {"1.2.840.113549.1.1.5", {"sha1WithRSAEncryption", CERT_KEY_RSA, DER_MD_SHA1, 80}},
+    {"1.2.840.113549.1.1.10", {"rsassaPss", CERT_KEY_RSA, DER_MD_UNKNOWN, 0}},
+    {"1.2.840.113549.1.1.11", {"sha256WithRSAEncryption", CERT_KEY_RSA, DER_MD_SHA256, 128}},
+    {"1.2.840.113549.1.1.12", {"sha384WithRSAEncryption", CERT_KEY_RSA, DER_MD_SHA384, 192}},
+    {"1.2.840.113549.1.1.13", {"sha512WithRSAEncryption", CERT_KEY_RSA, DER_MD_SHA512, 256}},
+    {"1.2.840.113549.1.1.14", {"sha224WithRSAEncryption", CERT_KEY_RSA, DER_MD_SHA224, 112}},
+    {"1.3.14.3.2.3", {"md5WithRSA", CERT_KEY_RSA, DER_MD_MD5, 64}},
+    {"1.3.14.3.2.29", {"sha1WithRSA", CERT_KEY_RSA, DER_MD_SHA1, 80}},
+    {"2.16.840.1.101.3.4.3.13", {"RSA-SHA3-224", CERT_KEY_RSA, DER_MD_SHA3_224, 112}},
+    {"2.16.840.1.101.3.4.3.14", {"RSA-SHA3-256", CERT_KEY_RSA, DER_MD_SHA3_256, 128}},
+    {"2.16.840.1.101.3.4.3.15", {"RSA-SHA3-384", CERT_KEY_RSA, DER_MD_SHA3_384, 192}},
+    {"2.16.840.1.101.3.4.3.16", {"RSA-SHA3-512", CERT_KEY_RSA, DER_MD_SHA3_512, 256}},
+    {"1.2.840.10045.4.1", {"ecdsa-with-SHA1", CERT_KEY_EC, DER_MD_SHA1, 80}},
+    {"1.2.840.10045.4.3.1", {"ecdsa-with-SHA224", CERT_KEY_EC, DER_MD_SHA224, 112}},
+    {"1.2.840.10045.4.3.2", {"ecdsa-with-SHA256", CERT_KEY_EC, DER_MD_SHA256, 128}},
+    {"1.2.840.10045.4.3.3", {"ecdsa-with-SHA384", CERT_KEY_EC, DER_MD_SHA384, 192}},
+    {"1.2.840.10045.4.3.4", {"ecdsa-with-SHA512", CERT_KEY_EC, DER_MD_SHA512, 256}},
+    {"2.16.840.1.101.3.4.3.9", {"ecdsa_with_SHA3-224", CERT_KEY_EC, DER_MD_SHA3_224, 112}},
+    {"2.16.840.1.101.3.4.3.10", {"ecdsa_with_SHA3-256", CERT_KEY_EC, DER_MD_SHA3_256, 128}},
+    {"2.16.840.1.101.3.4.3.11", {"ecdsa_with_SHA3-384", CERT_KEY_EC, DER_MD_SHA3_384, 192}},
+    {"2.16.840.1.101.3.4.3.12", {"ecdsa_with_SHA3-512", CERT_KEY_EC, DER_MD_SHA3_512, 256}},
+    {"1.2.840.10040.4.3", {"dsaWithSHA1", CERT_KEY_DSA, DER_MD_SHA1, 80}},
+    {"2.16.840.1.101.3.4.3.1", {"dsa_with_SHA224", CERT_KEY_DSA, DER_MD_SHA224, 112}},
+    {"2.16.840.1.101.3.4.3.2", {"dsa_with_SHA256", CERT_KEY_DSA, DER_MD_SHA256, 128}},
+    {"2.16.840.1.101.3.4.3.3", {"dsa_with_SHA384", CERT_KEY_DSA, DER_MD_SHA384, 192}},
+    {"2.16.840.1.101.3.4.3.4", {"dsa_with_SHA512", CERT_KEY_DSA, DER_MD_SHA512, 256}},
+    {"1.3.101.112", {"ED25519", CERT_KEY_ED25519, DER_MD_INTRINSIC, 128}},
+    {"1.3.101.113", {"ED448", CERT_KEY_ED448, DER_MD_INTRINSIC, 224}},
+    {"2.16.840.1.101.3.4.3.17", {"ML-DSA-44", CERT_KEY_OTHER, DER_MD_INTRINSIC, 128}},
+    {"2.16.840.1.101.3.4.3.18", {"ML-DSA-65", CERT_KEY_OTHER, DER_MD_INTRINSIC, 192}},
+    {"2.16.840.1.101.3.4.3.19", {"ML-DSA-87", CERT_KEY_OTHER, DER_MD_INTRINSIC, 256}},
+};
+
+const struct der_sigalg *der_sigalg_lookup(const struct cursor *oid)
+{
+    char txt[96];
+    if (der_oid_text(oid->p, cur_left(oid), txt, sizeof txt) != 0) return NULL;
+    for (size_t i = 0; i < sizeof sigalgs / sizeof sigalgs[0]; i++)
+        if (strcmp(sigalgs[i].oid, txt) == 0) return &sigalgs[i].alg;
+    return NULL;
+}
+
+int der_md_secbits(enum der_md md)
+{
+    switch (md) {
+    case DER_MD_MD2: case DER_MD_MD4: case DER_MD_MD5: return 64;
+    case DER_MD_SHA1: return 80;
+    case DER_MD_SHA224: case DER_MD_SHA3_224: return 112;
+    case DER_MD_SHA256: case DER_MD_SHA3_256: return 128;
+    case DER_MD_SHA384: case DER_MD_SHA3_384: return 192;
+    case DER_MD_SHA512: case DER_MD_SHA3_512: return 256;
+    default: return 0;
+    }
+}
+
+static const struct {
+    const char *oid;
+    enum der_md md;
+} mds[] = {
+    {"1.2.840.113549.2.2", DER_MD_MD2}, {"1.2.840.113549.2.4", DER_MD_MD4},
+    {"1.2.840.113549.2.5", DER_MD_MD5}, {"1.3.14.3.2.26", DER_MD_SHA1},
+    {"2.16.840.1.101.3.4.2.4", DER_MD_SHA224}, {"2.16.840.1.101.3.4.2.1", DER_MD_SHA256},
+    {"2.16.840.1.101.3.4.2.2", DER_MD_SHA384}, {"2.16.840.1.101.3.4.2.3", DER_MD_SHA512},
+    {"2.16.840.1.101.3.4.2.7", DER_MD_SHA3_224}, {"2.16.840.1.101.3.4.2.8", DER_MD_SHA3_256},
+    {"2.16.840.1.101.3.4.2.9", DER_MD_SHA3_384}, {"2.16.840.1.101.3.4.2.10", DER_MD_SHA3_512},
+};
+
+enum der_md der_md_lookup(const struct cursor *oid)
+{
+    char txt[96];
+    if (der_oid_text(oid->p, cur_left(oid), txt, sizeof txt) != 0) return DER_MD_UNKNOWN;
+    for (size_t i = 0; i < sizeof mds / sizeof mds[0]; i++)
+        if (strcmp(mds[i].oid, txt) == 0) return mds[i].md;
+    return DER_MD_UNKNOWN;
+}
+
+struct curve_row {
+    const char *oid;
+    struct der_curve curve;
+};
+
+/* SEC 2 / RFC 5639 curves; order_bits is what OpenSSL's EVP_PKEY_bits
+ * reports for an EC key (EC_GROUP_order_bits), whose half is the security
+ * level used by the auth-level checks. */
+static const struct curve_row curves[] = {
+    {"1.2.840.10045.3.1.7", {"secp256r1", 256}}, {"1.3.132.0.34", {"secp384r1", 384}},
+    {"1.3.132.0.35", {"secp521r1", 521}}, {"1.3.132.0.33", {"secp224r1", 224}},
+    {"1.2.840.10045.3.1.1", {"secp192r1", 192}}, {"1.3.132.0.10", {"secp256k1", 256}},
+    {"1.3.132.0.31", {"secp192k1", 192}}, {"1.3.132.0.32", {"secp224k1", 225}},
+    {"1.3.132.0.6", {"secp112r1", 112}}, {"1.3.132.0.7", {"secp112r2", 110}},
+    {"1.3.132.0.28", {"secp128r1", 128}}, {"1.3.132.0.29", {"secp128r2", 126}},
+    {"1.3.132.0.9", {"secp160k1", 161}}, {"1.3.132.0.8", {"secp160r1", 161}},
+    {"1.3.132.0.30", {"secp160r2", 161}},
+    {"1.3.36.3.3.2.8.1.1.1", {"brainpoolP160r1", 160}},
+    {"1.3.36.3.3.2.8.1.1.3", {"brainpoolP192r1", 192}},
+    {"1.3.36.3.3.2.8.1.1.5", {"brainpoolP224r1", 224}},
+    {"1.3.36.3.3.2.8.1.1.7", {"brainpoolP256r1", 256}},
+    {"1.3.36.3.3.2.8.1.1.9", {"brainpoolP320r1", 320}},
+    {"1.3.36.3.3.2.8.1.1.11", {"brainpoolP384r1", 384}},
+    {"1.3.36.3.3.2.8.1.1.13", {"brainpoolP512r1", 512}},
+    {"1.3.132.0.1", {"sect163k1", 163}}, {"1.3.132.0.15", {"sect163r2", 163}},
+    {"1.3.132.0.26", {"sect233k1", 232}}, {"1.3.132.0.27", {"sect233r1", 233}},
+    {"1.3.132.0.16", {"sect283k1", 281}}, {"1.3.132.0.17", {"sect283r1", 282}},
+    {"1.3.132.0.36", {"sect409k1", 407}}, {"1.3.132.0.37", {"sect409r1", 409}},
+    {"1.3.132.0.38", {"sect571k1", 570}}, {"1.3.132.0.39", {"sect571r1", 570}},
+};
+
+const struct der_curve *der_curve_lookup(const struct cursor *oid)
+{
+    char txt[96];
+    if (der_oid_text(oid->p, cur_left(oid), txt, sizeof txt) != 0) return NULL;
+    for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++)
+        if (strcmp(curves[i].oid, txt) == 0) return &curves[i].curve;
+    return NULL;
+}
+
+int der_uint_bits(const struct cursor *val)
+{
+    const uint8_t *p = val->p;
+    size_t n = cur_left(val);
+    while (n > 0 && *p == 0) {
+        p++;
+        n--;
+    }
+    if (n == 0) return 0;
+    int bits = (int)(n - 1) * 8;
+    for (uint8_t b = *p; b; b >>= 1) bits++;
+    return bits;
+}

@@ -1,0 +1,100 @@
+/* internal.h — what the files of trust/ share and nobody else sees: the
+ * private half of struct cert (mbedTLS context, slices of the DER, the
+ * OpenSSL-semantics facts that are not part of the public contract) and the
+ * helpers chain building and the checks need.
+ *
+ * Ownership: struct cert_impl belongs to its struct cert (cert.impl) and is
+ * freed with it; every pointer into the DER points into cert.der.
+ */
+#ifndef TLSSCOPE_TRUST_INTERNAL_H
+#define TLSSCOPE_TRUST_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mbedtls/x509_crt.h>
+
+#include "cert.h"
+#include "der.h"
+
+#define CERT_SAN_NUL 0x01 /* dNSName/CN held a NUL byte: shown escaped, never matches */
+#define CERT_MAX_CN 16    /* commonNames kept per subject (X509_check_host tries all) */
+
+/* The commonNames of a name, in certificate order, as UTF-8. */
+struct name_cns {
+    char *v[CERT_MAX_CN];
+    uint8_t flags[CERT_MAX_CN]; /* CERT_SAN_NUL */
+    uint16_t n;
+};
+
+struct cert_impl {
+    mbedtls_x509_crt crt;     /* valid when mbed_ok */
+    bool mbed_ok;
+    bool walked;              /* own walk reached past subjectPublicKeyInfo */
+
+    /* Slices of cert.der. */
+    const uint8_t *tbs;
+    size_t tbs_len;
+
+    /* OpenSSL semantics the public struct has no field for. */
+    int key_secbits;          /* EVP_PKEY_security_bits (1.1.1); -1 unknown key */
+    int sig_secbits;          /* X509_get_signature_info secbits (1.1.1); 0 unknown */
+    bool eku_sgc;             /* msSGC / nsSGC: OpenSSL accepts them for sslserver */
+    bool has_ns_cert_type;
+    uint8_t ns_cert_type;
+    bool has_aki_serial;      /* RFC 5280 4.2.1.1 authorityCertSerialNumber */
+    uint8_t aki_serial[32];
+    uint8_t aki_serial_len;
+    bool aki_serial_too_long;
+    uint8_t *aki_issuer_canon;/* first directoryName of authorityCertIssuer */
+    uint32_t aki_issuer_canon_len;
+    bool has_aki_issuer;
+    uint8_t *serial_raw;      /* INTEGER contents, for AKI serial comparison */
+    uint32_t serial_raw_len;
+    uint8_t *san_dns_flags;   /* CERT_SAN_* per san_dns entry */
+    char *cn[CERT_MAX_CN];    /* every subject CN (cn[0] == subject_cn) */
+    uint8_t cn_flags[CERT_MAX_CN];
+    uint16_t n_cn;
+
+    /* cache bookkeeping (cert_cache owns the cert when owner != NULL) */
+    struct cert_cache *owner;
+    struct cert *hnext;
+    struct cert *lru_prev, *lru_next;
+    bool in_lru;
+};
+
+static inline struct cert_impl *cert_impl_of(const struct cert *c)
+{
+    return (struct cert_impl *)c->impl;
+}
+
+/* Names (x509name.c): `contents` is the inside of a Name SEQUENCE
+ * (RFC 5280 4.1.2.4 RDNSequence). Fills the compat text, first CN ("" if
+ * none), every CN when `cns` is not NULL, and the OpenSSL-canonical bytes
+ * (x509_name_canon). All outputs malloc'd (cns->v[] too). 0 ok. */
+int x509_name_parse(const struct cursor *contents, char **text, char **first_cn,
+                    struct name_cns *cns, uint8_t **canon, uint32_t *canon_len);
+
+/* Canonical-name equality (X509_NAME_cmp == 0). */
+bool x509_canon_eq(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen);
+
+/* Parse the certificate without mbedTLS, as if mbedTLS had refused it (tests
+ * compare both paths). */
+struct cert *cert_parse_walk_only(const uint8_t *der, size_t len);
+
+/* Valid at `at` the way OpenSSL's X509_cmp_time sees it: notBefore <= at <
+ * notAfter. */
+static inline bool cert_valid_at(const struct cert *c, int64_t at)
+{
+    return c->not_before <= at && at < c->not_after;
+}
+
+/* OpenSSL check_ca() (crypto/x509v3/v3_purp.c): 0 not a CA, 1 CA by
+ * basicConstraints, 3 v1 self-signed root, 4 keyUsage keyCertSign without
+ * basicConstraints, 5 Netscape CA type. */
+int cert_check_ca(const struct cert *c);
+
+/* OpenSSL check_purpose_ssl_server(): 1 ok, 0 rejected. */
+int cert_purpose_sslserver(const struct cert *c, bool non_leaf);
+
+#endif
