@@ -89,8 +89,30 @@ def load_oracle(path):
         for row in rd:
             row += [""] * (len(header) - len(row))
             d = dict(zip(header, row))
-            if not d["tcp.stream"]:
-                continue  # DTLS over UDP: see KNOWN-DIFFERENCES
+            if d["tcp.stream"]:
+                sid = int(last(d["tcp.stream"]))
+            elif d["udp.stream"] and d["dtls.handshake.type"]:
+                # DTLS over UDP: compared on the connection and its ClientHello
+                sid = ("udp", int(last(d["udp.stream"])))
+                src = norm_ip(last(d["ipv6.src"]) or last(d["ip.src"]))
+                dst = norm_ip(last(d["ipv6.dst"]) or last(d["ip.dst"]))
+                sport, dport = int(last(d["udp.srcport"])), int(last(d["udp.dstport"]))
+                s = streams.get(sid)
+                if s is None:
+                    s = streams[sid] = {"key": None, "dtls": True, "sni": None,
+                                        "endpoints": (src, sport, dst, dport), "certs": None}
+                    order.append(sid)
+                types = d["dtls.handshake.type"].split("|")
+                if "1" in types and s["key"] is None:
+                    s["key"] = (src, sport, dst, dport)
+                    s["sni"] = d["dtls.handshake.extensions_server_name"] or None
+                if "2" in types and s["key"] is None:
+                    s["key"] = (dst, dport, src, sport)
+                if "11" in types and d["dtls.handshake.certificate_length"] and s["certs"] is None:
+                    s["certs"] = len(d["dtls.handshake.certificate_length"].split("|"))
+                continue
+            else:
+                continue
             sid = int(last(d["tcp.stream"]))
             src = norm_ip(last(d["ipv6.src"]) or last(d["ip.src"]))
             dst = norm_ip(last(d["ipv6.dst"]) or last(d["ip.dst"]))
@@ -139,6 +161,19 @@ def compare_oracle(ours, oracle, diff):
     compared = 0
     for s in oracle:
         k = s["key"]
+        if s.get("dtls"):
+            dt = [r for r in by_key.get(k, []) if r.get("network", {}).get("transport") == "udp"]
+            if not dt:
+                diff("tshark", k, "dtls connection", "missing", "present")
+                continue
+            compared += 1
+            sni = dt[0]["tls"]["client"].get("server_name")
+            if sni != s["sni"]:
+                diff("tshark", k, "sni", sni, s["sni"])
+            got_certs = dt[0]["tlsscope"].get("chain_total", len(dt[0]["tlsscope"]["chain"]))
+            if got_certs != (s["certs"] or 0):
+                diff("tshark", k, "certificates", got_certs, s["certs"] or 0)
+            continue
         lst = by_key.get(k, [])
         if used[k] >= len(lst):
             diff("tshark", k, "connection", "missing", "present")

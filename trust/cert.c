@@ -445,6 +445,13 @@ static void walk_spki(struct cert *c, struct cursor spki)
         c->key_type = CERT_KEY_OTHER;
         if (sa) snprintf(c->key_alg, sizeof c->key_alg, "%s", sa->ln);
         else der_oid_text(oid.p, cur_left(&oid), c->key_alg, sizeof c->key_alg);
+        /* For keys we cannot interpret (ML-DSA, ...) the size of the key
+         * itself is the best "length" there is; Zeek reports the same: the
+         * BIT STRING's bits minus its unused-bits count (X.690 8.6.2). */
+        uint8_t unused;
+        if (cur_u8(&bits, &unused) == 0 && unused < 8 && cur_left(&bits) > 0 &&
+            cur_left(&bits) < (size_t)INT32_MAX / 8)
+            c->key_bits = (int)(cur_left(&bits) * 8) - unused;
     }
 }
 

@@ -25,6 +25,8 @@
  */
 #include "verdict.h"
 
+#include "dissect/names.h"
+
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,27 +118,12 @@ static int alert_for_code(int code)
     }
 }
 
-/* Suites whose server authentication is ECDSA (IANA TLS registry: the
- * ECDH(E)_ECDSA families of RFC 8422, RFC 5289, RFC 6367, RFC 6209,
- * RFC 7251, RFC 7905). A local table rather than dissect/names.h
- * tls_cipher_lookup(), which is being written in parallel; switch over once
- * it has landed. */
+/* Suites whose server authentication is ECDSA: the ECDH(E)_ECDSA families
+ * of RFC 8422 and successors, classified in dissect/names.c's registry. */
 static bool suite_is_ecdsa(uint16_t id)
 {
-    if (id >= 0xc001 && id <= 0xc00a) return true;            /* ECDH(E)_ECDSA, RFC 8422 */
-    switch (id) {
-    case 0xc023: case 0xc024: case 0xc025: case 0xc026:       /* RFC 5289 CBC */
-    case 0xc02b: case 0xc02c: case 0xc02d: case 0xc02e:       /* RFC 5289 GCM */
-    case 0xc048: case 0xc049: case 0xc04a: case 0xc04b:       /* RFC 6209 ARIA CBC */
-    case 0xc05c: case 0xc05d: case 0xc05e: case 0xc05f:       /* RFC 6209 ARIA GCM */
-    case 0xc072: case 0xc073: case 0xc074: case 0xc075:       /* RFC 6367 Camellia CBC */
-    case 0xc086: case 0xc087: case 0xc088: case 0xc089:       /* RFC 6367 Camellia GCM */
-    case 0xc0ac: case 0xc0ad: case 0xc0ae: case 0xc0af:       /* RFC 7251 CCM */
-    case 0xcca9:                                              /* RFC 7905 ChaCha20 */
-        return true;
-    default:
-        return false;
-    }
+    const struct tls_cipher_info *ci = tls_cipher_lookup(id);
+    return ci && ci->auth == TLS_AUTH_ECDSA;
 }
 
 /* ---- small formatting helpers ----------------------------------------- */

@@ -230,10 +230,21 @@ static void md5_hex(const struct sbuf *s, char out[33])
     put_hex(out, d, 16, false);
 }
 
+/* A fingerprint over a list tlsscope had to cut (TLS_MAX_*) would be a wrong
+ * fingerprint; leave it out instead. */
+static bool ja3_complete(const struct tls_conn *c, bool server)
+{
+    if (server) return c->sh.n_exts == c->sh.n_exts_total;
+    const struct tls_client_hello *ch = &c->ch;
+    return ch->n_ciphers == ch->n_ciphers_total && ch->n_exts == ch->n_exts_total &&
+           ch->groups.n == ch->groups.total;
+}
+
 static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
 {
     struct sbuf s;
     char hex[33];
+    if (!ja3_complete(c, server)) return;
     sbuf_init(&s, 8192);
     if (!server) {
         const struct tls_client_hello *ch = &c->ch;
