@@ -1,0 +1,50 @@
+/* frontend.h — what the front ends (batch, browser) share: the session set
+ * up from the command line (trust store, pipeline options for files or a
+ * live interface), terminal capabilities, and the exit status rules.
+ *
+ * Exit status: 0 every judged connection is trusted (or none was judged);
+ * 1 at least one connection failed verification; 2 usage or input error.
+ *
+ * Ownership: a session owns its trust store; session_close frees it.
+ */
+#ifndef TLSSCOPE_UI_FRONTEND_H
+#define TLSSCOPE_UI_FRONTEND_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "pipeline.h"
+
+#define EXIT_TRUSTED 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+struct session {
+    const struct cli_opts *o;
+    struct trust_store store;
+    bool have_store;
+    struct cap_live_opts live;
+    struct pipeline_opts popts;   /* ready for pipeline_new */
+};
+
+/* Load the trust store and prepare the pipeline options. On failure prints
+ * one line to stderr and returns EXIT_USAGE (the session is then closed). */
+int session_open(struct session *s, const struct cli_opts *o);
+void session_close(struct session *s);
+
+/* The pipeline SIGINT/SIGTERM should stop (NULL: none). */
+void session_set_active(struct pipeline *p);
+
+/* Colour on stream f: --color, NO_COLOR, TERM=dumb, isatty. */
+bool frontend_want_color(const struct cli_opts *o, FILE *f);
+/* The locale's character set is UTF-8. */
+bool frontend_utf8(void);
+/* store_lint callback printing "store lint: ..." to the FILE in arg. */
+void frontend_print_lint(void *arg, const struct store_lint *item);
+
+int run_batch(struct session *s);
+int run_tui(struct session *s);
+int run_store(int argc, char **argv);
+
+#endif
