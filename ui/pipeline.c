@@ -347,7 +347,9 @@ void pipeline_finish(struct pipeline *p)
     p->flushing = true;
     flowtab_flush(p->flows);
     p->flushing = false;
-    qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    /* qsort's base must not be NULL even for zero elements (C11 7.22.5;
+     * UBSan reports it): a capture with no TLS left at the end has none. */
+    if (p->flush_n) qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
     for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
     free(p->flush_buf);
     p->flush_buf = NULL;
