@@ -90,21 +90,31 @@ static void on_client_hello(struct tls_conn *c, enum tls_side side, const uint8_
         tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns, "ClientHello from the server");
         return;
     }
-    rc = tls_parse_client_hello(&ps->tmp_ch, body, len, note_event, &n);
+    /* Parse into scratch space and commit only a good parse. The scratch
+     * (about 5 KB) lives only for this call rather than in every parser:
+     * a capture with many unanswered ClientHellos keeps many parsers. */
+    struct tls_client_hello *tmp = malloc(sizeof *tmp);
+    if (!tmp) {
+        tls_event_fmt(c, TLS_EV_CAP, side, off, len, ts_ns, "no memory to decode a ClientHello");
+        return;
+    }
+    rc = tls_parse_client_hello(tmp, body, len, note_event, &n);
     if (rc != TLS_OK) {
         tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns, "ClientHello not decoded (%s)",
                       rc == TLS_ETRUNC ? "shorter than its fields" : "malformed");
+        free(tmp);
         return;
     }
     if (!c->ch.present) {
-        ps->tmp_ch.present = true;
-        ps->tmp_ch.ts_ns = ts_ns;
-        ps->tmp_ch.record_version = ps->d[tls_dir_of(c, side)].rversion;
-        c->ch = ps->tmp_ch;
+        tmp->present = true;
+        tmp->ts_ns = ts_ns;
+        tmp->record_version = ps->d[tls_dir_of(c, side)].rversion;
+        c->ch = *tmp;
+        free(tmp);
         return;
     }
-    bool same_sni = ps->tmp_ch.sni_len == c->ch.sni_len &&
-                    memcmp(ps->tmp_ch.sni, c->ch.sni, c->ch.sni_len) == 0;
+    bool same_sni = tmp->sni_len == c->ch.sni_len && memcmp(tmp->sni, c->ch.sni, c->ch.sni_len) == 0;
+    free(tmp);
     ps->second_ch = true;
     tls_event_fmt(c, TLS_EV_CLIENT_HELLO_AGAIN, side, off, len, ts_ns,
                   "%s ClientHello%s; the first one's facts are kept",
@@ -383,7 +393,8 @@ static void on_sslv2_server_hello(struct tls_conn *c, const uint8_t *body, uint3
         return;
     }
     if (cert_type == 1 && cert_len > 0) { /* SSL_CT_X509_CERTIFICATE: one DER */
-        uint8_t *der = malloc(cert_len);
+        uint8_t *der = NULL;
+        if (tls_held_take(cert_len) && !(der = malloc(cert_len))) tls_held_give(cert_len);
         if (der) {
             tls_certificate_clear(&c->server_certs);
             memcpy(der, cert, cert_len);
@@ -406,14 +417,17 @@ void tls_on_sslv2_record(struct tls_conn *c, enum flow_dir dir, const uint8_t *b
     struct tls_parser *ps = c->parser;
     enum tls_side side = tls_side_of(c, dir);
     if (side == TLS_CLIENT && body && !c->ch.present) {
-        if (tls_parse_sslv2_client_hello(&ps->tmp_ch, body, len) != TLS_OK) {
+        struct tls_client_hello *tmp = malloc(sizeof *tmp);
+        if (!tmp || tls_parse_sslv2_client_hello(tmp, body, len) != TLS_OK) {
             tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns,
-                          "SSLv2 CLIENT-HELLO malformed");
+                          "SSLv2 CLIENT-HELLO %s", tmp ? "malformed" : "not decoded (no memory)");
+            free(tmp);
             return;
         }
-        ps->tmp_ch.present = true;
-        ps->tmp_ch.ts_ns = ts_ns;
-        c->ch = ps->tmp_ch;
+        tmp->present = true;
+        tmp->ts_ns = ts_ns;
+        c->ch = *tmp;
+        free(tmp);
         tls_event_fmt(c, TLS_EV_SSLV2_HELLO, side, off, len, ts_ns,
                       "SSLv2-format ClientHello offering %s",
                       tls_version_name(c->ch.legacy_version) ? tls_version_name(c->ch.legacy_version)

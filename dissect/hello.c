@@ -526,7 +526,10 @@ int tls_parse_sslv2_client_hello(struct tls_client_hello *ch, const uint8_t *bod
 
 void tls_certificate_clear(struct tls_certificate *cert)
 {
-    for (uint16_t i = 0; i < cert->n; i++) free(cert->certs[i].der);
+    for (uint16_t i = 0; i < cert->n; i++) {
+        if (cert->certs[i].der) tls_held_give(cert->certs[i].len);
+        free(cert->certs[i].der);
+    }
     memset(cert, 0, sizeof *cert);
 }
 
@@ -572,8 +575,13 @@ int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size
         if (out->n_total < UINT16_MAX) out->n_total++;
         if (out->n >= TLS_MAX_CHAIN) continue;
         if (cur_left(&der) > TLS_MAX_CERT_LEN) continue; /* caller reports n < n_total */
+        /* over TLS_MAX_HELD_TOTAL: not kept either (n < n_total reports it) */
+        if (!tls_held_take(cur_left(&der))) continue;
         uint8_t *copy = malloc(cur_left(&der));
-        if (!copy) return TLS_ECAP;
+        if (!copy) {
+            tls_held_give(cur_left(&der));
+            return TLS_ECAP;
+        }
         memcpy(copy, der.p, cur_left(&der));
         out->certs[out->n].der = copy;
         out->certs[out->n].len = (uint32_t)cur_left(&der);

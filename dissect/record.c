@@ -200,6 +200,7 @@ static void rec_reset(struct tls_dir *d)
 
 void tls_dir_free(struct tls_dir *d)
 {
+    tls_held_give(d->hs_cap);
     free(d->hs_buf);
     d->hs_buf = NULL;
     d->hs_cap = 0;
@@ -231,7 +232,8 @@ static void enter_resync(struct tls_conn *c, enum flow_dir dir, const uint8_t *s
     }
 }
 
-/* Grow the handshake buffer to hold `need` bytes (need <= cap limit). */
+/* Grow the handshake buffer to hold `need` bytes (need <= cap limit). The
+ * growth is counted against TLS_MAX_HELD_TOTAL. */
 static bool hs_reserve(struct tls_dir *d, uint32_t need)
 {
     uint32_t cap;
@@ -239,8 +241,12 @@ static bool hs_reserve(struct tls_dir *d, uint32_t need)
     if (d->hs_cap >= need) return true;
     cap = d->hs_cap ? d->hs_cap : 4096;
     while (cap < need) cap = cap > TLS_MAX_HANDSHAKE_MSG / 2 ? TLS_MAX_HANDSHAKE_MSG : cap * 2;
+    if (!tls_held_take(cap - d->hs_cap)) return false;
     nb = realloc(d->hs_buf, cap);
-    if (!nb) return false;
+    if (!nb) {
+        tls_held_give(cap - d->hs_cap);
+        return false;
+    }
     d->hs_buf = nb;
     d->hs_cap = cap;
     return true;
@@ -290,15 +296,19 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
                 tls_handshake_message(c, dir, t, p + j - len, len, o, ts_ns);
                 continue;
             }
-            if (!d->hs_skip && !hs_reserve(d, d->hs_len)) {
-                tls_event_fmt(c, TLS_EV_CAP, tls_side_of(c, dir), d->hs_off, d->hs_len, ts_ns,
-                              "no memory for a %u-byte handshake message", d->hs_len);
-                tls_handshake_lost(c, dir, d->hs_type, d->hs_off, ts_ns, true);
-                d->hs_skip = true;
-            }
             continue;
         }
         size_t k = MIN((size_t)(d->hs_len - d->hs_have), n - j);
+        /* The buffer grows with the bytes that arrive, not with the length
+         * the header claims: four bytes must not commit a megabyte. */
+        if (!d->hs_skip && !hs_reserve(d, d->hs_have + (uint32_t)k)) {
+            tls_event_fmt(c, TLS_EV_CAP, tls_side_of(c, dir), d->hs_off, d->hs_len, ts_ns,
+                          "%u-byte handshake message skipped: memory cap (%u MiB for all "
+                          "connections)",
+                          d->hs_len, TLS_MAX_HELD_TOTAL >> 20);
+            tls_handshake_lost(c, dir, d->hs_type, d->hs_off, ts_ns, true);
+            d->hs_skip = true;
+        }
         if (!d->hs_skip) memcpy(d->hs_buf + d->hs_have, p + j, k);
         d->hs_have += (uint32_t)k;
         j += k;

@@ -172,6 +172,21 @@ void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
     tls_conn_release_parser(c);
 }
 
+/* One counter for the whole process (see TLS_MAX_HELD_TOTAL): tlsscope
+ * drives one pipeline from one thread. */
+static size_t held_total;
+
+bool tls_held_take(size_t n)
+{
+    if (n > TLS_MAX_HELD_TOTAL - held_total) return false;
+    held_total += n;
+    return true;
+}
+
+void tls_held_give(size_t n) { held_total -= n <= held_total ? n : held_total; }
+
+size_t tls_held_bytes(void) { return held_total; }
+
 void tls_conn_release_parser(struct tls_conn *c)
 {
     if (!c->parser) return;
@@ -186,6 +201,7 @@ void tls_conn_drop_cert_copies(struct tls_conn *c)
     struct tls_certificate *sets[2] = {&c->server_certs, &c->client_certs};
     for (int s = 0; s < 2; s++)
         for (uint16_t i = 0; i < sets[s]->n; i++) {
+            if (sets[s]->certs[i].der) tls_held_give(sets[s]->certs[i].len);
             free(sets[s]->certs[i].der);
             sets[s]->certs[i].der = NULL;
         }

@@ -48,6 +48,12 @@
 #define TLS_MAX_EVENTS 16
 #define TLS_SCAN_LIMIT (64u * 1024u) /* plaintext bytes searched for a TLS start (STARTTLS) */
 #define TLS_MAX_SSLV2_SPECS 16 /* SSLv2-only cipher specs kept from an SSLv2 ClientHello */
+/* Bytes of handshake data held by the dissector at any one time, across all
+ * connections: handshake reassembly buffers plus certificate copies not yet
+ * handed to trust/. A message that would go beyond it is skipped with a
+ * TLS_EV_CAP event, like one over TLS_MAX_HANDSHAKE_MSG. Without it a
+ * capture could hold a 1 MiB message half way through on every connection. */
+#define TLS_MAX_HELD_TOTAL (64u * 1024u * 1024u)
 
 /* Direction relative to the TLS roles (not to the TCP SYN). */
 enum tls_side { TLS_CLIENT = 0, TLS_SERVER = 1 };
@@ -308,6 +314,10 @@ void tls_conn_free(struct tls_conn *c);
 /* Record an event (kept if there is room; always counted). */
 void tls_conn_add_event(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,
                         uint64_t offset, uint64_t length, int64_t ts_ns, const char *detail);
+
+/* Bytes counted against TLS_MAX_HELD_TOTAL right now (process-wide: tlsscope
+ * runs one pipeline per process; not thread-safe). */
+size_t tls_held_bytes(void);
 
 /* Negotiated version: supported_versions if present, else ServerHello
  * legacy_version; 0 if no ServerHello. */

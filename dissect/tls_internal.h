@@ -137,10 +137,14 @@ struct tls_parser {
     bool sslv2_cmk;          /* SSLv2 CLIENT-MASTER-KEY seen */
     bool client_fin13;       /* TLS 1.3: client's encrypted Finished seen */
     bool second_ch;          /* a ClientHello after HelloRetryRequest was seen */
-    struct tls_client_hello tmp_ch; /* scratch for the parse-then-commit of a ClientHello */
 };
 
 /* --- tls.c --- */
+/* Account n bytes against TLS_MAX_HELD_TOTAL; false (nothing counted) when
+ * they do not fit. Every allocation that holds wire bytes beyond the
+ * current call (hs_buf, certificate copies) goes through these. */
+bool tls_held_take(size_t n);
+void tls_held_give(size_t n);
 enum tls_side tls_side_of(const struct tls_conn *c, enum flow_dir dir);
 enum flow_dir tls_dir_of(const struct tls_conn *c, enum tls_side side);
 /* Decide roles from content: `client` sent a ClientHello (or the peer of the
