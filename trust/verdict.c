@@ -718,6 +718,10 @@ void verdict_observe(struct verdict *v, const struct tls_conn *conn)
     if (!conn) return;
     for (int i = 0; i < conn->n_alerts && i < TLS_MAX_ALERTS; i++) {
         if (conn->alerts[i].from != TLS_CLIENT) continue;
+        /* An encrypted alert after a completed handshake is the client
+         * closing the session it accepted (close_notify), not its answer to
+         * the certificate. */
+        if (conn->alerts[i].encrypted && conn->handshake_complete) continue;
         v->observed_alert = conn->alerts[i].encrypted ? -2 : conn->alerts[i].desc;
         break;
     }
