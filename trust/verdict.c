@@ -679,10 +679,12 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         memcpy(out->name_checked, conn->ch.sni, n);
         out->name_checked[n] = '\0';
         out->name_from_sni = true;
-    } else {
+    } else if (conn && conn->ch.present) {
         snprintf(out->name_checked, sizeof out->name_checked, "%s", j.ip);
     }
-    snprintf(j.host, sizeof j.host, "%s", out->name_checked);
+    /* No ClientHello in the capture (it began late, or lost it): whether the
+     * client sent an SNI, and which, is unknown, so no name is checked. */
+    snprintf(j.host, sizeof j.host, "%s", out->name_checked[0] ? out->name_checked : j.ip);
     if (conn && conn->sh.present) out->ecdsa_suite = suite_is_ecdsa(conn->sh.cipher);
 
     if (!conn) {
@@ -707,6 +709,11 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         return;
     }
     judge_chain(&j);
+    if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only) {
+        out->reason[0] = '\0';
+        set_not_judged(out, "the chain verifies, but the ClientHello is not in the capture: the "
+                            "name the client asked for is unknown");
+    }
     verdict_observe(out, conn);
 }
 

@@ -91,6 +91,7 @@ struct judge_input {
     const struct trust_store *store;  /* NULL: "not judged (no trust store)" */
     enum verdict_profile profile;
     int64_t at;                       /* judging time, seconds since epoch (capture time or --at) */
+    bool chain_only;                  /* judge the chain without any name check (tools, tests) */
 };
 
 /* Judge one connection. Always fills *out (status NOT_JUDGED with a reason
