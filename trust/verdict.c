@@ -535,7 +535,10 @@ static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
         set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");
         break;
     case TLS_NOCHAIN_LOST:
-        set_not_judged(v, "the Certificate message was lost in a capture gap");
+        if (conn->ch.present)
+            set_not_judged(v, "the Certificate message was lost in a capture gap");
+        else
+            set_not_judged(v, "the handshake was lost in capture gaps (see the events)");
         break;
     case TLS_NOCHAIN_ALERT:
         set_not_judged(v, "the server sent an alert before its certificate");
