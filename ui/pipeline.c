@@ -19,6 +19,7 @@
 struct server_slot {                  /* for "presumed" verdicts of resumed sessions */
     uint64_t key;
     uint64_t flow_id;
+    uint64_t seq;                     /* the connection number users see (#N) */
     struct verdict verdict;
 };
 
@@ -101,6 +102,7 @@ static void server_remember(struct pipeline *p, const struct conn_record *r)
     if (!*slot) return;
     (*slot)->key = key;
     (*slot)->flow_id = r->tls->flow_id;
+    (*slot)->seq = r->seq;
     (*slot)->verdict = r->verdict;
 }
 
@@ -155,7 +157,7 @@ static void judge(struct pipeline *p, struct conn_record *r)
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
         const struct server_slot *s = server_lookup(p, c);
-        if (s && s->flow_id != c->flow_id) verdict_presume(&r->verdict, &s->verdict, s->flow_id);
+        if (s && s->flow_id != c->flow_id) verdict_presume(&r->verdict, &s->verdict, s->seq);
     } else if (r->n_chain > 0) {
         server_remember(p, r);
     }
@@ -324,7 +326,10 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
             p->stats.first_ts_ns = pkt.ts_ns;
         if (pkt.ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = pkt.ts_ns;
         int kind = pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &p->stats.pkt);
-        if (kind == PKT_TCP) flowtab_segment(p->flows, &info, pkt.ts_ns);
+        if (kind == PKT_TCP) {
+            if (info.payload_caplen < info.payload_len) p->stats.packets_cut++;
+            flowtab_segment(p->flows, &info, pkt.ts_ns);
+        }
         if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY) {
             p->packets_since_expire = 0;
             flowtab_expire(p->flows, pkt.ts_ns);

@@ -70,6 +70,7 @@ struct pipeline_stats {
     uint64_t handshakes_complete;
     uint64_t judged, trusted, failed, not_judged;
     uint64_t distinct_certs;
+    uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */
     uint64_t input_errors;            /* e.g. a truncated file */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */

@@ -144,6 +144,10 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
                 s->servers_dropped);
     else
         fprintf(out, "  caps hit: none.\n");
+    if (ps->packets_cut)
+        fprintf(out, "  %llu TCP segment%s cut short by the capture's snap length: capture with "
+                     "-s 0 (whole packets) to see complete handshakes.\n",
+                (unsigned long long)ps->packets_cut, ps->packets_cut == 1 ? " was" : "s were");
     if (ps->input_errors) {
         fprintf(out, "  input error: ");
         print_escaped(out, ps->last_error, st);
@@ -155,9 +159,15 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
         if (sv->failed) failing++;
     if (!have_store) return;
     if (failing == 0) {
-        if (s->conns_trusted)
-            fprintf(out, "\nAll %u judged server%s pass verification (profile %s).\n",
-                    s->n_servers, s->n_servers == 1 ? "" : "s", verdict_profile_name(profile));
+        unsigned judged = 0;
+        for (const struct summary_server *sv = s->servers; sv; sv = sv->next)
+            if (sv->trusted) judged++;
+        if (judged == 1)
+            fprintf(out, "\nThe judged server passes verification (profile %s).\n",
+                    verdict_profile_name(profile));
+        else if (judged > 1)
+            fprintf(out, "\nAll %u judged servers pass verification (profile %s).\n", judged,
+                    verdict_profile_name(profile));
         return;
     }
     fprintf(out, "\n%u of %u server%s fail%s certificate verification (profile %s):\n", failing,
