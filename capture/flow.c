@@ -206,8 +206,10 @@ struct flow_table {
     uint32_t nbuckets;        /* power of two */
     uint32_t max_buckets;
     uint32_t nflows;
+    uint32_t ndata;           /* flows on data_lru */
     uint64_t next_id;
     uint64_t ooo_total;
+    uint32_t ooo_segs_total;  /* held pieces of all flows */
     uint64_t hist_total;      /* bytes in retransmission-check rings */
     struct flow_list syn_lru, data_lru;
     struct flow *all_head, *all_tail;
@@ -219,9 +221,11 @@ struct flow_table {
 void flow_limits_default(struct flow_limits *lim)
 {
     lim->max_flows = 200000;
+    lim->max_data_flows = 8192;
     lim->max_ooo_bytes = 1024 * 1024;
     lim->max_ooo_segments = 1024;
     lim->max_total_ooo_bytes = 64ull * 1024 * 1024;
+    lim->max_total_ooo_segments = 65536;
     lim->idle_timeout_ns = 3600ll * 1000000000ll;
     lim->syn_timeout_ns = 60ll * 1000000000ll;
 }
@@ -352,6 +356,7 @@ static void seg_free(struct flow_table *ft, struct fdir *d, struct seg *s)
         ft->ooo_total -= s->len;
     }
     d->ooo_segs--;
+    ft->ooo_segs_total--;
     free(s);
 }
 
@@ -559,6 +564,7 @@ static bool hold_piece(struct flow_table *ft, struct flow *f, int dir, uint64_t 
 
     uint64_t data_bytes = gap ? 0 : bytes;
     if (d->ooo_segs + (uint64_t)pieces > ft->lim.max_ooo_segments ||
+        ft->ooo_segs_total + (uint64_t)pieces > ft->lim.max_total_ooo_segments ||
         d->ooo_bytes + data_bytes > ft->lim.max_ooo_bytes ||
         ft->ooo_total + data_bytes > ft->lim.max_total_ooo_bytes)
         return false;
@@ -587,6 +593,7 @@ static bool hold_piece(struct flow_table *ft, struct flow *f, int dir, uint64_t 
         *pp = s;
         if (!s->next) d->ooo_tail = s;
         d->ooo_segs++;
+        ft->ooo_segs_total++;
         if (!gap) {
             d->ooo_bytes += len;
             ft->ooo_total += len;
@@ -748,6 +755,7 @@ static void flow_unlink_free(struct flow_table *ft, struct flow *f)
     dir_free_held(ft, &f->d[1]);
     hist_free(ft, &f->d[0]);
     hist_free(ft, &f->d[1]);
+    if (f->on_data_list) ft->ndata--;
     ft->nflows--;
     free(f);
 }
@@ -825,6 +833,13 @@ static void flow_close(struct flow_table *ft, struct flow *f, enum flow_close_re
     flow_unlink_free(ft, f);
 }
 
+static void flow_evict(struct flow_table *ft, struct flow *old, int64_t ts)
+{
+    ft->stats.flows_evicted++;
+    emit_event(ft, old, FLOW_EV_CAP, FLOW_DIR_A, 0, 0, ts);
+    flow_close(ft, old, FLOW_CLOSE_EVICTED, ts);
+}
+
 static struct flow *flow_oldest(struct flow_table *ft)
 {
     struct flow *a = ft->syn_lru.head, *b = ft->data_lru.head;
@@ -841,11 +856,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 {
     if (ft->nflows >= ft->lim.max_flows) {
         struct flow *old = flow_oldest(ft);
-        if (old) {
-            ft->stats.flows_evicted++;
-            emit_event(ft, old, FLOW_EV_CAP, FLOW_DIR_A, 0, 0, ts);
-            flow_close(ft, old, FLOW_CLOSE_EVICTED, ts);
-        }
+        if (old) flow_evict(ft, old, ts);
         if (ft->nflows >= ft->lim.max_flows) return NULL; /* max_flows == 0 */
     }
     struct flow *f = calloc(1, sizeof(*f));
@@ -911,6 +922,13 @@ struct flow_table *flowtab_new(const struct flow_limits *lim, const struct flow_
     if (!ft) return NULL;
     if (lim) ft->lim = *lim;
     else flow_limits_default(&ft->lim);
+    if (ft->lim.max_data_flows == 0 || ft->lim.max_data_flows > ft->lim.max_flows)
+        ft->lim.max_data_flows = ft->lim.max_flows;
+    if (ft->lim.max_total_ooo_segments == 0) {
+        struct flow_limits def;
+        flow_limits_default(&def);
+        ft->lim.max_total_ooo_segments = def.max_total_ooo_segments;
+    }
     if (sink) ft->sink = *sink;
     ft->max_buckets = FLOW_HASH_MIN_BUCKETS;
     while (ft->max_buckets < ft->lim.max_flows && ft->max_buckets < (1u << 30))
@@ -940,8 +958,19 @@ static void flow_touch(struct flow_table *ft, struct flow *f, int dir,
     d->bytes += s->payload_len;
     if (ts > f->last_ts) f->last_ts = ts;
     list_unlink(flow_lru(ft, f), f);
-    if (s->payload_len > 0) f->on_data_list = true;
+    bool first_data = s->payload_len > 0 && !f->on_data_list;
+    if (first_data) {
+        f->on_data_list = true;
+        ft->ndata++;
+    }
     list_append(flow_lru(ft, f), f);
+    /* max_data_flows: make room by evicting the least recently active
+     * flow with payload (never f itself: it is the most recent). */
+    while (first_data && ft->ndata > ft->lim.max_data_flows && ft->data_lru.head &&
+           ft->data_lru.head != f) {
+        ft->stats.data_flows_evicted++;
+        flow_evict(ft, ft->data_lru.head, ts);
+    }
 }
 
 /* An ACK from the other side proves how far this direction was sent. */

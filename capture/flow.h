@@ -115,16 +115,25 @@ struct flow_sink {
 
 struct flow_limits {
     uint32_t max_flows;          /* live flows in the table (default 200000) */
+    uint32_t max_data_flows;     /* of which have carried payload (default 8192): those
+                                    are the expensive ones (reassembly, the layers'
+                                    per-connection state); beyond it the least recently
+                                    active one is evicted. 0 = max_flows */
     uint32_t max_ooo_bytes;      /* out-of-order bytes held per direction (default 1 MiB) */
     uint32_t max_ooo_segments;   /* out-of-order segments held per direction (default 1024) */
     uint64_t max_total_ooo_bytes;/* across all flows (default 64 MiB) */
+    uint32_t max_total_ooo_segments; /* held pieces across all flows (default 65536):
+                                    bounds the per-piece overhead that the byte caps do
+                                    not see (1-byte pieces, snaplen gap markers). 0 =
+                                    default */
     int64_t idle_timeout_ns;     /* close flows idle this long, capture time (default 3600 s) */
     int64_t syn_timeout_ns;      /* half-open flows with no data (default 60 s) */
 };
 
 struct flow_stats {
     uint64_t flows_opened;
-    uint64_t flows_evicted;      /* max_flows bit */
+    uint64_t flows_evicted;      /* max_flows or max_data_flows bit */
+    uint64_t data_flows_evicted; /* of which max_data_flows */
     uint64_t flows_timed_out;
     uint64_t ooo_bytes_dropped;  /* an out-of-order cap bit */
     uint64_t gaps;               /* number of gap events */
