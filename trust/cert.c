@@ -912,6 +912,8 @@ int cert_write_pem(const struct cert *c, char *out, size_t outlen, size_t *writt
 struct cert_cache {
     size_t max_entries;
     size_t count;
+    size_t bytes;             /* sum of CERT_MEM_ESTIMATE over the entries */
+    uint64_t refused;
     size_t nbuckets;          /* power of two */
     struct cert **buckets;
     struct cert *lru_head;    /* most recently released unreferenced entry */
@@ -974,11 +976,12 @@ static void hash_remove(struct cert_cache *cc, struct cert *c)
 
 static void cache_evict(struct cert_cache *cc)
 {
-    while (cc->count > cc->max_entries && cc->lru_tail) {
+    while ((cc->count > cc->max_entries || cc->bytes > CERT_CACHE_MAX_BYTES) && cc->lru_tail) {
         struct cert *victim = cc->lru_tail;
         lru_remove(cc, victim);
         hash_remove(cc, victim);
         cc->count--;
+        cc->bytes -= CERT_MEM_ESTIMATE(victim->der_len);
         cert_free(victim);
     }
 }
@@ -1018,11 +1021,20 @@ const struct cert *certcache_intern(struct cert_cache *cc, const uint8_t *der, s
             return c;
         }
     }
+    /* make room first; refuse when only referenced certificates are left */
+    cc->bytes += CERT_MEM_ESTIMATE(len);
+    cache_evict(cc);
+    cc->bytes -= CERT_MEM_ESTIMATE(len);
+    if (cc->bytes + CERT_MEM_ESTIMATE(len) > CERT_CACHE_MAX_BYTES) {
+        cc->refused++;
+        return NULL;
+    }
     struct cert *c = cert_parse(der, len);
     if (!c) return NULL;
     struct cert_impl *im = cert_impl_of(c);
     im->owner = cc;
     c->refs = 1;
+    cc->bytes += CERT_MEM_ESTIMATE(c->der_len);
     size_t b = bucket_of(cc, c->sha256);
     im->hnext = cc->buckets[b];
     cc->buckets[b] = c;
@@ -1050,6 +1062,8 @@ void certcache_unref(struct cert_cache *cc, const struct cert *c)
 }
 
 size_t certcache_count(const struct cert_cache *cc) { return cc ? cc->count : 0; }
+
+uint64_t certcache_refused(const struct cert_cache *cc) { return cc ? cc->refused : 0; }
 
 void certcache_free(struct cert_cache *cc)
 {

@@ -26,6 +26,15 @@
 
 #define CERT_MAX_SAN 256          /* SAN entries kept per kind */
 #define CERT_MAX_DER (256u * 1024u)
+/* Memory a cert_cache may use for certificates (estimated per certificate as
+ * CERT_MEM_ESTIMATE). Unreferenced ones are evicted first; when what is
+ * still referenced fills it, a new certificate is refused (intern returns
+ * NULL, counted in certcache_refused) rather than the cache growing with
+ * the input. */
+#define CERT_CACHE_MAX_BYTES (64u * 1024u * 1024u)
+/* The DER is held twice (ours and mbedTLS's), the names and SANs parsed
+ * out of it once more; plus the fixed structures. */
+#define CERT_MEM_ESTIMATE(der_len) (3u * (der_len) + 4096u)
 
 enum cert_key_type {
     CERT_KEY_UNKNOWN = 0, CERT_KEY_RSA, CERT_KEY_EC, CERT_KEY_DSA,
@@ -118,7 +127,8 @@ struct cert {
 
 struct cert_cache;
 
-/* max_entries: unreferenced certificates beyond this are evicted (LRU). */
+/* max_entries: unreferenced certificates beyond this (or beyond
+ * CERT_CACHE_MAX_BYTES) are evicted (LRU). */
 struct cert_cache *certcache_new(size_t max_entries);
 
 /* The certificate with these DER bytes: parsed on first sight, then found by
@@ -129,6 +139,8 @@ void cert_ref(const struct cert *c);
 void certcache_unref(struct cert_cache *cc, const struct cert *c);
 
 size_t certcache_count(const struct cert_cache *cc);
+/* Certificates refused because CERT_CACHE_MAX_BYTES was full of referenced ones. */
+uint64_t certcache_refused(const struct cert_cache *cc);
 void certcache_free(struct cert_cache *cc);
 
 /* Parse without a cache (store loading, tests). Caller frees with cert_free. */
