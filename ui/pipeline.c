@@ -385,6 +385,7 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
     /* the flow counters live in the table; copy them on every read */
     struct pipeline *mp = (struct pipeline *)p;
     if (p->flows) mp->stats.flow = *flowtab_stats(p->flows);
+    mp->stats.certs_refused = certcache_refused(p->certs);
     return &p->stats;
 }
 

@@ -34,6 +34,7 @@ void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct
 
 /* ---- verdict summary, grouped by server and reason ---- */
 #define SUMMARY_MAX_SERVERS 4096
+#define SUMMARY_MAX_REASONS 4096     /* distinct (server, failure) pairs kept, all servers */
 
 struct summary_reason {
     int code, depth;
@@ -46,7 +47,7 @@ struct summary_reason {
 };
 
 struct summary_server {
-    char key[320];           /* "10.48.36.215:6972 (cucm.steven.lab)" */
+    char key[320];           /* "10.48.36.215:6972 (cucm.steven.lab)", SNI escaped already */
     unsigned connections, trusted, failed, not_judged;
     struct summary_reason *reasons;
     struct summary_server *next;
@@ -57,6 +58,9 @@ struct summary {
     struct summary_server **tail;
     unsigned n_servers;
     unsigned servers_dropped;        /* SUMMARY_MAX_SERVERS bit */
+    unsigned n_reasons;
+    unsigned reasons_dropped;        /* SUMMARY_MAX_REASONS bit */
+    unsigned long long conns_capped; /* connections with a cap event (TLS_EV_CAP/TCP_CAP) */
     unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
 };
 

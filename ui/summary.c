@@ -59,6 +59,11 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     default: s->conns_not_judged++; break;
     }
     if (v->presumed) s->conns_presumed++;
+    for (int i = 0; i < r->tls->n_events; i++)
+        if (r->tls->events[i].kind == TLS_EV_CAP || r->tls->events[i].kind == TLS_EV_TCP_CAP) {
+            s->conns_capped++;
+            break;
+        }
     server_key_of(r, key, sizeof(key), st);
     struct summary_server *sv = server_get(s, key);
     if (!sv) return;
@@ -76,8 +81,13 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
             return;
         }
     }
+    if (s->n_reasons >= SUMMARY_MAX_REASONS) {
+        s->reasons_dropped++;
+        return;
+    }
     struct summary_reason *sr = calloc(1, sizeof(*sr));
     if (!sr) return;
+    s->n_reasons++;
     sr->code = v->code;
     sr->depth = v->depth;
     sr->count = 1;
@@ -102,6 +112,47 @@ static void print_escaped(FILE *out, const char *s, const struct report_style *s
     esc_text_str(&sb, s, st->utf8);
     fputs(sbuf_str(&sb), out);
     sbuf_free(&sb);
+}
+
+/* "caps hit: ..." naming only the caps that bit (README "Hostile input and
+ * limits" lists them all). */
+static void print_caps(FILE *out, const struct summary *s, const struct pipeline_stats *ps)
+{
+    const struct flow_stats *fs = &ps->flow;
+    const char *sep = "";
+    fprintf(out, "  caps hit:");
+    if (fs->flows_evicted) {
+        fprintf(out, " %llu flows evicted (flow table full", (unsigned long long)fs->flows_evicted);
+        if (fs->data_flows_evicted)
+            fprintf(out, "; %llu of them for the cap on connections with payload",
+                    (unsigned long long)fs->data_flows_evicted);
+        fputc(')', out);
+        sep = ",";
+    }
+    if (fs->ooo_bytes_dropped) {
+        fprintf(out, "%s %llu out-of-order bytes dropped", sep,
+                (unsigned long long)fs->ooo_bytes_dropped);
+        sep = ",";
+    }
+    if (s->conns_capped) {
+        fprintf(out, "%s %llu connection%s with a cap event (see its events)", sep, s->conns_capped,
+                s->conns_capped == 1 ? "" : "s");
+        sep = ",";
+    }
+    if (ps->certs_refused) {
+        fprintf(out, "%s %llu certificates not stored (certificate cache full)", sep,
+                (unsigned long long)ps->certs_refused);
+        sep = ",";
+    }
+    if (s->servers_dropped) {
+        fprintf(out, "%s %u servers beyond the summary's limit", sep, s->servers_dropped);
+        sep = ",";
+    }
+    if (s->reasons_dropped) {
+        fprintf(out, "%s %u failure reasons beyond the summary's limit", sep, s->reasons_dropped);
+        sep = ",";
+    }
+    fprintf(out, "%s.\n", sep[0] ? "" : " none");
 }
 
 void summary_print(FILE *out, const struct summary *s, const struct pipeline_stats *ps,
@@ -137,13 +188,7 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
             (unsigned long long)pc->truncated, (unsigned long long)pc->malformed,
             (unsigned long long)fs->gaps, (unsigned long long)fs->gap_bytes,
             (unsigned long long)fs->overlaps_differing, (unsigned long long)fs->port_reuse);
-    if (fs->flows_evicted || fs->ooo_bytes_dropped || s->servers_dropped)
-        fprintf(out, "  caps hit: %llu flows evicted (flow table full), %llu out-of-order bytes "
-                     "dropped, %u servers beyond the summary's limit.\n",
-                (unsigned long long)fs->flows_evicted, (unsigned long long)fs->ooo_bytes_dropped,
-                s->servers_dropped);
-    else
-        fprintf(out, "  caps hit: none.\n");
+    print_caps(out, s, ps);
     if (ps->packets_cut)
         fprintf(out, "  %llu TCP segment%s cut short by the capture's snap length: capture with "
                      "-s 0 (whole packets) to see complete handshakes.\n",
@@ -175,8 +220,7 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
             verdict_profile_name(profile));
     for (const struct summary_server *sv = s->servers; sv; sv = sv->next) {
         if (!sv->failed) continue;
-        fprintf(out, "- ");
-        print_escaped(out, sv->key, st);
+        fprintf(out, "- %s", sv->key); /* escaped when made (server_key_of) */
         fprintf(out, ": %u of %u connection%s failed", sv->failed, sv->connections,
                 sv->connections == 1 ? "" : "s");
         for (const struct summary_reason *sr = sv->reasons; sr; sr = sr->next) {
