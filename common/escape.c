@@ -86,23 +86,43 @@ void esc_text(struct sbuf *sb, const void *vp, size_t n, bool utf8)
 
 void esc_text_str(struct sbuf *sb, const char *s, bool utf8) { esc_text(sb, s, strlen(s), utf8); }
 
+/* Length of the escaped unit at e: "\\", "\xNN", one UTF-8 character or
+ * one ASCII byte (esc_text's output consists of exactly these). */
+static size_t esc_unit_len(const char *e, size_t left)
+{
+    if (e[0] == '\\') return left >= 4 && e[1] == 'x' ? 4 : left >= 2 ? 2 : 1;
+    if ((uint8_t)e[0] < 0x80) return 1;
+    size_t l = utf8_seq_len((const uint8_t *)e, left, NULL);
+    return l ? l : 1;
+}
+
 const char *esc_text_buf(char *out, size_t outlen, const void *p, size_t n, bool utf8)
 {
     struct sbuf sb;
     if (outlen == 0) return out;
-    sbuf_init(&sb, outlen > 4 ? outlen - 4 : 1);
-    esc_text(&sb, p, n, utf8);
-    size_t len = sb.len;
-    if (len >= outlen) len = outlen - 1;
-    if (sb.p) memcpy(out, sb.p, len);
-    out[len] = '\0';
-    if (sb.overflow && outlen > 4) {
-        /* cut at a UTF-8 boundary so the ellipsis does not split a character */
-        while (len > 0 && ((uint8_t)out[len - 1] & 0xC0) == 0x80) len--;
-        if (len > 0 && ((uint8_t)out[len - 1] & 0xC0) == 0xC0) len--;
-        if (len > outlen - 4) len = outlen - 4;
-        memcpy(out + len, "...", 4);
+    /* Every input byte yields at least one output byte, so input beyond
+     * outlen + 4 can never show; escaping only that much bounds the work
+     * for a huge input, and a character cut there lies past the cut below. */
+    size_t take = n < outlen + 4 ? n : outlen + 4;
+    sbuf_init(&sb, 4 * take + 8);
+    esc_text(&sb, p, take, utf8);
+    const char *e = sbuf_str(&sb);
+    if (take == n && sb.len < outlen) {
+        memcpy(out, e, sb.len + 1);
+        sbuf_free(&sb);
+        return out;
     }
+    /* It does not fit: whole escape sequences and whole characters only
+     * (never "\x1" or half of an "é"), then "...". */
+    size_t limit = outlen > 4 ? outlen - 4 : outlen - 1, len = 0;
+    while (len < sb.len) {
+        size_t u = esc_unit_len(e + len, sb.len - len);
+        if (len + u > limit) break;
+        len += u;
+    }
+    memcpy(out, e, len);
+    if (outlen > 4) memcpy(out + len, "...", 4);
+    else out[len] = '\0';
     sbuf_free(&sb);
     return out;
 }
@@ -142,7 +162,10 @@ void esc_json(struct sbuf *sb, const void *vp, size_t n)
             char e[5] = {'\\', '\\', 'x', hex[b >> 4], hex[b & 15]};
             sbuf_append(sb, e, 5);
             i++;
-        } else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) {
+        } else if (unsafe_codepoint(cp)) {
+            /* valid, but a consumer printing the value raw would pass a C1
+             * control or a bidi override to its terminal: \u-escape it
+             * (lossless: it decodes to the same code point) */
             char e[6] = {'\\', 'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15],
                          hex[(cp >> 4) & 15], hex[cp & 15]};
             sbuf_append(sb, e, 6);

@@ -9,9 +9,17 @@
  * is true (a UTF-8 locale) except C1 controls and bidirectional overrides;
  * everything else as \xNN; a backslash as \\.
  * JSON form (RFC 8259 §7): quote, backslash and control characters escaped;
- * valid UTF-8 kept; U+2028/U+2029 as \u2028/\u2029; an invalid byte becomes
- * the six characters \\xNN, so no information is lost and the document stays
- * valid.
+ * valid UTF-8 kept, except the code points the text form refuses (C1
+ * controls, bidi overrides/isolates/marks, U+2028/U+2029, U+FEFF), which
+ * are written as \uXXXX: they decode to themselves, but no JSON consumer
+ * that prints a value raw hands them to a terminal. A byte that is not
+ * valid UTF-8 becomes the JSON text \\xNN, i.e. the four characters \xNN
+ * in the decoded string, so the document stays valid UTF-8 and the byte's
+ * value stays visible. (A value that really contains the four characters
+ * \xNN decodes the same way; the text form, which doubles backslashes, is
+ * unambiguous.)
+ *
+ * Table cells (esc_text_buf) are cut at whole escapes and whole characters.
  */
 #ifndef TLSSCOPE_COMMON_ESCAPE_H
 #define TLSSCOPE_COMMON_ESCAPE_H

@@ -83,6 +83,66 @@ static void test_escape(void)
     CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "abc", 3, 1), "abc");
 }
 
+/* Terminal-injection and JSON-breaking inputs, each with the exact bytes
+ * tlsscope must write (README "Hostile input and limits"). */
+static void test_escape_hostile(void)
+{
+    /* C0 controls, DEL, and the raw 8-bit CSI byte (not UTF-8) */
+    CHECK_EQ_STR(text("\t\r\n\x7f", 4, 1), "\\x09\\x0d\\x0a\\x7f");
+    CHECK_EQ_STR(text("\x9b" "2J", 3, 1), "\\x9b2J");
+    CHECK_EQ_STR(text("\x9b" "2J", 3, 0), "\\x9b2J");
+    /* OSC 0 window title and ESC [ 2 J */
+    CHECK_EQ_STR(text("\x1b]0;pwned\x07", 10, 1), "\\x1b]0;pwned\\x07");
+    /* bidi isolates, LRM/RLM/ALM, line/paragraph separators, BOM stay escaped */
+    CHECK_EQ_STR(text("\xe2\x81\xa6" "x", 4, 1), "\\xe2\\x81\\xa6x");           /* LRI */
+    CHECK_EQ_STR(text("\xe2\x80\x8f", 3, 1), "\\xe2\\x80\\x8f");                /* RLM */
+    CHECK_EQ_STR(text("\xd8\x9c", 2, 1), "\\xd8\\x9c");                          /* ALM */
+    CHECK_EQ_STR(text("\xe2\x80\xa9", 3, 1), "\\xe2\\x80\\xa9");                /* PS */
+    CHECK_EQ_STR(text("\xef\xbb\xbf" "a", 4, 1), "\\xef\\xbb\\xbfa");           /* BOM */
+    /* but ordinary non-ASCII text is kept in a UTF-8 locale, escaped otherwise */
+    CHECK_EQ_STR(text("\xe4\xb8\xad\xf0\x9f\x94\x92", 7, 1), "\xe4\xb8\xad\xf0\x9f\x94\x92");
+    CHECK_EQ_STR(text("\xe4\xb8\xad", 3, 0), "\\xe4\\xb8\\xad");
+    /* surrogates, values above U+10FFFF, truncated sequences */
+    CHECK_EQ_STR(text("\xed\xa0\x80", 3, 1), "\\xed\\xa0\\x80");
+    CHECK_EQ_STR(text("\xf4\x90\x80\x80", 4, 1), "\\xf4\\x90\\x80\\x80");
+    CHECK_EQ_STR(text("ab\xe2\x80", 4, 1), "ab\\xe2\\x80");
+
+    /* JSON: C1, bidi, separators and BOM are \u-escaped (decode to themselves) */
+    CHECK_EQ_STR(json("\xc2\x9b" "2J", 4), "\"\\u009b2J\"");
+    CHECK_EQ_STR(json("\xe2\x80\xae" "abc", 6), "\"\\u202eabc\"");
+    CHECK_EQ_STR(json("\xe2\x81\xa9", 3), "\"\\u2069\"");
+    CHECK_EQ_STR(json("\xef\xbb\xbf", 3), "\"\\ufeff\"");
+    CHECK_EQ_STR(json("\xe2\x80\xa9", 3), "\"\\u2029\"");
+    CHECK_EQ_STR(json("\x1b[2J\x1b]0;t\x07", 10), "\"\\u001b[2J\\u001b]0;t\\u0007\"");
+    CHECK_EQ_STR(json("\x00", 1), "\"\\u0000\"");
+    /* a raw 0x9b byte is not UTF-8: \\x9b, never the byte itself */
+    CHECK_EQ_STR(json("\x9b", 1), "\"\\\\x9b\"");
+    CHECK_EQ_STR(json("\xf0\x9f\x94\x92", 4), "\"\xf0\x9f\x94\x92\"");
+
+    /* table cells: cut at whole escapes and whole characters */
+    char cell[8];
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "\x1b\x1b\x1b", 3, 1), "\\x1b...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "a\x1b\x1b", 3, 1), "a...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "ab\\\\cd", 6, 1), "ab\\\\...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "abc\\def", 7, 1), "abc...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "\xc3\xa9\xc3\xa9\xc3\xa9x", 7, 1),
+                 "\xc3\xa9\xc3\xa9\xc3\xa9x"); /* 7 bytes fit */
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8, 1),
+                 "\xc3\xa9\xc3\xa9...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "\x1b[2J!", 5, 1), "\\x1b...");
+    CHECK_EQ_STR(esc_text_buf(cell, sizeof(cell), "abcdefg", 7, 1), "abcdefg");
+    char tiny[3];
+    CHECK_EQ_STR(esc_text_buf(tiny, sizeof(tiny), "\x1b", 1, 1), "");
+    CHECK_EQ_STR(esc_text_buf(tiny, sizeof(tiny), "abc", 3, 1), "ab");
+    /* a very long hostile string: bounded work, bounded output */
+    static char big[100000];
+    memset(big, 0x1b, sizeof(big));
+    char wide[64];
+    esc_text_buf(wide, sizeof(wide), big, sizeof(big), 1);
+    CHECK_EQ_INT(strlen(wide), 63);
+    CHECK_EQ_STR(wide + 56, "\\x1b...");
+}
+
 static void test_time(void)
 {
     char b[TIMEFMT_LEN];
@@ -110,6 +170,7 @@ int main(void)
 {
     test_cursor();
     test_escape();
+    test_escape_hostile();
     test_time();
     return check_summary();
 }
