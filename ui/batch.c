@@ -51,7 +51,7 @@ static void batch_done(void *ctx, struct conn_record *r)
         char err[512];
         if (report_export_certs(b->o->export_dir, r, err, sizeof(err)) < 0 &&
             b->export_errors++ == 0)
-            fprintf(stderr, "tlsscope: --export-certs: %s\n", err);
+            frontend_error("tlsscope", "--export-certs: %s", err);
     }
     conn_record_free(r);
 }
@@ -71,7 +71,7 @@ int run_batch(struct session *s)
     char err[512];
     struct pipeline *p = pipeline_new(&s->popts, &ops, err, sizeof(err));
     if (!p) {
-        fprintf(stderr, "tlsscope: %s\n", err);
+        frontend_error("tlsscope", "%s", err);
         sbuf_free(&b.line);
         return EXIT_USAGE;
     }
@@ -85,7 +85,7 @@ int run_batch(struct session *s)
     batch_header(&b);
     fflush(stdout);
     summary_print(meta, &b.summary, ps, &b.style, o->profile, s->have_store);
-    if (rc < 0) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
+    if (rc < 0) frontend_error("tlsscope", "%s", ps->last_error);
 
     int status = EXIT_TRUSTED;
     if (b.summary.conns_failed) status = EXIT_FAILED;

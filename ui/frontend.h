@@ -40,6 +40,10 @@ void session_set_active(struct pipeline *p);
 bool frontend_want_color(const struct cli_opts *o, FILE *f);
 /* The locale's character set is UTF-8. */
 bool frontend_utf8(void);
+/* One error line on stderr, "WHO: message\n", the message escaped like all
+ * text output: it may echo a file name, an option argument or a path from
+ * the command line, and those can hold escape sequences too. */
+void frontend_error(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* store_lint callback printing "store lint: ..." to the FILE in arg. */
 void frontend_print_lint(void *arg, const struct store_lint *item);
 

@@ -50,7 +50,8 @@ int main(int argc, char **argv)
     struct cli_opts o;
     char err[256];
     if (cli_parse(argc, argv, &o, err, sizeof(err)) != 0) {
-        fprintf(stderr, "tlsscope: %s\nTry 'tlsscope --help'.\n", err);
+        frontend_error("tlsscope", "%s", err);
+        fputs("Try 'tlsscope --help'.\n", stderr);
         return EXIT_USAGE;
     }
     if (o.help) {

@@ -2,6 +2,7 @@
  * the little terminal facts every front end needs. */
 #include <langinfo.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +30,7 @@ int session_open(struct session *s, const struct cli_opts *o)
     store_init(&s->store);
     for (int i = 0; i < o->n_trust; i++) {
         if (store_load(&s->store, o->trust[i], err, sizeof(err)) != 0) {
-            fprintf(stderr, "tlsscope: --trust: %s\n", err);
+            frontend_error("tlsscope", "--trust: %s", err);
             session_close(s);
             return EXIT_USAGE;
         }
@@ -38,7 +39,7 @@ int session_open(struct session *s, const struct cli_opts *o)
     if (o->export_dir) {
         struct stat st;
         if (stat(o->export_dir, &st) != 0 && mkdir(o->export_dir, 0755) != 0) {
-            fprintf(stderr, "tlsscope: --export-certs: cannot create %s\n", o->export_dir);
+            frontend_error("tlsscope", "--export-certs: cannot create %s", o->export_dir);
             session_close(s);
             return EXIT_USAGE;
         }
@@ -91,6 +92,20 @@ bool frontend_utf8(void)
 {
     const char *cs = nl_langinfo(CODESET);
     return cs && strcmp(cs, "UTF-8") == 0;
+}
+
+void frontend_error(const char *who, const char *fmt, ...)
+{
+    char msg[1024];
+    struct sbuf sb;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    sbuf_init(&sb, 0);
+    esc_text_str(&sb, msg, frontend_utf8());
+    fprintf(stderr, "%s: %s\n", who, sbuf_str(&sb));
+    sbuf_free(&sb);
 }
 
 void frontend_print_lint(void *arg, const struct store_lint *item)

@@ -19,7 +19,7 @@ int run_store(int argc, char **argv)
         char err[512];
         if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
             if (time_parse(argv[++i], &at) != 0) {
-                fprintf(stderr, "tlsscope store: --at: cannot read '%s'\n", argv[i]);
+                frontend_error("tlsscope store", "--at: cannot read '%s'", argv[i]);
                 store_free(&store);
                 return EXIT_USAGE;
             }
@@ -33,7 +33,7 @@ int run_store(int argc, char **argv)
             return 0;
         }
         if (store_load(&store, argv[i], err, sizeof(err)) != 0) {
-            fprintf(stderr, "tlsscope store: %s\n", err);
+            frontend_error("tlsscope store", "%s", err);
             store_free(&store);
             return EXIT_USAGE;
         }
