@@ -115,7 +115,7 @@ void report_text_conn(struct sbuf *sb, const struct conn_record *r, const struct
     const struct tls_conn *c = r->tls;
     char buf[TIMEFMT_LEN], a[64], b[64], ep[140], vbuf[16], cbuf[8], num[24];
     struct sbuf cell;
-    sbuf_init(&cell, 4096);
+    sbuf_init(&cell, 4 * TLS_MAX_SNI + 64); /* an SNI fully escaped, and the "(+N bytes)" mark */
 
     snprintf(num, sizeof(num), "#%llu", (unsigned long long)r->seq);
     put_padded(sb, num, 4);
