@@ -262,13 +262,13 @@ def sc_hellos(p, n):
         conn.send("c", record(client_hello(sni=b"h%d.example" % i)))
 
 
-def sc_ooo(p, n):
-    """96 connections whose servers send n segments in all, each one TLS
-    record of 1000 bytes, in the worst order for a reassembler: in windows
+def ooo_flows(p, n, nflows, seglen):
+    """nflows connections whose servers send n segments in all, each one TLS
+    record of seglen bytes, in the worst order for a reassembler: in windows
     of 512 segments, the first segment of every window is never sent (a
     permanent hole), then the odd ones ascending, then the even ones, so
     that most insertions land in the middle of what is held."""
-    nflows, window, seglen = 96, 512, 1000
+    window = 512
     conns = []
     for f in range(nflows):
         conn = Conn(p, "10.0.0.1", "192.0.2.1", 40000 + f)
@@ -287,6 +287,18 @@ def sc_ooo(p, n):
             if sent >= n:
                 break
         w += 1
+
+
+def sc_ooo(p, n):
+    """Endless out-of-order segments on 8 connections: the per-direction
+    caps (1024 pieces, 1 MiB) bite over and over."""
+    ooo_flows(p, n, 8, 100)
+
+
+def sc_ooowide(p, n):
+    """The same over 96 connections: what they would hold together
+    (96 x 1024 pieces) is beyond the table-wide cap of 65536 pieces."""
+    ooo_flows(p, n, 96, 100)
 
 
 def sc_bigcert(p, n):
@@ -375,7 +387,7 @@ def sc_certs(p, n):
         c, port = client_addr(i)
         conn = Conn(p, c, ip4("192.0.2.1"), port)
         conn.handshake()
-        conn.send("c", record(client_hello(sni=b"s%d.example" % (i % 5000))))
+        conn.send("c", record(client_hello(sni=b"s%d.example" % (i % 1000))))
         conn.send("s", record(server_hello() + certificate([fake_cert(i + 1, b"x%d" % i)]) +
                               server_hello_done()))
         conn.close()
@@ -385,6 +397,7 @@ SCENARIOS = {
     "halfopen": sc_halfopen,
     "hellos": sc_hellos,
     "ooo": sc_ooo,
+    "ooowide": sc_ooowide,
     "bigcert": sc_bigcert,
     "records": sc_records,
     "deepder": sc_deepder,
