@@ -99,7 +99,7 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     if (bad) {
         char fp[100];
         cert_fingerprint_hex(bad->sha256, 32, fp, sizeof(fp), false);
-        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s, sha256 %.16s...",
+        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s (sha256 %.16s...)",
                  bad->subject_cn[0] ? bad->subject_cn : "(none)", fp);
     }
     *rp = sr;
