@@ -12,7 +12,7 @@ CTEST_FLAGS    ?= --output-on-failure
 DEMO_CAPTURE ?= pcaps/expressway.pcapng
 DEMO_STORE   ?= pcaps/expressway-store.pem
 
-.PHONY: all tlsscope deps deps-test demo test test-fast test-asan fuzz install clean distclean
+.PHONY: all tlsscope deps deps-test demo test test-fast test-asan test-fuzz fuzz install clean distclean
 
 all: tlsscope
 
@@ -39,8 +39,13 @@ demo: tlsscope
 	@$(BUILD_DIR)/tlsscope -b -r $(DEMO_CAPTURE) --trust $(DEMO_STORE); \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
-# The whole suite: a normal build, then the same tests under ASan+UBSan.
-test: deps-test test-fast test-asan
+# Seconds per fuzz target: `make fuzz` (by hand) and `make test-fuzz` (CI).
+FUZZ_SECONDS    ?= 60
+FUZZ_CI_SECONDS ?= 10
+
+# The whole suite: a normal build, then the same tests under ASan+UBSan,
+# then a short run of every fuzz target.
+test: deps-test test-fast test-asan test-fuzz
 
 test-fast: deps-test $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -52,6 +57,15 @@ test-asan: deps-test
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
+
+# libFuzzer targets (fuzz/README.md): clang build in build-fuzz, seeds from
+# the bundled captures, each target FUZZ_SECONDS. The corpus grows across
+# runs in build-fuzz/fuzz-corpus; crashes land in build-fuzz/fuzz-artifacts.
+fuzz: deps-test
+	JOBS=$(JOBS) sh fuzz/run.sh $(FUZZ_SECONDS)
+
+test-fuzz: deps-test
+	JOBS=$(JOBS) sh fuzz/run.sh $(FUZZ_CI_SECONDS)
 
 install: tlsscope
 	cmake --install $(BUILD_DIR)
