@@ -9,7 +9,7 @@ set -eu
 for t in python3 openssl; do
   if ! command -v $t >/dev/null 2>&1; then
     echo "$t not installed: skipped"
-    exit 0
+    exit 77
   fi
 done
 work=$(mktemp -d)

@@ -9,7 +9,7 @@
 set -eu
 if ! command -v python3 >/dev/null 2>&1; then
   echo "python3 not installed: skipped"
-  exit 0
+  exit 77
 fi
 asan=
 if grep -q '^TLSSCOPE_SANITIZE:BOOL=ON' "$TLSSCOPE_BUILD/CMakeCache.txt" 2>/dev/null; then
