@@ -132,8 +132,10 @@ static inline size_t oc_put_utf8(uint8_t *out, size_t len, size_t cap, uint32_t 
 {
     uint8_t b[4];
     size_t n;
-    if (cp < 0x80) b[0] = (uint8_t)cp, n = 1;
-    else if (cp < 0x800) b[0] = (uint8_t)(0xC0 | (cp >> 6)), b[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
+    if (cp < 0x80)
+        b[0] = (uint8_t)cp, n = 1;
+    else if (cp < 0x800)
+        b[0] = (uint8_t)(0xC0 | (cp >> 6)), b[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
     else if (cp < 0x10000)
         b[0] = (uint8_t)(0xE0 | (cp >> 12)), b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)),
         b[2] = (uint8_t)(0x80 | (cp & 0x3F)), n = 3;
@@ -321,8 +323,8 @@ static inline const char *out_check_json(const uint8_t *p, size_t n, size_t *at)
 
 /* Decode the string literal p[0..n) (quotes included) into out[0..cap);
  * *outlen gets the decoded length (truncated to cap). */
-static inline const char *out_json_string_decode(const uint8_t *p, size_t n, uint8_t *out, size_t cap,
-                                          size_t *outlen)
+static inline const char *out_json_string_decode(const uint8_t *p, size_t n, uint8_t *out,
+                                                 size_t cap, size_t *outlen)
 {
     struct oc_json j = {p, p + n, p, NULL};
     if (oc_string(&j, out, cap, outlen) && j.p != j.end) oc_fail(&j, "bytes after the string");

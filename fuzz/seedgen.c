@@ -114,7 +114,8 @@ static void put_u16(struct sbuf *sb, unsigned v)
 
 static void put_u32(uint8_t *b, uint32_t v)
 {
-    b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+    b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
 }
 
 /* One TCP segment in fuzz_reassembly's format, split into <= 255-byte pieces. */
@@ -193,7 +194,10 @@ static void k_event(void *ctx, void *app, const struct flow_event *ev)
     }
 }
 
-static void k_close(void *ctx, void *app, const struct flow_close *info) { (void)ctx, (void)app, (void)info; }
+static void k_close(void *ctx, void *app, const struct flow_close *info)
+{
+    (void)ctx, (void)app, (void)info;
+}
 
 /* ---- TLS messages out of a reassembled direction ---- */
 
