@@ -223,8 +223,37 @@ static void sweep_corruptions(const char *rel)
     free(data);
 }
 
+/* The checker the sweeps rely on must itself refuse what it should. */
+static void test_checker(void)
+{
+#define T(s, u) out_check_text((const uint8_t *)(s), sizeof(s) - 1, (u), NULL)
+#define J(s) out_check_json((const uint8_t *)(s), sizeof(s) - 1, NULL)
+    CHECK(T("plain text\n", true) == NULL);
+    CHECK(T("caf\xc3\xa9", true) == NULL);
+    CHECK(T("caf\xc3\xa9", false) != NULL);
+    CHECK(T("a\x1b[2Jb", true) != NULL);
+    CHECK(T("a\tb", true) != NULL);
+    CHECK(T("\x9b", true) != NULL);
+    CHECK(T("\xc2\x9b", true) != NULL);
+    CHECK(T("\xe2\x80\xae", true) != NULL);
+    CHECK(T("\xed\xa0\x80", true) != NULL); /* surrogate */
+    CHECK(T("\xc0\xaf", true) != NULL);     /* overlong */
+    CHECK(J("{\"a\":[1,-2.5e3,true,false,null,\"\\u001b\\ud83d\\udd12\"],\"b\":{}}") == NULL);
+    CHECK(J("{\"a\":\"\x1b\"}") != NULL);
+    CHECK(J("{\"a\":\"\xe2\x80\xae\"}") != NULL);
+    CHECK(J("{\"a\":\"\xff\"}") != NULL);
+    CHECK(J("{\"a\":\"\\ud800\"}") != NULL);
+    CHECK(J("{\"a\":1} x") != NULL);
+    CHECK(J("{\"a\":01}") != NULL);
+    CHECK(J("{\"a\" 1}") != NULL);
+    CHECK(J("[1,]") != NULL);
+#undef T
+#undef J
+}
+
 int main(void)
 {
+    test_checker();
     /* pcap (Ethernet, SLL, SLL2, IPv6, client certificates, resumption,
      * TLS 1.3), pcapng (the demo) and gzip */
     sweep_file("pcaps/tls12-rsa.pcap");
