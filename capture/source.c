@@ -41,9 +41,11 @@
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
 #define CAP_LIVE_POLL_MS 100       /* how often a waiting live read checks for stop */
 /* Kernel buffer for live captures. libpcap's default is 2 MiB, but in
- * immediate mode Linux libpcap uses a TPACKET_V2 ring whose slots are sized
- * for the snapshot length, so 2 MiB holds only a handful of whole packets
- * and a burst (a certificate chain is several) is dropped. */
+ * immediate mode Linux libpcap uses a TPACKET_V2 ring with one fixed-size
+ * slot per packet, sized for the snapshot length or the interface MTU if
+ * smaller: 2 MiB is ~1300 packets on Ethernet but ~30 on loopback (64 KiB
+ * MTU). Measured on lo: a 5000-datagram burst lost 62% with 2 MiB, 25% with
+ * 32 MiB, none with -s 2000; on Ethernet-sized slots 32 MiB holds ~20000. */
 #define CAP_DEFAULT_BUFFER_KIB 32768
 #define CAP_FILTER_PROBE_MS 300    /* time allowed for locating a syntax error */
 
