@@ -5,7 +5,8 @@
  * root. Like tcpdump: the switch happens after the capture (and the -w file)
  * was opened; it sets the supplementary groups (initgroups), the group, then
  * the user, and checks that root cannot be regained. When the process is not
- * root nothing is done (tcpdump ignores -Z then as well).
+ * root -Z changes nothing (tcpdump ignores it then as well), but capabilities
+ * it was given to capture (setcap, ambient) are dropped all the same.
  *
  * No ownership: nothing here allocates.
  */
@@ -28,5 +29,11 @@ int privs_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t err
 /* Become `user` (no-op when not root). 0 ok, -1 with one line in err, e.g.
  *   "-Z nobody: cannot change to uid 65534 gid 65534: Operation not permitted" */
 int privs_drop(const char *user, char *err, size_t errlen);
+
+/* Drop every capability of the process (effective, permitted, inheritable
+ * and so ambient), then check they are gone. For a non-root process that was
+ * allowed to capture through CAP_NET_RAW/CAP_NET_ADMIN. 0 ok (also when there
+ * were none), -1 with one line in err. */
+int privs_drop_caps(char *err, size_t errlen);
 
 #endif

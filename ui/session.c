@@ -118,6 +118,12 @@ int session_ready(struct session *s, struct pipeline *p)
             return EXIT_USAGE;
         }
     }
+    /* Not root, but allowed to capture (setcap, ambient capabilities):
+     * the capture is open, nothing later needs them. */
+    if (geteuid() != 0 && privs_drop_caps(err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsscope: %s\n", err);
+        return EXIT_USAGE;
+    }
     if (o->export_dir && access(o->export_dir, W_OK | X_OK) != 0) {
         if (user)
             fprintf(stderr,
