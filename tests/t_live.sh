@@ -13,7 +13,8 @@
 #     on SIGINT, promptly even when no packets arrive; stop by itself after
 #     -c 2 and after --duration 2;
 #   - run as nobody after opening the capture (by default as root, and with
-#     -Z nobody), stay root with -Z root;
+#     -Z nobody), stay root with -Z root; a user given CAP_NET_RAW and
+#     CAP_NET_ADMIN (ambient) captures and then holds no capability;
 #   - give the exact one-line errors for a bad interface, interface number,
 #     filter, -w path, -Z user, and for a user without capture permission.
 # No packet leaves the namespace's loopback; the namespace and every
@@ -322,6 +323,24 @@ if start_tlsscope duration -i lo --trust "$STORE" -b -Z root --duration 2 tcp po
   fi
 fi
 
+# --------------------- 4: a user allowed to capture (ambient capabilities)
+# keeps the capabilities only until the capture is open
+mkdir "$W/bin" && cp "$T" "$W/bin/tlsscope" && chmod 755 "$W" "$W/bin"
+ip netns exec "$NS" setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+  --inh-caps=+net_raw,+net_admin --ambient-caps=+net_raw,+net_admin \
+  "$W/bin/tlsscope" -i lo -b --duration 1 tcp port 9 >"$W/caps.out" 2>"$W/caps.err" &
+TPID=$!
+PIDS="$PIDS $TPID"
+if wait_for "$W/caps.err" '^tlsscope: listening on lo' 10; then
+  caps=$(awk '/^Cap(Inh|Prm|Eff|Amb):/ { printf "%s %s ", $1, $2 }' "/proc/$TPID/status")
+  [ "$caps" = "CapInh: 0000000000000000 CapPrm: 0000000000000000 CapEff: 0000000000000000 CapAmb: 0000000000000000 " ] ||
+    fail "capabilities kept after opening the capture: $caps"
+  wait_exit "$TPID" 5 || fail "ambient caps run: still running"
+  wait "$TPID" || fail "ambient caps run: exit status $?: $(cat "$W/caps.err")"
+else
+  fail "capture with ambient CAP_NET_RAW/CAP_NET_ADMIN did not start: $(cat "$W/caps.err")"
+fi
+
 # ------------------------------------------------------------ 4: errors
 # expect_error WANT-STDERR CMD...: exit status 2, stderr exactly WANT
 expect_error() {
@@ -354,8 +373,7 @@ expect_error "tlsscope: $W/no-such-dir/x.pcap: cannot create capture file: No su
 expect_error "tlsscope: -Z tlsscope-no-such-user: no such user" \
   nsx "$T" -i lo -b -Z tlsscope-no-such-user -w "$W/z.pcap"
 [ -e "$W/z.pcap" ] && fail "-Z with an unknown user still created the -w file"
-# without root or the capabilities (a copy nobody can execute)
-mkdir "$W/bin" && cp "$T" "$W/bin/tlsscope" && chmod 755 "$W" "$W/bin"
+# without root or the capabilities (the copy nobody can execute)
 expect_error "tlsscope: lo: permission denied: live capture needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities (socket: Operation not permitted)" \
   nsx setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$W/bin/tlsscope" -i lo -b
 # -D lists what tcpdump -D lists, in the same format (so -i NUMBER agrees)
