@@ -648,6 +648,9 @@ static void judge_chain(struct judge *j)
     v->cert_index = -1;
     snprintf(v->reason, sizeof v->reason, "ok");
     struct out o = {v->advice, sizeof v->advice, 0};
+    if (!have_name)
+        outf(&o, "The ClientHello was not captured, so the name the client checks is unknown: "
+                 "only the chain was judged.");
     advice_ku_note(&o, path_cert(j, n - 1));
 }
 
@@ -679,10 +682,16 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         memcpy(out->name_checked, conn->ch.sni, n);
         out->name_checked[n] = '\0';
         out->name_from_sni = true;
+    } else if (conn && !conn->ch.present) {
+        /* The ClientHello was not captured (a gap, a kernel drop in a live
+         * capture, or the capture began after it): whether the client sent
+         * SNI, and which, is unknown. Checking the server's IP instead would
+         * invent a name mismatch; the name stays unchecked (empty). */
+        out->name_checked[0] = '\0';
     } else {
         snprintf(out->name_checked, sizeof out->name_checked, "%s", j.ip);
     }
-    snprintf(j.host, sizeof j.host, "%s", out->name_checked);
+    snprintf(j.host, sizeof j.host, "%s", out->name_checked[0] ? out->name_checked : j.ip);
     if (conn && conn->sh.present) out->ecdsa_suite = suite_is_ecdsa(conn->sh.cipher);
 
     if (!conn) {
