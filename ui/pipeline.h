@@ -8,12 +8,23 @@
  *
  * Records are handed over twice:
  *   judged(r)  as soon as the verdict is final (chain seen or known absent) —
- *              what live mode prints; alerts after this point are not in it;
+ *              what live mode prints; alerts after this point are not in it.
+ *              r still belongs to the pipeline and stays valid (and keeps
+ *              changing: alerts, bytes) until done(r) hands over the same
+ *              pointer, so a live view may show it as a row meanwhile.
+ *              With -c N, connections not judged when N were reached never
+ *              reach the front end;
  *   done(r)    when the connection is over (closed, timed out, end of input),
  *              with the observed alert and byte counts. The front end then
  *              owns r and frees it with conn_record_free() when it wants.
  * Connections that turn out not to be TLS never reach the front end; they are
  * counted in pipeline_stats.
+ *
+ * Live capture: pipeline_step returns at least every live->wakeup_ms so a
+ * browser can redraw, --duration is honoured and idle flows are expired by
+ * the clock; pipeline_stats() then also carries the kernel's packet counts.
+ * A front end that keeps finished records keeps at most session.max_conns
+ * and drops (and counts) the oldest.
  */
 #ifndef TLSSCOPE_UI_PIPELINE_H
 #define TLSSCOPE_UI_PIPELINE_H
