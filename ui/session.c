@@ -127,9 +127,9 @@ int session_ready(struct session *s, struct pipeline *p)
     if (o->export_dir && access(o->export_dir, W_OK | X_OK) != 0) {
         if (user)
             fprintf(stderr,
-                    "tlsscope: --export-certs: %s is not writable by user %s (privileges are "
-                    "dropped after opening the capture; see -Z)\n",
-                    o->export_dir, user);
+                    "tlsscope: --export-certs: %s: %s for user %s (privileges are dropped "
+                    "after opening the capture; see -Z)\n",
+                    o->export_dir, strerror(errno), user);
         else
             fprintf(stderr, "tlsscope: --export-certs: %s: %s\n", o->export_dir, strerror(errno));
         return EXIT_USAGE;
