@@ -376,6 +376,14 @@ expect_error "tlsscope: -Z tlsscope-no-such-user: no such user" \
 # without root or the capabilities (the copy nobody can execute)
 expect_error "tlsscope: lo: permission denied: live capture needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities (socket: Operation not permitted)" \
   nsx setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$W/bin/tlsscope" -i lo -b
+# -Z with -r, and --export-certs after the switch: a directory tlsscope
+# creates goes to the user, one it cannot write is refused up front
+mkdir "$W/exp-root"
+expect_error "tlsscope: --export-certs: $W/exp-root: Permission denied for user nobody (privileges are dropped after opening the capture; see -Z)" \
+  "$T" -r "$SRC/pcaps/expressway.pcapng" -b -Z nobody --export-certs "$W/exp-root"
+"$T" -r "$SRC/pcaps/expressway.pcapng" -b -Z nobody --export-certs "$W/exp" >"$W/exp.out" 2>&1
+[ "$?" -eq 0 ] && [ "$(find "$W/exp" -name '*.pem' -user nobody | wc -l)" -eq 5 ] ||
+  fail "-r -Z nobody --export-certs: $(ls -l "$W/exp" 2>&1) $(cat "$W/exp.out")"
 # -D lists what tcpdump -D lists, in the same format (so -i NUMBER agrees)
 if command -v tcpdump >/dev/null 2>&1; then
   nsx "$T" -D >"$W/D.tlsscope" 2>&1
