@@ -10,7 +10,8 @@
 #     after the verdict (tests/tools/live_json_strip.py), and that a filter
 #     on -r narrows;
 #   - stop cleanly with the summary and exit status 1 (a failure was seen)
-#     on SIGINT, promptly even when no packets arrive; stop by itself after
+#     on SIGINT, promptly even when no packets arrive, and on SIGTERM; stop
+#     by itself after
 #     -c 2 and after --duration 2;
 #   - run as nobody after opening the capture (by default as root, and with
 #     -Z nobody), stay root with -Z root; a user given CAP_NET_RAW and
@@ -328,15 +329,21 @@ fi
 mkdir "$W/bin" && cp "$T" "$W/bin/tlsscope" && chmod 755 "$W" "$W/bin"
 ip netns exec "$NS" setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
   --inh-caps=+net_raw,+net_admin --ambient-caps=+net_raw,+net_admin \
-  "$W/bin/tlsscope" -i lo -b --duration 1 tcp port 9 >"$W/caps.out" 2>"$W/caps.err" &
+  "$W/bin/tlsscope" -i lo -b tcp port 9 >"$W/caps.out" 2>"$W/caps.err" &
 TPID=$!
 PIDS="$PIDS $TPID"
 if wait_for "$W/caps.err" '^tlsscope: listening on lo' 10; then
   caps=$(awk '/^Cap(Inh|Prm|Eff|Amb):/ { printf "%s %s ", $1, $2 }' "/proc/$TPID/status")
   [ "$caps" = "CapInh: 0000000000000000 CapPrm: 0000000000000000 CapEff: 0000000000000000 CapAmb: 0000000000000000 " ] ||
     fail "capabilities kept after opening the capture: $caps"
-  wait_exit "$TPID" 5 || fail "ambient caps run: still running"
-  wait "$TPID" || fail "ambient caps run: exit status $?: $(cat "$W/caps.err")"
+  # SIGTERM stops cleanly too, with the summary and status 0 (nothing failed)
+  kill -TERM "$TPID"
+  if wait_exit "$TPID" 2; then
+    wait "$TPID" || fail "SIGTERM: exit status $?: $(cat "$W/caps.err")"
+    grep -q '^Summary: 0 TLS connections' "$W/caps.out" || fail "SIGTERM: no summary"
+  else
+    fail "SIGTERM: still running 2 s later"
+  fi
 else
   fail "capture with ambient CAP_NET_RAW/CAP_NET_ADMIN did not start: $(cat "$W/caps.err")"
 fi
