@@ -4,7 +4,7 @@
 # s_client` handshakes run in the same namespace, and must
 #   - print each connection's verdict while the connection is still open,
 #     within 1 s of its first packet (trusted, self-signed code 18, TLS 1.3
-#     not judged);
+#     not judged, and with -s 300 a Certificate reported as lost);
 #   - with -w, write a capture that `tlsscope -r` reads back with the same
 #     rows and summary (text), the same JSON apart from what is only known
 #     after the verdict (tests/tools/live_json_strip.py), and that a filter
@@ -303,6 +303,24 @@ if start_tlsscope json -i any --trust "$STORE" --json -Z nobody -c 2 --max-conns
     diff "$W/json.live.stripped" "$W/json.file.stripped" >"$W/json.diff" ||
     fail "JSON: -r of the -w file differs from the live lines:
 $(cat "$W/json.diff" 2>/dev/null) $(cat "$W/json-readback.err")"
+fi
+
+# ------------------------------------------------- 2b: -s cuts the chain
+# 300 bytes per packet cannot hold the Certificate: reported as lost, never
+# judged on a partial chain
+if start_tlsscope snap -i lo -s 300 -c 1 --trust "$STORE" -b tcp port 8443; then
+  grep -q 'snapshot length 300 bytes$' "$W/snap.err" || fail "-s 300: $(cat "$W/snap.err")"
+  live_case "$W/snap.out" snaplen 8443 \
+    "$SERVER:8443 cucm.steven.lab TLS1.2 ECDHE-RSA-AES256-GCM-SHA384 - - not judged: the Certificate message was lost in a capture gap" \
+    -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384
+  close_client
+  if wait_exit "$TPID" 2; then
+    wait "$TPID"; rc=$?
+    [ "$rc" -eq 0 ] || fail "-s 300 -c 1: exit status $rc, want 0"
+  else
+    fail "-s 300 -c 1: still running"
+    kill -INT "$TPID"
+  fi
 fi
 
 # ----------------------------------------------- 3: --duration, -Z root, idle
