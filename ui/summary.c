@@ -148,6 +148,18 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
         fprintf(out, "  %llu TCP segment%s cut short by the capture's snap length: capture with "
                      "-s 0 (whole packets) to see complete handshakes.\n",
                 (unsigned long long)ps->packets_cut, ps->packets_cut == 1 ? " was" : "s were");
+    if (ps->live) {
+        /* pcap_stats: what the kernel saw and lost; a verdict can be missing
+         * only if something was lost here (or in a TCP gap above) */
+        fprintf(out, "  live capture: %llu packets received by filter, %llu dropped by kernel, "
+                     "%llu dropped by interface%s.\n",
+                (unsigned long long)ps->kernel_received, (unsigned long long)ps->kernel_dropped,
+                (unsigned long long)ps->kernel_if_dropped,
+                ps->kernel_dropped || ps->kernel_if_dropped
+                    ? " (connections may be missing: enlarge the buffer with -B or narrow the "
+                      "filter)"
+                    : "");
+    }
     if (ps->input_errors) {
         fprintf(out, "  input error: ");
         print_escaped(out, ps->last_error, st);
