@@ -40,7 +40,9 @@ const char *report_version_short(uint16_t v, char buf[16])
     const char *proto, *ver;
     if (v == 0) return strcpy(buf, "-");
     if (tls_version_ecs(v, &proto, &ver)) {
-        snprintf(buf, 16, "%s%s", strcmp(proto, "ssl") == 0 ? "SSL" : "TLS", ver);
+        snprintf(buf, 16, "%s%s",
+                 strcmp(proto, "ssl") == 0 ? "SSL" : strcmp(proto, "dtls") == 0 ? "DTLS" : "TLS",
+                 ver);
         return buf;
     }
     if ((v >> 8) == 0x7f) {
