@@ -50,8 +50,18 @@ struct dtls_msg {            /* a handshake message being reassembled */
     uint16_t n_pieces, cap_pieces;
 };
 
+/* Record numbers seen (the receiver's anti-replay window, RFC 6347 §4.1.2.6):
+ * used only to recognise copies of a datagram in the capture. */
+struct dtls_window {
+    bool init;
+    uint16_t epoch;
+    uint64_t top;            /* highest sequence number seen */
+    uint64_t bits;           /* bit i: top - i seen */
+};
+
 struct dtls_dir {
     uint64_t pos;            /* virtual offset: UDP payload bytes before this datagram */
+    struct dtls_window win[2]; /* [0] epoch 0, [1] the latest epoch > 0 */
     uint64_t done[DTLS_SEQ_BITMAP / 64];
     bool any_done_high;
     uint16_t max_done_high;  /* message_seq >= DTLS_SEQ_BITMAP: delivered up to here */
@@ -117,6 +127,34 @@ bool dtls_datagram_plausible(const uint8_t *p, uint32_t caplen, uint32_t len)
         records++;
     }
     return records > 0;
+}
+
+/* Has this (epoch, sequence number) been seen in this direction? Records
+ * older than the 64-record window, or of an epoch > 0 older than the
+ * latest, cannot be told and count as new (a capture may well show numbers
+ * jumping around: Zeek's dtls-sequence-number-jumps). */
+static bool record_seen(struct dtls_dir *d, uint16_t epoch, uint64_t seq)
+{
+    struct dtls_window *w = &d->win[epoch ? 1 : 0];
+    if (!w->init || (epoch && epoch > w->epoch)) {
+        w->init = true;
+        w->epoch = epoch;
+        w->top = seq;
+        w->bits = 1;
+        return false;
+    }
+    if (epoch != w->epoch) return false;
+    if (seq > w->top) {
+        uint64_t shift = seq - w->top;
+        w->bits = shift >= 64 ? 1 : (w->bits << shift) | 1;
+        w->top = seq;
+        return false;
+    }
+    uint64_t back = w->top - seq;
+    if (back >= 64) return false;
+    if ((w->bits >> back) & 1) return true;
+    w->bits |= 1ull << back;
+    return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -213,7 +251,7 @@ static void msg_give_up(struct tls_conn *c, enum flow_dir dir, struct dtls_msg *
     struct dtls_state *st = c->parser->dtls;
     struct dtls_dir *d = &st->d[dir];
     tls_event_fmt(c, TLS_EV_CAP, tls_side_of(c, dir), m->off, m->len, ts_ns,
-                  "DTLS %s (message_seq %u, %u bytes) not reassembled: %s",
+                  "DTLS %s (message_seq %u, %u bytes) dropped: %s",
                   tls_handshake_name(m->type) ? tls_handshake_name(m->type) : "handshake message",
                   m->seq, m->len, why);
     tls_handshake_lost(c, dir, m->type, m->off, ts_ns, true);
@@ -324,13 +362,13 @@ static bool msg_add(struct tls_conn *c, enum flow_dir dir, struct dtls_msg *m, u
         return false;
     }
     if (d->held + new_bytes > DTLS_MAX_HELD_BYTES) {
-        msg_give_up(c, dir, m, "reassembly cap for this direction", ts_ns);
+        msg_give_up(c, dir, m, "per-direction cap", ts_ns);
         return false;
     }
     if (st->budget && st->budget->max_bytes &&
         st->budget->held + new_bytes > st->budget->max_bytes) {
         st->budget->refused += new_bytes;
-        msg_give_up(c, dir, m, "reassembly memory of all DTLS associations", ts_ns);
+        msg_give_up(c, dir, m, "shared memory cap", ts_ns);
         return false;
     }
     for (int g = 0; g < ngaps; g++) {
@@ -508,8 +546,14 @@ static void flight_over(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
         }
 }
 
-/* Parse the records of one datagram. Returns true if they filled it exactly. */
-static bool parse_records(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t caplen,
+enum parse_result {
+    PR_BAD = 0,   /* not (all) DTLS records */
+    PR_CLEAN,     /* records that fill the datagram exactly (or up to snaplen) */
+    PR_OPAQUE,    /* ends in a record with a connection id of unknown length */
+};
+
+/* Parse the records of one datagram. */
+static enum parse_result parse_records(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t caplen,
                           uint32_t len, uint64_t off0, int64_t ts_ns)
 {
     struct dtls_state *st = c->parser->dtls;
@@ -532,7 +576,7 @@ static bool parse_records(struct tls_conn *c, enum flow_dir dir, const uint8_t *
                     flight_over(c, dir, ts_ns);
                     c->dtls.records[side]++;
                     encrypted_record(c, dir, 0, b & 3, wire_left, ts_ns);
-                    return true;
+                    return PR_OPAQUE;
                 }
             }
             hl += (uint32_t)cid + ((b & UH_S) ? 2 : 1);
@@ -589,7 +633,7 @@ static bool parse_records(struct tls_conn *c, enum flow_dir dir, const uint8_t *
                     flight_over(c, dir, ts_ns);
                     c->dtls.records[side]++;
                     encrypted_record(c, dir, CT_TLS12_CID, -1, wire_left, ts_ns);
-                    return true;
+                    return PR_OPAQUE;
                 }
                 clean = false;
                 break;
@@ -614,6 +658,12 @@ static bool parse_records(struct tls_conn *c, enum flow_dir dir, const uint8_t *
         }
         uint32_t bavail = MIN(rlen, left - hl);
         const uint8_t *body = r + hl;
+        uint64_t rseq = ((uint64_t)rd16(r + 5) << 32) | ((uint64_t)rd16(r + 7) << 16) | rd16(r + 9);
+        if (record_seen(d, epoch, rseq)) {
+            c->dtls.duplicate_records[side]++;
+            i += hl + rlen;
+            continue;
+        }
         struct tls_dir *td = &c->parser->d[dir];
         td->rec_off = off0 + i;
         td->rversion = version;
@@ -661,7 +711,7 @@ static bool parse_records(struct tls_conn *c, enum flow_dir dir, const uint8_t *
         i += hl + rlen;
     }
     /* a datagram cut by snaplen counts as DTLS if what is there parsed */
-    return clean && (i == len || caplen < len);
+    return clean && (i == len || caplen < len) ? PR_CLEAN : PR_BAD;
 }
 
 /* ------------------------------------------------------------------ */
@@ -687,7 +737,7 @@ int dtls_conn_datagram(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, 
     struct dtls_state *st;
     uint64_t off0;
     enum tls_side side;
-    bool clean;
+    enum parse_result pr;
     if (!c->parser || !c->parser->dtls || c->not_tls) return FLOW_COUNT_ONLY;
     st = c->parser->dtls;
     if (ts_ns > c->last_ts_ns) c->last_ts_ns = ts_ns;
@@ -710,10 +760,10 @@ int dtls_conn_datagram(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, 
     if (caplen == 0 || p[0] < 20 || p[0] > 63) {
         c->dtls.other_datagrams[side]++;
     } else {
-        clean = parse_records(c, dir, p, caplen, len, off0, ts_ns);
+        pr = parse_records(c, dir, p, caplen, len, off0, ts_ns);
         if (!c->parser) return FLOW_COUNT_ONLY;
-        if (!clean) c->dtls.other_datagrams[tls_side_of(c, dir)]++;
-        else if (st->clean < UINT32_MAX) st->clean++;
+        if (pr == PR_BAD) c->dtls.other_datagrams[tls_side_of(c, dir)]++;
+        else if (pr == PR_CLEAN && st->clean < UINT32_MAX) st->clean++;
         /* no handshake in sight: a stream of well-formed records in both
          * the first datagrams is DTLS joined mid-session */
         if (!c->is_tls && !st->hello_seen && st->clean >= 2 && st->first_type)

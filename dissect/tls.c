@@ -66,7 +66,8 @@ void tls_roles_fix(struct tls_conn *c, enum flow_dir client)
         if (c->is_dtls) { /* DTLS counters are per side too */
             struct tls_dtls *dt = &c->dtls;
             uint64_t *pairs[] = {dt->datagrams, dt->other_datagrams, dt->records,
-                                 dt->encrypted_records, dt->fragments, dt->retransmitted};
+                                 dt->encrypted_records, dt->fragments, dt->retransmitted,
+                                 dt->duplicate_records};
             for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
                 o = pairs[i][0];
                 pairs[i][0] = pairs[i][1];

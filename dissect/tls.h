@@ -248,6 +248,9 @@ struct tls_dtls {
     uint64_t encrypted_records[2]; /* epoch > 0 or DTLS 1.3 unified header: counted only */
     uint64_t fragments[2];      /* handshake fragments that were less than a whole message */
     uint64_t retransmitted[2];  /* handshake fragments of messages already delivered */
+    uint64_t duplicate_records[2]; /* epoch and sequence number seen before: a copy made by
+                                 * the capture (SPAN, -i any), skipped; real retransmissions
+                                 * get new numbers (RFC 6347 §4.2.4) */
     uint16_t max_epoch[2];      /* highest epoch seen (DTLS 1.3: low two bits only) */
     bool connection_id[2];      /* records from that side carried a connection id
                                  * (RFC 9146 tls12_cid records, RFC 9147 §4 C bit) */

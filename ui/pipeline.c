@@ -427,7 +427,8 @@ void pipeline_finish(struct pipeline *p)
     flowtab_flush(p->flows);
     udptab_flush(p->udp);
     p->flushing = false;
-    qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    if (p->flush_n) /* qsort(NULL, 0, ...) is undefined */
+        qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
     for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
     free(p->flush_buf);
     p->flush_buf = NULL;

@@ -389,6 +389,7 @@ static void json_dtls(struct json *j, const struct tls_conn *c)
     json_dtls_pair(j, "encrypted_records", d->encrypted_records);
     json_dtls_pair(j, "fragments", d->fragments);
     json_dtls_pair(j, "retransmitted", d->retransmitted);
+    json_dtls_pair(j, "duplicate_records", d->duplicate_records);
     json_dtls_pair(j, "max_epoch", epochs);
     if (d->connection_id[0] || d->connection_id[1]) {
         json_obj(j, "connection_id");
