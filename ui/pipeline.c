@@ -179,6 +179,7 @@ static void record_done(struct pipeline *p, struct conn_record *r)
     verdict_observe(&r->verdict, c);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
+    if (c->is_dtls) p->stats.dtls_connections++;
     if (c->handshake_complete) p->stats.handshakes_complete++;
     switch (r->verdict.status) {
     case VERDICT_TRUSTED: p->stats.trusted++; break;
@@ -435,6 +436,7 @@ void pipeline_finish(struct pipeline *p)
     p->flush_n = p->flush_cap = 0;
     p->stats.flow = *flowtab_stats(p->flows);
     p->stats.udp = *udptab_stats(p->udp);
+    p->stats.dtls_bytes_refused = p->dtls_budget.refused;
 }
 
 int pipeline_run(struct pipeline *p)
@@ -461,6 +463,7 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
     struct pipeline *mp = (struct pipeline *)p;
     if (p->flows) mp->stats.flow = *flowtab_stats(p->flows);
     if (p->udp) mp->stats.udp = *udptab_stats(p->udp);
+    mp->stats.dtls_bytes_refused = p->dtls_budget.refused;
     return &p->stats;
 }
 

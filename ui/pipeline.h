@@ -68,11 +68,13 @@ struct pipeline_stats {
     struct udp_stats udp;             /* UDP datagrams and DTLS associations */
     uint64_t tcp_connections;         /* flows opened */
     uint64_t tls_connections;         /* records handed to the front end */
+    uint64_t dtls_connections;        /* ... of which DTLS (UDP) */
     uint64_t non_tls_streams;         /* TCP connections with payload but no TLS */
     uint64_t empty_streams;           /* TCP connections without payload */
     uint64_t udp_associations;        /* UDP associations opened (the first datagram looked
                                        * like DTLS); the DTLS ones are tls_connections */
     uint64_t non_dtls_associations;   /* ... that turned out not to be DTLS */
+    uint64_t dtls_bytes_refused;      /* DTLS fragment bytes over the shared reassembly cap */
     uint64_t handshakes_complete;
     uint64_t judged, trusted, failed, not_judged;
     uint64_t distinct_certs;
