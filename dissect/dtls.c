@@ -63,6 +63,7 @@ struct dtls_dir {
     uint64_t pos;            /* virtual offset: UDP payload bytes before this datagram */
     struct dtls_window win[2]; /* [0] epoch 0, [1] the latest epoch > 0 */
     uint64_t done[DTLS_SEQ_BITMAP / 64];
+    uint8_t done_type[DTLS_SEQ_BITMAP]; /* msg_type delivered under that message_seq */
     bool any_done_high;
     uint16_t max_done_high;  /* message_seq >= DTLS_SEQ_BITMAP: delivered up to here */
     struct dtls_msg msg[DTLS_MAX_INFLIGHT];
@@ -160,16 +161,22 @@ static bool record_seen(struct dtls_dir *d, uint16_t epoch, uint64_t seq)
 /* ------------------------------------------------------------------ */
 /* message_seq bookkeeping                                            */
 
-static bool seq_done(const struct dtls_dir *d, uint16_t seq)
+/* Was message `seq` of this type delivered (or given up) already? A
+ * different type under a delivered message_seq is a new message, not a
+ * retransmission: a stateless server may number its ServerHello like the
+ * HelloVerifyRequest it sent before (RFC 6347 §4.2.1 leaves it open). */
+static bool seq_done(const struct dtls_dir *d, uint16_t seq, uint8_t type)
 {
-    if (seq < DTLS_SEQ_BITMAP) return (d->done[seq / 64] >> (seq % 64)) & 1;
+    if (seq < DTLS_SEQ_BITMAP)
+        return ((d->done[seq / 64] >> (seq % 64)) & 1) && d->done_type[seq] == type;
     return d->any_done_high && seq <= d->max_done_high;
 }
 
-static void seq_mark(struct dtls_dir *d, uint16_t seq)
+static void seq_mark(struct dtls_dir *d, uint16_t seq, uint8_t type)
 {
     if (seq < DTLS_SEQ_BITMAP) {
         d->done[seq / 64] |= 1ull << (seq % 64);
+        d->done_type[seq] = type;
     } else if (!d->any_done_high || seq > d->max_done_high) {
         d->any_done_high = true;
         d->max_done_high = seq;
@@ -229,7 +236,7 @@ static void deliver_ready(struct tls_conn *c, enum flow_dir dir, bool force, int
         if (!low->complete) {
             if (!force) return;
             tls_handshake_lost(c, dir, low->type, low->off, ts_ns, false);
-            seq_mark(d, low->seq);
+            seq_mark(d, low->seq, low->type);
             msg_free(st, d, low);
             continue;
         }
@@ -237,7 +244,7 @@ static void deliver_ready(struct tls_conn *c, enum flow_dir dir, bool force, int
          * before delivery so that nothing the delivery does can see it. */
         struct dtls_msg m = *low;
         memset(low, 0, sizeof *low);
-        seq_mark(d, m.seq);
+        seq_mark(d, m.seq, m.type);
         deliver(c, dir, m.type, m.n_pieces ? m.pieces[0].data : NULL, m.len, m.off, m.ts_ns);
         msg_free(st, d, &m); /* handshake.c never releases the parser: st is alive */
     }
@@ -255,7 +262,7 @@ static void msg_give_up(struct tls_conn *c, enum flow_dir dir, struct dtls_msg *
                   tls_handshake_name(m->type) ? tls_handshake_name(m->type) : "handshake message",
                   m->seq, m->len, why);
     tls_handshake_lost(c, dir, m->type, m->off, ts_ns, true);
-    seq_mark(d, m->seq);
+    seq_mark(d, m->seq, m->type);
     msg_free(st, d, m);
 }
 
@@ -418,7 +425,7 @@ static void on_fragment(struct tls_conn *c, enum flow_dir dir, uint8_t type, uin
         return;
     }
     if (flen < msg_len) c->dtls.fragments[side]++;
-    if (seq_done(d, seq)) {
+    if (seq_done(d, seq, type)) {
         c->dtls.retransmitted[side]++;
         return;
     }
@@ -434,12 +441,12 @@ static void on_fragment(struct tls_conn *c, enum flow_dir dir, uint8_t type, uin
         tls_event_fmt(c, TLS_EV_CAP, side, off, msg_len, ts_ns,
                       "DTLS handshake message type %u of %u bytes skipped", type, msg_len);
         tls_handshake_lost(c, dir, type, off, ts_ns, true);
-        seq_mark(d, seq);
+        seq_mark(d, seq, type);
         return;
     }
     if (!m && (msg_len == 0 || (fo == 0 && avail == msg_len)) && !lower_incomplete(d, seq)) {
         /* the common case: a whole message in one fragment, in order — no copy */
-        seq_mark(d, seq);
+        seq_mark(d, seq, type);
         deliver(c, dir, type, bytes, msg_len, off, ts_ns);
         if (c->parser) deliver_ready(c, dir, false, ts_ns);
         return;

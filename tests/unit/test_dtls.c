@@ -521,6 +521,29 @@ static void test_overlap_differs(void)
     tls_conn_free(c);
 }
 
+/* A server that numbers its ServerHello like the HelloVerifyRequest before it
+ * (message_seq 0 twice): a new message, not a retransmission. Real bodies of
+ * dtls10: the HelloVerifyRequest (23 bytes) and the ServerHello (65). */
+static void test_message_seq_reused_by_new_type(void)
+{
+    uint32_t n;
+    const uint8_t *body = ch_body(&n);
+    struct fixture f;
+    LOAD(f, dtls10);
+    const uint8_t *hvr = f.d[1].p + 25, *sh = f.d[3].p + 25;
+    struct tls_conn *c = new_conn(NULL);
+    send_frag(c, FLOW_DIR_A, 1, n, 0, 0, body, n);
+    send_frag(c, FLOW_DIR_B, 3, 23, 0, 0, hvr, 23);
+    send_frag(c, FLOW_DIR_B, 3, 23, 0, 0, hvr, 23); /* a retransmission */
+    send_frag(c, FLOW_DIR_B, 2, 65, 0, 0, sh, 65);
+    CHECK(c->dtls.hello_verify);
+    CHECK(c->sh.present);
+    CHECK_EQ_INT(c->sh.cipher, 0xc014);
+    CHECK_EQ_INT(c->dtls.retransmitted[TLS_SERVER], 1);
+    CHECK_EQ_INT(c->n_events, 0);
+    tls_conn_free(c);
+}
+
 /* Fragments that contradict their message. */
 static void test_bad_fragments(void)
 {
@@ -897,6 +920,7 @@ int main(void)
     test_fragment_patterns();
     test_overlap_differs();
     test_bad_fragments();
+    test_message_seq_reused_by_new_type();
     test_caps();
     test_delivery_order();
     test_dtls13_unified();
