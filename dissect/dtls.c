@@ -778,6 +778,7 @@ int dtls_conn_datagram(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, 
     }
     if (!c->is_tls && st->datagrams >= DTLS_PROBE_DATAGRAMS) {
         c->not_tls = true;
+        tls_conn_release_parser(c); /* the association may live on, counting only */
         return FLOW_COUNT_ONLY;
     }
     return FLOW_CONTINUE;
