@@ -529,7 +529,8 @@ static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
     }
     switch (conn->nochain) {
     case TLS_NOCHAIN_TLS13:
-        set_not_judged(v, "TLS 1.3: the server's certificates are encrypted");
+        set_not_judged(v, "%s 1.3: the server's certificates are encrypted",
+                       conn->is_dtls ? "DTLS" : "TLS");
         break;
     case TLS_NOCHAIN_NO_SERVER_HELLO:
         set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");
