@@ -31,6 +31,8 @@ static void usage(FILE *out)
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
           "  -b, --batch         batch report (the default when stdout is not a terminal)\n"
+          "  --tui               the browser (the default on a terminal; ? lists its keys)\n"
+          "  --max-conns N       browser: keep at most N connections (default 100000)\n"
           "  --json              JSON Lines, one object per TLS connection (summary on stderr)\n"
           "  --pem               with --json: include each certificate as PEM\n"
           "  -v, --verbose       chain, alerts and verdict details under each connection\n"
