@@ -175,4 +175,15 @@ for how in NO_COLOR=1 --color=never; do
     rm -f "$tmp/rc.mono"
     T kill-session -t mono
 done
+# a capture piped in: still the browser (keys from /dev/tty)
+T new-session -d -s pipe -x 100 -y 16 -c "$tmp" \
+    "cat '$src/pcaps/expressway.pcapng' | env TERM=tmux-256color LC_ALL=C.UTF-8 TZ=UTC '$TLSSCOPE' -r - --trust '$src/pcaps/expressway-store.pem'; echo exit=\$? > '$tmp/rc.pipe'; sleep 600"
+session=pipe
+wait_for "<stdin>"
+wait_for "7 conns: 4 FAIL, 1 n/j, 2 OK"
+T send-keys -t pipe f
+wait_for "filter: failed"
+T send-keys -t pipe Q
+[ "$(wait_exit pipe)" = "exit=1" ] || fail "exit status of the piped run is not 1"
+
 echo "tmux browser checks passed"

@@ -71,8 +71,13 @@ int main(int argc, char **argv)
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;
     /* The browser when a person is watching, the batch report otherwise
-     * (like ncdu -o): a pipe or a file never gets curses. */
-    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO));
+     * (like ncdu -o): a pipe or a file never gets curses. A capture piped
+     * in (tcpdump -w - | tlsscope -r -) still gets the browser on a
+     * terminal; it reads the keyboard from /dev/tty. */
+    bool stdin_capture = false;
+    for (int i = 0; i < o.n_files; i++) stdin_capture |= strcmp(o.files[i], "-") == 0;
+    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) &&
+                         (isatty(STDIN_FILENO) || stdin_capture));
     rc = tui ? run_tui(&s) : run_batch(&s);
     session_close(&s);
     return rc;

@@ -657,7 +657,10 @@ static void draw_title(struct tui *t)
         /* base names: the directory rarely helps and often does not fit */
         const char *f = t->o->files[i], *slash = strrchr(f, '/');
         if (i) sbuf_puts(&l, ", ");
-        tui_esc_str(&l, slash && slash[1] ? slash + 1 : f, t->utf8);
+        if (strcmp(f, "-") == 0)
+            sbuf_puts(&l, "<stdin>");
+        else
+            tui_esc_str(&l, slash && slash[1] ? slash + 1 : f, t->utf8);
     }
     sbuf_printf(&l, "  profile: %s  store: %s", verdict_profile_name(t->o->profile),
                 t->store_desc);
@@ -1257,7 +1260,7 @@ static bool want_color(const struct cli_opts *o)
 
 static void main_loop(struct tui *t)
 {
-    int64_t last_draw = 0;
+    int64_t last_draw = 0, draw_cost = 0;
     uint64_t drawn_gen = (uint64_t)-1;
     bool dirty = true;
     if (t->headless && !t->budget) {
@@ -1294,15 +1297,20 @@ static void main_loop(struct tui *t)
         } else {
             int64_t now = now_ms();
             bool changed = drawn_gen != t->store.gen;
-            if (dirty || (changed && (!t->loading || now - last_draw >= LOAD_DRAW_MS)) ||
-                (t->loading && now - last_draw >= LOAD_DRAW_MS)) {
+            /* while loading, redraw every LOAD_DRAW_MS, or less often when
+             * drawing (re-sorting a long list) is slow: reading keeps at
+             * least 80% of the time */
+            int64_t every = draw_cost * 4 > LOAD_DRAW_MS ? draw_cost * 4 : LOAD_DRAW_MS;
+            if (dirty || (changed && (!t->loading || now - last_draw >= every)) ||
+                (t->loading && now - last_draw >= every)) {
                 draw(t);
                 if (t->prompt.kind)
                     curs_set(1);
                 else
                     curs_set(0);
                 refresh();
-                last_draw = now;
+                last_draw = now_ms();
+                draw_cost = last_draw - now;
                 drawn_gen = t->store.gen;
                 dirty = false;
             }
@@ -1346,8 +1354,9 @@ int run_tui(struct session *s)
         pipeline_free(t->p);
         tui_store_free(&t->store);
         free(t);
-        fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
-              stderr);
+        if (o->tui)   /* asked for; otherwise a dumb terminal simply gets the report */
+            fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
+                  stderr);
         return run_batch(s);
     }
     describe_store(t);

@@ -364,6 +364,7 @@ static int append(struct tui_store *s, struct tui_conn *c)
         s->head = 0;
     }
     s->ring[(s->head + s->n) % s->cap] = c;
+    c->idx = s->appended++;
     s->n++;
     s->count[c->cls]++;
     s->gen++;
@@ -434,6 +435,7 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
     if (old != c->cls) {
         s->count[old]--;
         s->count[c->cls]++;
+        s->reshuffles++;   /* filters and the verdict order see it elsewhere */
     }
     s->gen++;
 }
@@ -577,12 +579,99 @@ static int q_verdict(const void *x, const void *y)
     return sort_rev * cmp_verdict(*(struct tui_conn *const *)x, *(struct tui_conn *const *)y);
 }
 
+int tui_conn_cmp(const struct tui_conn *a, const struct tui_conn *b, enum tui_sort by, bool reverse)
+{
+    int d = by == TUI_SORT_SERVER ? cmp_server(a, b) : by == TUI_SORT_VERDICT ? cmp_verdict(a, b)
+                                                                             : cmp_time(a, b);
+    return reverse ? -d : d;
+}
+
 void tui_conns_sort(struct tui_conn **v, size_t n, enum tui_sort by, bool reverse)
 {
     sort_rev = reverse ? -1 : 1;
     int (*cmp)(const void *, const void *) =
         by == TUI_SORT_SERVER ? q_server : by == TUI_SORT_VERDICT ? q_verdict : q_time;
     if (n > 1) qsort(v, n, sizeof(*v), cmp);
+}
+
+/* ---- rows kept up to date ------------------------------------------------- */
+
+static int rows_reserve(struct tui_rows *r, size_t need)
+{
+    if (need <= r->cap) return 0;
+    size_t ncap = need + need / 4 + 64;
+    struct tui_conn **nv = realloc(r->v, ncap * sizeof(*nv));
+    if (!nv) return -1;
+    r->v = nv;
+    uint64_t *ni = realloc(r->idx, ncap * sizeof(*ni));
+    if (!ni) return -1;
+    r->idx = ni;
+    r->cap = ncap;
+    return 0;
+}
+
+int tui_rows_sync(struct tui_rows *r, const struct tui_store *s, const struct tui_filter *f,
+                  const struct tui_server_id *server, enum tui_sort by, bool reverse, bool full,
+                  void (*added)(void *ctx, const struct tui_conn *c), void *ctx)
+{
+    uint64_t first = s->n ? tui_store_at(s, 0)->idx : s->appended;
+    if (!r->valid || r->reshuffles != s->reshuffles || r->seen > s->appended) full = true;
+    /* the new connections sit at the end of the ring */
+    uint64_t from = full ? first : (r->seen > first ? r->seen : first);
+    size_t start = s->n - (size_t)(s->appended - from);
+    size_t k = 0;
+    if (!full) {
+        /* drop the rows the store has dropped: their idx is below the oldest kept */
+        for (size_t i = 0; i < r->n; i++)
+            if (r->idx[i] >= first) {
+                r->v[k] = r->v[i];
+                r->idx[k++] = r->idx[i];
+            }
+    }
+    size_t m = 0;
+    if (rows_reserve(r, k + (s->n - start) * 2) != 0) {
+        r->n = 0;
+        r->valid = false;
+        return -1;
+    }
+    /* the new rows go after the kept ones, then sorted on their own */
+    struct tui_conn **nv = r->v + k;
+    for (size_t i = start; i < s->n; i++) {
+        struct tui_conn *c = tui_store_at(s, i);
+        if (!tui_conn_passes(c, f, server)) continue;
+        nv[m++] = c;
+        if (added) added(ctx, c);
+    }
+    tui_conns_sort(nv, m, by, reverse);
+    if (k && m) {
+        /* merge from the back; the tail of the buffer holds a copy of the new rows */
+        struct tui_conn **tmp = r->v + k + m;
+        memcpy(tmp, nv, m * sizeof(*tmp));
+        size_t i = k, j = m, o = k + m;
+        while (j > 0) {
+            if (i > 0 && tui_conn_cmp(r->v[i - 1], tmp[j - 1], by, reverse) > 0) {
+                r->v[--o] = r->v[--i];
+                r->idx[o] = r->idx[i];
+            } else {
+                r->v[--o] = tmp[--j];
+                r->idx[o] = r->v[o]->idx;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < m; i++) r->idx[k + i] = nv[i]->idx;
+    }
+    r->n = k + m;
+    r->seen = s->appended;
+    r->reshuffles = s->reshuffles;
+    r->valid = true;
+    return full ? 1 : 0;
+}
+
+void tui_rows_free(struct tui_rows *r)
+{
+    free(r->v);
+    free(r->idx);
+    memset(r, 0, sizeof(*r));
 }
 
 /* ---- servers -------------------------------------------------------------- */

@@ -69,6 +69,7 @@ struct tui_conn {
     uint8_t *packed;              /* once done: the packed record */
     size_t packed_len;
     /* store bookkeeping */
+    uint64_t idx;                 /* arrival number in the store (0, 1, ...) */
     bool pinned;                  /* a detail view shows it: do not free */
     bool detached;                /* dropped from the list, kept for a pin or until done */
 };
@@ -86,6 +87,8 @@ struct tui_store {
     size_t max;                   /* drop the oldest beyond this */
     bool utf8;
     uint64_t gen;                 /* bumped on every change visible in a list */
+    uint64_t appended;            /* connections ever added (next idx) */
+    uint64_t reshuffles;          /* changes that can move rows other than appends/drops */
     uint64_t dropped;             /* connections dropped for the cap */
     uint64_t count[TUI_CLASS__N]; /* in the list now */
     uint64_t total[TUI_CLASS__N]; /* every finished connection, dropped ones included */
@@ -153,6 +156,32 @@ int tui_server_id_cmp(const struct tui_server_id *a, const struct tui_server_id 
 enum tui_sort { TUI_SORT_TIME = 0, TUI_SORT_SERVER, TUI_SORT_VERDICT, TUI_SORT__N };
 const char *tui_sort_name(enum tui_sort s);        /* "time", "server", "verdict" */
 void tui_conns_sort(struct tui_conn **v, size_t n, enum tui_sort by, bool reverse);
+
+/* Order of two connections under `by` (reverse flips it); ties by time, then seq. */
+int tui_conn_cmp(const struct tui_conn *a, const struct tui_conn *b, enum tui_sort by, bool reverse);
+
+/* A filtered, sorted view of the store kept up to date cheaply: while only
+ * appends and --max-conns drops happened, new rows are sorted on their own
+ * and merged in (O(n + k log k)), dropped rows are recognised by their idx
+ * without touching freed memory; anything else rebuilds (O(n log n)).
+ * `idx[i]` is the arrival number of v[i]. Owns v and idx. */
+struct tui_rows {
+    struct tui_conn **v;
+    uint64_t *idx;
+    size_t n, cap;
+    bool valid;
+    uint64_t seen;                /* store->appended at the last sync */
+    uint64_t reshuffles;
+};
+
+/* Sync rows with the store. full forces a rebuild (filter or sort changed).
+ * added(ctx, c) is called for every row that is new in this sync (all of
+ * them on a rebuild). Returns 1 after a rebuild, 0 after a merge, -1 when
+ * out of memory (rows then empty and invalid). */
+int tui_rows_sync(struct tui_rows *r, const struct tui_store *s, const struct tui_filter *f,
+                  const struct tui_server_id *server, enum tui_sort by, bool reverse, bool full,
+                  void (*added)(void *ctx, const struct tui_conn *c), void *ctx);
+void tui_rows_free(struct tui_rows *r);
 
 /* ---- grouping by server ---- */
 struct tui_server {

@@ -32,12 +32,12 @@ struct conns_data {
     char *server_sni;             /* owned copy for server.sni */
     enum tui_sort sort;
     bool reverse;
-    struct tui_conn **rows;
-    size_t cap;
+    struct tui_rows rows;
     bool synced;
     uint64_t gen, fgen;
     bool resort;
     int want[CC__N];
+    int64_t tmin, tmax;
     bool with_date;
     /* selection memory (see file comment) */
     uint64_t sel_seq;
@@ -55,10 +55,39 @@ static void conns_remember(struct tui *t, struct view *v)
     struct conns_data *d = v->data;
     (void)t;
     d->sel_valid = v->nrows > 0 && v->cursor >= 0 && v->cursor < v->nrows;
-    if (d->sel_valid) d->sel_seq = d->rows[v->cursor]->seq;
+    if (d->sel_valid) d->sel_seq = d->rows.v[v->cursor]->seq;
     /* on the last of several rows: follow new connections */
     d->sel_last = v->nrows > 1 && v->cursor == v->nrows - 1;
     d->sel_off = v->cursor - v->top;
+}
+
+/* widths the columns want, from each row that is new in a sync */
+static void conns_measure(void *ctx, const struct tui_conn *c)
+{
+    struct conns_data *d = ctx;
+    if (c->ts_ns < d->tmin) d->tmin = c->ts_ns;
+    if (c->ts_ns > d->tmax) d->tmax = c->ts_ns;
+    /* byte lengths bound display widths from above and cost nothing */
+    int l;
+    if ((l = clamp_want(strlen(c->client), 47)) > d->want[CC_CLIENT]) d->want[CC_CLIENT] = l;
+    if ((l = clamp_want(strlen(c->server), 47)) > d->want[CC_SERVER]) d->want[CC_SERVER] = l;
+    l = clamp_want(c->sni ? strlen(c->sni) : strlen(c->server_ip_text) + 2, 40);
+    if (l > d->want[CC_SNI]) d->want[CC_SNI] = l;
+    if ((l = clamp_want(c->cn ? strlen(c->cn) : 1, 32)) > d->want[CC_CN]) d->want[CC_CN] = l;
+    char b[24];
+    if ((l = (int)strlen(report_version_short(c->version, b))) > d->want[CC_VER])
+        d->want[CC_VER] = l;
+    char cb[8];
+    const char *cn = c->has_cipher ? tls_cipher_openssl(c->cipher, cb) : "-";
+    if ((l = clamp_want(strlen(cn), 30)) > d->want[CC_CIPHER]) d->want[CC_CIPHER] = l;
+    for (uint64_t q = c->seq, digits = 1; ; q /= 10, digits++)
+        if (q < 10) {
+            if ((int)digits > d->want[CC_SEQ]) d->want[CC_SEQ] = (int)digits;
+            break;
+        }
+    /* "FAIL 20@1 " + reason */
+    if ((l = clamp_want(strlen(c->reason) + 11, 48)) > d->want[CC_VERDICT])
+        d->want[CC_VERDICT] = l;
 }
 
 static void conns_sync(struct tui *t, struct view *v)
@@ -66,52 +95,23 @@ static void conns_sync(struct tui *t, struct view *v)
     struct conns_data *d = v->data;
     struct tui_store *s = &t->store;
     if (d->synced && d->gen == s->gen && d->fgen == t->filter_gen && !d->resort) return;
-    if (d->cap < s->n) {
-        size_t ncap = s->n + s->n / 4 + 64;
-        struct tui_conn **nr = realloc(d->rows, ncap * sizeof(*nr));
-        if (!nr) {
-            tui_message(t, true, "out of memory");
-            return;
-        }
-        d->rows = nr;
-        d->cap = ncap;
+    bool full = !d->synced || d->fgen != t->filter_gen || d->resort;
+    if (full || !d->rows.valid || d->rows.reshuffles != s->reshuffles) {
+        for (int c = 0; c < CC__N; c++) d->want[c] = (int)strlen(conn_titles[c]);
+        d->tmin = INT64_MAX;
+        d->tmax = INT64_MIN;
     }
-    size_t k = 0;
-    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
-    for (int c = 0; c < CC__N; c++) d->want[c] = (int)strlen(conn_titles[c]);
-    for (size_t i = 0; i < s->n; i++) {
-        struct tui_conn *c = tui_store_at(s, i);
-        if (!tui_conn_passes(c, d->filter, d->has_server ? &d->server : NULL)) continue;
-        d->rows[k++] = c;
-        if (c->ts_ns < tmin) tmin = c->ts_ns;
-        if (c->ts_ns > tmax) tmax = c->ts_ns;
-        /* byte lengths bound display widths from above and cost nothing */
-        int l;
-        if ((l = clamp_want(strlen(c->client), 47)) > d->want[CC_CLIENT]) d->want[CC_CLIENT] = l;
-        if ((l = clamp_want(strlen(c->server), 47)) > d->want[CC_SERVER]) d->want[CC_SERVER] = l;
-        l = clamp_want(c->sni ? strlen(c->sni) : strlen(c->server_ip_text) + 2, 40);
-        if (l > d->want[CC_SNI]) d->want[CC_SNI] = l;
-        if ((l = clamp_want(c->cn ? strlen(c->cn) : 1, 32)) > d->want[CC_CN]) d->want[CC_CN] = l;
-        char b[24];
-        if ((l = (int)strlen(report_version_short(c->version, b))) > d->want[CC_VER])
-            d->want[CC_VER] = l;
-        char cb[8];
-        const char *cn = c->has_cipher ? tls_cipher_openssl(c->cipher, cb) : "-";
-        if ((l = clamp_want(strlen(cn), 30)) > d->want[CC_CIPHER]) d->want[CC_CIPHER] = l;
-        snprintf(b, sizeof(b), "%llu", (unsigned long long)c->seq);
-        if ((l = (int)strlen(b)) > d->want[CC_SEQ]) d->want[CC_SEQ] = l;
-        /* "FAIL 20@1 " + reason */
-        if ((l = clamp_want(strlen(c->reason) + 11, 48)) > d->want[CC_VERDICT])
-            d->want[CC_VERDICT] = l;
-    }
-    tui_conns_sort(d->rows, k, d->sort, d->reverse);
-    d->with_date = k > 0 && tmin / 86400000000000LL != tmax / 86400000000000LL;
+    int rc = tui_rows_sync(&d->rows, s, d->filter, d->has_server ? &d->server : NULL, d->sort,
+                           d->reverse, full, conns_measure, d);
+    if (rc < 0) tui_message(t, true, "out of memory");
+    size_t k = d->rows.n;
+    d->with_date = k > 0 && d->tmin / 86400000000000LL != d->tmax / 86400000000000LL;
     /* put the cursor back on the connection it was on */
     int cursor = v->cursor;
     bool found = false;
     if (d->sel_valid)
         for (size_t i = 0; i < k; i++)
-            if (d->rows[i]->seq == d->sel_seq) {
+            if (d->rows.v[i]->seq == d->sel_seq) {
                 cursor = (int)i;
                 found = true;
                 break;
@@ -174,7 +174,7 @@ static void conns_draw_head(struct tui *t, struct view *v, int y)
 static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool selected)
 {
     struct conns_data *d = v->data;
-    const struct tui_conn *c = d->rows[row];
+    const struct tui_conn *c = d->rows.v[row];
     int w[CC__N], x = 0;
     conns_layout(t, d, w);
     attr_t sel = selected ? A_REVERSE : 0;
@@ -230,7 +230,7 @@ static bool conns_row_matches(struct tui *t, struct view *v, int row, const char
 {
     struct conns_data *d = v->data;
     (void)t;
-    return tui_conn_matches_text(d->rows[row], text);
+    return tui_conn_matches_text(d->rows.v[row], text);
 }
 
 static void filter_status(const struct tui_filter *f, struct sbuf *out)
@@ -283,7 +283,7 @@ static void cycle_filter(struct tui *t, struct tui_filter *f)
 static bool conns_request(struct tui *t, struct view *v, enum tui_req req)
 {
     struct conns_data *d = v->data;
-    struct tui_conn *c = v->nrows > 0 ? d->rows[v->cursor] : NULL;
+    struct tui_conn *c = v->nrows > 0 ? d->rows.v[v->cursor] : NULL;
     switch (req) {
     case TUI_REQ_ENTER:
         if (c) tui_push(t, view_detail_new(t, c));
@@ -310,7 +310,7 @@ static void conns_close(struct tui *t, struct view *v)
     struct conns_data *d = v->data;
     (void)t;
     if (!d) return;
-    free(d->rows);
+    tui_rows_free(&d->rows);
     free(d->server_sni);
     free(d);
 }
@@ -389,6 +389,11 @@ struct servers_data {
     char *sel_sni;
     bool sel_valid;
     int sel_off;
+    /* which rows hold a connection matching the search text (computed once
+     * per text and rows: a per-row scan of all connections is quadratic) */
+    bool *found;
+    char found_text[TUI_TEXT_MAX];
+    bool found_valid;
 };
 
 static void servers_remember(struct tui *t, struct view *v)
@@ -438,10 +443,15 @@ static void servers_sync(struct tui *t, struct view *v)
     long k = 0;
     int64_t tmin = INT64_MAX, tmax = INT64_MIN;
     for (int c = 0; c < SC__N; c++) d->want[c] = (int)strlen(srv_titles[c]);
+    d->found_valid = false;
+    unsigned maxn[4] = {0, 0, 0, 0};
     for (long i = 0; i < m; i++) {
         const struct tui_server *sv = &d->groups[i];
         if (!tui_server_passes(sv, &t->filter)) continue;
         d->rows[k++] = *sv;
+        if (sv->n > maxn[0]) maxn[0] = sv->n;
+        for (int c = 0; c < TUI_CLASS__N; c++)
+            if (sv->count[c] > maxn[1 + c]) maxn[1 + c] = sv->count[c];
         if (sv->first_ts < tmin) tmin = sv->first_ts;
         if (sv->last_ts > tmax) tmax = sv->last_ts;
         int l;
@@ -454,6 +464,13 @@ static void servers_sync(struct tui *t, struct view *v)
         if ((l = clamp_want(strlen(sv->worst->reason) + 11 + (sv->mixed ? 19 : 0), 56)) >
             d->want[SC_VERDICT])
             d->want[SC_VERDICT] = l;
+    }
+    /* counts are never cut: as wide as the largest */
+    static const int count_col[4] = {SC_CONNS, SC_FAIL, SC_NJ, SC_OK};
+    for (int c = 0; c < 4; c++) {
+        char b[16];
+        int l = snprintf(b, sizeof(b), "%u", maxn[c]);
+        if (l > d->want[count_col[c]]) d->want[count_col[c]] = l;
     }
     tui_servers_sort(d->rows, (size_t)k, d->sort, d->reverse);
     d->with_date = k > 0 && tmin / 86400000000000LL != tmax / 86400000000000LL;
@@ -482,10 +499,10 @@ static void servers_layout(struct tui *t, struct servers_data *d, int *w)
         [SC_SERVER] = {d->want[SC_SERVER] < 15 ? d->want[SC_SERVER] : 15, d->want[SC_SERVER],
                        d->want[SC_SERVER], 95},
         [SC_SNI] = {d->want[SC_SNI] < 15 ? d->want[SC_SNI] : 15, d->want[SC_SNI], d->want[SC_SNI], 92},
-        [SC_CONNS] = {5, 5, 5, 89},
-        [SC_FAIL] = {4, 4, 4, 91},
-        [SC_NJ] = {3, 3, 3, 87},
-        [SC_OK] = {3, 3, 3, 88},
+        [SC_CONNS] = {d->want[SC_CONNS], d->want[SC_CONNS], d->want[SC_CONNS], 89},
+        [SC_FAIL] = {d->want[SC_FAIL], d->want[SC_FAIL], d->want[SC_FAIL], 91},
+        [SC_NJ] = {d->want[SC_NJ], d->want[SC_NJ], d->want[SC_NJ], 87},
+        [SC_OK] = {d->want[SC_OK], d->want[SC_OK], d->want[SC_OK], 88},
         [SC_VERDICT] = {16, d->want[SC_VERDICT], 0, 100, 85},
         [SC_CN] = {d->want[SC_CN] < 12 ? d->want[SC_CN] : 12, d->want[SC_CN], d->want[SC_CN], 45},
         [SC_FIRST] = {8, tw, tw, 30},
@@ -513,6 +530,8 @@ static void servers_draw_head(struct tui *t, struct view *v, int y)
     if (x < t->cols) tui_put(t, y, x, t->cols - x, "", a);
 }
 
+static bool servers_row_matches(struct tui *t, struct view *v, int row, const char *text);
+
 static void servers_draw_row(struct tui *t, struct view *v, int row, int y, bool selected)
 {
     struct servers_data *d = v->data;
@@ -520,7 +539,7 @@ static void servers_draw_row(struct tui *t, struct view *v, int row, int y, bool
     int w[SC__N], x = 0;
     servers_layout(t, d, w);
     attr_t sel = selected ? A_REVERSE : 0;
-    attr_t match = v->search[0] && sv->matched ? A_UNDERLINE : 0;
+    attr_t match = v->search[0] && servers_row_matches(t, v, row, v->search) ? A_UNDERLINE : 0;
     struct sbuf sb;
     sbuf_init(&sb, 8192);
     char buf[64];
@@ -580,16 +599,37 @@ static void servers_draw_row(struct tui *t, struct view *v, int row, int y, bool
 static bool servers_row_matches(struct tui *t, struct view *v, int row, const char *text)
 {
     struct servers_data *d = v->data;
-    const struct tui_server *sv = &d->rows[row];
-    /* any of its connections (the group's members are not kept: look them up) */
-    struct tui_store *s = &t->store;
-    for (size_t i = 0; i < s->n; i++) {
-        const struct tui_conn *c = tui_store_at(s, i);
-        struct tui_server_id id;
-        tui_server_id_of(c, &id);
-        if (tui_server_id_cmp(&id, &sv->id) == 0 && tui_conn_matches_text(c, text)) return true;
+    if (!d->found_valid || strcmp(d->found_text, text) != 0) {
+        /* group every connection again, counting matches of `text`; the
+         * groups come out in server-id order, so each row finds its own by
+         * binary search */
+        struct tui_store *s = &t->store;
+        free(d->found);
+        d->found = calloc((size_t)(v->nrows > 0 ? v->nrows : 1), sizeof(bool));
+        struct tui_server *g = NULL;
+        for (size_t i = 0; i < s->n; i++) d->all[i] = tui_store_at(s, i);
+        long m = d->found ? tui_group_servers(d->all, s->n, text, &g) : -1;
+        for (int r = 0; r < v->nrows && m > 0; r++) {
+            long lo = 0, hi = m - 1;
+            while (lo <= hi) {
+                long mid = (lo + hi) / 2;
+                int c = tui_server_id_cmp(&g[mid].id, &d->rows[r].id);
+                if (c == 0) {
+                    d->found[r] = g[mid].matched > 0;
+                    break;
+                }
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid - 1;
+            }
+        }
+        free(g);
+        if (!d->found) return false;
+        snprintf(d->found_text, sizeof(d->found_text), "%s", text);
+        d->found_valid = true;
     }
-    return false;
+    return row >= 0 && row < v->nrows && d->found[row];
 }
 
 static void servers_status(struct tui *t, struct view *v, struct sbuf *out)
@@ -635,6 +675,7 @@ static void servers_close(struct tui *t, struct view *v)
     free(d->groups);
     free(d->rows);
     free(d->sel_sni);
+    free(d->found);
     free(d);
 }
 
