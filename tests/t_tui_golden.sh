@@ -34,6 +34,13 @@ tui_case() {
         (cd "$work" && env LC_ALL="$locale" TLSSCOPE_TUI_SIZE="$size" TLSSCOPE_TUI_SCRIPT="$keys" \
             $(printf '%s' "$env" | sed 's/^-$//; s/,/ /g') \
             "$TLSSCOPE" --tui "$@" 2>&1) || true
+        # what the exports wrote, certificate by certificate (openssl's reading)
+        for f in "$work"/*.pem; do
+            [ -f "$f" ] || continue
+            printf '# file %s:\n' "${f##*/}"
+            openssl crl2pkcs7 -nocrl -certfile "$f" | openssl pkcs7 -print_certs -noout |
+                sed -n 's/^subject=/#   subject=/p'
+        done
     } >"$out"
     if [ -n "${UPDATE:-}" ]; then
         cp "$out" "$golden"
