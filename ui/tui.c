@@ -37,10 +37,10 @@
 #include "report.h"
 #include "tui_internal.h"
 
-#define LOAD_SLICE_MS 40       /* reading between two keyboard polls */
-#define LOAD_DRAW_MS 100       /* screen refresh while loading */
-#define LOAD_STEP_PACKETS 256  /* packets per pipeline_step inside a slice */
-#define IDLE_POLL_MS 1000      /* keyboard timeout when nothing is loading */
+#define LOAD_SLICE_MS 40      /* reading between two keyboard polls */
+#define LOAD_DRAW_MS 100      /* screen refresh while loading */
+#define LOAD_STEP_PACKETS 256 /* packets per pipeline_step inside a slice */
+#define IDLE_POLL_MS 1000     /* keyboard timeout when nothing is loading */
 
 static volatile sig_atomic_t g_sigint, g_sigterm;
 static struct pipeline *volatile g_pipe;
@@ -192,7 +192,7 @@ void tui_verdict_text(const struct tui_conn *c, struct sbuf *out)
 const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len)
 {
     char iso[TIMEFMT_LEN];
-    time_iso8601(ts_ns, 3, iso);   /* 2022-07-11T16:55:25.900Z */
+    time_iso8601(ts_ns, 3, iso); /* 2022-07-11T16:55:25.900Z */
     if (with_date && w >= 18)
         snprintf(buf, len, "%.5s %.12s", iso + 5, iso + 11);
     else if (w >= 12)
@@ -395,8 +395,8 @@ static void filter_apply(struct tui *t, const char *text)
 
 static int write_pem(const char *path, const struct cert *const *certs, int n, bool overwrite)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL),
-                  0644);
+    int fd = open(
+        path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL), 0644);
     if (fd < 0) return -errno;
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
@@ -410,8 +410,10 @@ static int write_pem(const char *path, const struct cert *const *certs, int n, b
             for (size_t off = 0; off < w && rc == 0;) {
                 ssize_t k = write(fd, pem + off, w - off);
                 if (k < 0 && errno == EINTR) continue;
-                if (k <= 0) rc = -errno;
-                else off += (size_t)k;
+                if (k <= 0)
+                    rc = -errno;
+                else
+                    off += (size_t)k;
             }
         }
         free(pem);
@@ -525,8 +527,12 @@ static void prompt_key(struct tui *t, int key)
             tui_message(t, false, "export cancelled");
         prompt_end(t);
         return;
-    case TUI_KEY_LEFT: if (pr->pos > 0) pr->pos--; break;
-    case TUI_KEY_RIGHT: if (pr->pos < pr->len) pr->pos++; break;
+    case TUI_KEY_LEFT:
+        if (pr->pos > 0) pr->pos--;
+        break;
+    case TUI_KEY_RIGHT:
+        if (pr->pos < pr->len) pr->pos++;
+        break;
     case TUI_KEY_HOME:
     case TUI_CTRL('a'): pr->pos = 0; break;
     case TUI_KEY_END:
@@ -585,12 +591,12 @@ static void prompt_key(struct tui *t, int key)
     if (edited && pr->kind == PROMPT_FILTER) {
         char text[4 * TUI_PROMPT_MAX];
         prompt_text(t, text, sizeof(text));
-        filter_apply(t, text);   /* the list follows as you type */
+        filter_apply(t, text); /* the list follows as you type */
     }
 }
 
-void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs,
-                       int n, bool chain)
+void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs, int n,
+                       bool chain)
 {
     struct tui_prompt *pr = &t->prompt;
     if (n <= 0) {
@@ -605,7 +611,8 @@ void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *c
     else
         snprintf(path, sizeof(path), "%s", name);
     if (chain)
-        snprintf(label, sizeof(label), "Export chain (%d certificate%s) to: ", n, n == 1 ? "" : "s");
+        snprintf(label, sizeof(label), "Export chain (%d certificate%s) to: ", n,
+                 n == 1 ? "" : "s");
     else
         snprintf(label, sizeof(label), "Export certificate to: ");
     prompt_end(t);
@@ -625,8 +632,9 @@ int tui_chain_certs(const struct conn_record *r, const struct cert **out, int ma
         if (v->path[i].cert) out[n++] = v->path[i].cert;
     for (int i = 0; i < r->n_chain && n < max; i++) {
         const struct cert *c = r->chain[i];
-        bool seen = false;   /* the store's copy of a sent certificate is the same one */
-        for (int k = 0; k < n; k++) seen = seen || (c && memcmp(out[k]->sha256, c->sha256, 32) == 0);
+        bool seen = false; /* the store's copy of a sent certificate is the same one */
+        for (int k = 0; k < n; k++)
+            seen = seen || (c && memcmp(out[k]->sha256, c->sha256, 32) == 0);
         if (c && !seen) out[n++] = c;
     }
     return n;
@@ -662,8 +670,7 @@ static void draw_title(struct tui *t)
         else
             tui_esc_str(&l, slash && slash[1] ? slash + 1 : f, t->utf8);
     }
-    sbuf_printf(&l, "  profile: %s  store: %s", verdict_profile_name(t->o->profile),
-                t->store_desc);
+    sbuf_printf(&l, "  profile: %s  store: %s", verdict_profile_name(t->o->profile), t->store_desc);
     const struct tui_store *s = &t->store;
     unsigned long long n = s->count[0] + s->count[1] + s->count[2];
     sbuf_printf(&r, "%llu conn%s: %llu FAIL, %llu n/j, %llu OK", n, n == 1 ? "" : "s",
@@ -673,7 +680,7 @@ static void draw_title(struct tui *t)
     if (s->dropped) sbuf_printf(&r, "; %llu dropped (--max-conns)", (unsigned long long)s->dropped);
     if (s->oom) sbuf_printf(&r, "; %llu lost (memory)", (unsigned long long)s->oom);
     sbuf_putc(&r, ' ');
-    int rw = tui_text_width(sbuf_str(&r)) + 1;   /* a space between the two parts */
+    int rw = tui_text_width(sbuf_str(&r)) + 1; /* a space between the two parts */
     if (rw > t->cols) rw = t->cols;
     tui_put(t, 0, 0, t->cols - rw, sbuf_str(&l), t->style[ST_TITLE]);
     tui_put_right(t, 0, t->cols - rw, rw, sbuf_str(&r), t->style[ST_TITLE]);
@@ -862,8 +869,8 @@ static void loading_end(struct tui *t, int rc, bool stopped)
         struct sbuf sb;
         sbuf_init(&sb, 1024);
         tui_esc_str(&sb, ps->last_error, t->utf8);
-        tui_message(t, true, "input error: %s (%llu TLS connections read before it)",
-                    sbuf_str(&sb), n);
+        tui_message(t, true, "input error: %s (%llu TLS connections read before it)", sbuf_str(&sb),
+                    n);
         sbuf_free(&sb);
     } else if (stopped) {
         tui_message(t, false, "loading stopped: %llu TLS connections read; browsing those", n);
@@ -877,7 +884,7 @@ static void load_slice(struct tui *t)
 {
     int64_t start = now_ms();
     do {
-        if (g_sigint) return;   /* the loop turns it into "stop loading" */
+        if (g_sigint) return; /* the loop turns it into "stop loading" */
         int rc = pipeline_step(t->p, t->budget ? t->budget : LOAD_STEP_PACKETS);
         if (rc <= 0) {
             bool interrupted = g_sigint;
@@ -947,9 +954,7 @@ static void do_request(struct tui *t, enum tui_req req, int key)
     case TUI_REQ_REDRAW:
         if (!t->headless) clearok(curscr, TRUE);
         return;
-    case TUI_REQ_SEARCH:
-        prompt_start(t, PROMPT_SEARCH, "Search: ", "");
-        return;
+    case TUI_REQ_SEARCH: prompt_start(t, PROMPT_SEARCH, "Search: ", ""); return;
     case TUI_REQ_SEARCH_NEXT: search_step(t, v, 1, false); return;
     case TUI_REQ_SEARCH_PREV: search_step(t, v, -1, false); return;
     case TUI_REQ_FILTER_TEXT: {
@@ -1074,12 +1079,23 @@ static int script_key(struct tui *t)
         const char *name;
         int key;
     } names[] = {
-        {"Enter", TUI_KEY_ENTER}, {"Esc", TUI_KEY_ESC},     {"Tab", TUI_KEY_TAB},
-        {"S-Tab", TUI_KEY_BTAB},  {"Up", TUI_KEY_UP},       {"Down", TUI_KEY_DOWN},
-        {"Left", TUI_KEY_LEFT},   {"Right", TUI_KEY_RIGHT}, {"PgUp", TUI_KEY_PGUP},
-        {"PgDn", TUI_KEY_PGDN},   {"Home", TUI_KEY_HOME},   {"End", TUI_KEY_END},
-        {"Backspace", TUI_KEY_BACKSPACE}, {"Delete", TUI_KEY_DELETE}, {"F1", TUI_KEY_F1},
-        {"Space", ' '},           {"lt", '<'},
+        {"Enter", TUI_KEY_ENTER},
+        {"Esc", TUI_KEY_ESC},
+        {"Tab", TUI_KEY_TAB},
+        {"S-Tab", TUI_KEY_BTAB},
+        {"Up", TUI_KEY_UP},
+        {"Down", TUI_KEY_DOWN},
+        {"Left", TUI_KEY_LEFT},
+        {"Right", TUI_KEY_RIGHT},
+        {"PgUp", TUI_KEY_PGUP},
+        {"PgDn", TUI_KEY_PGDN},
+        {"Home", TUI_KEY_HOME},
+        {"End", TUI_KEY_END},
+        {"Backspace", TUI_KEY_BACKSPACE},
+        {"Delete", TUI_KEY_DELETE},
+        {"F1", TUI_KEY_F1},
+        {"Space", ' '},
+        {"lt", '<'},
     };
     for (;;) {
         const char *s = t->script + t->script_pos;
@@ -1091,7 +1107,7 @@ static int script_key(struct tui *t)
             size_t l = mbrtowc(&wc, s, strlen(s), &st);
             if (l == (size_t)-1 || l == (size_t)-2 || l == 0) l = 1, wc = (unsigned char)*s;
             t->script_pos += l;
-            if (wc == '\n') continue;   /* scripts may be split over lines */
+            if (wc == '\n') continue; /* scripts may be split over lines */
             return (int)wc;
         }
         const char *end = strchr(s, '>');
@@ -1291,7 +1307,7 @@ static void main_loop(struct tui *t)
                 break;
             }
             if (key == TUI_CTRL('c')) {
-                g_sigint = 1;   /* as the terminal would deliver it */
+                g_sigint = 1; /* as the terminal would deliver it */
                 continue;
             }
         } else {
@@ -1354,7 +1370,7 @@ int run_tui(struct session *s)
         pipeline_free(t->p);
         tui_store_free(&t->store);
         free(t);
-        if (o->tui)   /* asked for; otherwise a dumb terminal simply gets the report */
+        if (o->tui) /* asked for; otherwise a dumb terminal simply gets the report */
             fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
                   stderr);
         return run_batch(s);
@@ -1397,7 +1413,7 @@ int run_tui(struct session *s)
         if (ps->input_errors) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
     }
     if (t->headless) printf("--- exit %d ---\n", status);
-    tui_store_free(&t->store);   /* before pipeline_free: records unref its certificates */
+    tui_store_free(&t->store); /* before pipeline_free: records unref its certificates */
     pipeline_free(t->p);
     free(t);
     return status;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 const struct tui_cmd tui_cmds[] = {
-#define TUI_CMD_ROW(id, group, where, k1, k2, k3, hint, help) \
+#define TUI_CMD_ROW(id, group, where, k1, k2, k3, hint, help)                                      \
     {TUI_REQ_##id, #id, group, where, {k1, k2, k3}, hint, help},
     TUI_COMMANDS(TUI_CMD_ROW)
 #undef TUI_CMD_ROW
@@ -37,11 +37,11 @@ const char *tui_key_name(int key, char *buf)
         int key;
         const char *name;
     } names[] = {
-        {TUI_KEY_ENTER, "Enter"}, {TUI_KEY_UP, "Up"},       {TUI_KEY_DOWN, "Down"},
-        {TUI_KEY_LEFT, "Left"},   {TUI_KEY_RIGHT, "Right"}, {TUI_KEY_PGUP, "PgUp"},
-        {TUI_KEY_PGDN, "PgDn"},   {TUI_KEY_HOME, "Home"},   {TUI_KEY_END, "End"},
-        {TUI_KEY_BTAB, "S-Tab"},  {TUI_KEY_TAB, "Tab"},     {TUI_KEY_ESC, "Esc"},
-        {TUI_KEY_F1, "F1"},       {' ', "Space"},           {TUI_KEY_BACKSPACE, "Backspace"},
+        {TUI_KEY_ENTER, "Enter"},   {TUI_KEY_UP, "Up"},       {TUI_KEY_DOWN, "Down"},
+        {TUI_KEY_LEFT, "Left"},     {TUI_KEY_RIGHT, "Right"}, {TUI_KEY_PGUP, "PgUp"},
+        {TUI_KEY_PGDN, "PgDn"},     {TUI_KEY_HOME, "Home"},   {TUI_KEY_END, "End"},
+        {TUI_KEY_BTAB, "S-Tab"},    {TUI_KEY_TAB, "Tab"},     {TUI_KEY_ESC, "Esc"},
+        {TUI_KEY_F1, "F1"},         {' ', "Space"},           {TUI_KEY_BACKSPACE, "Backspace"},
         {TUI_KEY_DELETE, "Delete"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -29,18 +29,18 @@
 
 enum tui_style {
     ST_NORMAL = 0,
-    ST_TITLE,     /* top bar */
-    ST_COLHEAD,   /* column titles / view heading */
-    ST_STATUS,    /* status bar */
+    ST_TITLE,   /* top bar */
+    ST_COLHEAD, /* column titles / view heading */
+    ST_STATUS,  /* status bar */
     ST_OK,
     ST_FAIL,
     ST_NJ,
-    ST_NOSNI,     /* server IP shown where the SNI would be */
-    ST_LABEL,     /* "Subject" in a detail view */
-    ST_HEADING,   /* section heading in a detail view */
+    ST_NOSNI,   /* server IP shown where the SNI would be */
+    ST_LABEL,   /* "Subject" in a detail view */
+    ST_HEADING, /* section heading in a detail view */
     ST_DIM,
-    ST_ANCHOR,    /* trust anchor in a chain */
-    ST_ERROR,     /* error message */
+    ST_ANCHOR, /* trust anchor in a chain */
+    ST_ERROR,  /* error message */
     ST__N
 };
 
@@ -48,9 +48,9 @@ struct tui;
 struct view;
 
 struct view_ops {
-    const char *name;       /* "Connections" */
-    unsigned where;         /* TUI_IN_*: which commands apply */
-    bool line_cursor;       /* a highlighted cursor line (else the body just scrolls) */
+    const char *name; /* "Connections" */
+    unsigned where;   /* TUI_IN_*: which commands apply */
+    bool line_cursor; /* a highlighted cursor line (else the body just scrolls) */
     /* Bring rows up to date (store changed, filter, width); sets v->nrows. */
     void (*sync)(struct tui *t, struct view *v);
     /* The line under the title bar: column titles or the view's title. */
@@ -68,15 +68,21 @@ struct view_ops {
 
 struct view {
     const struct view_ops *ops;
-    struct view *parent;    /* back goes here; NULL for the two top lists */
+    struct view *parent; /* back goes here; NULL for the two top lists */
     int nrows;
     int cursor, top;
     char search[TUI_TEXT_MAX];
-    char title[320];        /* status-bar name, e.g. "Connection #2" */
+    char title[320]; /* status-bar name, e.g. "Connection #2" */
     void *data;
 };
 
-enum tui_prompt_kind { PROMPT_NONE = 0, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_EXPORT, PROMPT_CONFIRM };
+enum tui_prompt_kind {
+    PROMPT_NONE = 0,
+    PROMPT_SEARCH,
+    PROMPT_FILTER,
+    PROMPT_EXPORT,
+    PROMPT_CONFIRM
+};
 
 #define TUI_PROMPT_MAX 1024
 #define TUI_EXPORT_MAX (VERDICT_MAX_PATH + 2 * TLS_MAX_CHAIN)
@@ -86,13 +92,13 @@ struct tui_prompt {
     char label[96];
     wchar_t buf[TUI_PROMPT_MAX];
     int len, pos;
-    char saved[TUI_TEXT_MAX];     /* filter text before an incremental edit */
+    char saved[TUI_TEXT_MAX]; /* filter text before an incremental edit */
     /* export: what to write, and the connection kept alive meanwhile */
     const struct cert *certs[TUI_EXPORT_MAX];
     int n_certs;
     bool chain;
     struct tui_conn *pin;
-    char path[4096];              /* PROMPT_CONFIRM: the file that exists */
+    char path[4096]; /* PROMPT_CONFIRM: the file that exists */
 };
 
 struct tui {
@@ -101,7 +107,7 @@ struct tui {
     struct pipeline *p;
     struct tui_store store;
     SCREEN *screen;
-    FILE *term_in, *term_out;     /* opened by us (/dev/tty, /dev/null), or NULL */
+    FILE *term_in, *term_out; /* opened by us (/dev/tty, /dev/null), or NULL */
     bool utf8, color, headless;
     attr_t style[ST__N];
     int rows, cols;
@@ -109,19 +115,19 @@ struct tui {
     /* loading */
     bool loading, stopped;
     int load_rc;
-    uint64_t budget;              /* headless: packets per key (0: load all first) */
-    char store_desc[512];         /* "expressway-store.pem (2 certificates)" */
+    uint64_t budget;      /* headless: packets per key (0: load all first) */
+    char store_desc[512]; /* "expressway-store.pem (2 certificates)" */
     size_t lint_count;
 
     /* views */
     struct view *conns, *servers; /* the two top lists (never freed while running) */
     struct view *cur;
-    struct tui_filter filter;     /* shared by the two top lists */
-    uint64_t filter_gen;          /* bumped when the filter changes */
+    struct tui_filter filter; /* shared by the two top lists */
+    uint64_t filter_gen;      /* bumped when the filter changes */
 
     char msg[512];
     bool msg_error;
-    bool export_error;            /* --export-certs failed once (said once) */
+    bool export_error; /* --export-certs failed once (said once) */
     struct tui_prompt prompt;
     bool quit;
 
@@ -160,16 +166,16 @@ struct view *view_cert_new(struct tui *t, struct view *detail, const struct cert
                            int path_index, int wire_index, bool client_chain);
 struct view *view_help_new(struct tui *t);
 
-void tui_push(struct tui *t, struct view *v);   /* v->parent = current, show v */
-void tui_pop(struct tui *t);                    /* close current, back to parent */
+void tui_push(struct tui *t, struct view *v); /* v->parent = current, show v */
+void tui_pop(struct tui *t);                  /* close current, back to parent */
 void view_free(struct tui *t, struct view *v);
 /* Keep the cursor inside the rows and on screen. */
 void view_clamp(struct tui *t, struct view *v);
 
 /* Export (tui.c): ask for a file name, then write certs as PEM. pin (may be
  * NULL) is kept alive until the prompt ends. */
-void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs,
-                       int n, bool chain);
+void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs, int n,
+                       bool chain);
 /* Certificates of a record for export: the chain as built (leaf to anchor)
  * then the other certificates sent; returns the count. */
 int tui_chain_certs(const struct conn_record *r, const struct cert **out, int max);

@@ -83,7 +83,7 @@ uint8_t *tui_pack(const struct conn_record *r, size_t *len)
     memcpy(o + 4, &s2, 4);
     o += 8;
     struct conn_record tmp = *r;
-    tmp.tls = NULL;     /* the pointer is meaningless once packed */
+    tmp.tls = NULL; /* the pointer is meaningless once packed */
     o = pack_bytes((const uint8_t *)&tmp, n1, o);
     o = pack_bytes((const uint8_t *)r->tls, n2, o);
     *len = (size_t)(o - buf);
@@ -103,7 +103,7 @@ static int unpack_bytes(const uint8_t **p, const uint8_t *end, uint8_t *dst, siz
         if (get_varint(p, end, &zeros) != 0 || zeros > n - i) return -1;
         memset(dst + i, 0, zeros);
         i += zeros;
-        if (lit == 0 && zeros == 0) return -1;   /* no progress: corrupt */
+        if (lit == 0 && zeros == 0) return -1; /* no progress: corrupt */
     }
     return 0;
 }
@@ -165,9 +165,9 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     struct sbuf sb;
     sbuf_init(&sb, 64 * 1024);
     size_t off_sni = 0, off_cn = 0, off_reason, off_server, off_ip, off_client;
-    bool has_sni = t->ch.has_sni, has_cn = r->n_chain > 0 && r->chain[0] &&
-                                          r->chain[0]->subject_cn[0];
-    sbuf_putc(&sb, '\0');          /* offset 0 is the empty string */
+    bool has_sni = t->ch.has_sni,
+         has_cn = r->n_chain > 0 && r->chain[0] && r->chain[0]->subject_cn[0];
+    sbuf_putc(&sb, '\0'); /* offset 0 is the empty string */
     if (has_sni) {
         off_sni = sb.len;
         tui_esc(&sb, t->ch.sni, t->ch.sni_len, utf8);
@@ -200,7 +200,7 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
         return -1;
     }
     free(c->strings);
-    c->strings = sb.p;   /* taken over from the sbuf */
+    c->strings = sb.p; /* taken over from the sbuf */
     c->sni = has_sni ? c->strings + off_sni : NULL;
     c->cn = has_cn ? c->strings + off_cn : NULL;
     c->reason = c->strings + off_reason;
@@ -219,9 +219,9 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     c->version = tls_conn_version(t);
     c->has_cipher = t->sh.present;
     c->cipher = t->sh.cipher;
-    c->n_certs = t->server_certs.present ? (t->server_certs.n_total ? t->server_certs.n_total
-                                                                    : r->n_chain)
-                                         : (r->n_chain ? r->n_chain : -1);
+    c->n_certs = t->server_certs.present
+                     ? (t->server_certs.n_total ? t->server_certs.n_total : r->n_chain)
+                     : (r->n_chain ? r->n_chain : -1);
     c->status = v->status;
     c->cls = tui_class_of(v->status);
     c->presumed = v->presumed;
@@ -242,7 +242,7 @@ void tui_conn_free(struct tui_conn *c)
         if (r) conn_record_free(r);
         free(c->packed);
     } else if (c->live && !c->open) {
-        conn_record_free(c->live);    /* kept unpacked after an allocation failure */
+        conn_record_free(c->live); /* kept unpacked after an allocation failure */
     }
     free(c->strings);
     free(c);
@@ -343,7 +343,7 @@ static void drop_oldest(struct tui_store *s)
     s->count[c->cls]--;
     s->dropped++;
     if (c->open || c->pinned)
-        c->detached = true;   /* freed at done() or unpin */
+        c->detached = true; /* freed at done() or unpin */
     else
         tui_conn_free(c);
 }
@@ -393,8 +393,10 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
 {
     struct tui_conn *c = map_get(&s->open, r);
     bool fresh = c == NULL;
-    if (c) map_del(&s->open, r);
-    else c = calloc(1, sizeof(*c));
+    if (c)
+        map_del(&s->open, r);
+    else
+        c = calloc(1, sizeof(*c));
     if (!c) {
         s->oom++;
         s->total[tui_class_of(r->verdict.status)]++;
@@ -411,7 +413,7 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
     }
     s->total[c->cls]++;
     c->open = false;
-    tls_conn_release_parser(r->tls);   /* the pipeline did already; nothing to pack */
+    tls_conn_release_parser(r->tls); /* the pipeline did already; nothing to pack */
     c->packed = tui_pack(r, &c->packed_len);
     if (c->packed) {
         /* the packed copy now holds r's certificate references */
@@ -419,7 +421,7 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
         free(r);
         c->live = NULL;
     } else {
-        c->live = r;   /* keep it whole; freed with conn_record_free */
+        c->live = r; /* keep it whole; freed with conn_record_free */
     }
     if (fresh) {
         if (append(s, c) != 0) {
@@ -435,7 +437,7 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
     if (old != c->cls) {
         s->count[old]--;
         s->count[c->cls]++;
-        s->reshuffles++;   /* filters and the verdict order see it elsewhere */
+        s->reshuffles++; /* filters and the verdict order see it elsewhere */
     }
     s->gen++;
 }
@@ -459,7 +461,7 @@ void tui_store_free(struct tui_store *s)
     for (size_t i = 0; i < s->n; i++) tui_conn_free(tui_store_at(s, i));
     for (size_t i = 0; i < s->open.cap; i++) {
         struct tui_conn *c = s->open.vals[i];
-        if (c && c->detached) tui_conn_free(c);   /* dropped while open */
+        if (c && c->detached) tui_conn_free(c); /* dropped while open */
     }
     free(s->ring);
     free(s->open.keys);
@@ -487,8 +489,8 @@ static bool has_text(const char *hay, const char *needle)
 bool tui_conn_matches_text(const struct tui_conn *c, const char *needle)
 {
     if (!needle || !needle[0]) return true;
-    return has_text(c->sni, needle) || has_text(c->server, needle) ||
-           has_text(c->client, needle) || has_text(c->cn, needle) || has_text(c->reason, needle);
+    return has_text(c->sni, needle) || has_text(c->server, needle) || has_text(c->client, needle) ||
+           has_text(c->cn, needle) || has_text(c->reason, needle);
 }
 
 bool tui_conn_in_class(const struct tui_conn *c, enum tui_vfilter f)
@@ -564,7 +566,7 @@ static int cmp_verdict(const struct tui_conn *a, const struct tui_conn *b)
     return cmp_server(a, b);
 }
 
-static int sort_rev;   /* qsort has no context argument; the browser is single-threaded */
+static int sort_rev; /* qsort has no context argument; the browser is single-threaded */
 
 static int q_time(const void *x, const void *y)
 {
@@ -581,16 +583,18 @@ static int q_verdict(const void *x, const void *y)
 
 int tui_conn_cmp(const struct tui_conn *a, const struct tui_conn *b, enum tui_sort by, bool reverse)
 {
-    int d = by == TUI_SORT_SERVER ? cmp_server(a, b) : by == TUI_SORT_VERDICT ? cmp_verdict(a, b)
-                                                                             : cmp_time(a, b);
+    int d = by == TUI_SORT_SERVER    ? cmp_server(a, b)
+            : by == TUI_SORT_VERDICT ? cmp_verdict(a, b)
+                                     : cmp_time(a, b);
     return reverse ? -d : d;
 }
 
 void tui_conns_sort(struct tui_conn **v, size_t n, enum tui_sort by, bool reverse)
 {
     sort_rev = reverse ? -1 : 1;
-    int (*cmp)(const void *, const void *) =
-        by == TUI_SORT_SERVER ? q_server : by == TUI_SORT_VERDICT ? q_verdict : q_time;
+    int (*cmp)(const void *, const void *) = by == TUI_SORT_SERVER    ? q_server
+                                             : by == TUI_SORT_VERDICT ? q_verdict
+                                                                      : q_time;
     if (n > 1) qsort(v, n, sizeof(*v), cmp);
 }
 
@@ -686,8 +690,7 @@ static bool same_failure(const struct tui_conn *a, const struct tui_conn *b)
     return a->code == b->code && a->depth == b->depth && strcmp(a->reason, b->reason) == 0;
 }
 
-long tui_group_servers(struct tui_conn **conns, size_t n, const char *text,
-                       struct tui_server **out)
+long tui_group_servers(struct tui_conn **conns, size_t n, const char *text, struct tui_server **out)
 {
     *out = NULL;
     if (n > 1) qsort(conns, n, sizeof(*conns), q_server_fwd);
@@ -758,10 +761,7 @@ static int srv_cmp(const struct tui_server *a, const struct tui_server *b, enum 
 
 static enum tui_sort srv_sort_by;
 
-static int q_srv(const void *x, const void *y)
-{
-    return sort_rev * srv_cmp(x, y, srv_sort_by);
-}
+static int q_srv(const void *x, const void *y) { return sort_rev * srv_cmp(x, y, srv_sort_by); }
 
 void tui_servers_sort(struct tui_server *v, size_t n, enum tui_sort by, bool reverse)
 {

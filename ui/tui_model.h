@@ -32,46 +32,46 @@
 #include "pipeline.h"
 
 #define TUI_DEFAULT_MAX_CONNS 100000
-#define TUI_TEXT_MAX 256          /* typed search/filter text */
+#define TUI_TEXT_MAX 256 /* typed search/filter text */
 
 /* Verdict classes in "worst first" order. */
 enum tui_class { TUI_CLASS_FAILED = 0, TUI_CLASS_NOT_JUDGED, TUI_CLASS_TRUSTED, TUI_CLASS__N };
 
 struct tui_conn {
     uint64_t seq;
-    uint64_t flow_id;             /* what verdict.presumed_from refers to */
-    int64_t ts_ns;                /* first packet */
+    uint64_t flow_id; /* what verdict.presumed_from refers to */
+    int64_t ts_ns;    /* first packet */
     uint8_t family;
     uint8_t client_ip[16], server_ip[16];
     uint16_t client_port, server_port;
-    uint16_t version;             /* negotiated, 0 = no ServerHello */
+    uint16_t version; /* negotiated, 0 = no ServerHello */
     bool has_cipher;
     uint16_t cipher;
-    int n_certs;                  /* certificates the server sent, -1 = no Certificate */
+    int n_certs; /* certificates the server sent, -1 = no Certificate */
     enum verdict_status status;
     enum tui_class cls;
     bool presumed;
     uint64_t presumed_from;
     int code, depth;
-    bool name_failure;            /* expressway-profile name check failed */
-    bool open;                    /* judged, connection not finished yet */
+    bool name_failure; /* expressway-profile name check failed */
+    bool open;         /* judged, connection not finished yet */
     /* Display strings, escaped for the terminal (esc_text + tui_text_clean);
      * sni and cn are NULL when absent. */
     const char *sni;
-    const char *cn;               /* leaf CN */
-    const char *reason;           /* verdict reason, or why not judged */
-    const char *server;           /* "10.48.36.215:6972", "[fd00::1]:443" */
-    const char *server_ip_text;   /* "10.48.36.215" */
+    const char *cn;             /* leaf CN */
+    const char *reason;         /* verdict reason, or why not judged */
+    const char *server;         /* "10.48.36.215:6972", "[fd00::1]:443" */
+    const char *server_ip_text; /* "10.48.36.215" */
     const char *client;
-    char *strings;                /* owns the strings above */
+    char *strings; /* owns the strings above */
     /* the full record */
-    struct conn_record *live;     /* while open: the pipeline's record */
-    uint8_t *packed;              /* once done: the packed record */
+    struct conn_record *live; /* while open: the pipeline's record */
+    uint8_t *packed;          /* once done: the packed record */
     size_t packed_len;
     /* store bookkeeping */
-    uint64_t idx;                 /* arrival number in the store (0, 1, ...) */
-    bool pinned;                  /* a detail view shows it: do not free */
-    bool detached;                /* dropped from the list, kept for a pin or until done */
+    uint64_t idx;  /* arrival number in the store (0, 1, ...) */
+    bool pinned;   /* a detail view shows it: do not free */
+    bool detached; /* dropped from the list, kept for a pin or until done */
 };
 
 /* pointer → conn map for open records (open addressing, linear probing) */
@@ -82,9 +82,9 @@ struct tui_openmap {
 };
 
 struct tui_store {
-    struct tui_conn **ring;       /* oldest first, starting at head */
+    struct tui_conn **ring; /* oldest first, starting at head */
     size_t cap, head, n;
-    size_t max;                   /* drop the oldest beyond this */
+    size_t max; /* drop the oldest beyond this */
     bool utf8;
     uint64_t gen;                 /* bumped on every change visible in a list */
     uint64_t appended;            /* connections ever added (next idx) */
@@ -120,7 +120,7 @@ void tui_record_release(struct conn_record **scratch);
  * still in the tls_conn) belong to the packed record from then on and are
  * released when it is unpacked and handed to conn_record_free. */
 uint8_t *tui_pack(const struct conn_record *r, size_t *len);
-struct conn_record *tui_unpack(const uint8_t *p, size_t len);   /* free(r->tls), free(r) */
+struct conn_record *tui_unpack(const uint8_t *p, size_t len); /* free(r->tls), free(r) */
 
 /* Fill the list facts and display strings of c from r (frees old strings). 0 ok. */
 int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8);
@@ -129,18 +129,18 @@ enum tui_class tui_class_of(enum verdict_status st);
 
 /* ---- filtering ---- */
 enum tui_vfilter { TUI_VF_ALL = 0, TUI_VF_FAILED, TUI_VF_NOT_JUDGED, TUI_VF_TRUSTED, TUI_VF__N };
-const char *tui_vfilter_name(enum tui_vfilter f);  /* "all", "failed", "not judged", "trusted" */
+const char *tui_vfilter_name(enum tui_vfilter f); /* "all", "failed", "not judged", "trusted" */
 
-struct tui_server_id {            /* what makes two connections "the same server" */
+struct tui_server_id { /* what makes two connections "the same server" */
     uint8_t family;
     uint8_t ip[16];
     uint16_t port;
-    const char *sni;              /* NULL = no SNI */
+    const char *sni; /* NULL = no SNI */
 };
 
 struct tui_filter {
     enum tui_vfilter verdict;
-    char text[TUI_TEXT_MAX];      /* "" = none; case-insensitive substring */
+    char text[TUI_TEXT_MAX]; /* "" = none; case-insensitive substring */
 };
 
 /* Case-insensitive (ASCII) match of needle in the SNI, server and client
@@ -154,11 +154,12 @@ int tui_server_id_cmp(const struct tui_server_id *a, const struct tui_server_id 
 
 /* ---- sorting ---- */
 enum tui_sort { TUI_SORT_TIME = 0, TUI_SORT_SERVER, TUI_SORT_VERDICT, TUI_SORT__N };
-const char *tui_sort_name(enum tui_sort s);        /* "time", "server", "verdict" */
+const char *tui_sort_name(enum tui_sort s); /* "time", "server", "verdict" */
 void tui_conns_sort(struct tui_conn **v, size_t n, enum tui_sort by, bool reverse);
 
 /* Order of two connections under `by` (reverse flips it); ties by time, then seq. */
-int tui_conn_cmp(const struct tui_conn *a, const struct tui_conn *b, enum tui_sort by, bool reverse);
+int tui_conn_cmp(const struct tui_conn *a, const struct tui_conn *b, enum tui_sort by,
+                 bool reverse);
 
 /* A filtered, sorted view of the store kept up to date cheaply: while only
  * appends and --max-conns drops happened, new rows are sorted on their own
@@ -170,7 +171,7 @@ struct tui_rows {
     uint64_t *idx;
     size_t n, cap;
     bool valid;
-    uint64_t seen;                /* store->appended at the last sync */
+    uint64_t seen; /* store->appended at the last sync */
     uint64_t reshuffles;
 };
 
@@ -189,10 +190,10 @@ struct tui_server {
     const struct tui_conn *first; /* earliest connection */
     const struct tui_conn *worst; /* earliest connection of the worst class */
     unsigned n, count[TUI_CLASS__N];
-    unsigned matched;             /* connections matching the text filter */
+    unsigned matched; /* connections matching the text filter */
     int64_t first_ts, last_ts;
     enum tui_class worst_cls;
-    bool mixed;                   /* failures with different codes/reasons */
+    bool mixed; /* failures with different codes/reasons */
 };
 
 /* Group conns[0..n) by server (the array is reordered). `text` counts

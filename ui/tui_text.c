@@ -159,14 +159,14 @@ size_t tui_text_wrap(const char *s, int width, void (*line)(void *ctx, const cha
             next = j + 1;
         } else if (j >= n) {
             end = next = n;
-        } else if (s[j] == ' ') {          /* the line is full at a word's end */
+        } else if (s[j] == ' ') { /* the line is full at a word's end */
             end = j;
             next = j + 1;
-        } else if (brk_next > i) {         /* back to the last break opportunity */
+        } else if (brk_next > i) { /* back to the last break opportunity */
             end = brk_end;
             next = brk_next;
-        } else {                           /* one word longer than the line */
-            if (j == i) {                  /* a character wider than the line: alone */
+        } else {          /* one word longer than the line */
+            if (j == i) { /* a character wider than the line: alone */
                 int w;
                 j = i + char_at(s + i, n - i, &w);
             }

@@ -25,11 +25,11 @@ static const char *const conn_titles[CC__N] = {
 };
 
 struct conns_data {
-    struct tui_filter own;        /* a server's connections filter on their own */
-    struct tui_filter *filter;    /* &own, or the top lists' shared filter */
+    struct tui_filter own;     /* a server's connections filter on their own */
+    struct tui_filter *filter; /* &own, or the top lists' shared filter */
     bool has_server;
     struct tui_server_id server;
-    char *server_sni;             /* owned copy for server.sni */
+    char *server_sni; /* owned copy for server.sni */
     enum tui_sort sort;
     bool reverse;
     struct tui_rows rows;
@@ -45,10 +45,7 @@ struct conns_data {
     int sel_off;
 };
 
-static int clamp_want(size_t n, int cap)
-{
-    return n > (size_t)cap ? cap : (int)n;
-}
+static int clamp_want(size_t n, int cap) { return n > (size_t)cap ? cap : (int)n; }
 
 static void conns_remember(struct tui *t, struct view *v)
 {
@@ -80,14 +77,13 @@ static void conns_measure(void *ctx, const struct tui_conn *c)
     char cb[8];
     const char *cn = c->has_cipher ? tls_cipher_openssl(c->cipher, cb) : "-";
     if ((l = clamp_want(strlen(cn), 30)) > d->want[CC_CIPHER]) d->want[CC_CIPHER] = l;
-    for (uint64_t q = c->seq, digits = 1; ; q /= 10, digits++)
+    for (uint64_t q = c->seq, digits = 1;; q /= 10, digits++)
         if (q < 10) {
             if ((int)digits > d->want[CC_SEQ]) d->want[CC_SEQ] = (int)digits;
             break;
         }
     /* "FAIL 20@1 " + reason */
-    if ((l = clamp_want(strlen(c->reason) + 11, 48)) > d->want[CC_VERDICT])
-        d->want[CC_VERDICT] = l;
+    if ((l = clamp_want(strlen(c->reason) + 11, 48)) > d->want[CC_VERDICT]) d->want[CC_VERDICT] = l;
 }
 
 static void conns_sync(struct tui *t, struct view *v)
@@ -136,15 +132,17 @@ static void conns_layout(struct tui *t, struct conns_data *d, int *w)
 {
     int tw = d->with_date ? 18 : 12;
     struct tui_col cols[CC__N] = {
-        [CC_SEQ] = {d->want[CC_SEQ], d->want[CC_SEQ], d->want[CC_SEQ], 15},
-        [CC_TIME] = {8, tw, tw, 60},
-        [CC_CLIENT] = {d->want[CC_CLIENT], d->want[CC_CLIENT], d->want[CC_CLIENT], 20},
+        [CC_SEQ] = {d->want[CC_SEQ], d->want[CC_SEQ], d->want[CC_SEQ], 15, 0},
+        [CC_TIME] = {8, tw, tw, 60, 0},
+        [CC_CLIENT] = {d->want[CC_CLIENT], d->want[CC_CLIENT], d->want[CC_CLIENT], 20, 0},
         [CC_SERVER] = {d->want[CC_SERVER] < 15 ? d->want[CC_SERVER] : 15, d->want[CC_SERVER],
-                       d->want[CC_SERVER], 95},
-        [CC_SNI] = {d->want[CC_SNI] < 15 ? d->want[CC_SNI] : 15, d->want[CC_SNI], d->want[CC_SNI], 92},
-        [CC_VER] = {d->want[CC_VER], d->want[CC_VER], d->want[CC_VER], 45},
-        [CC_CIPHER] = {12, d->want[CC_CIPHER], d->want[CC_CIPHER], 35},
-        [CC_CN] = {d->want[CC_CN] < 12 ? d->want[CC_CN] : 12, d->want[CC_CN], d->want[CC_CN], 70},
+                       d->want[CC_SERVER], 95, 0},
+        [CC_SNI] = {d->want[CC_SNI] < 15 ? d->want[CC_SNI] : 15, d->want[CC_SNI], d->want[CC_SNI],
+                    92, 0},
+        [CC_VER] = {d->want[CC_VER], d->want[CC_VER], d->want[CC_VER], 45, 0},
+        [CC_CIPHER] = {12, d->want[CC_CIPHER], d->want[CC_CIPHER], 35, 0},
+        [CC_CN] = {d->want[CC_CN] < 12 ? d->want[CC_CN] : 12, d->want[CC_CN], d->want[CC_CN], 70,
+                   0},
         [CC_VERDICT] = {16, d->want[CC_VERDICT], 0, 100, 90},
     };
     tui_layout(cols, CC__N, t->cols, COL_GAP, w);
@@ -366,8 +364,19 @@ struct tui_filter *view_list_filter(struct view *v)
 
 /* ---- servers ---------------------------------------------------------------- */
 
-enum { SC_SERVER, SC_SNI, SC_CONNS, SC_FAIL, SC_NJ, SC_OK, SC_VERDICT, SC_CN, SC_FIRST, SC_LAST,
-       SC__N };
+enum {
+    SC_SERVER,
+    SC_SNI,
+    SC_CONNS,
+    SC_FAIL,
+    SC_NJ,
+    SC_OK,
+    SC_VERDICT,
+    SC_CN,
+    SC_FIRST,
+    SC_LAST,
+    SC__N
+};
 
 static const char *const srv_titles[SC__N] = {
     "SERVER", "SNI", "CONNS", "FAIL", "N/J", "OK", "WORST VERDICT", "LEAF CN", "FIRST", "LAST",
@@ -376,8 +385,8 @@ static const char *const srv_titles[SC__N] = {
 struct servers_data {
     struct tui_conn **all;
     size_t cap;
-    struct tui_server *groups;   /* every server */
-    struct tui_server *rows;     /* those passing the filter, sorted */
+    struct tui_server *groups; /* every server */
+    struct tui_server *rows;   /* those passing the filter, sorted */
     enum tui_sort sort;
     bool reverse;
     bool synced, resort;
@@ -497,16 +506,18 @@ static void servers_layout(struct tui *t, struct servers_data *d, int *w)
     int tw = d->with_date ? 18 : 12;
     struct tui_col cols[SC__N] = {
         [SC_SERVER] = {d->want[SC_SERVER] < 15 ? d->want[SC_SERVER] : 15, d->want[SC_SERVER],
-                       d->want[SC_SERVER], 95},
-        [SC_SNI] = {d->want[SC_SNI] < 15 ? d->want[SC_SNI] : 15, d->want[SC_SNI], d->want[SC_SNI], 92},
-        [SC_CONNS] = {d->want[SC_CONNS], d->want[SC_CONNS], d->want[SC_CONNS], 89},
-        [SC_FAIL] = {d->want[SC_FAIL], d->want[SC_FAIL], d->want[SC_FAIL], 91},
-        [SC_NJ] = {d->want[SC_NJ], d->want[SC_NJ], d->want[SC_NJ], 87},
-        [SC_OK] = {d->want[SC_OK], d->want[SC_OK], d->want[SC_OK], 88},
+                       d->want[SC_SERVER], 95, 0},
+        [SC_SNI] = {d->want[SC_SNI] < 15 ? d->want[SC_SNI] : 15, d->want[SC_SNI], d->want[SC_SNI],
+                    92, 0},
+        [SC_CONNS] = {d->want[SC_CONNS], d->want[SC_CONNS], d->want[SC_CONNS], 89, 0},
+        [SC_FAIL] = {d->want[SC_FAIL], d->want[SC_FAIL], d->want[SC_FAIL], 91, 0},
+        [SC_NJ] = {d->want[SC_NJ], d->want[SC_NJ], d->want[SC_NJ], 87, 0},
+        [SC_OK] = {d->want[SC_OK], d->want[SC_OK], d->want[SC_OK], 88, 0},
         [SC_VERDICT] = {16, d->want[SC_VERDICT], 0, 100, 85},
-        [SC_CN] = {d->want[SC_CN] < 12 ? d->want[SC_CN] : 12, d->want[SC_CN], d->want[SC_CN], 45},
-        [SC_FIRST] = {8, tw, tw, 30},
-        [SC_LAST] = {8, tw, tw, 25},
+        [SC_CN] = {d->want[SC_CN] < 12 ? d->want[SC_CN] : 12, d->want[SC_CN], d->want[SC_CN], 45,
+                   0},
+        [SC_FIRST] = {8, tw, tw, 30, 0},
+        [SC_LAST] = {8, tw, tw, 25, 0},
     };
     tui_layout(cols, SC__N, t->cols, COL_GAP, w);
 }
@@ -564,10 +575,10 @@ static void servers_draw_row(struct tui *t, struct view *v, int row, int y, bool
         case SC_FAIL:
         case SC_NJ:
         case SC_OK: {
-            unsigned n = col == SC_CONNS ? sv->n
-                       : col == SC_FAIL  ? sv->count[TUI_CLASS_FAILED]
-                       : col == SC_NJ    ? sv->count[TUI_CLASS_NOT_JUDGED]
-                                         : sv->count[TUI_CLASS_TRUSTED];
+            unsigned n = col == SC_CONNS  ? sv->n
+                         : col == SC_FAIL ? sv->count[TUI_CLASS_FAILED]
+                         : col == SC_NJ   ? sv->count[TUI_CLASS_NOT_JUDGED]
+                                          : sv->count[TUI_CLASS_TRUSTED];
             snprintf(buf, sizeof(buf), "%u", n);
             text = buf;
             right = true;
@@ -581,8 +592,12 @@ static void servers_draw_row(struct tui *t, struct view *v, int row, int y, bool
             text = sbuf_str(&sb);
             break;
         case SC_CN: text = sv->worst->cn ? sv->worst->cn : "-"; break;
-        case SC_FIRST: text = tui_time_cell(sv->first_ts, d->with_date, w[col], buf, sizeof(buf)); break;
-        case SC_LAST: text = tui_time_cell(sv->last_ts, d->with_date, w[col], buf, sizeof(buf)); break;
+        case SC_FIRST:
+            text = tui_time_cell(sv->first_ts, d->with_date, w[col], buf, sizeof(buf));
+            break;
+        case SC_LAST:
+            text = tui_time_cell(sv->last_ts, d->with_date, w[col], buf, sizeof(buf));
+            break;
         }
         if (right)
             tui_put_right(t, y, x, w[col], text, t->style[st] | sel | match);
@@ -704,7 +719,7 @@ struct view *view_servers_new(struct tui *t)
     }
     v->ops = &servers_ops;
     v->data = d;
-    d->sort = TUI_SORT_VERDICT;   /* the point of this view: the failing servers first */
+    d->sort = TUI_SORT_VERDICT; /* the point of this view: the failing servers first */
     snprintf(v->title, sizeof(v->title), "Servers");
     return v;
 }
@@ -718,7 +733,6 @@ void view_list_remember(struct tui *t, struct view *v)
         if (d->synced && d->gen == t->store.gen && d->fgen == t->filter_gen) conns_remember(t, v);
     } else if (v->ops == &servers_ops) {
         struct servers_data *d = v->data;
-        if (d->synced && d->gen == t->store.gen && d->fgen == t->filter_gen)
-            servers_remember(t, v);
+        if (d->synced && d->gen == t->store.gen && d->fgen == t->filter_gen) servers_remember(t, v);
     }
 }

@@ -20,25 +20,25 @@
 #include "report.h"
 #include "tui_internal.h"
 
-#define LABEL_W 15      /* labels are at most 14 columns, then a space */
+#define LABEL_W 15 /* labels are at most 14 columns, then a space */
 #define HELP_LABEL_W 19
 
 struct tlink {
     const struct cert *cert;
-    int path_index;            /* index in verdict.path, -1 if not on the path */
-    int wire_index;            /* position in the Certificate message, -1 if from the store */
-    bool client;               /* the client's chain */
+    int path_index; /* index in verdict.path, -1 if not on the path */
+    int wire_index; /* position in the Certificate message, -1 if from the store */
+    bool client;    /* the client's chain */
 };
 
 struct tline {
     int indent;
-    char *label;               /* NULL: the text starts at the indent */
+    char *label; /* NULL: the text starts at the indent */
     char *text;
     enum tui_style style;
-    int link;                  /* index into links, -1 */
+    int link; /* index into links, -1 */
 };
 
-struct pline {                 /* a physical (wrapped) line */
+struct pline { /* a physical (wrapped) line */
     int line;
     size_t off, len;
     bool first;
@@ -52,16 +52,16 @@ struct page {
     size_t n, cap;
     struct pline *phys;
     size_t nphys, physcap;
-    int wrapped_for;           /* terminal width the phys lines are for; -1 = stale */
+    int wrapped_for; /* terminal width the phys lines are for; -1 = stale */
     struct tlink links[VERDICT_MAX_PATH + 2 * TLS_MAX_CHAIN + 4];
     int nlinks;
     /* detail */
-    struct tui_conn *conn;     /* pinned */
+    struct tui_conn *conn; /* pinned */
     uint64_t gen;
     bool built, built_open, cursor_placed;
-    int focus_link;            /* link to put the cursor on first */
+    int focus_link; /* link to put the cursor on first */
     /* certificate */
-    struct view *detail;       /* the detail view it was opened from */
+    struct view *detail; /* the detail view it was opened from */
     struct tlink target;
     char heading[400];
     int label_w;
@@ -211,8 +211,8 @@ static void cert_name(struct sbuf *out, const struct tui *t, const struct cert *
     }
 }
 
-static void u16_names(struct sbuf *out, const struct tls_u16_list *l,
-                      const char *(*name)(uint16_t), bool skip_grease)
+static void u16_names(struct sbuf *out, const struct tls_u16_list *l, const char *(*name)(uint16_t),
+                      bool skip_grease)
 {
     int k = 0;
     for (int i = 0; i < l->n; i++) {
@@ -249,7 +249,7 @@ static void chain_line(struct page *pg, struct tui *t, const struct conn_record 
     sbuf_init(&sb, 64 * 1024);
     char kb[128], tb[TIMEFMT_LEN];
     bool bad = i == v->cert_index && v->status == VERDICT_FAILED;
-    if (i > 0) sbuf_puts(&sb, t->utf8 ? "\xe2\x94\x94\xe2\x94\x80" : "`-");   /* └─ */
+    if (i > 0) sbuf_puts(&sb, t->utf8 ? "\xe2\x94\x94\xe2\x94\x80" : "`-"); /* └─ */
     sbuf_printf(&sb, "[%d] ", i);
     if (l->src == CHAIN_FROM_STORE)
         sbuf_puts(&sb, "store  ");
@@ -275,8 +275,7 @@ static void chain_line(struct page *pg, struct tui *t, const struct conn_record 
         st = ST_ANCHOR;
     }
     int link = add_link(pg, l->cert, i, l->src == CHAIN_FROM_STORE ? -1 : l->wire_index, false);
-    add_line(pg, 2 + 2 * (i > 0 ? i - 1 : 0), NULL, st, l->cert ? link : -1,
-             sbuf_str(&sb));
+    add_line(pg, 2 + 2 * (i > 0 ? i - 1 : 0), NULL, st, l->cert ? link : -1, sbuf_str(&sb));
     if (bad) pg->focus_link = link;
     sbuf_free(&sb);
 }
@@ -308,7 +307,7 @@ static void build_chain(struct page *pg, struct tui *t, const struct conn_record
         for (int i = 0; i < r->n_chain; i++) {
             const struct cert *c = r->chain[i];
             bool used = false;
-            for (int k = 0; k < v->n_path; k++)   /* the store's copy counts too */
+            for (int k = 0; k < v->n_path; k++) /* the store's copy counts too */
                 used = used || (c && v->path[k].cert &&
                                 memcmp(v->path[k].cert->sha256, c->sha256, 32) == 0);
             if (used) continue;
@@ -385,7 +384,8 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
     if (v->status != VERDICT_NOT_JUDGED || v->observed_alert != -1) {
         sbuf_reset(&sb);
         if (v->predicted_alert >= 0)
-            sbuf_printf(&sb, "client would send %s", alert_desc(v->predicted_alert, ab, sizeof(ab)));
+            sbuf_printf(&sb, "client would send %s",
+                        alert_desc(v->predicted_alert, ab, sizeof(ab)));
         else
             sbuf_puts(&sb, "client would send none");
         if (v->observed_alert == -2)
@@ -419,13 +419,15 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
              tc->server_ip_text);
     }
     if (c->tls_start_offset[0] || c->tls_start_offset[1])
-        addf(pg, "STARTTLS", ST_NORMAL, "TLS starts after %llu/%llu plaintext bytes (client/server)",
-             (unsigned long long)c->tls_start_offset[0], (unsigned long long)c->tls_start_offset[1]);
+        addf(
+            pg, "STARTTLS", ST_NORMAL, "TLS starts after %llu/%llu plaintext bytes (client/server)",
+            (unsigned long long)c->tls_start_offset[0], (unsigned long long)c->tls_start_offset[1]);
     if (c->ch.present) {
         sbuf_reset(&sb);
         const char *vn = tls_version_name(tls_conn_version(c));
-        sbuf_printf(&sb, "%s", c->sh.present ? (vn ? vn : report_version_short(tls_conn_version(c), vb))
-                                             : "- (no ServerHello)");
+        sbuf_printf(&sb, "%s",
+                    c->sh.present ? (vn ? vn : report_version_short(tls_conn_version(c), vb))
+                                  : "- (no ServerHello)");
         if (c->ch.supported_versions.n) {
             sbuf_puts(&sb, "; client offered ");
             u16_names(&sb, &c->ch.supported_versions, tls_version_name, true);
@@ -467,7 +469,8 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
             sbuf_puts(&sb, tls_cipher_openssl(c->ch.ciphers[i], cb));
         }
         if (c->ch.n_ciphers_total > c->ch.n_ciphers)
-            sbuf_printf(&sb, " (+%u not kept)", (unsigned)(c->ch.n_ciphers_total - c->ch.n_ciphers));
+            sbuf_printf(&sb, " (+%u not kept)",
+                        (unsigned)(c->ch.n_ciphers_total - c->ch.n_ciphers));
         if (grease) sbuf_printf(&sb, " (+%d GREASE)", grease);
         if (!k) sbuf_puts(&sb, "-");
         add_line(pg, 0, "Offered", ST_NORMAL, -1, sbuf_str(&sb));
@@ -534,7 +537,8 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
     case TLS_RESUME_PSK: sbuf_puts(&sb, "resumed by pre-shared key (TLS 1.3)"); break;
     default:
         sbuf_puts(&sb, "full handshake");
-        if (c->ch.session_id_len) sbuf_printf(&sb, "; client offered a %u-byte session ID", c->ch.session_id_len);
+        if (c->ch.session_id_len)
+            sbuf_printf(&sb, "; client offered a %u-byte session ID", c->ch.session_id_len);
         if (c->ch.has_session_ticket && c->ch.session_ticket_len)
             sbuf_printf(&sb, "; client offered a %u-byte ticket", c->ch.session_ticket_len);
         if (c->ch.has_pre_shared_key) sbuf_puts(&sb, "; client offered a PSK");
@@ -563,19 +567,22 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
         const struct tls_alert *al = &c->alerts[i];
         sbuf_reset(&sb);
         sbuf_printf(&sb, "+%.3f s %s %s ", (double)(al->ts_ns - c->first_ts_ns) / 1e9,
-                    al->from == TLS_CLIENT ? "client" : "server",
-                    t->utf8 ? "\xe2\x86\x92" : "->");
+                    al->from == TLS_CLIENT ? "client" : "server", t->utf8 ? "\xe2\x86\x92" : "->");
         sbuf_puts(&sb, al->from == TLS_CLIENT ? "server: " : "client: ");
         if (al->encrypted)
             sbuf_puts(&sb, "encrypted alert");
         else
-            sbuf_printf(&sb, "%s %s", al->level == 2 ? "fatal" : al->level == 1 ? "warning" : "level?",
+            sbuf_printf(&sb, "%s %s",
+                        al->level == 2   ? "fatal"
+                        : al->level == 1 ? "warning"
+                                         : "level?",
                         alert_desc(al->desc, ab, sizeof(ab)));
-        add_line(pg, 0, i == 0 ? "Alerts" : "", al->level == 2 && !al->encrypted ? ST_FAIL : ST_NORMAL,
-                 -1, sbuf_str(&sb));
+        add_line(pg, 0, i == 0 ? "Alerts" : "",
+                 al->level == 2 && !al->encrypted ? ST_FAIL : ST_NORMAL, -1, sbuf_str(&sb));
     }
     if (c->n_alerts_total > c->n_alerts)
-        addf(pg, "", ST_DIM, "(+%u more alerts not kept)", (unsigned)(c->n_alerts_total - c->n_alerts));
+        addf(pg, "", ST_DIM, "(+%u more alerts not kept)",
+             (unsigned)(c->n_alerts_total - c->n_alerts));
     for (int i = 0; i < c->n_events; i++) {
         const struct tls_event *ev = &c->events[i];
         sbuf_reset(&sb);
@@ -585,7 +592,8 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
         add_line(pg, 0, i == 0 ? "Events" : "", ST_NORMAL, -1, sbuf_str(&sb));
     }
     if (c->n_events_total > c->n_events)
-        addf(pg, "", ST_DIM, "(+%u more events not kept)", (unsigned)(c->n_events_total - c->n_events));
+        addf(pg, "", ST_DIM, "(+%u more events not kept)",
+             (unsigned)(c->n_events_total - c->n_events));
     addf(pg, "Traffic", ST_NORMAL,
          "client %s server: %llu bytes TCP, %llu bytes in %llu application records; "
          "server %s client: %llu bytes TCP, %llu bytes in %llu application records",
@@ -652,8 +660,7 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
     } else if (!pg->target.client) {
         add_line(pg, 0, "In chain", ST_DIM, -1, "not on the verified path");
     }
-    if (!c->parsed)
-        add_line(pg, 0, "NOT PARSED", ST_FAIL, -1, E(&e, t, c->parse_error));
+    if (!c->parsed) add_line(pg, 0, "NOT PARSED", ST_FAIL, -1, E(&e, t, c->parse_error));
     add_line(pg, 0, "Subject", ST_NORMAL, -1, E(&e, t, c->subject[0] ? c->subject : "(empty)"));
     add_line(pg, 0, "Issuer", ST_NORMAL, -1, E(&e, t, c->issuer[0] ? c->issuer : "(empty)"));
     sbuf_reset(&sb);
@@ -691,9 +698,10 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
     tui_esc_str(&sb, c->sig_alg[0] ? c->sig_alg : "?", t->utf8);
     if (c->sig_md5) sbuf_puts(&sb, " (MD5: rejected by OpenSSL 1.1.1 at security level 1)");
     add_line(pg, 0, "Signature", c->sig_md5 ? ST_FAIL : ST_NORMAL, -1, sbuf_str(&sb));
-    addf(pg, "Self-signed", ST_NORMAL, "%s", cert_is_self_signed(c) ? "yes"
-                                             : c->self_issued ? "self-issued (subject = issuer), key ids differ"
-                                                              : "no");
+    addf(pg, "Self-signed", ST_NORMAL, "%s",
+         cert_is_self_signed(c) ? "yes"
+         : c->self_issued       ? "self-issued (subject = issuer), key ids differ"
+                                : "no");
     sbuf_reset(&sb);
     for (int i = 0; i < c->n_san_dns; i++) {
         if (i) sbuf_puts(&sb, ", ");
@@ -702,13 +710,16 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
     if (c->n_san_dns_total > c->n_san_dns)
         sbuf_printf(&sb, " (+%u not kept)", (unsigned)(c->n_san_dns_total - c->n_san_dns));
     add_line(pg, 0, "SAN DNS", ST_NORMAL, -1,
-             sb.len ? sbuf_str(&sb) : c->has_san_ext ? "none" : "no subjectAltName extension");
+             sb.len           ? sbuf_str(&sb)
+             : c->has_san_ext ? "none"
+                              : "no subjectAltName extension");
     sbuf_reset(&sb);
     for (int i = 0; i < c->n_san_ip; i++) {
         char ip[64];
         if (i) sbuf_puts(&sb, ", ");
         if (c->san_ip[i].len == 4 || c->san_ip[i].len == 16)
-            sbuf_puts(&sb, report_ip(ip, sizeof(ip), c->san_ip[i].len == 4 ? 4 : 6, c->san_ip[i].addr));
+            sbuf_puts(&sb,
+                      report_ip(ip, sizeof(ip), c->san_ip[i].len == 4 ? 4 : 6, c->san_ip[i].addr));
         else
             sbuf_printf(&sb, "(%u-byte address)", c->san_ip[i].len);
     }
@@ -726,22 +737,29 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
         uint16_t bit;
         const char *name;
     } kus[] = {
-        {CERT_KU_DIGITAL_SIGNATURE, "digitalSignature"}, {CERT_KU_NON_REPUDIATION, "nonRepudiation"},
-        {CERT_KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {CERT_KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-        {CERT_KU_KEY_AGREEMENT, "keyAgreement"},         {CERT_KU_KEY_CERT_SIGN, "keyCertSign"},
+        {CERT_KU_DIGITAL_SIGNATURE, "digitalSignature"},
+        {CERT_KU_NON_REPUDIATION, "nonRepudiation"},
+        {CERT_KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+        {CERT_KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+        {CERT_KU_KEY_AGREEMENT, "keyAgreement"},
+        {CERT_KU_KEY_CERT_SIGN, "keyCertSign"},
         {CERT_KU_CRL_SIGN, "cRLSign"},
     };
     for (size_t i = 0; i < sizeof(kus) / sizeof(kus[0]); i++)
         if (c->key_usage & kus[i].bit) sbuf_printf(&sb, "%s%s", sb.len ? ", " : "", kus[i].name);
     add_line(pg, 0, "Key usage", ST_NORMAL, -1,
-             !c->has_key_usage ? "absent" : sb.len ? sbuf_str(&sb) : "(none)");
+             !c->has_key_usage ? "absent"
+             : sb.len          ? sbuf_str(&sb)
+                               : "(none)");
     sbuf_reset(&sb);
     if (c->eku & CERT_EKU_SERVER_AUTH) sbuf_printf(&sb, "%sserverAuth", sb.len ? ", " : "");
     if (c->eku & CERT_EKU_CLIENT_AUTH) sbuf_printf(&sb, "%sclientAuth", sb.len ? ", " : "");
     if (c->eku & CERT_EKU_ANY) sbuf_printf(&sb, "%sanyExtendedKeyUsage", sb.len ? ", " : "");
     if (c->eku & CERT_EKU_OTHER) sbuf_printf(&sb, "%sother purposes", sb.len ? ", " : "");
     add_line(pg, 0, "Ext. key usage", ST_NORMAL, -1,
-             !c->has_eku ? "absent" : sb.len ? sbuf_str(&sb) : "(none)");
+             !c->has_eku ? "absent"
+             : sb.len    ? sbuf_str(&sb)
+                         : "(none)");
     sbuf_reset(&sb);
     hex_colons(&sb, c->ski, c->ski_len);
     add_line(pg, 0, "Subject KI", ST_NORMAL, -1, sb.len ? sbuf_str(&sb) : "absent");
@@ -749,7 +767,8 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
     hex_colons(&sb, c->aki, c->aki_len);
     add_line(pg, 0, "Authority KI", ST_NORMAL, -1, sb.len ? sbuf_str(&sb) : "absent");
     if (c->unknown_critical)
-        addf(pg, "Critical ext.", ST_FAIL, "%s: not handled (OpenSSL 1.1.1 rejects the certificate)",
+        addf(pg, "Critical ext.", ST_FAIL,
+             "%s: not handled (OpenSSL 1.1.1 rejects the certificate)",
              E(&e, t, c->unknown_critical_oid));
     sbuf_reset(&sb);
     hex_colons(&sb, c->sha256, 32);
@@ -785,10 +804,12 @@ static void build_help(struct page *pg, struct tui *t)
     add_line(pg, 2, "OK", ST_OK, -1, "the client would accept the chain");
     add_line(pg, 2, "FAIL 18@0", ST_FAIL, -1,
              "it would not: OpenSSL error code 18 at depth 0 (the leaf), then its text");
-    add_line(pg, 2, "FAIL name", ST_FAIL, -1,
-             "the certificate does not cover the name Expressway checks (the SNI, else the server IP)");
+    add_line(
+        pg, 2, "FAIL name", ST_FAIL, -1,
+        "the certificate does not cover the name Expressway checks (the SNI, else the server IP)");
     add_line(pg, 2, "n/j", ST_NJ, -1,
-             "not judged: no trust store, TLS 1.3 (certificates encrypted), resumed, no certificate seen");
+             "not judged: no trust store, TLS 1.3 (certificates encrypted), resumed, no "
+             "certificate seen");
     add_line(pg, 2, "OK~ FAIL~", ST_NORMAL, -1,
              "presumed: a resumed session inherits the verdict of the full handshake it resumes");
     add_line(pg, 2, "(open)", ST_NORMAL, -1, "judged, connection still going on");

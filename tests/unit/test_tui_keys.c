@@ -98,7 +98,8 @@ static void check_section(const char *rel, const char *begin, const char *end, c
     } else {
         bool same = have == strlen(want) && memcmp(body, want, have) == 0;
         if (!same)
-            fprintf(stderr, "%s: the key table differs from ui/tui_cmd.h; run test_tui_keys --update\n",
+            fprintf(stderr,
+                    "%s: the key table differs from ui/tui_cmd.h; run test_tui_keys --update\n",
                     rel);
         CHECK(same);
     }

@@ -86,7 +86,8 @@ static void seqs_of(struct tui_conn **v, size_t n, char *out, size_t len)
     size_t k = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n && k + 8 < len; i++)
-        k += (size_t)snprintf(out + k, len - k, "%s%llu", i ? "," : "", (unsigned long long)v[i]->seq);
+        k += (size_t)snprintf(out + k, len - k, "%s%llu", i ? "," : "",
+                              (unsigned long long)v[i]->seq);
 }
 
 /* the seqs passing a filter, in store order */
@@ -192,9 +193,9 @@ static void test_expressway(void)
     CHECK_EQ_STR(passing(&s, TUI_VF_TRUSTED, NULL, NULL), "1,3");
     CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "6972", NULL), "2,3");            /* server port */
     CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "IMP", NULL), "5");               /* SNI/CN, any case */
-    CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "self signed", NULL), "2");      /* reason */
-    CHECK_EQ_STR(passing(&s, TUI_VF_ALL, ":41003", NULL), "3");           /* client endpoint */
-    CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "cucm-ms", NULL), "1,3,4");      /* leaf CN */
+    CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "self signed", NULL), "2");       /* reason */
+    CHECK_EQ_STR(passing(&s, TUI_VF_ALL, ":41003", NULL), "3");            /* client endpoint */
+    CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "cucm-ms", NULL), "1,3,4");       /* leaf CN */
     CHECK_EQ_STR(passing(&s, TUI_VF_FAILED, "10.48.36.215", NULL), "2,4"); /* both filters */
     CHECK_EQ_STR(passing(&s, TUI_VF_ALL, "no such text", NULL), "");
     struct tui_server_id id;
@@ -249,14 +250,14 @@ static void test_expressway(void)
         for (long i = 0; i < m; i++) nf += tui_server_passes(&sv[i], &ft);
         CHECK_EQ_INT(nf, 1);
         tui_servers_sort(sv, (size_t)m, TUI_SORT_TIME, false);
-        CHECK_EQ_INT(sv[0].first->seq, 1);   /* 8443 cucm.steven.lab was seen first */
+        CHECK_EQ_INT(sv[0].first->seq, 1); /* 8443 cucm.steven.lab was seen first */
         CHECK_EQ_INT(sv[1].first->seq, 2);
         tui_servers_sort(sv, (size_t)m, TUI_SORT_SERVER, false);
         CHECK_EQ_STR(sv[0].first->server, "10.48.36.215:6972");
         CHECK_EQ_STR(sv[4].first->server, "10.48.36.217:443");
     }
     free(sv);
-    tui_store_free(&s);   /* before pipeline_free: records unref their certificates */
+    tui_store_free(&s); /* before pipeline_free: records unref their certificates */
     pipeline_free(p);
     store_free(&st);
 }
@@ -275,7 +276,7 @@ static void test_cap(void)
     CHECK_EQ_INT(s.n, 3);
     CHECK_EQ_INT(s.dropped, 4);
     CHECK_EQ_STR(sorted(&s, TUI_SORT_TIME, false), "5,6,7");
-    CHECK_EQ_INT(tui_store_at(&s, 0)->seq, 5);   /* ring order: oldest first */
+    CHECK_EQ_INT(tui_store_at(&s, 0)->seq, 5); /* ring order: oldest first */
     CHECK_EQ_INT(s.count[TUI_CLASS_FAILED], 2);
     CHECK_EQ_INT(s.count[TUI_CLASS_NOT_JUDGED], 1);
     CHECK_EQ_INT(s.count[TUI_CLASS_TRUSTED], 0);
@@ -293,8 +294,8 @@ static void test_cap(void)
     CHECK_EQ_INT(s.n, 1);
     CHECK_EQ_INT(s.dropped, 6);
     CHECK_EQ_INT(tui_store_at(&s, 0)->seq, 7);
-    CHECK_EQ_INT(s.total[TUI_CLASS_FAILED] + s.total[TUI_CLASS_TRUSTED] +
-                     s.total[TUI_CLASS_NOT_JUDGED], 7);
+    CHECK_EQ_INT(
+        s.total[TUI_CLASS_FAILED] + s.total[TUI_CLASS_TRUSTED] + s.total[TUI_CLASS_NOT_JUDGED], 7);
     CHECK_EQ_INT(s.open.n, 0);
     tui_store_free(&s);
     pipeline_free(p);
@@ -323,17 +324,17 @@ static void test_pin(void)
     CHECK_EQ_INT(first->seq, 1);
     tui_store_pin(&s, first);
     uint64_t gen = s.gen;
-    tui_store_done(&s, r[2]);        /* drops seq 1, which is pinned */
+    tui_store_done(&s, r[2]); /* drops seq 1, which is pinned */
     CHECK(s.gen != gen);
     CHECK_EQ_INT(s.n, 2);
     CHECK_EQ_INT(s.dropped, 1);
     CHECK(first->detached);
-    CHECK_EQ_INT(first->seq, 1);     /* still readable (ASan would object otherwise) */
+    CHECK_EQ_INT(first->seq, 1); /* still readable (ASan would object otherwise) */
     struct conn_record *scratch = NULL;
     const struct conn_record *back = tui_conn_record(first, &scratch);
     CHECK(back != NULL && back->seq == 1);
     tui_record_release(&scratch);
-    tui_store_unpin(&s, first);      /* now freed */
+    tui_store_unpin(&s, first); /* now freed */
     tui_store_done(&s, r[3]);
     CHECK_EQ_STR(sorted(&s, TUI_SORT_TIME, false), "3,4");
     tui_store_free(&s);
@@ -351,11 +352,23 @@ static void test_hostile(void)
         {"a\\b", true, "a\\\\b"},
         {"caf\xc3\xa9.example", true, "caf\xc3\xa9.example"},
         {"caf\xc3\xa9.example", false, "caf\\xc3\\xa9.example"},
-        {"\xc2\x9b" "2J", true, "\\xc2\\x9b" "2J"},          /* C1 CSI as UTF-8 */
-        {"x\xe2\x80\xae" "y", true, "x\\xe2\\x80\\xae" "y"},  /* RIGHT-TO-LEFT OVERRIDE */
-        {"\xcc\x88" "abc", true, "\\xcc\\x88" "abc"},        /* combining mark first */
-        {"\xef\xbf\xbe", true, "\\xef\\xbf\\xbe"},           /* non-character U+FFFE */
-        {"\xff\xfe", true, "\\xff\\xfe"},                    /* not UTF-8 */
+        {"\xc2\x9b"
+         "2J",
+         true,
+         "\\xc2\\x9b"
+         "2J"}, /* C1 CSI as UTF-8 */
+        {"x\xe2\x80\xae"
+         "y",
+         true,
+         "x\\xe2\\x80\\xae"
+         "y"}, /* RIGHT-TO-LEFT OVERRIDE */
+        {"\xcc\x88"
+         "abc",
+         true,
+         "\\xcc\\x88"
+         "abc"},                                   /* combining mark first */
+        {"\xef\xbf\xbe", true, "\\xef\\xbf\\xbe"}, /* non-character U+FFFE */
+        {"\xff\xfe", true, "\\xff\\xfe"},          /* not UTF-8 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct flow_meta meta;
@@ -413,7 +426,8 @@ static struct conn_record *synthetic(uint64_t seq, int64_t ts, int port, int sta
     r->tls->server_port = (uint16_t)port;
     r->tls->server_ip[0] = (uint8_t)(port % 3);
     r->verdict.status = (enum verdict_status)status;
-    if (status == VERDICT_FAILED) snprintf(r->verdict.reason, sizeof r->verdict.reason, "bad %d", port);
+    if (status == VERDICT_FAILED)
+        snprintf(r->verdict.reason, sizeof r->verdict.reason, "bad %d", port);
     return r;
 }
 
@@ -438,8 +452,8 @@ static void test_rows(void)
                         tui_store_done(&s, synthetic(++seq, ts, 400 + (int)((rnd >> 12) % 7),
                                                      (int)((rnd >> 16) % 3)));
                     }
-                    int rc = tui_rows_sync(&rows, &s, &f, NULL, (enum tui_sort)by, rev, false,
-                                           NULL, NULL);
+                    int rc = tui_rows_sync(&rows, &s, &f, NULL, (enum tui_sort)by, rev, false, NULL,
+                                           NULL);
                     CHECK(rc == 0 || rc == 1);
                     merges += rc == 0;
                     /* the reference: filter and sort everything */
@@ -455,8 +469,8 @@ static void test_rows(void)
                         same = rows.v[i] == ref[i] && rows.idx[i] == ref[i]->idx;
                     CHECK(same);
                 }
-                CHECK(merges >= 10);      /* the incremental path was the one taken */
-                CHECK(s.dropped > 0);     /* and drops happened on the way */
+                CHECK(merges >= 10);  /* the incremental path was the one taken */
+                CHECK(s.dropped > 0); /* and drops happened on the way */
                 tui_rows_free(&rows);
                 tui_store_free(&s);
             }

@@ -13,17 +13,19 @@ static void test_width_fit(void)
 {
     int used;
     CHECK_EQ_INT(tui_text_width("abc"), 3);
-    CHECK_EQ_INT(tui_text_width("h\xc3\xa9llo"), 5);               /* é: 2 bytes, 1 column */
-    CHECK_EQ_INT(tui_text_width("\xe4\xbe\x8b\xe3\x81\x88"), 4);  /* 例え: 2 columns each */
-    CHECK_EQ_INT(tui_text_width("u\xcc\x88x"), 2);                /* u + combining diaeresis */
-    CHECK_EQ_INT(tui_text_width("\xff" "a"), 2);                  /* undecodable byte: 1 */
-    CHECK_EQ_INT(tui_text_fit("h\xc3\xa9llo", 3, &used), 4);      /* "hél" */
+    CHECK_EQ_INT(tui_text_width("h\xc3\xa9llo"), 5);             /* é: 2 bytes, 1 column */
+    CHECK_EQ_INT(tui_text_width("\xe4\xbe\x8b\xe3\x81\x88"), 4); /* 例え: 2 columns each */
+    CHECK_EQ_INT(tui_text_width("u\xcc\x88x"), 2);               /* u + combining diaeresis */
+    CHECK_EQ_INT(tui_text_width("\xff"
+                                "a"),
+                 2);                                         /* undecodable byte: 1 */
+    CHECK_EQ_INT(tui_text_fit("h\xc3\xa9llo", 3, &used), 4); /* "hél" */
     CHECK_EQ_INT(used, 3);
-    CHECK_EQ_INT(tui_text_fit("\xe4\xbe\x8b\xe3\x81\x88", 3, &used), 3);  /* "例" only */
+    CHECK_EQ_INT(tui_text_fit("\xe4\xbe\x8b\xe3\x81\x88", 3, &used), 3); /* "例" only */
     CHECK_EQ_INT(used, 2);
-    CHECK_EQ_INT(tui_text_fit("\xe4\xbe\x8b\xe3\x81\x88", 1, &used), 0);  /* nothing fits */
+    CHECK_EQ_INT(tui_text_fit("\xe4\xbe\x8b\xe3\x81\x88", 1, &used), 0); /* nothing fits */
     CHECK_EQ_INT(used, 0);
-    CHECK_EQ_INT(tui_text_fit("u\xcc\x88x", 1, &used), 3);        /* the mark stays with u */
+    CHECK_EQ_INT(tui_text_fit("u\xcc\x88x", 1, &used), 3); /* the mark stays with u */
     CHECK_EQ_INT(used, 1);
     CHECK_EQ_INT(tui_text_fit("abc", 10, &used), 3);
     CHECK_EQ_INT(used, 3);
@@ -51,15 +53,20 @@ static void test_clean(void)
 {
     CHECK_EQ_STR(clean("plain"), "plain");
     CHECK_EQ_STR(clean("caf\xc3\xa9"), "caf\xc3\xa9");
-    CHECK_EQ_STR(clean("\xcc\x88" "a"), "\\xcc\\x88a");          /* nothing to combine with */
-    CHECK_EQ_STR(clean("a\xcc\x88"), "a\xcc\x88");                /* combines with a */
-    CHECK_EQ_STR(clean("\xef\xbf\xbf"), "\\xef\\xbf\\xbf");       /* U+FFFF: not printable */
+    CHECK_EQ_STR(clean("\xcc\x88"
+                       "a"),
+                 "\\xcc\\x88a");                            /* nothing to combine with */
+    CHECK_EQ_STR(clean("a\xcc\x88"), "a\xcc\x88");          /* combines with a */
+    CHECK_EQ_STR(clean("\xef\xbf\xbf"), "\\xef\\xbf\\xbf"); /* U+FFFF: not printable */
     CHECK_EQ_STR(clean("\xfe"), "\\xfe");
     /* capture bytes: control characters never pass */
     CHECK_EQ_STR(esc("\x1b[2J\x07", true), "\\x1b[2J\\x07");
-    CHECK_EQ_STR(esc("\xc2\x9b" "1m", true), "\\xc2\\x9b1m");     /* C1 CSI */
+    CHECK_EQ_STR(esc("\xc2\x9b"
+                     "1m",
+                     true),
+                 "\\xc2\\x9b1m"); /* C1 CSI */
     CHECK_EQ_STR(esc("\xe4\xbe\x8b", true), "\xe4\xbe\x8b");
-    CHECK_EQ_STR(esc("\xe4\xbe\x8b", false), "\\xe4\\xbe\\x8b");   /* ASCII terminal */
+    CHECK_EQ_STR(esc("\xe4\xbe\x8b", false), "\\xe4\\xbe\\x8b"); /* ASCII terminal */
 }
 
 struct lines {
@@ -92,30 +99,24 @@ static void test_wrap(void)
     CHECK_EQ_STR(wrap("aaa bbb ccc", 7), "aaa bbb|ccc");
     CHECK_EQ_STR(wrap("aaa bbb ccc", 8), "aaa bbb|ccc");
     CHECK_EQ_STR(wrap("aaa bbb ccc", 11), "aaa bbb ccc");
-    CHECK_EQ_STR(wrap("aaa  bbb", 4), "aaa|bbb");                   /* spaces at a break go */
-    CHECK_EQ_STR(wrap("abcdefghij", 4), "abcd|efgh|ij");             /* a word longer than a line */
-    CHECK_EQ_STR(wrap("37:a5:22:82", 6), "37:a5:|22:82");            /* fingerprints break after ':' */
+    CHECK_EQ_STR(wrap("aaa  bbb", 4), "aaa|bbb");         /* spaces at a break go */
+    CHECK_EQ_STR(wrap("abcdefghij", 4), "abcd|efgh|ij");  /* a word longer than a line */
+    CHECK_EQ_STR(wrap("37:a5:22:82", 6), "37:a5:|22:82"); /* fingerprints break after ':' */
     CHECK_EQ_STR(wrap("x\ny", 10), "x|y");
     CHECK_EQ_STR(wrap("x\n", 10), "x|");
     CHECK_EQ_STR(wrap("", 10), "");
-    CHECK_EQ_STR(wrap("\xe4\xbe\x8b\xe3\x81\x88\xe4\xbe\x8b", 3),       /* 例え例: 2 columns each */
+    CHECK_EQ_STR(wrap("\xe4\xbe\x8b\xe3\x81\x88\xe4\xbe\x8b", 3), /* 例え例: 2 columns each */
                  "\xe4\xbe\x8b|\xe3\x81\x88|\xe4\xbe\x8b");
-    CHECK_EQ_STR(wrap("\xe4\xbe\x8b", 1), "\xe4\xbe\x8b");          /* wider than the line: alone */
+    CHECK_EQ_STR(wrap("\xe4\xbe\x8b", 1), "\xe4\xbe\x8b"); /* wider than the line: alone */
     CHECK_EQ_STR(wrap("caf\xc3\xa9 caf\xc3\xa9", 4), "caf\xc3\xa9|caf\xc3\xa9");
 }
 
 /* the connection list's columns (ui/view_list.c) for typical content */
 enum { SEQ, TIME, CLIENT, SERVER, SNI, VER, CIPHER, CN, VERDICT, N };
 static const struct tui_col conn_cols[N] = {
-    [SEQ] = {1, 1, 1, 15, 0},
-    [TIME] = {8, 12, 12, 60, 0},
-    [CLIENT] = {17, 17, 17, 20, 0},
-    [SERVER] = {15, 17, 17, 95, 0},
-    [SNI] = {15, 16, 16, 92, 0},
-    [VER] = {7, 7, 7, 45, 0},
-    [CIPHER] = {12, 29, 29, 35, 0},
-    [CN] = {12, 18, 18, 70, 0},
-    [VERDICT] = {16, 48, 0, 100, 90},
+    [SEQ] = {1, 1, 1, 15, 0},       [TIME] = {8, 12, 12, 60, 0}, [CLIENT] = {17, 17, 17, 20, 0},
+    [SERVER] = {15, 17, 17, 95, 0}, [SNI] = {15, 16, 16, 92, 0}, [VER] = {7, 7, 7, 45, 0},
+    [CIPHER] = {12, 29, 29, 35, 0}, [CN] = {12, 18, 18, 70, 0},  [VERDICT] = {16, 48, 0, 100, 90},
 };
 
 static const char *layout(int width)
@@ -131,7 +132,7 @@ static const char *layout(int width)
         }
     }
     CHECK_EQ_INT(n, vis);
-    CHECK(sum + (vis - 1) <= width);       /* never wider than the screen */
+    CHECK(sum + (vis - 1) <= width); /* never wider than the screen */
     return out;
 }
 
