@@ -7,8 +7,11 @@
  * non-blocking reads of the keyboard, and the screen is redrawn at most ten
  * times a second while loading, so a large capture shows its progress and
  * the list fills in as connections finish. The same loop serves a live
- * source: pipeline_step() returns 1 while it runs (and wakes up on
- * CAP_AGAIN), and the signal handler breaks a blocking read.
+ * source: "loading" then lasts until q/Ctrl-C; pipeline_step() must return
+ * (1) when capsrc_next() gives CAP_AGAIN, so the live front end should set
+ * cap_live_opts.wakeup_ms (e.g. 100) for the keyboard to stay responsive;
+ * the signal handler breaks a blocking read either way. Records judged
+ * while their connection is still open are listed at once (judged()). 
  *
  * Headless mode (tests): TLSSCOPE_TUI_SCRIPT="keys" renders into a virtual
  * screen (curses on /dev/null, resized to TLSSCOPE_TUI_SIZE, default 80x24)
@@ -722,7 +725,8 @@ static void draw_status(struct tui *t)
         uint64_t done = 0, total = 0;
         char a[32], b[32];
         pipeline_progress(t->p, &done, &total);
-        const char *what = t->loading ? "loading" : "stopped at";
+        const char *what = t->loading ? (t->o->iface ? "capturing" : "loading")
+                                      : (t->o->iface ? "stopped after" : "stopped at");
         if (total > 0) {
             int pct = (int)(done >= total ? 100 : done * 100 / total);
             if (t->loading) {
@@ -986,15 +990,16 @@ static void handle_key(struct tui *t, int key)
         handle_resize(t);
         return;
     }
+    /* rows may point at connections the store dropped since the last draw
+     * (a search accepted from the prompt reads them too) */
+    struct view *v = t->cur;
+    v->ops->sync(t, v);
+    view_clamp(t, v);
     if (t->prompt.kind) {
         prompt_key(t, key);
         return;
     }
     t->msg[0] = '\0';
-    struct view *v = t->cur;
-    /* rows may point at connections the store dropped since the last draw */
-    v->ops->sync(t, v);
-    view_clamp(t, v);
     enum tui_req req = tui_cmd_lookup(key, v->ops->where);
     if (req == TUI_REQ_NONE) {
         char k[16];
