@@ -44,6 +44,8 @@ static void usage(FILE *out)
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
           "  -b, --batch         batch report (the default when stdout is not a terminal)\n"
+          "  --tui               the browser (the default on a terminal; ? lists its keys)\n"
+          "  --max-conns N       browser: keep at most N connections (default 100000)\n"
           "  --json              JSON Lines, one object per TLS connection (summary on stderr)\n"
           "  --pem               with --json: include each certificate as PEM\n"
           "  -v, --verbose       chain, alerts and verdict details under each connection\n"
@@ -109,8 +111,13 @@ int main(int argc, char **argv)
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;
     /* The browser when a person is watching, the batch report otherwise
-     * (like ncdu -o): a pipe or a file never gets curses. */
-    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO));
+     * (like ncdu -o): a pipe or a file never gets curses. A capture piped
+     * in (tcpdump -w - | tlsscope -r -) still gets the browser on a
+     * terminal; it reads the keyboard from /dev/tty. */
+    bool stdin_capture = false;
+    for (int i = 0; i < o.n_files; i++) stdin_capture |= strcmp(o.files[i], "-") == 0;
+    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) &&
+                         (isatty(STDIN_FILENO) || stdin_capture));
     rc = tui ? run_tui(&s) : run_batch(&s);
     session_close(&s);
     return rc;

@@ -84,5 +84,8 @@ void report_verdict_cell(struct sbuf *sb, const struct conn_record *r);
  * DIR/<cn>_<sha256-prefix>.pem. Returns the number of new files, -1 on error
  * (message in err). */
 int report_export_certs(const char *dir, const struct conn_record *r, char *err, size_t errlen);
+/* The file name --export-certs uses for c: "<cn>_<sha256 prefix><suffix>.pem"
+ * (CN reduced to [A-Za-z0-9._-], "*" as "wildcard"; suffix may be NULL). */
+const char *report_cert_filename(const struct cert *c, const char *suffix, char *out, size_t len);
 
 #endif

@@ -273,14 +273,21 @@ static void safe_name(const char *in, char *out, size_t len)
     out[k] = '\0';
 }
 
-static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+const char *report_cert_filename(const struct cert *c, const char *suffix, char *out, size_t len)
 {
-    char name[80], fp[100], path[4096];
-    static char pem[CERT_MAX_DER * 2];
-    size_t n = 0;
+    char name[80], fp[100];
     safe_name(c->subject_cn[0] ? c->subject_cn : "no-cn", name, sizeof(name));
     cert_fingerprint_hex(c->sha256, 32, fp, sizeof(fp), false);
-    snprintf(path, sizeof(path), "%s/%s_%.16s.pem", dir, name, fp);
+    snprintf(out, len, "%s_%.16s%s.pem", name, fp, suffix ? suffix : "");
+    return out;
+}
+
+static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+{
+    char name[200], path[4096];
+    static char pem[CERT_MAX_DER * 2];
+    size_t n = 0;
+    snprintf(path, sizeof(path), "%s/%s", dir, report_cert_filename(c, NULL, name, sizeof(name)));
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         if (errno == EEXIST) return 0;
