@@ -45,6 +45,8 @@ struct chunk {
 struct file_info {
     char *name;
     uint64_t records;
+    /* stats at begin_file, to take back if the file turns out not a log */
+    uint64_t lines0, blank0, orphan0, long0, nul0;
 };
 
 /* The header of the record being assembled. */
@@ -1010,6 +1012,11 @@ int explog_begin_file(struct explog *lg, const char *name)
     struct file_info *f = &lg->files[lg->n_files];
     f->name = strdup(name ? name : "");
     f->records = 0;
+    f->lines0 = lg->st.lines;
+    f->blank0 = lg->st.blank_lines;
+    f->orphan0 = lg->st.orphan_lines;
+    f->long0 = lg->st.long_lines;
+    f->nul0 = lg->st.nul_bytes;
     if (!f->name) return EXPLOG_ENOMEM;
     lg->n_files++;
     lg->in_file = true;
@@ -1056,6 +1063,18 @@ int explog_end_file(struct explog *lg)
     if (lg->line_len || lg->line_long) process_line(lg);
     flush_record(lg);
     lg->in_file = false;
+    struct file_info *f = &lg->files[lg->n_files - 1];
+    if (f->records == 0) {
+        /* not a log (a configuration dump, a README): its lines are not
+         * "skipped log lines" */
+        lg->st.text_files++;
+        lg->st.text_lines += lg->st.lines - f->lines0;
+        lg->st.lines = f->lines0;
+        lg->st.blank_lines = f->blank0;
+        lg->st.orphan_lines = f->orphan0;
+        lg->st.long_lines = f->long0;
+        lg->st.nul_bytes = f->nul0;
+    }
     return EXPLOG_OK;
 }
 

@@ -174,7 +174,10 @@ struct explog_limits {
 
 struct explog_stats {
     uint64_t bytes;              /* bytes fed */
-    uint64_t lines;              /* physical lines */
+    uint64_t text_files;         /* files fed that held no record: not logs; their
+                                    lines are counted here only */
+    uint64_t text_lines;
+    uint64_t lines;              /* physical lines of the logs */
     uint64_t blank_lines;
     uint64_t records;            /* syslog records (header lines) */
     uint64_t joined_lines;       /* continuation lines joined to a record */

@@ -20,12 +20,15 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 
+struct logreport;
+
 struct session {
     const struct cli_opts *o;
     struct trust_store store;
     bool have_store;
     struct cap_live_opts live;
     struct pipeline_opts popts;   /* ready for pipeline_new */
+    struct logreport *lr;         /* bundles and Expressway logs (logreport.h); NULL */
 };
 
 /* Load the trust store and prepare the pipeline options. On failure prints
@@ -44,6 +47,7 @@ bool frontend_utf8(void);
 void frontend_print_lint(void *arg, const struct store_lint *item);
 
 int run_batch(struct session *s);
+int run_logreport(struct session *s); /* logs without captures (logreport.c) */
 int run_tui(struct session *s);
 int run_store(int argc, char **argv);
 

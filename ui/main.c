@@ -11,10 +11,13 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "logreport.h"
 
 static void usage(FILE *out)
 {
     fputs("Usage: tlsscope [options] -r FILE [-r FILE ...]\n"
+          "       tlsscope [options] BUNDLE.tar.gz|DIR|FILE ...\n"
+          "       tlsscope [options] --log FILE ...\n"
           "       tlsscope [options] -i IFACE [BPF filter ...]\n"
           "       tlsscope store [--at TIME] PATH ...\n"
           "\n"
@@ -24,6 +27,14 @@ static void usage(FILE *out)
           "  -r FILE             read a pcap or pcapng capture (\"-\" = stdin); repeatable,\n"
           "                      several files are merged in time order\n"
           "  -i IFACE            capture live on IFACE (\"any\" for all interfaces)\n"
+          "  BUNDLE, DIR         an Expressway diagnostic bundle (.tar.gz, also zip...) or a\n"
+          "                      directory of extracted files: captures and logs inside are\n"
+          "                      found by content and read in place (also with -r)\n"
+          "  --log PATH          Expressway diagnostic log (text, gzip, or the logs of a\n"
+          "                      bundle); with captures: log and packets side by side\n"
+          "  --log-window SECS   how far apart a log line and its connection may be (2)\n"
+          "  --bundle-max-member SIZE  bytes read from one archive member (4G)\n"
+          "  --bundle-max-total SIZE   bytes decompressed from archives in all (16G)\n"
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
@@ -71,7 +82,8 @@ int main(int argc, char **argv)
     /* The browser when a person is watching, the batch report otherwise
      * (like ncdu -o): a pipe or a file never gets curses. */
     bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO));
-    rc = tui ? run_tui(&s) : run_batch(&s);
+    if (logreport_log_only(s.lr)) rc = run_logreport(&s); /* logs, no capture */
+    else rc = tui ? run_tui(&s) : run_batch(&s);
     session_close(&s);
     return rc;
 }

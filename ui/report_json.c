@@ -435,6 +435,12 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
 
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st)
 {
+    report_json_conn_ex(sb, r, st, NULL, NULL);
+}
+
+void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
+                         const struct report_style *st, report_json_extra_fn extra, void *ctx)
+{
     const struct tls_conn *c = r->tls;
     struct json j;
     char ip[64], b[80];
@@ -566,6 +572,7 @@ void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct
     json_uint(&j, "server", c->tcp_bytes[1]);
     json_obj_end(&j);
     json_verdict(&j, r);
+    if (extra) extra(&j, ctx, r);
     json_obj_end(&j); /* tlsscope */
     json_end(&j);
 }

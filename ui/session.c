@@ -9,6 +9,7 @@
 
 #include "common/escape.h"
 #include "frontend.h"
+#include "logreport.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 
@@ -54,6 +55,14 @@ int session_open(struct session *s, const struct cli_opts *o)
     } else {
         po->files = o->files;
         po->n_files = o->n_files;
+        /* bundles, directories and logs: what is inside decides (logreport.h) */
+        s->lr = logreport_open(o);
+        if (!s->lr) {
+            fprintf(stderr, "tlsscope: out of memory\n");
+            session_close(s);
+            return EXIT_USAGE;
+        }
+        if (logreport_active(s->lr)) po->inputs = logreport_inputs(s->lr, &po->n_inputs);
     }
     po->store = s->have_store ? &s->store : NULL;
     po->profile = o->profile;
@@ -74,6 +83,8 @@ void session_close(struct session *s)
 {
     session_set_active(NULL);
     store_free(&s->store);
+    logreport_free(s->lr);
+    s->lr = NULL;
 }
 
 bool frontend_want_color(const struct cli_opts *o, FILE *f)

@@ -1,0 +1,511 @@
+/* logcorr.c — tie Expressway log failures to captured connections (the
+ * matching rule is in logcorr.h).
+ *
+ * Failures are indexed by server IP (sorted), so each connection looks only
+ * at the failures about its own server: O(connections × failures per
+ * server), not O(connections × failures).
+ */
+#include "logcorr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/timefmt.h"
+#include "report.h"
+
+struct near {
+    bool have;
+    int64_t dist;        /* |log − connection span| */
+    int64_t signed_ns;   /* log − first packet */
+    uint64_t seq;
+    uint16_t port;
+    bool has_sni;
+    char sni[96];
+};
+
+struct logcorr {
+    const struct explog *lg;
+    int64_t window;
+    struct logcorr_match *m;
+    size_t nm;
+    struct near *near;
+    size_t *by_ip;             /* failure indices sorted by server IP */
+    struct logcorr_conn *conns;
+    size_t nc, capc;
+    uint64_t dropped;
+    size_t *unm;               /* conn indices of failing, unmentioned connections */
+    char (*unm_why)[400];
+    size_t nunm, capunm;
+    const char **send_ips;     /* distinct Dst-ip of the log's requests, sorted */
+    size_t nsend;
+    bool finished;
+};
+
+static const struct logcorr *sort_ctx;
+
+static int by_ip_cmp(const void *a, const void *b)
+{
+    const struct explog_failure *x = explog_failure(sort_ctx->lg, *(const size_t *)a);
+    const struct explog_failure *y = explog_failure(sort_ctx->lg, *(const size_t *)b);
+    int c = strcmp(x->server_ip, y->server_ip);
+    if (c) return c;
+    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct logcorr *logcorr_new(const struct explog *lg, const struct logcorr_opts *opts)
+{
+    struct logcorr *lc = calloc(1, sizeof(*lc));
+    if (!lc) return NULL;
+    lc->lg = lg;
+    lc->window = opts && opts->window_ns > 0 ? opts->window_ns : LOGCORR_DEFAULT_WINDOW_NS;
+    lc->nm = explog_n_failures(lg);
+    size_t nt = explog_n_txns(lg);
+    lc->m = calloc(lc->nm + 1, sizeof(*lc->m));
+    lc->near = calloc(lc->nm + 1, sizeof(*lc->near));
+    lc->by_ip = calloc(lc->nm + 1, sizeof(*lc->by_ip));
+    lc->send_ips = calloc(nt * EXPLOG_TXN_MAX_SENDS + 1, sizeof(*lc->send_ips));
+    if (!lc->m || !lc->near || !lc->by_ip || !lc->send_ips) {
+        logcorr_free(lc);
+        return NULL;
+    }
+    for (size_t i = 0; i < lc->nm; i++) {
+        const struct explog_failure *f = explog_failure(lg, i);
+        struct logcorr_match *m = &lc->m[i];
+        m->f = f;
+        m->conn = -1;
+        m->code = f->kind == EXPLOG_SNI_FAILED ? VERR_HOSTNAME_MISMATCH
+                  : f->kind == EXPLOG_CERT_FAILED ? verdict_code_from_text(f->error)
+                                                  : -1;
+        lc->by_ip[i] = i;
+    }
+    sort_ctx = lc;
+    qsort(lc->by_ip, lc->nm, sizeof(*lc->by_ip), by_ip_cmp);
+    for (size_t i = 0; i < nt; i++) {
+        const struct explog_txn *t = explog_txn(lg, i);
+        for (int k = 0; k < t->n_sends; k++)
+            if (t->sends[k]->ip[0]) lc->send_ips[lc->nsend++] = t->sends[k]->ip;
+    }
+    qsort(lc->send_ips, lc->nsend, sizeof(*lc->send_ips), str_cmp);
+    return lc;
+}
+
+void logcorr_free(struct logcorr *lc)
+{
+    if (!lc) return;
+    free(lc->m);
+    free(lc->near);
+    free(lc->by_ip);
+    free(lc->conns);
+    free(lc->unm);
+    free(lc->unm_why);
+    free(lc->send_ips);
+    free(lc);
+}
+
+/* [lo, hi) of by_ip whose failures have server IP `ip`. */
+static void ip_range(const struct logcorr *lc, const char *ip, size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = lc->nm;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        if (strcmp(explog_failure(lc->lg, lc->by_ip[mid])->server_ip, ip) < 0) a = mid + 1;
+        else b = mid;
+    }
+    *lo = a;
+    b = lc->nm;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        if (strcmp(explog_failure(lc->lg, lc->by_ip[mid])->server_ip, ip) <= 0) a = mid + 1;
+        else b = mid;
+    }
+    *hi = a;
+}
+
+static bool log_sent_to(const struct logcorr *lc, const char *ip)
+{
+    return bsearch(&ip, lc->send_ips, lc->nsend, sizeof(*lc->send_ips), str_cmp) != NULL;
+}
+
+static int64_t span_dist(const struct logcorr_conn *c, int64_t t)
+{
+    if (t < c->first_ts_ns) return c->first_ts_ns - t;
+    if (t > c->last_ts_ns) return t - c->last_ts_ns;
+    return 0;
+}
+
+static bool name_fits(const struct explog_failure *f, const struct logcorr_conn *c)
+{
+    return c->has_sni ? strcasecmp(f->name, c->sni) == 0 : strcmp(f->name, c->server_ip) == 0;
+}
+
+static bool fits(const struct logcorr *lc, const struct explog_failure *f,
+                 const struct logcorr_conn *c)
+{
+    if (f->server_ip[0] && strcmp(f->server_ip, c->server_ip) != 0) return false;
+    if (f->port >= 0 && f->port != c->server_port) return false;
+    if (!name_fits(f, c)) return false;
+    return span_dist(c, f->ts_ns) <= lc->window;
+}
+
+void logcorr_conn_from_record(struct logcorr_conn *out, const struct conn_record *r)
+{
+    const struct tls_conn *t = r->tls;
+    const struct verdict *v = &r->verdict;
+    memset(out, 0, sizeof(*out));
+    out->seq = r->seq;
+    out->first_ts_ns = t->first_ts_ns;
+    out->last_ts_ns = t->last_ts_ns > t->first_ts_ns ? t->last_ts_ns : t->first_ts_ns;
+    out->chain_ts_ns = t->chain_ts_ns;
+    report_ip(out->server_ip, sizeof(out->server_ip), t->family, t->server_ip);
+    report_ip(out->client_ip, sizeof(out->client_ip), t->family, t->client_ip);
+    out->server_port = t->server_port;
+    out->client_port = t->client_port;
+    if (t->ch.has_sni) {
+        /* as the client's C string: up to a NUL (verdict.c does the same) */
+        size_t n = t->ch.sni_len;
+        const void *nul = memchr(t->ch.sni, 0, n);
+        if (nul) n = (size_t)((const uint8_t *)nul - t->ch.sni);
+        if (n >= sizeof(out->sni)) n = sizeof(out->sni) - 1;
+        memcpy(out->sni, t->ch.sni, n);
+        out->has_sni = n > 0;
+    }
+    out->status = v->status;
+    out->code = v->code;
+    out->depth = v->depth;
+    out->name_failure = v->status == VERDICT_FAILED && strncmp(v->reason, "SNI (", 5) == 0;
+    snprintf(out->reason, sizeof(out->reason), "%s", v->reason);
+    snprintf(out->would_log, sizeof(out->would_log), "%s", v->would_log);
+    snprintf(out->not_judged, sizeof(out->not_judged), "%s", v->not_judged);
+    out->match = -1;
+}
+
+const char *logcorr_logged_line(const struct explog_record *r)
+{
+    const char *s = r->message;
+    if (s[0] == '[') {
+        const char *e = strchr(s, ']');
+        if (e) s = e + 1;
+        while (*s == ' ') s++;
+    }
+    size_t lv = strlen(r->level);
+    if (lv && strncmp(s, r->level, lv) == 0 && s[lv] == ':') {
+        s += lv + 1;
+        while (*s == ' ') s++;
+    }
+    return s;
+}
+
+static void compare(struct logcorr_match *m, const struct logcorr_conn *c)
+{
+    const struct explog_failure *f = m->f;
+    char *o = m->comparison;
+    size_t n = sizeof(m->comparison);
+    if (c->status == VERDICT_NOT_JUDGED) {
+        m->agrees = LOGCORR_AGREE_UNKNOWN;
+        snprintf(o, n, "cannot compare: tlsscope did not judge this connection (%s)",
+                 c->not_judged[0] ? c->not_judged : "no verdict");
+        return;
+    }
+    if (c->status == VERDICT_TRUSTED) {
+        m->agrees = LOGCORR_AGREE_NO;
+        snprintf(o, n,
+                 "no: tlsscope finds this chain trusted, Expressway-C did not — its trust store "
+                 "differs from --trust (another cluster node? changed since?)");
+        return;
+    }
+    if (f->kind == EXPLOG_SSL_FAILED) {
+        m->agrees = LOGCORR_AGREE_YES;
+        snprintf(o, n, "yes: both fail; the log line gives no reason, tlsscope says: %.200s",
+                 c->reason);
+        return;
+    }
+    if (c->would_log[0] && strcmp(c->would_log, logcorr_logged_line(f->rec)) == 0) {
+        m->agrees = LOGCORR_AGREE_YES;
+        snprintf(o, n, "yes: the same line");
+        return;
+    }
+    if (f->kind == EXPLOG_SNI_FAILED) {
+        if (c->name_failure) {
+            m->agrees = LOGCORR_AGREE_YES;
+            snprintf(o, n, "yes: the same name failure");
+        } else {
+            m->agrees = LOGCORR_AGREE_NO;
+            snprintf(o, n,
+                     "no: the log says the name failed, tlsscope says %.160s (code %d, depth %d)",
+                     c->reason, c->code, c->depth);
+        }
+        return;
+    }
+    if (c->name_failure) {
+        m->agrees = LOGCORR_AGREE_NO;
+        snprintf(o, n, "no: logged \"%.120s\" (depth %d), tlsscope says %.160s", f->error,
+                 f->depth, c->reason);
+        return;
+    }
+    if (m->code >= 0 && m->code == c->code && f->depth == c->depth) {
+        m->agrees = LOGCORR_AGREE_YES;
+        snprintf(o, n, "yes: the same error at the same depth");
+    } else if (m->code >= 0 && m->code == c->code) {
+        m->agrees = LOGCORR_AGREE_NO;
+        snprintf(o, n, "no: the same error, but logged at depth %d, predicted at depth %d",
+                 f->depth, c->depth);
+    } else {
+        m->agrees = LOGCORR_AGREE_NO;
+        snprintf(o, n, "no: logged \"%.120s\" (depth %d), tlsscope predicts \"%.120s\" (code "
+                       "%d, depth %d)",
+                 f->error, f->depth, c->reason, c->code, c->depth);
+    }
+}
+
+static int keep_conn(struct logcorr *lc, const struct logcorr_conn *c)
+{
+    if (lc->nc >= LOGCORR_MAX_CONNS) {
+        lc->dropped++;
+        return -1;
+    }
+    if (lc->nc == lc->capc) {
+        size_t nc = lc->capc ? lc->capc * 2 : 64;
+        struct logcorr_conn *p = realloc(lc->conns, nc * sizeof(*p));
+        if (!p) {
+            lc->dropped++;
+            return -1;
+        }
+        lc->conns = p;
+        lc->capc = nc;
+    }
+    lc->conns[lc->nc] = *c;
+    return (int)lc->nc++;
+}
+
+static void assign(struct logcorr *lc, size_t fi, int ci, bool late)
+{
+    struct logcorr_match *m = &lc->m[fi];
+    struct logcorr_conn *c = &lc->conns[ci];
+    m->conn = ci;
+    m->conn_seq = c->seq;
+    m->late = late;
+    int64_t ref = c->chain_ts_ns ? c->chain_ts_ns : c->first_ts_ns;
+    m->delta_ns = m->f->ts_ns - ref;
+    c->match = (int)fi;
+    compare(m, c);
+}
+
+static void look_range(struct logcorr *lc, const struct logcorr_conn *c, size_t lo, size_t hi,
+                       bool claim, long *best, int64_t *best_dist)
+{
+    for (size_t k = lo; k < hi; k++) {
+        size_t fi = lc->by_ip[k];
+        const struct explog_failure *f = lc->m[fi].f;
+        if (f->server_ip[0]) {
+            /* nearest connection to this server, for "why unmatched" */
+            struct near *nr = &lc->near[fi];
+            int64_t d = span_dist(c, f->ts_ns);
+            if (!nr->have || d < nr->dist) {
+                nr->have = true;
+                nr->dist = d;
+                nr->signed_ns = f->ts_ns - c->first_ts_ns;
+                nr->seq = c->seq;
+                nr->port = c->server_port;
+                nr->has_sni = c->has_sni;
+                snprintf(nr->sni, sizeof(nr->sni), "%.95s", c->sni);
+            }
+        }
+        if (!claim || lc->m[fi].conn >= 0 || !fits(lc, f, c)) continue;
+        int64_t d = span_dist(c, f->ts_ns);
+        if (*best < 0 || d < *best_dist) {
+            *best = (long)fi;
+            *best_dist = d;
+        }
+    }
+}
+
+int logcorr_add(struct logcorr *lc, const struct logcorr_conn *c)
+{
+    size_t lo, hi, elo, ehi;
+    ip_range(lc, c->server_ip, &lo, &hi);
+    ip_range(lc, "", &elo, &ehi); /* failures that name no address */
+    bool claim = c->status != VERDICT_TRUSTED && !lc->finished;
+    long best = -1;
+    int64_t best_dist = 0;
+    look_range(lc, c, lo, hi, claim, &best, &best_dist);
+    look_range(lc, c, elo, ehi, claim, &best, &best_dist);
+    bool about_logged_server = hi > lo;
+    if (best < 0 && c->status != VERDICT_FAILED && !about_logged_server) return -1;
+    int ci = keep_conn(lc, c);
+    if (ci < 0) return -1;
+    if (best >= 0) {
+        assign(lc, (size_t)best, ci, false);
+        return (int)best;
+    }
+    if (c->status == VERDICT_FAILED) {
+        if (lc->nunm == lc->capunm) {
+            size_t n = lc->capunm ? lc->capunm * 2 : 16;
+            size_t *p = realloc(lc->unm, n * sizeof(*p));
+            if (p) lc->unm = p;
+            char(*w)[400] = realloc(lc->unm_why, n * sizeof(*w));
+            if (w) lc->unm_why = w;
+            if (p && w) lc->capunm = n;
+        }
+        if (lc->nunm < lc->capunm) {
+            lc->unm[lc->nunm] = (size_t)ci;
+            lc->unm_why[lc->nunm][0] = '\0';
+            lc->nunm++;
+        }
+    }
+    return -1;
+}
+
+int logcorr_add_conn(struct logcorr *lc, const struct conn_record *r)
+{
+    struct logcorr_conn c;
+    logcorr_conn_from_record(&c, r);
+    return logcorr_add(lc, &c);
+}
+
+static const char *secs(int64_t ns, char *b, size_t n)
+{
+    snprintf(b, n, "%+.3f s", (double)ns / 1e9);
+    return b;
+}
+
+static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int64_t first,
+                              int64_t last)
+{
+    struct logcorr_match *m = &lc->m[fi];
+    const struct explog_failure *f = m->f;
+    const struct near *nr = &lc->near[fi];
+    char *o = m->unmatched;
+    size_t n = sizeof(m->unmatched);
+    char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN], d[32];
+    double w = (double)lc->window / 1e9;
+    if (!captured) {
+        snprintf(o, n, "no capture to compare with");
+    } else if (!first) {
+        snprintf(o, n, "the captures hold no packets");
+    } else if (f->ts_ns < first - lc->window || f->ts_ns > last + lc->window) {
+        snprintf(o, n,
+                 "logged outside the captured time (%s .. %s): the capture was not running "
+                 "then, or the clocks of log and capture differ",
+                 time_iso8601(first, 3, t0), time_iso8601(last, 3, t1));
+    } else if (!f->server_ip[0]) {
+        snprintf(o, n,
+                 "no captured connection with SNI %.120s within ±%.1f s (the line names no "
+                 "address)",
+                 f->name, w);
+    } else if (!nr->have) {
+        snprintf(o, n,
+                 "the captures hold no TLS connection to %s: a capture filter, another "
+                 "interface, or another cluster node (each node logs and captures its own "
+                 "connections)",
+                 f->server_ip);
+    } else {
+        char why[200];
+        if (f->port >= 0 && nr->port != f->port)
+            snprintf(why, sizeof(why), "port %u, not %d", nr->port, f->port);
+        else if (nr->has_sni && strcasecmp(nr->sni, f->name) != 0)
+            snprintf(why, sizeof(why), "its SNI is %.100s, not %.80s", nr->sni, f->name);
+        else if (!nr->has_sni && strcmp(f->server_ip, f->name) != 0)
+            snprintf(why, sizeof(why), "it sent no SNI, the log names %.80s", f->name);
+        else
+            snprintf(why, sizeof(why),
+                     "outside the ±%.1f s window: clock skew between log and capture? "
+                     "(--log-window)", w);
+        snprintf(o, n, "the nearest connection to %s is #%llu (%s from its first packet): %s",
+                 f->server_ip, (unsigned long long)nr->seq, secs(nr->signed_ns, d, sizeof(d)),
+                 why);
+    }
+}
+
+void logcorr_finish(struct logcorr *lc, bool captured, int64_t first, int64_t last)
+{
+    if (lc->finished) return;
+    lc->finished = true;
+    /* leftovers: trusted (or otherwise unclaimed) connections that fit */
+    for (size_t fi = 0; fi < lc->nm; fi++) {
+        if (lc->m[fi].conn >= 0) continue;
+        long best = -1;
+        int64_t bd = 0;
+        for (size_t ci = 0; ci < lc->nc; ci++) {
+            const struct logcorr_conn *c = &lc->conns[ci];
+            if (c->match >= 0 || !fits(lc, lc->m[fi].f, c)) continue;
+            int64_t d = span_dist(c, lc->m[fi].f->ts_ns);
+            if (best < 0 || d < bd) {
+                best = (long)ci;
+                bd = d;
+            }
+        }
+        if (best >= 0) {
+            assign(lc, fi, (int)best, true);
+            /* it is no longer "unmentioned" */
+            for (size_t u = 0; u < lc->nunm; u++) {
+                if (lc->unm[u] != (size_t)best) continue;
+                memmove(&lc->unm[u], &lc->unm[u + 1], (lc->nunm - u - 1) * sizeof(*lc->unm));
+                memmove(&lc->unm_why[u], &lc->unm_why[u + 1],
+                        (lc->nunm - u - 1) * sizeof(*lc->unm_why));
+                lc->nunm--;
+                break;
+            }
+        } else {
+            explain_unmatched(lc, fi, captured, first, last);
+        }
+    }
+    const struct explog_stats *ls = explog_stats(lc->lg);
+    for (size_t u = 0; u < lc->nunm; u++) {
+        const struct logcorr_conn *c = &lc->conns[lc->unm[u]];
+        char *o = lc->unm_why[u];
+        size_t n = sizeof(lc->unm_why[0]);
+        char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
+        int64_t t = c->first_ts_ns;
+        if (!ls->first_ts_ns) {
+            snprintf(o, n, "the log has no traffic_server records");
+        } else if (t < ls->first_ts_ns - lc->window || t > ls->last_ts_ns + lc->window) {
+            snprintf(o, n, "the log covers %s .. %s, not this moment",
+                     time_iso8601(ls->first_ts_ns, 3, t0), time_iso8601(ls->last_ts_ns, 3, t1));
+        } else if (log_sent_to(lc, c->server_ip)) {
+            snprintf(o, n,
+                     "the log sends requests to %s but logs no failure near this moment: "
+                     "another client made this connection, or Expressway-C does not verify "
+                     "(xConfiguration EdgeConfigServer VerifyOriginServer)",
+                     c->server_ip);
+        } else {
+            snprintf(o, n,
+                     "the log has no request to %s: another client or another cluster node "
+                     "made this connection",
+                     c->server_ip);
+        }
+    }
+}
+
+int64_t logcorr_window_ns(const struct logcorr *lc) { return lc->window; }
+size_t logcorr_n_matches(const struct logcorr *lc) { return lc->nm; }
+const struct logcorr_match *logcorr_match(const struct logcorr *lc, size_t i)
+{
+    return i < lc->nm ? &lc->m[i] : NULL;
+}
+size_t logcorr_n_conns(const struct logcorr *lc) { return lc->nc; }
+const struct logcorr_conn *logcorr_conn(const struct logcorr *lc, size_t i)
+{
+    return i < lc->nc ? &lc->conns[i] : NULL;
+}
+int logcorr_match_for_seq(const struct logcorr *lc, uint64_t seq)
+{
+    for (size_t i = 0; i < lc->nc; i++)
+        if (lc->conns[i].seq == seq) return lc->conns[i].match;
+    return -1;
+}
+size_t logcorr_n_unmentioned(const struct logcorr *lc) { return lc->nunm; }
+const struct logcorr_conn *logcorr_unmentioned(const struct logcorr *lc, size_t i,
+                                               const char **why)
+{
+    if (i >= lc->nunm) return NULL;
+    if (why) *why = lc->unm_why[i];
+    return &lc->conns[lc->unm[i]];
+}
+uint64_t logcorr_dropped(const struct logcorr *lc) { return lc->dropped; }
