@@ -550,7 +550,7 @@ static int scan_archive(struct bundle *b, const char *file, const struct bundle_
             char what[64];
             snprintf(what, sizeof(what), "%zu member%s", b->n - first, b->n - first == 1 ? "" : "s");
             snprintf(err, errlen,
-                     "%s: corrupt or truncated archive: %s (read %s before the damage)", file,
+                     "%s: corrupt or truncated archive: %s (%s listed before the damage)", file,
                      archive_error_string(ar.a) ? archive_error_string(ar.a) : "read error", what);
             result = -1;
             break;
@@ -593,7 +593,7 @@ static int scan_archive(struct bundle *b, const char *file, const struct bundle_
         if (broken) {
             /* archive data itself unreadable: nothing after it can be trusted */
             snprintf(err, errlen,
-                     "%s: corrupt or truncated archive: %s (in %s; read %zu member%s before it)",
+                     "%s: corrupt or truncated archive: %s (in %s; %zu member%s listed before it)",
                      file, serr, name, b->n - first - 1, b->n - first - 1 == 1 ? "" : "s");
             it->kind = BUNDLE_SKIPPED;
             result = -1;
@@ -707,7 +707,7 @@ static void scan_dir(struct bundle *b, const char *dir, int depth, uint32_t *ent
                 struct bundle_item *it = item_add(b, NULL, child, -1, (int64_t)st.st_size);
                 if (it) {
                     it->kind = BUNDLE_SKIPPED;
-                    snprintf(it->note, sizeof(it->note), "%s", e2);
+                    snprintf(it->note, sizeof(it->note), "%.390s", e2);
                 }
                 if (!err[0]) snprintf(err, errlen, "%s", e2);
             }

@@ -396,7 +396,7 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
                  time_iso8601(first, 3, t0), time_iso8601(last, 3, t1));
     } else if (!f->server_ip[0]) {
         snprintf(o, n,
-                 "no captured connection with SNI %.120s within ±%.1f s (the line names no "
+                 "no captured connection with SNI %.120s within ±%g s (the line names no "
                  "address)",
                  f->name, w);
     } else if (!nr->have) {
@@ -415,7 +415,7 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
             snprintf(why, sizeof(why), "it sent no SNI, the log names %.80s", f->name);
         else
             snprintf(why, sizeof(why),
-                     "outside the ±%.1f s window: clock skew between log and capture? "
+                     "outside the ±%g s window: clock skew between log and capture? "
                      "(--log-window)", w);
         snprintf(o, n, "the nearest connection to %s is #%llu (%s from its first packet): %s",
                  f->server_ip, (unsigned long long)nr->seq, secs(nr->signed_ns, d, sizeof(d)),
@@ -463,7 +463,33 @@ void logcorr_finish(struct logcorr *lc, bool captured, int64_t first, int64_t la
         size_t n = sizeof(lc->unm_why[0]);
         char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
         int64_t t = c->first_ts_ns;
-        if (!ls->first_ts_ns) {
+        /* an unpaired log failure about the same server: say why not */
+        size_t lo, hi;
+        ip_range(lc, c->server_ip, &lo, &hi);
+        long near_f = -1;
+        int64_t near_d = 0;
+        for (size_t k = lo; k < hi; k++) {
+            const struct logcorr_match *m = &lc->m[lc->by_ip[k]];
+            int64_t d = span_dist(c, m->f->ts_ns);
+            if (m->conn >= 0 || (near_f >= 0 && d >= near_d)) continue;
+            near_f = (long)lc->by_ip[k];
+            near_d = d;
+        }
+        if (near_f >= 0) {
+            const struct explog_failure *f = lc->m[near_f].f;
+            char why[200], d[32];
+            if (f->port >= 0 && f->port != c->server_port)
+                snprintf(why, sizeof(why), "it is about port %d", f->port);
+            else if (!name_fits(f, c))
+                snprintf(why, sizeof(why), "it names %.100s", f->name);
+            else
+                snprintf(why, sizeof(why), "it is outside the ±%g s window (--log-window)",
+                         (double)lc->window / 1e9);
+            snprintf(o, n, "the log's failure about %s at %s (%s from this connection's first "
+                           "packet) was not paired with it: %s",
+                     c->server_ip, time_iso8601(f->ts_ns, 3, t0),
+                     secs(f->ts_ns - c->first_ts_ns, d, sizeof(d)), why);
+        } else if (!ls->first_ts_ns) {
             snprintf(o, n, "the log has no traffic_server records");
         } else if (t < ls->first_ts_ns - lc->window || t > ls->last_ts_ns + lc->window) {
             snprintf(o, n, "the log covers %s .. %s, not this moment",

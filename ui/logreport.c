@@ -536,7 +536,7 @@ static void print_correlation(struct out *o, struct logreport *lr)
         else unknown++;
     }
     double w = (double)logcorr_window_ns(lc) / 1e9;
-    fprintf(o->f, "\nLog vs capture (window ±%.1f s): %zu of %zu log failure%s matched a captured "
+    fprintf(o->f, "\nLog vs capture (window ±%g s): %zu of %zu log failure%s matched a captured "
                   "connection; %zu agree, %zu disagree, %zu cannot be compared.\n",
             w, matched, n, n == 1 ? "" : "s", yes, no, unknown);
     for (size_t i = 0; i < n; i++) {

@@ -349,7 +349,8 @@ void pipeline_finish(struct pipeline *p)
     p->flushing = true;
     flowtab_flush(p->flows);
     p->flushing = false;
-    qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    /* qsort(NULL, 0, ...) is undefined (UBSan): nothing left is common */
+    if (p->flush_n > 1) qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
     for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
     free(p->flush_buf);
     p->flush_buf = NULL;

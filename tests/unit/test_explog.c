@@ -494,6 +494,30 @@ static void test_files_and_caps(void)
     CHECK_EQ_INT(explog_record(lg, 0)->file, 1);
     explog_free(lg);
 
+    /* a text file without any record is not a log: its lines are not
+     * "skipped log lines"; a route segment that looks like one but does
+     * not decode is counted */
+    const char *notes = "xConfiguration EdgeConfigServer VerifyOriginServer: On\n\nsecond line\n";
+    const char *bad =
+        "2022-07-11T16:55:25.000Z vcsc traffic_server[10]: Detail=\"Receive Request\" Txn-id=\"9\" "
+        "Msg=\"GET http://vcs:8443/c3RldmVuLmxhYi9odHRwcy9jdWNtLnN0ZXZlbi5sYWI/x HTTP/1.1\"\n"
+        "trailing words\n";
+    const char *texts2[2] = {notes, bad}, *names2[2] = {"xconfig.txt", "log.txt"};
+    lg = parse_chunked(texts2, names2, 2, 5);
+    const struct explog_stats *st = explog_stats(lg);
+    CHECK_EQ_INT(st->text_files, 1);
+    CHECK_EQ_INT(st->text_lines, 3);
+    CHECK_EQ_INT(st->lines, 2);
+    CHECK_EQ_INT(st->blank_lines, 0);
+    CHECK_EQ_INT(st->orphan_lines, 0);
+    CHECK_EQ_INT(st->joined_lines, 1);
+    CHECK_EQ_INT(st->bad_routes, 1);
+    CHECK_EQ_INT(explog_file_records(lg, 0), 0);
+    CHECK_EQ_INT(explog_file_records(lg, 1), 1);
+    CHECK(!explog_record(lg, 0)->route.valid);
+    CHECK_EQ_STR(explog_record(lg, 0)->path, "/c3RldmVuLmxhYi9odHRwcy9jdWNtLnN0ZXZlbi5sYWI/x");
+    explog_free(lg);
+
     struct explog_limits lim;
     explog_limits_default(&lim);
     lim.max_records = 2;
