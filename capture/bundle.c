@@ -412,6 +412,35 @@ enum bundle_kind bundle_classify(const uint8_t *p, size_t n, const char **what)
     return BUNDLE_OTHER;
 }
 
+/* Member names come from the archive: hostile. The display name goes into
+ * messages that are not always escaped further (libpcap's, stderr), so
+ * control characters, C1 controls, bidirectional overrides and invalid
+ * UTF-8 become '?' here, in place (same length or shorter). */
+static void display_sanitize(char *s)
+{
+    size_t n = strlen(s), k = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t ch = (uint8_t)s[i];
+        if (ch < 0x80) {
+            s[k++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+            i++;
+            continue;
+        }
+        uint32_t cp = 0;
+        size_t l = utf8_seq_len((const uint8_t *)s + i, n - i, &cp);
+        if (l == 0 || (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+            (cp >= 0x2066 && cp <= 0x2069)) {
+            s[k++] = '?';
+            i += l ? l : 1;
+            continue;
+        }
+        memmove(s + k, s + i, l);
+        k += l;
+        i += l;
+    }
+    s[k] = '\0';
+}
+
 static struct bundle_item *item_add(struct bundle *b, const char *container, const char *path,
                                     long index, int64_t size)
 {
@@ -436,6 +465,7 @@ static struct bundle_item *item_add(struct bundle *b, const char *container, con
     }
     if (container) snprintf(it->display, dl, "%s:%s", container, path);
     else snprintf(it->display, dl, "%s", path);
+    display_sanitize(it->display);
     it->index = index;
     it->size = size;
     b->n++;
