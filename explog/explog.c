@@ -1203,6 +1203,7 @@ static void link_failure(struct explog *lg, struct explog_failure *f)
     size_t lo = lg->n_txns > LINK_SCAN_TXNS ? lg->n_txns - LINK_SCAN_TXNS : 0;
     int best_t = -1, best_s = -1;
     int64_t best_ts = INT64_MIN;
+    bool best_free = false;
     for (size_t i = lg->n_txns; i-- > lo;) {
         struct explog_txn *t = &lg->txns[i];
         if (!same_proc(t, r)) continue;
@@ -1215,10 +1216,17 @@ static void link_failure(struct explog *lg, struct explog_failure *f)
                                        : strcmp(s->ip, f->name) == 0 ||
                                              (t->receive && t->receive->route.valid &&
                                               strcasecmp(t->receive->route.host, f->name) == 0);
-            if (hit && s->ts_ns > best_ts) {
+            if (!hit) continue;
+            /* concurrent requests to one server: an attempt that has its
+             * failure already is the last choice */
+            bool free_send = true;
+            for (int q = 0; q < t->n_failures; q++)
+                if (lg->fails[t->failure_index[q]].send == k) free_send = false;
+            if ((free_send && !best_free) || (free_send == best_free && s->ts_ns > best_ts)) {
                 best_ts = s->ts_ns;
                 best_t = (int)i;
                 best_s = k;
+                best_free = free_send;
             }
         }
     }

@@ -35,9 +35,10 @@ struct logcorr {
     struct logcorr_conn *conns;
     size_t nc, capc;
     uint64_t dropped;
-    size_t *unm;               /* conn indices of failing, unmentioned connections */
-    char (*unm_why)[400];
-    size_t nunm, capunm;
+    struct logcorr_unmentioned *groups; /* failing connections no line is about */
+    size_t ngroups, capgroups;
+    int32_t *group_slot;       /* open addressing over groups: index + 1 */
+    uint64_t unmentioned;
     const char **send_ips;     /* distinct Dst-ip of the log's requests, sorted */
     size_t nsend;
     bool finished;
@@ -103,8 +104,8 @@ void logcorr_free(struct logcorr *lc)
     free(lc->near);
     free(lc->by_ip);
     free(lc->conns);
-    free(lc->unm);
-    free(lc->unm_why);
+    free(lc->groups);
+    free(lc->group_slot);
     free(lc->send_ips);
     free(lc);
 }
@@ -326,6 +327,70 @@ static void look_range(struct logcorr *lc, const struct logcorr_conn *c, size_t 
     }
 }
 
+#define GROUP_SLOTS 8192 /* power of two, > 2 * LOGCORR_MAX_GROUPS */
+
+static bool same_group(const struct logcorr_conn *a, const struct logcorr_conn *b)
+{
+    return a->server_port == b->server_port && a->code == b->code && a->depth == b->depth &&
+           a->name_failure == b->name_failure && a->has_sni == b->has_sni &&
+           strcmp(a->server_ip, b->server_ip) == 0 && strcmp(a->sni, b->sni) == 0;
+}
+
+static uint64_t group_hash(const struct logcorr_conn *c)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = c->server_ip; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    for (const char *p = c->sni; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h = (h ^ c->server_port) * 1099511628211ULL;
+    h = (h ^ (uint32_t)c->code) * 1099511628211ULL;
+    h = (h ^ (uint32_t)c->depth) * 1099511628211ULL;
+    return h;
+}
+
+/* A failing connection no log line is about: counted in its group, the
+ * first LOGCORR_EXAMPLES kept whole. */
+static void add_unmentioned(struct logcorr *lc, const struct logcorr_conn *c)
+{
+    if (!lc->group_slot && !(lc->group_slot = calloc(GROUP_SLOTS, sizeof(*lc->group_slot)))) {
+        lc->dropped++;
+        return;
+    }
+    size_t i = (size_t)group_hash(c) & (GROUP_SLOTS - 1);
+    struct logcorr_unmentioned *g = NULL;
+    for (size_t probes = 0; probes < GROUP_SLOTS; probes++, i = (i + 1) & (GROUP_SLOTS - 1)) {
+        int32_t s = lc->group_slot[i];
+        if (s == 0) break;
+        if (same_group(&lc->groups[s - 1].example[0], c)) {
+            g = &lc->groups[s - 1];
+            break;
+        }
+    }
+    if (!g) {
+        if (lc->ngroups >= LOGCORR_MAX_GROUPS || lc->group_slot[i] != 0) {
+            lc->dropped++;
+            return;
+        }
+        if (lc->ngroups == lc->capgroups) {
+            size_t n = lc->capgroups ? lc->capgroups * 2 : 8;
+            struct logcorr_unmentioned *p = realloc(lc->groups, n * sizeof(*p));
+            if (!p) {
+                lc->dropped++;
+                return;
+            }
+            lc->groups = p;
+            lc->capgroups = n;
+        }
+        g = &lc->groups[lc->ngroups];
+        memset(g, 0, sizeof(*g));
+        lc->group_slot[i] = (int32_t)++lc->ngroups;
+    }
+    if (g->n_examples < LOGCORR_EXAMPLES) g->example[g->n_examples++] = *c;
+    g->count++;
+    g->last_seq = c->seq;
+    if (c->first_ts_ns > g->last_ts_ns) g->last_ts_ns = c->first_ts_ns;
+    lc->unmentioned++;
+}
+
 int logcorr_add(struct logcorr *lc, const struct logcorr_conn *c)
 {
     size_t lo, hi, elo, ehi;
@@ -336,28 +401,26 @@ int logcorr_add(struct logcorr *lc, const struct logcorr_conn *c)
     int64_t best_dist = 0;
     look_range(lc, c, lo, hi, claim, &best, &best_dist);
     look_range(lc, c, elo, ehi, claim, &best, &best_dist);
-    bool about_logged_server = hi > lo;
-    if (best < 0 && c->status != VERDICT_FAILED && !about_logged_server) return -1;
+    if (best < 0 && c->status == VERDICT_FAILED) {
+        /* the failures are all known: what cannot claim one now never will */
+        add_unmentioned(lc, c);
+        return -1;
+    }
+    if (best < 0) {
+        /* a trusted connection is kept only while a failure still fits it
+         * (logcorr_finish gives it the leftovers) */
+        bool may_pair = false;
+        for (size_t k = lo; k < hi && !may_pair; k++)
+            may_pair = lc->m[lc->by_ip[k]].conn < 0 && fits(lc, lc->m[lc->by_ip[k]].f, c);
+        for (size_t k = elo; k < ehi && !may_pair; k++)
+            may_pair = lc->m[lc->by_ip[k]].conn < 0 && fits(lc, lc->m[lc->by_ip[k]].f, c);
+        if (c->status != VERDICT_TRUSTED || !may_pair) return -1;
+    }
     int ci = keep_conn(lc, c);
     if (ci < 0) return -1;
     if (best >= 0) {
         assign(lc, (size_t)best, ci, false);
         return (int)best;
-    }
-    if (c->status == VERDICT_FAILED) {
-        if (lc->nunm == lc->capunm) {
-            size_t n = lc->capunm ? lc->capunm * 2 : 16;
-            size_t *p = realloc(lc->unm, n * sizeof(*p));
-            if (p) lc->unm = p;
-            char(*w)[400] = realloc(lc->unm_why, n * sizeof(*w));
-            if (w) lc->unm_why = w;
-            if (p && w) lc->capunm = n;
-        }
-        if (lc->nunm < lc->capunm) {
-            lc->unm[lc->nunm] = (size_t)ci;
-            lc->unm_why[lc->nunm][0] = '\0';
-            lc->nunm++;
-        }
     }
     return -1;
 }
@@ -423,11 +486,63 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
     }
 }
 
+/* Why no log line is about this failing connection. */
+static void explain_unmentioned(const struct logcorr *lc, const struct logcorr_conn *c, char *o,
+                                size_t n)
+{
+    const struct explog_stats *ls = explog_stats(lc->lg);
+    char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
+    int64_t t = c->first_ts_ns;
+    /* an unpaired log failure about the same server: say why not */
+    size_t lo, hi;
+    ip_range(lc, c->server_ip, &lo, &hi);
+    long near_f = -1;
+    int64_t near_d = 0;
+    for (size_t k = lo; k < hi; k++) {
+        const struct logcorr_match *m = &lc->m[lc->by_ip[k]];
+        int64_t d = span_dist(c, m->f->ts_ns);
+        if (m->conn >= 0 || (near_f >= 0 && d >= near_d)) continue;
+        near_f = (long)lc->by_ip[k];
+        near_d = d;
+    }
+    if (near_f >= 0) {
+        const struct explog_failure *f = lc->m[near_f].f;
+        char why[200], d[32];
+        if (f->port >= 0 && f->port != c->server_port)
+            snprintf(why, sizeof(why), "it is about port %d", f->port);
+        else if (!name_fits(f, c))
+            snprintf(why, sizeof(why), "it names %.100s", f->name);
+        else
+            snprintf(why, sizeof(why), "it is outside the ±%g s window (--log-window)",
+                     (double)lc->window / 1e9);
+        snprintf(o, n, "the log's failure about %s at %s (%s from this connection's first "
+                       "packet) was not paired with it: %s",
+                 c->server_ip, time_iso8601(f->ts_ns, 3, t0),
+                 secs(f->ts_ns - c->first_ts_ns, d, sizeof(d)), why);
+    } else if (!ls->first_ts_ns) {
+        snprintf(o, n, "the log has no traffic_server records");
+    } else if (t < ls->first_ts_ns - lc->window || t > ls->last_ts_ns + lc->window) {
+        snprintf(o, n, "the log covers %s .. %s, not this moment",
+                 time_iso8601(ls->first_ts_ns, 3, t0), time_iso8601(ls->last_ts_ns, 3, t1));
+    } else if (log_sent_to(lc, c->server_ip)) {
+        snprintf(o, n,
+                 "the log sends requests to %s but logs no failure near this moment: another "
+                 "client made this connection, or Expressway-C does not verify "
+                 "(xConfiguration EdgeConfigServer VerifyOriginServer)",
+                 c->server_ip);
+    } else {
+        snprintf(o, n,
+                 "the log has no request to %s: another client or another cluster node made "
+                 "this connection",
+                 c->server_ip);
+    }
+}
+
 void logcorr_finish(struct logcorr *lc, bool captured, int64_t first, int64_t last)
 {
     if (lc->finished) return;
     lc->finished = true;
-    /* leftovers: trusted (or otherwise unclaimed) connections that fit */
+    /* leftovers: trusted connections that fit */
     for (size_t fi = 0; fi < lc->nm; fi++) {
         if (lc->m[fi].conn >= 0) continue;
         long best = -1;
@@ -441,72 +556,13 @@ void logcorr_finish(struct logcorr *lc, bool captured, int64_t first, int64_t la
                 bd = d;
             }
         }
-        if (best >= 0) {
-            assign(lc, fi, (int)best, true);
-            /* it is no longer "unmentioned" */
-            for (size_t u = 0; u < lc->nunm; u++) {
-                if (lc->unm[u] != (size_t)best) continue;
-                memmove(&lc->unm[u], &lc->unm[u + 1], (lc->nunm - u - 1) * sizeof(*lc->unm));
-                memmove(&lc->unm_why[u], &lc->unm_why[u + 1],
-                        (lc->nunm - u - 1) * sizeof(*lc->unm_why));
-                lc->nunm--;
-                break;
-            }
-        } else {
-            explain_unmatched(lc, fi, captured, first, last);
-        }
+        if (best >= 0) assign(lc, fi, (int)best, true);
+        else explain_unmatched(lc, fi, captured, first, last);
     }
-    const struct explog_stats *ls = explog_stats(lc->lg);
-    for (size_t u = 0; u < lc->nunm; u++) {
-        const struct logcorr_conn *c = &lc->conns[lc->unm[u]];
-        char *o = lc->unm_why[u];
-        size_t n = sizeof(lc->unm_why[0]);
-        char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
-        int64_t t = c->first_ts_ns;
-        /* an unpaired log failure about the same server: say why not */
-        size_t lo, hi;
-        ip_range(lc, c->server_ip, &lo, &hi);
-        long near_f = -1;
-        int64_t near_d = 0;
-        for (size_t k = lo; k < hi; k++) {
-            const struct logcorr_match *m = &lc->m[lc->by_ip[k]];
-            int64_t d = span_dist(c, m->f->ts_ns);
-            if (m->conn >= 0 || (near_f >= 0 && d >= near_d)) continue;
-            near_f = (long)lc->by_ip[k];
-            near_d = d;
-        }
-        if (near_f >= 0) {
-            const struct explog_failure *f = lc->m[near_f].f;
-            char why[200], d[32];
-            if (f->port >= 0 && f->port != c->server_port)
-                snprintf(why, sizeof(why), "it is about port %d", f->port);
-            else if (!name_fits(f, c))
-                snprintf(why, sizeof(why), "it names %.100s", f->name);
-            else
-                snprintf(why, sizeof(why), "it is outside the ±%g s window (--log-window)",
-                         (double)lc->window / 1e9);
-            snprintf(o, n, "the log's failure about %s at %s (%s from this connection's first "
-                           "packet) was not paired with it: %s",
-                     c->server_ip, time_iso8601(f->ts_ns, 3, t0),
-                     secs(f->ts_ns - c->first_ts_ns, d, sizeof(d)), why);
-        } else if (!ls->first_ts_ns) {
-            snprintf(o, n, "the log has no traffic_server records");
-        } else if (t < ls->first_ts_ns - lc->window || t > ls->last_ts_ns + lc->window) {
-            snprintf(o, n, "the log covers %s .. %s, not this moment",
-                     time_iso8601(ls->first_ts_ns, 3, t0), time_iso8601(ls->last_ts_ns, 3, t1));
-        } else if (log_sent_to(lc, c->server_ip)) {
-            snprintf(o, n,
-                     "the log sends requests to %s but logs no failure near this moment: "
-                     "another client made this connection, or Expressway-C does not verify "
-                     "(xConfiguration EdgeConfigServer VerifyOriginServer)",
-                     c->server_ip);
-        } else {
-            snprintf(o, n,
-                     "the log has no request to %s: another client or another cluster node "
-                     "made this connection",
-                     c->server_ip);
-        }
-    }
+    for (size_t gi = 0; gi < lc->ngroups; gi++)
+        for (int e = 0; e < lc->groups[gi].n_examples; e++)
+            explain_unmentioned(lc, &lc->groups[gi].example[e], lc->groups[gi].why[e],
+                                sizeof(lc->groups[gi].why[e]));
 }
 
 int64_t logcorr_window_ns(const struct logcorr *lc) { return lc->window; }
@@ -526,12 +582,10 @@ int logcorr_match_for_seq(const struct logcorr *lc, uint64_t seq)
         if (lc->conns[i].seq == seq) return lc->conns[i].match;
     return -1;
 }
-size_t logcorr_n_unmentioned(const struct logcorr *lc) { return lc->nunm; }
-const struct logcorr_conn *logcorr_unmentioned(const struct logcorr *lc, size_t i,
-                                               const char **why)
+size_t logcorr_n_unmentioned(const struct logcorr *lc) { return lc->ngroups; }
+uint64_t logcorr_unmentioned_total(const struct logcorr *lc) { return lc->unmentioned; }
+const struct logcorr_unmentioned *logcorr_unmentioned(const struct logcorr *lc, size_t i)
 {
-    if (i >= lc->nunm) return NULL;
-    if (why) *why = lc->unm_why[i];
-    return &lc->conns[lc->unm[i]];
+    return i < lc->ngroups ? &lc->groups[i] : NULL;
 }
 uint64_t logcorr_dropped(const struct logcorr *lc) { return lc->dropped; }

@@ -19,11 +19,12 @@
  *
  * What a front end gets: per log failure one struct logcorr_match (in log
  * time order, parallel to explog_failure()); the connections kept (those
- * that failed, matched, or went to a server the log names); the failing
- * connections the log does not mention, each with a reason. A browser
- * lists logcorr_match()es and jumps to connection `conn_seq` (the
- * conn_record.seq it already knows); logcorr_match_for_seq() goes the other
- * way.
+ * that matched, and trusted ones a leftover failure may still pair with);
+ * the failing connections the log does not mention, grouped by server, SNI
+ * and verdict, with the first few of each group and why. A browser lists
+ * logcorr_match()es and jumps to connection `conn_seq` (the conn_record.seq
+ * it already knows); logcorr_match_for_seq() goes the other way. Memory is
+ * bounded by the number of log failures and groups, not by the capture.
  *
  * Ownership: a logcorr borrows the explog (which must outlive it) and keeps
  * its own copies of what it needs from each conn_record: records may be
@@ -40,7 +41,10 @@
 #include "pipeline.h"
 
 #define LOGCORR_DEFAULT_WINDOW_NS 2000000000LL
-#define LOGCORR_MAX_CONNS 200000   /* connection summaries kept */
+#define LOGCORR_MAX_CONNS 200000   /* connection summaries kept (matched ones, and
+                                      trusted ones a log failure may still pair with) */
+#define LOGCORR_EXAMPLES 3         /* connections shown per unmentioned group */
+#define LOGCORR_MAX_GROUPS 4096    /* groups of unmentioned failing connections */
 
 enum logcorr_agree { LOGCORR_AGREE_UNKNOWN = 0, LOGCORR_AGREE_YES, LOGCORR_AGREE_NO };
 
@@ -99,11 +103,21 @@ const struct logcorr_conn *logcorr_conn(const struct logcorr *lc, size_t i);
 /* The match of connection `seq`, or -1. */
 int logcorr_match_for_seq(const struct logcorr *lc, uint64_t seq);
 
-/* Failing connections no log line is about, with why (after finish). */
-size_t logcorr_n_unmentioned(const struct logcorr *lc);
-const struct logcorr_conn *logcorr_unmentioned(const struct logcorr *lc, size_t i,
-                                               const char **why);
-/* Connections kept beyond LOGCORR_MAX_CONNS are dropped and counted. */
+/* Failing connections no log line is about, grouped by server IP and
+ * port, SNI and verdict (code, depth, name failure), in order of first
+ * sight; why is filled in by logcorr_finish. */
+struct logcorr_unmentioned {
+    uint64_t count;
+    struct logcorr_conn example[LOGCORR_EXAMPLES]; /* the first ones */
+    char why[LOGCORR_EXAMPLES][400];
+    int n_examples;
+    uint64_t last_seq;
+    int64_t last_ts_ns;
+};
+size_t logcorr_n_unmentioned(const struct logcorr *lc);          /* groups */
+uint64_t logcorr_unmentioned_total(const struct logcorr *lc);    /* connections */
+const struct logcorr_unmentioned *logcorr_unmentioned(const struct logcorr *lc, size_t i);
+/* Connections beyond LOGCORR_MAX_CONNS / LOGCORR_MAX_GROUPS, not compared. */
 uint64_t logcorr_dropped(const struct logcorr *lc);
 
 /* The logged text without its "[ET_NET 0] WARNING: " prefix: what

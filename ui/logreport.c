@@ -16,7 +16,8 @@
 #include "common/timefmt.h"
 #include "frontend.h"
 
-#define REQUESTS_LISTED 50 /* successful requests listed without -v */
+#define REQUESTS_LISTED 50 /* all requests listed without -v when there are no more */
+#define FAILED_LISTED 200  /* requests without success listed without -v */
 
 struct input_note {
     const char *path;        /* as given */
@@ -42,6 +43,8 @@ struct logreport {
     bool finished;
     bool no_records_error;
     uint64_t json_lines;
+    uint64_t last_seq;       /* the record logreport_conn saw last, */
+    int last_match;          /* and the log failure it claimed (-1) */
 };
 
 /* ---- reading ------------------------------------------------------------ */
@@ -214,7 +217,9 @@ const struct logcorr *logreport_corr(const struct logreport *lr) { return lr->lc
 
 void logreport_conn(struct logreport *lr, const struct conn_record *r)
 {
-    if (lr && lr->active) logcorr_add_conn(lr->lc, r);
+    if (!lr || !lr->active) return;
+    lr->last_seq = r->seq;
+    lr->last_match = logcorr_add_conn(lr->lc, r);
 }
 
 void logreport_finish(struct logreport *lr, const struct pipeline_stats *ps)
@@ -576,19 +581,41 @@ static void print_correlation(struct out *o, struct logreport *lr)
             fputc('\n', o->f);
         }
     }
-    size_t nu = logcorr_n_unmentioned(lc);
-    if (nu) {
-        fprintf(o->f, "\nFailing connections the log does not mention (%zu):\n", nu);
-        for (size_t i = 0; i < nu; i++) {
-            const char *why = "";
-            const struct logcorr_conn *c = logcorr_unmentioned(lc, i, &why);
+    size_t ng = logcorr_n_unmentioned(lc);
+    if (ng) {
+        uint64_t total = logcorr_unmentioned_total(lc);
+        fprintf(o->f, "\nFailing connections the log does not mention (%llu):\n",
+                (unsigned long long)total);
+        for (size_t i = 0; i < ng; i++) {
+            const struct logcorr_unmentioned *g = logcorr_unmentioned(lc, i);
+            const struct logcorr_conn *c0 = &g->example[0];
             fputs("- ", o->f);
-            put_conn(o, c);
-            fprintf(o->f, " at %s: ", ts(c->first_ts_ns));
-            put_verdict(o, c);
-            fputs("\n    why:       ", o->f);
-            put(o, why);
+            put(o, c0->server_ip);
+            fprintf(o->f, ":%u", c0->server_port);
+            if (c0->has_sni) {
+                fputs(" SNI ", o->f);
+                put(o, c0->sni);
+            } else {
+                fputs(" (no SNI)", o->f);
+            }
+            fputs(": ", o->f);
+            put_verdict(o, c0);
+            if (g->count > 1)
+                fprintf(o->f, " — %llu connections, the last #%llu at %s",
+                        (unsigned long long)g->count, (unsigned long long)g->last_seq,
+                        ts(g->last_ts_ns));
             fputc('\n', o->f);
+            for (int e = 0; e < g->n_examples; e++) {
+                const struct logcorr_conn *c = &g->example[e];
+                fputs("    ", o->f);
+                put_conn(o, c);
+                fprintf(o->f, " at %s\n      why: ", ts(c->first_ts_ns));
+                put(o, g->why[e]);
+                fputc('\n', o->f);
+            }
+            if (g->count > (uint64_t)g->n_examples)
+                fprintf(o->f, "    ... and %llu more\n",
+                        (unsigned long long)(g->count - (uint64_t)g->n_examples));
         }
     }
     if (logcorr_dropped(lc))
@@ -719,7 +746,7 @@ static void print_requests(struct out *o, struct logreport *lr, bool verbose)
     bool all = verbose || nt <= REQUESTS_LISTED;
     fprintf(o->f, "\nMRA requests (by node, process and Txn-id): %zu, %zu without success%s:\n",
             nt, failed, all ? "" : " (listed; -v lists all)");
-    size_t hidden = 0;
+    size_t hidden = 0, hidden_bad = 0, shown_bad = 0;
     for (size_t i = 0; i < nt; i++) {
         const struct explog_txn *t = explog_txn(lr->lg, i);
         const struct explog_record *res = t->reply ? t->reply : t->response;
@@ -728,6 +755,11 @@ static void print_requests(struct out *o, struct logreport *lr, bool verbose)
             hidden++;
             continue;
         }
+        if (bad && !verbose && shown_bad >= FAILED_LISTED) {
+            hidden_bad++;
+            continue;
+        }
+        if (bad) shown_bad++;
         fprintf(o->f, "- %s ", ts(t->first_ts_ns));
         put(o, t->host);
         fputs(" txn ", o->f);
@@ -752,6 +784,8 @@ static void print_requests(struct out *o, struct logreport *lr, bool verbose)
         }
         fputc('\n', o->f);
     }
+    if (hidden_bad)
+        fprintf(o->f, "  (and %zu more without success; -v lists all)\n", hidden_bad);
     if (hidden) fprintf(o->f, "  (and %zu successful requests)\n", hidden);
 }
 
@@ -870,7 +904,7 @@ void logreport_json_conn(struct json *j, void *ctx, const struct conn_record *r)
 {
     struct logreport *lr = ctx;
     if (!lr || !lr->active) return;
-    int mi = logcorr_match_for_seq(lr->lc, r->seq);
+    int mi = r->seq == lr->last_seq ? lr->last_match : logcorr_match_for_seq(lr->lc, r->seq);
     if (mi >= 0) json_log(j, lr, (size_t)mi);
 }
 

@@ -532,6 +532,26 @@ static void test_files_and_caps(void)
     explog_free(lg);
 }
 
+/* Two requests to one server at the same moment, two failures: one each. */
+static void test_concurrent(void)
+{
+    const char *log =
+        "2022-07-11T16:55:25.000Z vcsc traffic_server[1]: Detail=\"Sending Request\" Txn-id=\"1\" Dst-ip=\"10.48.36.215\" Dst-port=\"6972\" Msg=\"GET /CSFa.cnf.xml HTTP/1.1\"\n"
+        "2022-07-11T16:55:25.000Z vcsc traffic_server[1]: Detail=\"Sending Request\" Txn-id=\"2\" Dst-ip=\"10.48.36.215\" Dst-port=\"6972\" Msg=\"GET /CSFb.cnf.xml HTTP/1.1\"\n"
+        "2022-07-11T16:55:25.010Z vcsc traffic_server[1]: [ET_NET 0] WARNING: Core server certificate verification failed for (cucm). Action=Terminate Error=self signed certificate server=cucm(10.48.36.215) depth=0\n"
+        "2022-07-11T16:55:25.010Z vcsc traffic_server[1]: [ET_NET 1] WARNING: Core server certificate verification failed for (cucm). Action=Terminate Error=self signed certificate server=cucm(10.48.36.215) depth=0\n"
+        "2022-07-11T16:55:25.010Z vcsc traffic_server[1]: [ET_NET 0] ERROR: SSL connection failed for 'cucm': error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed\n"
+        "2022-07-11T16:55:25.010Z vcsc traffic_server[1]: [ET_NET 1] ERROR: SSL connection failed for 'cucm': error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed\n";
+    struct explog *lg = parse1(log);
+    CHECK_EQ_INT(explog_n_failures(lg), 2);
+    const struct explog_failure *a = explog_failure(lg, 0), *b = explog_failure(lg, 1);
+    CHECK(a && b && a->txn >= 0 && b->txn >= 0 && a->txn != b->txn);
+    CHECK(a && b && a->ssl && b->ssl && a->ssl != b->ssl);
+    CHECK_EQ_STR(a ? explog_txn(lg, (size_t)a->txn)->user : "", "b"); /* the later one first */
+    CHECK_EQ_STR(b ? explog_txn(lg, (size_t)b->txn)->user : "", "a");
+    explog_free(lg);
+}
+
 static void test_b64url(void)
 {
     uint8_t out[64];
@@ -655,6 +675,7 @@ int main(void)
     test_wrapping();
     test_garbage();
     test_files_and_caps();
+    test_concurrent();
     test_b64url();
     test_users();
     return check_summary();

@@ -107,8 +107,10 @@ int main(void)
     /* the address-less SSL error pairs by name */
     c = conn(7, "10.48.36.217", 443, "unity.steven.lab", 1099, VERDICT_FAILED, 10, 0);
     CHECK_EQ_INT(logcorr_add(lc, &c), 4);
-    /* a failing connection nobody logged */
+    /* failing connections nobody logged: one group, two of them */
     c = conn(8, "10.48.36.219", 443, "other.steven.lab", 1500, VERDICT_FAILED, 20, 0);
+    CHECK_EQ_INT(logcorr_add(lc, &c), -1);
+    c = conn(10, "10.48.36.219", 443, "other.steven.lab", 1520, VERDICT_FAILED, 20, 0);
     CHECK_EQ_INT(logcorr_add(lc, &c), -1);
     /* a trusted connection to a server the log never names: not kept */
     size_t kept = logcorr_n_conns(lc);
@@ -149,18 +151,24 @@ int main(void)
                                "filter, another interface, or another cluster node (each node logs "
                                "and captures its own connections)");
     /* failing and unmentioned: #2 (port 8443, no failure about it), #4 (the
-     * failure went to #3), #8 */
+     * failure went to #3), #8 and #10 (one group) */
     CHECK_EQ_INT(logcorr_n_unmentioned(lc), 3);
-    const char *why = NULL;
-    const struct logcorr_conn *u = logcorr_unmentioned(lc, 0, &why);
-    CHECK(u && u->seq == 2);
-    CHECK_EQ_STR(why, "the log sends requests to 10.48.36.215 but logs no failure near this moment: "
+    CHECK_EQ_INT(logcorr_unmentioned_total(lc), 4);
+    const struct logcorr_unmentioned *g = logcorr_unmentioned(lc, 0);
+    CHECK(g && g->count == 1 && g->n_examples == 1 && g->example[0].seq == 2);
+    CHECK_EQ_STR(g ? g->why[0] : "", "the log sends requests to 10.48.36.215 but logs no failure near this moment: "
                       "another client made this connection, or Expressway-C does not verify "
                       "(xConfiguration EdgeConfigServer VerifyOriginServer)");
-    u = logcorr_unmentioned(lc, 2, &why);
-    CHECK(u && u->seq == 8);
-    CHECK_EQ_STR(why, "the log has no request to 10.48.36.219: another client or another cluster "
+    g = logcorr_unmentioned(lc, 2);
+    CHECK(g && g->count == 2 && g->n_examples == 2 && g->example[1].seq == 10);
+    CHECK(g && g->last_seq == 10 && g->last_ts_ns == T0 + 1520 * MS);
+    CHECK_EQ_STR(g ? g->why[0] : "", "the log has no request to 10.48.36.219: another client or another cluster "
                       "node made this connection");
+    CHECK(logcorr_unmentioned(lc, 3) == NULL);
+    /* kept: the matched ones and trusted #1 (a failure fitted it), not #9 */
+    CHECK_EQ_INT(logcorr_n_conns(lc), 5);
+    CHECK_EQ_INT(logcorr_conn(lc, 0)->seq, 1);
+    CHECK_EQ_INT(logcorr_dropped(lc), 0);
     logcorr_free(lc);
 
     /* leftovers go to a trusted connection at the end: a disagreement */
@@ -212,11 +220,11 @@ int main(void)
                  "logged outside the captured time (2022-07-11T16:55:25.900Z .. "
                  "2022-07-11T16:55:26.050Z): the capture was not running then, or the clocks of "
                  "log and capture differ");
-    (void)logcorr_unmentioned(lc, 0, &why);
+    const char *why = logcorr_unmentioned(lc, 0)->why[0];
     CHECK_EQ_STR(why, "the log's failure about 10.48.36.215 at 2022-07-11T16:55:25.922Z (+0.010 s "
                       "from this connection's first packet) was not paired with it: it is outside "
                       "the ±0.0001 s window (--log-window)");
-    (void)logcorr_unmentioned(lc, 1, &why);
+    why = logcorr_unmentioned(lc, 1)->why[0];
     CHECK_EQ_STR(why, "the log's failure about 10.48.36.216 at 2022-07-11T16:55:26.007Z (+0.001 s "
                       "from this connection's first packet) was not paired with it: it is about "
                       "port 8443");
