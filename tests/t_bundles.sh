@@ -136,6 +136,8 @@ sed -e 's/server=imp.steven.lab(10.48.36.216) depth=1/server=imp.steven.lab(10.4
 run disagree -b --trust store.pem -r expressway.pcapng --log disagree.txt
 run window -b --trust store.pem -r expressway.pcapng --log "$LOG" --log-window 0.0001
 run nostore -b -r expressway.pcapng --log "$LOG"
+sed 's/T18:55:/T18:56:/' "$SRC/tests/bundles/$LOG" >"$work/skew.txt" # the log's clock 60 s ahead
+run skew -b --trust store.pem -r expressway.pcapng --log skew.txt
 expect nostore "cannot compare: tlsscope did not judge this connection (no trust store"
 
 # 7. A cut-off bundle: a clear error, and what was readable is reported.

@@ -496,14 +496,21 @@ static void explain_unmentioned(const struct logcorr *lc, const struct logcorr_c
     /* an unpaired log failure about the same server: say why not */
     size_t lo, hi;
     ip_range(lc, c->server_ip, &lo, &hi);
+    /* the most telling one: same port and name (only the time is off),
+     * then same port, then any; nearest in time among those */
     long near_f = -1;
     int64_t near_d = 0;
+    int near_rank = 3;
     for (size_t k = lo; k < hi; k++) {
         const struct logcorr_match *m = &lc->m[lc->by_ip[k]];
+        if (m->conn >= 0) continue;
+        bool port_ok = m->f->port < 0 || m->f->port == c->server_port;
+        int rank = port_ok && name_fits(m->f, c) ? 0 : port_ok ? 1 : 2;
         int64_t d = span_dist(c, m->f->ts_ns);
-        if (m->conn >= 0 || (near_f >= 0 && d >= near_d)) continue;
+        if (rank > near_rank || (rank == near_rank && d >= near_d)) continue;
         near_f = (long)lc->by_ip[k];
         near_d = d;
+        near_rank = rank;
     }
     if (near_f >= 0) {
         const struct explog_failure *f = lc->m[near_f].f;

@@ -43,6 +43,7 @@ struct logreport {
     bool finished;
     bool no_records_error;
     uint64_t json_lines;
+    int64_t cap_first, cap_last; /* packet time range, at finish */
     uint64_t last_seq;       /* the record logreport_conn saw last, */
     int last_match;          /* and the log failure it claimed (-1) */
 };
@@ -226,6 +227,8 @@ void logreport_finish(struct logreport *lr, const struct pipeline_stats *ps)
 {
     if (lr->finished) return;
     lr->finished = true;
+    lr->cap_first = ps ? ps->first_ts_ns : 0;
+    lr->cap_last = ps ? ps->last_ts_ns : 0;
     logcorr_finish(lr->lc, lr->captures, ps ? ps->first_ts_ns : 0, ps ? ps->last_ts_ns : 0);
 }
 
@@ -544,6 +547,16 @@ static void print_correlation(struct out *o, struct logreport *lr)
     fprintf(o->f, "\nLog vs capture (window ±%g s): %zu of %zu log failure%s matched a captured "
                   "connection; %zu agree, %zu disagree, %zu cannot be compared.\n",
             w, matched, n, n == 1 ? "" : "s", yes, no, unknown);
+    const struct explog_stats *ls = explog_stats(lr->lg);
+    int64_t win = logcorr_window_ns(lc);
+    if (lr->cap_first && ls->first_ts_ns &&
+        (ls->last_ts_ns < lr->cap_first - win || ls->first_ts_ns > lr->cap_last + win))
+        fprintf(o->f,
+                "  note: the log (%s to %s) and the captures (%s to %s) do not overlap in time: "
+                "from different moments, or clocks %+.3f s apart (log minus capture; "
+                "--log-window can bridge a skew).\n",
+                ts(ls->first_ts_ns), ts(ls->last_ts_ns), ts(lr->cap_first), ts(lr->cap_last),
+                (double)(ls->first_ts_ns - lr->cap_first) / 1e9);
     for (size_t i = 0; i < n; i++) {
         const struct logcorr_match *m = logcorr_match(lc, i);
         if (m->conn < 0) continue;
