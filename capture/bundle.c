@@ -93,6 +93,8 @@ struct bundle_stream {
     int64_t size;             /* declared size of the member; -1 */
     struct bundle_budget *budget;
     bool capped;
+    bool capped_budget;       /* by the total budget, not max_member */
+    char cap_text[120];
     bool failed;
     char err[300];
 };
@@ -225,6 +227,7 @@ static ssize_t bs_read(struct bundle_stream *s, uint8_t *buf, size_t n)
     }
     if (s->budget && s->budget->exhausted) {
         s->capped = true;
+        s->capped_budget = true;
         return 0;
     }
     if (s->max && n > s->max - s->out) n = (size_t)(s->max - s->out);
@@ -268,6 +271,20 @@ static int cookie_close(void *cookie)
 }
 
 bool bundle_stream_capped(const struct bundle_stream *s) { return s && s->capped; }
+const char *bundle_stream_cap_text(const struct bundle_stream *s)
+{
+    if (!s || !s->capped) return "";
+    char b[32];
+    struct bundle_stream *w = (struct bundle_stream *)s; /* the text is a cache */
+    if (s->capped_budget)
+        snprintf(w->cap_text, sizeof(w->cap_text),
+                 "the total decompression budget of %s (--bundle-max-total)",
+                 bundle_size_text(s->budget ? s->budget->max : 0, b));
+    else
+        snprintf(w->cap_text, sizeof(w->cap_text), "the member cap of %s (--bundle-max-member)",
+                 bundle_size_text(s->max, b));
+    return s->cap_text;
+}
 const char *bundle_stream_error(const struct bundle_stream *s) { return s && s->failed ? s->err : ""; }
 void bundle_stream_progress(const struct bundle_stream *s, uint64_t *done, uint64_t *total)
 {

@@ -130,6 +130,9 @@ int bundle_stream_open(const char *container, const char *path, long index,
                        struct bundle_stream **out, FILE **fp, char *err, size_t errlen);
 /* The stream ended at max_member or because the budget ran out. */
 bool bundle_stream_capped(const struct bundle_stream *s);
+/* Which cap, in words: "the member cap of 1 MiB (--bundle-max-member)" or
+ * "the total decompression budget of 16 GiB (--bundle-max-total)"; "". */
+const char *bundle_stream_cap_text(const struct bundle_stream *s);
 /* A read error (corrupt archive or gzip data), or "" — why it ended early. */
 const char *bundle_stream_error(const struct bundle_stream *s);
 /* Bytes delivered so far, and the member's size when known (else 0). */

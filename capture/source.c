@@ -363,10 +363,8 @@ static int input_advance_file(struct cap_source *src, int i)
     }
     in->done = true;
     if (in->bs && bundle_stream_capped(in->bs)) {
-        src_seterr(src,
-                   "%s: read only the first %llu packets: the member reached a size cap "
-                   "(--bundle-max-member / --bundle-max-total); the rest was not read",
-                   in->name, (unsigned long long)in->npackets);
+        src_seterr(src, "%s: read only the first %llu packets: it reached %s; the rest was not read",
+                   in->name, (unsigned long long)in->npackets, bundle_stream_cap_text(in->bs));
         return CAP_ETRUNC;
     }
     if (in->bs && bundle_stream_error(in->bs)[0]) {

@@ -384,8 +384,8 @@ static void test_caps(void)
     CHECK_EQ_INT(rc, CAP_ETRUNC);
     char want[400];
     snprintf(want, sizeof(want),
-             "%s:cap.pcap: read only the first 12 packets: the member reached a size cap "
-             "(--bundle-max-member / --bundle-max-total); the rest was not read", bundle);
+             "%s:cap.pcap: read only the first 12 packets: it reached the member cap of 1000 "
+             "bytes (--bundle-max-member); the rest was not read", bundle);
     CHECK_EQ_STR(capsrc_error(src), want);
     capsrc_close(src);
     bundle_free(&b);
