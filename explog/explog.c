@@ -15,6 +15,7 @@
  */
 #include "explog/explog.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,24 @@ static const char *arena_nospace(struct explog *lg, struct slice s)
     for (size_t i = 0; i < s.n && k < sizeof(buf); i++)
         if (s.p[i] != ' ') buf[k++] = s.p[i];
     return arena_strn(lg, buf, k);
+}
+
+/* An address as the captures print it (inet_ntop: IPv6 lower-case and
+ * compressed, no brackets), so that "FD00:0:0::1" in a log meets fd00::1
+ * on the wire; anything that is not an address is kept (spaces removed). */
+static const char *arena_ip(struct explog *lg, struct slice s)
+{
+    char raw[INET6_ADDRSTRLEN + 8], out[INET6_ADDRSTRLEN];
+    size_t k = 0;
+    for (size_t i = 0; i < s.n && k + 1 < sizeof(raw); i++)
+        if (s.p[i] != ' ' && s.p[i] != '[' && s.p[i] != ']') raw[k++] = s.p[i];
+    raw[k] = '\0';
+    unsigned char a[16];
+    if (inet_pton(AF_INET, raw, a) == 1 && inet_ntop(AF_INET, a, out, sizeof(out)))
+        return arena_strn(lg, out, strlen(out));
+    if (inet_pton(AF_INET6, raw, a) == 1 && inet_ntop(AF_INET6, a, out, sizeof(out)))
+        return arena_strn(lg, out, strlen(out));
+    return arena_nospace(lg, s);
 }
 
 /* ---- small text helpers over slices ------------------------------------ */
@@ -692,7 +711,7 @@ static void set_server(struct explog *lg, struct explog_record *r, struct slice 
     if (open >= 0) {
         long close = find(v, (size_t)open, ")");
         r->server_host = arena_nospace(lg, sub(v, 0, (size_t)open));
-        r->server_ip = arena_nospace(lg, sub(v, (size_t)open + 1, close >= 0 ? (size_t)close : v.n));
+        r->server_ip = arena_ip(lg, sub(v, (size_t)open + 1, close >= 0 ? (size_t)close : v.n));
     } else {
         r->server_host = arena_nospace(lg, v);
     }
@@ -824,7 +843,7 @@ static int parse_message(struct explog *lg, struct slice m, struct explog_record
     r->txn_id = arena_nospace(lg, kv_get(&kv, "Txn-id"));
     r->tracking_id = arena_nospace(lg, kv_get(&kv, "TrackingID"));
     bool src = req_recv || rsp_recv;
-    r->ip = arena_nospace(lg, kv_get(&kv, src ? "Src-ip" : "Dst-ip"));
+    r->ip = arena_ip(lg, kv_get(&kv, src ? "Src-ip" : "Dst-ip"));
     struct slice port = kv_get(&kv, src ? "Src-port" : "Dst-port");
     if (port.p) {
         long pv = parse_num(port, 5);

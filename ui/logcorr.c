@@ -7,6 +7,7 @@
  */
 #include "logcorr.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +142,21 @@ static int64_t span_dist(const struct logcorr_conn *c, int64_t t)
     return 0;
 }
 
+/* Two address texts for the same address ("FD00::1" / "fd00:0::1"). */
+static bool same_ip(const char *a, const char *b)
+{
+    unsigned char x[16], y[16];
+    if (inet_pton(AF_INET, a, x) == 1 && inet_pton(AF_INET, b, y) == 1) return !memcmp(x, y, 4);
+    if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1) return !memcmp(x, y, 16);
+    return false;
+}
+
+/* The name Expressway verified is the SNI it sent; without SNI it is the
+ * server's address. */
 static bool name_fits(const struct explog_failure *f, const struct logcorr_conn *c)
 {
-    return c->has_sni ? strcasecmp(f->name, c->sni) == 0 : strcmp(f->name, c->server_ip) == 0;
+    if (c->has_sni) return strcasecmp(f->name, c->sni) == 0 || same_ip(f->name, c->sni);
+    return strcmp(f->name, c->server_ip) == 0 || same_ip(f->name, c->server_ip);
 }
 
 static bool fits(const struct logcorr *lc, const struct explog_failure *f,

@@ -323,6 +323,12 @@ static void put_result(struct out *o, const struct explog_txn *t)
 /* "self signed certificate (depth 0)" / "SNI (x) not in certificate" */
 static void put_reason(struct out *o, const struct explog_failure *f)
 {
+    if (f->rec->action[0] && strcmp(f->rec->action, "Terminate") != 0) {
+        /* verification not enforced: the request went on */
+        fputs("[Action=", o->f);
+        put(o, f->rec->action);
+        fputs(", not enforced] ", o->f);
+    }
     switch (f->kind) {
     case EXPLOG_CERT_FAILED:
         put(o, f->error[0] ? f->error : "certificate verification failed");
@@ -869,6 +875,7 @@ static void json_log(struct json *j, struct logreport *lr, size_t fi)
     if (f->server_ip[0]) json_str(j, "ip", f->server_ip);
     if (f->port >= 0) json_int(j, "port", f->port);
     json_obj_end(j);
+    if (f->rec->action[0]) json_str(j, "action", f->rec->action);
     if (f->error[0]) json_str(j, "error", f->error);
     if (m->code >= 0) json_int(j, "code", m->code); else json_null(j, "code");
     if (f->depth >= 0) json_int(j, "depth", f->depth); else json_null(j, "depth");

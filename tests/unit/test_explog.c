@@ -552,6 +552,21 @@ static void test_concurrent(void)
     explog_free(lg);
 }
 
+/* IPv6 and odd address spellings come out as inet_ntop writes them. */
+static void test_addresses(void)
+{
+    const char *log =
+        "2022-07-11T16:55:25.000Z vcsc traffic_server[1]: Detail=\"Sending Request\" Txn-id=\"1\" Dst-ip=\"FD00:07C5:0:0::20\" Dst-port=\"8443\" Msg=\"GET / HTTP/1.1\"\n"
+        "2022-07-11T16:55:25.010Z vcsc traffic_server[1]: [ET_NET 0] WARNING: Core server certificate verification failed for (v6.test.lab). Action=Continue Error=certificate has expired server=v6.test.lab([fd00:7c5::20]) depth=0\n";
+    struct explog *lg = parse1(log);
+    CHECK_EQ_STR(explog_record(lg, 0)->ip, "fd00:7c5::20");
+    const struct explog_failure *f = explog_failure(lg, 0);
+    CHECK_EQ_STR(f ? f->server_ip : "", "fd00:7c5::20");
+    CHECK_EQ_STR(f ? f->rec->action : "", "Continue");
+    CHECK(f && f->txn == 0 && f->port == 8443);
+    explog_free(lg);
+}
+
 static void test_b64url(void)
 {
     uint8_t out[64];
@@ -676,6 +691,7 @@ int main(void)
     test_garbage();
     test_files_and_caps();
     test_concurrent();
+    test_addresses();
     test_b64url();
     test_users();
     return check_summary();
