@@ -403,6 +403,8 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     int rc;
     if (opts->live)
         rc = capsrc_open_live(&p->src, opts->live, err, errlen);
+    else if (opts->inputs)
+        rc = capsrc_open_inputs(&p->src, opts->inputs, opts->n_inputs, err, errlen);
     else
         rc = capsrc_open_files(&p->src, opts->files, opts->n_files, err, errlen);
     if (rc < 0) {

@@ -57,6 +57,9 @@ struct conn_record {
 struct pipeline_opts {
     const char *const *files;         /* capture files, or NULL for live */
     int n_files;
+    const struct cap_input_spec *inputs; /* instead of files: files and archive
+                                            members (capsrc_open_inputs) */
+    int n_inputs;
     const struct cap_live_opts *live; /* live capture, or NULL */
     const struct trust_store *store;  /* NULL = no trust store */
     enum verdict_profile profile;

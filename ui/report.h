@@ -31,6 +31,12 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
 
 /* ---- JSON Lines (one object, no trailing newline) ---- */
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st);
+/* The same with a hook that may add members at the end of the "tlsscope"
+ * object (e.g. the Expressway log line about this connection). */
+struct json;
+typedef void (*report_json_extra_fn)(struct json *j, void *ctx, const struct conn_record *r);
+void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
+                         const struct report_style *st, report_json_extra_fn extra, void *ctx);
 
 /* ---- verdict summary, grouped by server and reason ---- */
 #define SUMMARY_MAX_SERVERS 4096

@@ -470,6 +470,12 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
 
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st)
 {
+    report_json_conn_ex(sb, r, st, NULL, NULL);
+}
+
+void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
+                         const struct report_style *st, report_json_extra_fn extra, void *ctx)
+{
     const struct tls_conn *c = r->tls;
     struct json j;
     char ip[64], b[80];
@@ -602,6 +608,7 @@ void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct
     json_obj_end(&j);
     if (c->is_dtls) json_dtls(&j, c);
     json_verdict(&j, r);
+    if (extra) extra(&j, ctx, r);
     json_obj_end(&j); /* tlsscope */
     json_end(&j);
 }
