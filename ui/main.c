@@ -131,8 +131,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.n_files; i++) stdin_capture |= strcmp(o.files[i], "-") == 0;
     bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) &&
                          (isatty(STDIN_FILENO) || stdin_capture));
-    if (logreport_log_only(s.lr)) rc = run_logreport(&s); /* logs, no capture */
-    else rc = tui ? run_tui(&s) : run_batch(&s);
+    /* Logs without a capture: the browser opens on its Log view; -b, --json
+     * and pipes get the log-only report. */
+    if (tui) rc = run_tui(&s);
+    else rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
     session_close(&s);
     return rc;
 }
