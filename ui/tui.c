@@ -975,6 +975,14 @@ static void loading_end(struct tui *t, int rc, bool stopped)
         tui_message(t, false, "%llu TLS connection%s in %llu packets", n, n == 1 ? "" : "s",
                     (unsigned long long)ps->pkt.packets);
     }
+    if (!ps->input_errors && t->lr && logreport_first_error(t->lr)[0]) {
+        /* said on stderr before the screen took over: say it here */
+        struct sbuf sb;
+        sbuf_init(&sb, 1024);
+        tui_esc_str(&sb, logreport_first_error(t->lr), t->utf8);
+        tui_message(t, true, "%s (exit status 2)", sbuf_str(&sb));
+        sbuf_free(&sb);
+    }
 }
 
 static void load_slice(struct tui *t)
@@ -1521,6 +1529,13 @@ int run_tui(struct session *s)
             size_t nf = explog_n_failures(logreport_log(t->lr));
             tui_message(t, false, "%zu TLS failure%s in the log; no capture to compare with", nf,
                         nf == 1 ? "" : "s");
+            if (logreport_first_error(t->lr)[0]) {
+                struct sbuf sb;
+                sbuf_init(&sb, 1024);
+                tui_esc_str(&sb, logreport_first_error(t->lr), t->utf8);
+                tui_message(t, true, "%s (exit status 2)", sbuf_str(&sb));
+                sbuf_free(&sb);
+            }
         }
         main_loop(t);
     }

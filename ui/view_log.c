@@ -244,6 +244,13 @@ static void log_draw_row(struct tui *t, struct view *v, int row, int y, bool sel
                         a < 3600 ? "clock skew? (--log-window)"
                                  : "taken at different times, or a clock far off");
             st = ST_NJ;
+        } else if (explog_stats(lg(t))->records == 0) {
+            sbuf_puts(s, "No Expressway log record was read");
+            if (logreport_first_error(t->lr)[0]) {
+                sbuf_puts(s, ": ");
+                tui_esc_str(s, logreport_first_error(t->lr), t->utf8);
+            }
+            st = ST_ERROR;
         } else {
             sbuf_puts(s, "The log shows no TLS failure toward CUCM, IM&P or Unity servers.");
             st = ST_NORMAL;
