@@ -469,7 +469,11 @@ static void build_logentry(struct page *pg, struct tui *t)
 
     sbuf_puts(&sb, "Log failure ");
     log_origin(&sb, t, r);
-    snprintf(pg->heading, sizeof(pg->heading), "%s", sbuf_str(&sb));
+    /* a long file name is cut, at a character boundary */
+    size_t hl = sb.len < sizeof(pg->heading) ? sb.len : sizeof(pg->heading) - 1;
+    while (hl > 0 && hl < sb.len && ((unsigned char)sbuf_str(&sb)[hl] & 0xC0) == 0x80) hl--;
+    memcpy(pg->heading, sbuf_str(&sb), hl);
+    pg->heading[hl] = '\0';
 
     /* the lines as logged (prefix included), each escaped */
     sbuf_reset(&sb);
