@@ -1476,34 +1476,41 @@ int run_tui(struct session *s)
     t->log_only = log_only;
     tui_store_init(&t->store, o->max_conns ? o->max_conns : TUI_DEFAULT_MAX_CONNS, t->utf8);
 
-    if (!log_only) {
-        struct pipeline_ops ops = {.ctx = t, .judged = on_judged, .done = on_done};
-        char err[512];
-        t->p = pipeline_new(&s->popts, &ops, err, sizeof(err));
-        if (!t->p) {
-            fprintf(stderr, "tlsscope: %s\n", err);
-            free(t);
-            return EXIT_USAGE;
-        }
-        /* -Z, and root dropped after opening a live capture, as in batch */
-        if (session_ready(s, t->p) != 0) {
-            pipeline_free(t->p);
-            free(t);
-            return EXIT_USAGE;
-        }
-    } else {
-        logreport_finish(t->lr, NULL); /* no capture: every failure is final now */
-    }
+    /* The terminal first: without one, the batch report answers the
+     * question, and nothing may be opened (or root given up) twice. */
     if (term_open(t) != 0) {
-        /* no usable terminal: the batch report still answers the question */
         term_close(t);
-        if (t->p) pipeline_free(t->p);
         tui_store_free(&t->store);
         free(t);
         if (o->tui) /* asked for; otherwise a dumb terminal simply gets the report */
             fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
                   stderr);
         return log_only ? run_logreport(s) : run_batch(s);
+    }
+    if (!log_only) {
+        struct pipeline_ops ops = {.ctx = t, .judged = on_judged, .done = on_done};
+        char err[512];
+        t->p = pipeline_new(&s->popts, &ops, err, sizeof(err));
+        /* what follows may write to stderr: on the terminal, not the screen
+         * (the first refresh brings the screen back) */
+        endwin();
+        if (!t->p) {
+            term_close(t);
+            fprintf(stderr, "tlsscope: %s\n", err);
+            tui_store_free(&t->store);
+            free(t);
+            return EXIT_USAGE;
+        }
+        /* -Z, and root given up after opening a live capture, as in batch */
+        if (session_ready(s, t->p) != 0) {
+            term_close(t);
+            pipeline_free(t->p);
+            tui_store_free(&t->store);
+            free(t);
+            return EXIT_USAGE;
+        }
+    } else {
+        logreport_finish(t->lr, NULL); /* no capture: every failure is final now */
     }
     describe_store(t);
 
