@@ -440,8 +440,9 @@ static void build_log_section(struct page *pg, struct tui *t, const struct conn_
         }
         bool failed = r->verdict.status == VERDICT_FAILED;
         add_line(pg, 0, "Logged", failed ? ST_NJ : ST_DIM, -1,
-                 failed ? "no failure about this connection"
-                        : "no failure about this connection (none expected: not failed here)");
+                 r->verdict.status == VERDICT_TRUSTED
+                     ? "no failure about this connection, as expected: tlsscope trusts it too"
+                     : "no failure about this connection");
         if (why) {
             tui_esc_str(&sb, why, t->utf8);
             add_line(pg, 0, "Why", ST_NORMAL, -1, sbuf_str(&sb));
