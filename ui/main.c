@@ -48,6 +48,7 @@ static void usage(FILE *out)
           "                      found by content and read in place (also with -r)\n"
           "  --log PATH          Expressway diagnostic log (text, gzip, or the logs of a\n"
           "                      bundle); with captures: log and packets side by side\n"
+          "                      (in the browser: the Log view, key L)\n"
           "  --log-window SECS   how far apart a log line and its connection may be (2)\n"
           "  --bundle-max-member SIZE  bytes read from one archive member (4G)\n"
           "  --bundle-max-total SIZE   bytes decompressed from archives in all (16G)\n"
