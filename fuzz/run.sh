@@ -17,8 +17,8 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 build=${TLSSCOPE_FUZZ_BUILD:-$src/build-fuzz}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-all="fuzz_client_hello fuzz_server_hello fuzz_certificate fuzz_tls_stream fuzz_cert_verdict
-     fuzz_reassembly fuzz_packet fuzz_capture fuzz_escape fuzz_store"
+all="fuzz_client_hello fuzz_server_hello fuzz_certificate fuzz_tls_stream fuzz_dtls_datagram
+     fuzz_cert_verdict fuzz_reassembly fuzz_packet fuzz_capture fuzz_escape fuzz_store"
 targets=${*:-$all}
 
 if ! command -v "${CC:-clang}" >/dev/null 2>&1; then
@@ -50,7 +50,7 @@ for t in $targets; do
   corpus=$build/fuzz-corpus/$t
   mkdir -p "$corpus" "$seeds/$t"
   case $t in
-    fuzz_capture|fuzz_tls_stream|fuzz_cert_verdict|fuzz_store) maxlen=65536 ;;
+    fuzz_capture|fuzz_tls_stream|fuzz_dtls_datagram|fuzz_cert_verdict|fuzz_store) maxlen=65536 ;;
     fuzz_reassembly) maxlen=16384 ;; # ~2000 segments: more runs per second
     *) maxlen=8192 ;;
   esac

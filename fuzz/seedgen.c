@@ -8,6 +8,7 @@
  *   fuzz_packet        link-type index + frame, for the first packets
  *   fuzz_reassembly    each TCP connection's segments (fuzz_reassembly.c format)
  *   fuzz_tls_stream    each connection's reassembled bytes as chunks
+ *   fuzz_dtls_datagram each DTLS association's datagrams as chunks
  *   fuzz_client_hello  ClientHello bodies      fuzz_server_hello  ServerHello bodies
  *   fuzz_certificate   Certificate bodies      fuzz_cert_verdict  SNI + chain
  *   fuzz_escape        SNIs and certificate names
@@ -67,6 +68,7 @@ struct sflow {
     struct sbuf segs;        /* fuzz_reassembly records */
     struct sbuf chunks;      /* fuzz_tls_stream chunks */
     struct sbuf stream[2];   /* reassembled bytes per direction (by TCP direction A/B) */
+    struct sbuf dgrams;      /* fuzz_dtls_datagram chunks (UDP) */
     bool used;
 };
 
@@ -103,6 +105,7 @@ static struct sflow *flow_find(uint8_t fam, const uint8_t *src, const uint8_t *d
     sbuf_init(&f->chunks, SEED_MAX);
     sbuf_init(&f->stream[0], 1u << 20);
     sbuf_init(&f->stream[1], 1u << 20);
+    sbuf_init(&f->dgrams, SEED_MAX);
     return f;
 }
 
@@ -314,7 +317,19 @@ static void do_capture(const char *path)
             memcpy(fr + 1, pkt.data, n);
             put_seed("fuzz_packet", fr, n + 1);
         }
-        if (pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &ctr) != PKT_TCP) continue;
+        int kind = pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &ctr);
+        if (kind == PKT_UDP && info.payload_caplen >= 3 && info.payload[0] >= 20 &&
+            info.payload[0] <= 26 && info.payload[1] == 0xfe) { /* DTLS-looking (RFC 6347 §4.1) */
+            struct sflow *u = flow_find(info.family, info.src, info.dst, info.sport, info.dport, true);
+            if (u) {
+                uint32_t n = info.payload_caplen > 65535 ? 65535 : info.payload_caplen;
+                sbuf_putc(&u->dgrams, (char)dir_of(u, info.src, info.sport));
+                put_u16(&u->dgrams, n);
+                sbuf_append(&u->dgrams, info.payload, n);
+            }
+            continue;
+        }
+        if (kind != PKT_TCP) continue;
         struct sflow *fl = flow_find(info.family, info.src, info.dst, info.sport, info.dport, true);
         if (fl) record_segment(fl, &info);
         flowtab_segment(ft, &info, pkt.ts_ns);
@@ -331,9 +346,10 @@ static void do_capture(const char *path)
         sbuf_init(&s, SEED_MAX);
         sbuf_append(&s, hdr, sizeof hdr);
         sbuf_append(&s, sbuf_str(&fl->segs), fl->segs.len);
-        put_seed("fuzz_reassembly", sbuf_str(&s), s.len);
+        if (fl->segs.len) put_seed("fuzz_reassembly", sbuf_str(&s), s.len);
         sbuf_free(&s);
         put_seed("fuzz_tls_stream", sbuf_str(&fl->chunks), fl->chunks.len);
+        put_seed("fuzz_dtls_datagram", sbuf_str(&fl->dgrams), fl->dgrams.len);
         struct chain_seed cs;
         memset(&cs, 0, sizeof cs);
         /* the client usually speaks first: its ClientHello gives the SNI */
@@ -343,6 +359,7 @@ static void do_capture(const char *path)
         sbuf_free(&fl->chunks);
         sbuf_free(&fl->stream[0]);
         sbuf_free(&fl->stream[1]);
+        sbuf_free(&fl->dgrams);
     }
 }
 

@@ -10,20 +10,48 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "frontend.h"
+#include "logreport.h"
 
 static void usage(FILE *out)
 {
-    fputs("Usage: tlsscope [options] -r FILE [-r FILE ...]\n"
+    fputs("Usage: tlsscope [options] -r FILE [-r FILE ...] [BPF filter ...]\n"
+          "       tlsscope [options] BUNDLE.tar.gz|DIR|FILE ...\n"
+          "       tlsscope [options] --log FILE ...\n"
           "       tlsscope [options] -i IFACE [BPF filter ...]\n"
+          "       tlsscope -D\n"
           "       tlsscope store [--at TIME] PATH ...\n"
           "\n"
           "Which TLS server presented which certificate chain, and would the client accept it.\n"
           "\n"
           "Input:\n"
-          "  -r FILE             read a pcap or pcapng capture (\"-\" = stdin); repeatable,\n"
-          "                      several files are merged in time order\n"
-          "  -i IFACE            capture live on IFACE (\"any\" for all interfaces)\n"
+          "  -r FILE             read a pcap or pcapng capture, gzip'd or not (\"-\" = stdin);\n"
+          "                      repeatable, several files are merged in time order\n"
+          "  BPF filter          trailing words after -r or -i: a tcpdump filter\n"
+          "                      (\"tcp port 8443\"); without -r/-i they are inputs\n"
+          "Live capture (as with tcpdump):\n"
+          "  -i IFACE            capture live on IFACE (\"any\": all; a number from -D)\n"
+          "  -D                  list the interfaces and exit\n"
+          "  -c COUNT            stop after COUNT TLS connections were judged\n"
+          "  -s SNAPLEN          bytes kept per packet (default, or 0: whole packets)\n"
+          "  -B KiB              kernel capture buffer (default 32768)\n"
+          "  -w FILE             also save the captured packets to FILE (pcap)\n"
+          "  -Z USER             run as USER once the capture is open (default as root:\n"
+          "                      nobody; -Z root keeps root)\n"
+          "  --duration SECONDS  stop after SECONDS\n"
+          "  --max-conns N       connections kept in memory: open ones when live, rows in the\n"
+          "                      browser (default 100000)\n"
+          "Expressway diagnostic bundles and logs:\n"
+          "  BUNDLE, DIR         an Expressway diagnostic bundle (.tar.gz, also zip...) or a\n"
+          "                      directory of extracted files: captures and logs inside are\n"
+          "                      found by content and read in place (also with -r)\n"
+          "  --log PATH          Expressway diagnostic log (text, gzip, or the logs of a\n"
+          "                      bundle); with captures: log and packets side by side\n"
+          "                      (in the browser: the Log view, key L)\n"
+          "  --log-window SECS   how far apart a log line and its connection may be (2)\n"
+          "  --bundle-max-member SIZE  bytes read from one archive member (4G)\n"
+          "  --bundle-max-total SIZE   bytes decompressed from archives in all (16G)\n"
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
@@ -31,6 +59,7 @@ static void usage(FILE *out)
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
           "  -b, --batch         batch report (the default when stdout is not a terminal)\n"
+          "  --tui               the browser (the default on a terminal; ? lists its keys)\n"
           "  --json              JSON Lines, one object per TLS connection (summary on stderr)\n"
           "  --pem               with --json: include each certificate as PEM\n"
           "  -v, --verbose       chain, alerts and verdict details under each connection\n"
@@ -40,6 +69,36 @@ static void usage(FILE *out)
           "\n"
           "Exit status: 0 all judged connections trusted, 1 some failed, 2 usage or input error.\n",
           out);
+}
+
+/* -D: the interfaces as tcpdump -D shows them ("1.eth0 [Up, Running,
+ * Connected]"), so that -i NUMBER means the same in both. */
+static void print_iface(void *arg, const struct cap_iface *it)
+{
+    char name[200], desc[300];
+    (void)arg;
+    printf("%d.%s", it->number, esc_text_buf(name, sizeof(name), it->name, strlen(it->name), false));
+    if (it->description)
+        printf(" (%s)", esc_text_buf(desc, sizeof(desc), it->description,
+                                     strlen(it->description), frontend_utf8()));
+    if (it->flags) printf(" [%s]", it->flags);
+    putchar('\n');
+}
+
+static int list_ifaces(void)
+{
+    char err[512];
+    int n = capsrc_list_ifaces(print_iface, NULL, err, sizeof(err));
+    if (n < 0) {
+        frontend_error("tlsscope", "%s", err);
+        return EXIT_USAGE;
+    }
+    if (n == 0) {
+        fprintf(stderr, "tlsscope: no interfaces found (capturing may need root or the "
+                        "CAP_NET_RAW and CAP_NET_ADMIN capabilities)\n");
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -62,17 +121,22 @@ int main(int argc, char **argv)
         printf("tlsscope %s\n", TLSSCOPE_VERSION);
         return 0;
     }
-    if (o.list_ifaces || o.iface) {
-        fprintf(stderr, "tlsscope: live capture is not available yet\n");
-        return EXIT_USAGE;
-    }
+    if (o.list_ifaces) return list_ifaces();
     struct session s;
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;
     /* The browser when a person is watching, the batch report otherwise
-     * (like ncdu -o): a pipe or a file never gets curses. */
-    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO));
-    rc = tui ? run_tui(&s) : run_batch(&s);
+     * (like ncdu -o): a pipe or a file never gets curses. A capture piped
+     * in (tcpdump -w - | tlsscope -r -) still gets the browser on a
+     * terminal; it reads the keyboard from /dev/tty. */
+    bool stdin_capture = false;
+    for (int i = 0; i < o.n_files; i++) stdin_capture |= strcmp(o.files[i], "-") == 0;
+    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) &&
+                         (isatty(STDIN_FILENO) || stdin_capture));
+    /* Logs without a capture: the browser opens on its Log view; -b, --json
+     * and pipes get the log-only report. */
+    if (tui) rc = run_tui(&s);
+    else rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
     session_close(&s);
     return rc;
 }

@@ -6,15 +6,21 @@
  */
 #include "pipeline.h"
 
+#include "capture/udpflow.h"
+#include "dissect/dtls.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PIPELINE_CERT_CACHE 20000      /* distinct certificates kept parsed */
 #define PIPELINE_SERVER_SLOTS 1024     /* last full-handshake verdict per server */
 #define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
 #define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
+#define PIPELINE_LIVE_EXPIRE_NS 1000000000ll /* live: idle-flow sweep at least every 1 s */
+#define PIPELINE_DTLS_REASM_BYTES (64ull * 1024 * 1024) /* DTLS fragments held, all associations */
 
 struct server_slot {                  /* for "presumed" verdicts of resumed sessions */
     uint64_t key;
@@ -35,6 +41,8 @@ struct pipeline {
     struct pipeline_ops ops;
     struct cap_source *src;
     struct flow_table *flows;
+    struct udp_table *udp;            /* DTLS associations (see "UDP / DTLS" below) */
+    struct dtls_budget dtls_budget;
     struct cert_cache *certs;
     struct pipeline_stats stats;
     struct server_slot *servers[PIPELINE_SERVER_SLOTS];
@@ -46,22 +54,32 @@ struct pipeline {
     bool flushing;
     struct conn_record **flush_buf;
     size_t flush_n, flush_cap;
+    /* live capture */
+    int64_t deadline_ms;              /* CLOCK_MONOTONIC; 0 = none (--duration) */
+    int64_t last_expire_ns;           /* capture time of the last idle-flow sweep */
 };
 
 /* ---- records ---------------------------------------------------------- */
 
-static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
+/* A record around a new tls_conn (NULL: allocation failed; tls is consumed). */
+static struct conn_record *record_wrap(struct pipeline *p, struct tls_conn *tls)
 {
-    struct conn_record *r = calloc(1, sizeof(*r));
-    if (!r) return NULL;
-    r->tls = tls_conn_new(&fa->meta);
-    if (!r->tls) {
-        free(r);
+    struct conn_record *r = tls ? calloc(1, sizeof(*r)) : NULL;
+    if (!r) {
+        tls_conn_free(tls);
         return NULL;
     }
+    r->tls = tls;
     r->owner = p;
     r->verdict.code = -1;
     r->verdict.depth = -1;
+    return r;
+}
+
+static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
+{
+    struct conn_record *r = record_wrap(p, tls_conn_new(&fa->meta));
+    if (!r) return NULL;
     for (int i = 0; i < fa->n_pending; i++) tls_conn_flow_event(r->tls, &fa->pending[i]);
     fa->n_pending = 0;
     return r;
@@ -83,11 +101,13 @@ void conn_record_free(struct conn_record *r)
 
 static uint64_t server_key(const struct tls_conn *c)
 {
-    /* FNV-1a over family, server address, port and SNI */
+    /* FNV-1a over transport, family, server address, port and SNI: a DTLS
+     * session never resumes a TLS one (nor do their flow ids compare) */
     uint64_t h = 1469598103934665603ULL;
-    const uint8_t *parts[3] = {&c->family, c->server_ip, c->ch.sni};
-    size_t lens[3] = {1, 16, c->ch.has_sni ? c->ch.sni_len : 0};
-    for (int k = 0; k < 3; k++)
+    const uint8_t transport = c->is_dtls ? 17 : 6;
+    const uint8_t *parts[4] = {&transport, &c->family, c->server_ip, c->ch.sni};
+    size_t lens[4] = {1, 1, 16, c->ch.has_sni ? c->ch.sni_len : 0};
+    for (int k = 0; k < 4; k++)
         for (size_t i = 0; i < lens[k]; i++) h = (h ^ parts[k][i]) * 1099511628211ULL;
     h = (h ^ (c->server_port & 0xff)) * 1099511628211ULL;
     h = (h ^ (c->server_port >> 8)) * 1099511628211ULL;
@@ -166,13 +186,25 @@ static void judge(struct pipeline *p, struct conn_record *r)
     if (p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns) p->stop = 1;
 }
 
+/* -c N: once N connections were judged, the rest are not reported (they
+ * would otherwise all be judged when the flow table is flushed at the end). */
+static bool count_reached(const struct pipeline *p)
+{
+    return p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns;
+}
+
 static void record_done(struct pipeline *p, struct conn_record *r)
 {
     struct tls_conn *c = r->tls;
+    if (!r->judged && count_reached(p)) {
+        conn_record_free(r);
+        return;
+    }
     if (!r->judged) judge(p, r);
     verdict_observe(&r->verdict, c);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
+    if (c->is_dtls) p->stats.dtls_connections++;
     if (c->handshake_complete) p->stats.handshakes_complete++;
     switch (r->verdict.status) {
     case VERDICT_TRUSTED: p->stats.trusted++; break;
@@ -223,7 +255,7 @@ static int sink_data(void *ctx, void *app, enum flow_dir dir, uint64_t offset, c
     struct conn_record *r = fa->rec;
     int rc = tls_conn_data(r->tls, dir, data, n, ts_ns);
     if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
-    if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
+    if (r->tls->chain_final && !r->judged && r->tls->is_tls && !count_reached(p)) judge(p, r);
     return rc;
 }
 
@@ -265,6 +297,96 @@ static void sink_close(void *ctx, void *app, const struct flow_close *info)
     free(fa);
 }
 
+/* ---- live capture (issue 5) ---------------------------------------------- */
+
+static int64_t live_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --duration: wall-clock time since the capture was opened. */
+static bool live_deadline_passed(struct pipeline *p)
+{
+    if (!p->deadline_ms || live_now_ms() < p->deadline_ms) return false;
+    p->stop = 1;
+    return true;
+}
+
+/* No packet for wakeup_ms: expire idle flows by the wall clock (packet
+ * timestamps of a live capture are wall-clock time too), so connections
+ * whose traffic stopped are judged and finished without waiting for more. */
+static void live_idle(struct pipeline *p)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+    p->last_expire_ns = now;
+    flowtab_expire(p->flows, now);
+    udptab_expire(p->udp, now);
+}
+
+/* ---- UDP / DTLS ---------------------------------------------------------- *
+ * UDP datagrams go to a separate association table; only a datagram that
+ * looks like DTLS creates an association (dtls_datagram_plausible), and each
+ * association gets its DTLS tls_conn at once. From then on the records take
+ * the TCP path: judge() when the chain is final, record_done() at close. */
+
+static bool udp_want(void *ctx, const struct pkt_info *dg)
+{
+    (void)ctx;
+    return dtls_datagram_plausible(dg->payload, dg->payload_caplen, dg->payload_len);
+}
+
+static void *udp_open(void *ctx, const struct flow_meta *meta)
+{
+    struct pipeline *p = ctx;
+    struct conn_record *r = record_wrap(p, dtls_conn_new(meta, &p->dtls_budget));
+    if (!r) return NULL;
+    p->stats.udp_associations++;
+    return r;
+}
+
+static int udp_datagram(void *ctx, void *app, enum flow_dir dir, const uint8_t *data,
+                        uint32_t caplen, uint32_t len, int64_t ts_ns)
+{
+    struct pipeline *p = ctx;
+    struct conn_record *r = app;
+    if (!r) return UDP_COUNT_ONLY;
+    int rc = dtls_conn_datagram(r->tls, dir, data, caplen, len, ts_ns);
+    if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
+    if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
+    return rc == FLOW_COUNT_ONLY ? UDP_COUNT_ONLY : UDP_CONTINUE;
+}
+
+static void udp_close(void *ctx, void *app, const struct flow_close *info)
+{
+    struct pipeline *p = ctx;
+    struct conn_record *r = app;
+    if (!r) return;
+    tls_conn_close(r->tls, info);
+    if (r->tls->is_tls) {
+        record_done(p, r);
+    } else {
+        p->stats.non_dtls_associations++;
+        conn_record_free(r);
+    }
+}
+
+static struct udp_table *udp_table_new(struct pipeline *p)
+{
+    struct udp_sink sink = {
+        .ctx = p,
+        .want = udp_want,
+        .open = udp_open,
+        .datagram = udp_datagram,
+        .close = udp_close,
+    };
+    p->dtls_budget.max_bytes = PIPELINE_DTLS_REASM_BYTES;
+    return udptab_new(NULL, &sink);
+}
+
 /* ---- driving ------------------------------------------------------------ */
 
 struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pipeline_ops *ops,
@@ -280,12 +402,21 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     int rc;
     if (opts->live)
         rc = capsrc_open_live(&p->src, opts->live, err, errlen);
+    else if (opts->inputs)
+        rc = capsrc_open_inputs(&p->src, opts->inputs, opts->n_inputs, err, errlen);
     else
         rc = capsrc_open_files(&p->src, opts->files, opts->n_files, err, errlen);
     if (rc < 0) {
         free(p);
         return NULL;
     }
+    if (!opts->live && opts->filter && capsrc_set_filter(p->src, opts->filter, err, errlen) < 0) {
+        capsrc_close(p->src);
+        free(p);
+        return NULL;
+    }
+    p->stats.live = capsrc_is_live(p->src);
+    if (opts->duration_ms) p->deadline_ms = live_now_ms() + (int64_t)opts->duration_ms;
     struct flow_sink sink = {
         .ctx = p,
         .open = sink_open,
@@ -296,9 +427,11 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     };
     struct flow_limits lim = opts->limits;
     if (lim.max_flows == 0) flow_limits_default(&lim);
+    if (opts->max_conns && opts->max_conns < lim.max_flows) lim.max_flows = (uint32_t)opts->max_conns;
     p->flows = flowtab_new(&lim, &sink);
+    p->udp = udp_table_new(p);
     p->certs = certcache_new(PIPELINE_CERT_CACHE);
-    if (!p->flows || !p->certs) {
+    if (!p->flows || !p->udp || !p->certs) {
         snprintf(err, errlen, "out of memory");
         pipeline_free(p);
         return NULL;
@@ -313,8 +446,13 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
     for (uint64_t i = 0; i < budget; i++) {
         if (p->stop) return 0;
         if (p->opts.max_packets && p->stats.pkt.packets >= p->opts.max_packets) return 0;
+        if (live_deadline_passed(p)) return 0;
         int rc = capsrc_next(p->src, &pkt);
         if (rc == CAP_EOF) return 0;
+        if (rc == CAP_AGAIN) {
+            live_idle(p);
+            return 1;
+        }
         if (rc < 0) {
             p->stats.input_errors++;
             snprintf(p->stats.last_error, sizeof(p->stats.last_error), "%s",
@@ -329,10 +467,15 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
         if (kind == PKT_TCP) {
             if (info.payload_caplen < info.payload_len) p->stats.packets_cut++;
             flowtab_segment(p->flows, &info, pkt.ts_ns);
+        } else if (kind == PKT_UDP) {
+            udptab_datagram(p->udp, &info, pkt.ts_ns);
         }
-        if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY) {
+        if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY ||
+            (p->stats.live && pkt.ts_ns - p->last_expire_ns >= PIPELINE_LIVE_EXPIRE_NS)) {
             p->packets_since_expire = 0;
+            p->last_expire_ns = pkt.ts_ns;
             flowtab_expire(p->flows, pkt.ts_ns);
+            udptab_expire(p->udp, pkt.ts_ns);
         }
     }
     return 1;
@@ -351,15 +494,17 @@ void pipeline_finish(struct pipeline *p)
     p->finished = true;
     p->flushing = true;
     flowtab_flush(p->flows);
+    udptab_flush(p->udp);
     p->flushing = false;
-    /* qsort's base must not be NULL even for zero elements (C11 7.22.5;
-     * UBSan reports it): a capture with no TLS left at the end has none. */
-    if (p->flush_n) qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    /* qsort(NULL, 0, ...) is undefined (UBSan): nothing was open at the end */
+    if (p->flush_n > 1) qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
     for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
     free(p->flush_buf);
     p->flush_buf = NULL;
     p->flush_n = p->flush_cap = 0;
     p->stats.flow = *flowtab_stats(p->flows);
+    p->stats.udp = *udptab_stats(p->udp);
+    p->stats.dtls_bytes_refused = p->dtls_budget.refused;
 }
 
 int pipeline_run(struct pipeline *p)
@@ -386,6 +531,11 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
     struct pipeline *mp = (struct pipeline *)p;
     if (p->flows) mp->stats.flow = *flowtab_stats(p->flows);
     mp->stats.certs_refused = certcache_refused(p->certs);
+    if (p->stats.live)
+        (void)capsrc_kernel_drops(p->src, &mp->stats.kernel_received, &mp->stats.kernel_dropped,
+                                  &mp->stats.kernel_if_dropped);
+    if (p->udp) mp->stats.udp = *udptab_stats(p->udp);
+    mp->stats.dtls_bytes_refused = p->dtls_budget.refused;
     return &p->stats;
 }
 
@@ -404,9 +554,12 @@ void pipeline_free(struct pipeline *p)
         p->ops.done = NULL;
         p->flushing = true;
         flowtab_free(p->flows);
+        udptab_free(p->udp);
+        p->udp = NULL;
         for (size_t i = 0; i < p->flush_n; i++) conn_record_free(p->flush_buf[i]);
         free(p->flush_buf);
     }
+    udptab_free(p->udp); /* pipeline_new failed after creating it */
     for (int i = 0; i < PIPELINE_SERVER_SLOTS; i++) free(p->servers[i]);
     if (p->certs) certcache_free(p->certs);
     if (p->src) capsrc_close(p->src);

@@ -326,6 +326,38 @@ static void test_chain_errors(void)
     free(c);
 }
 
+/* No ClientHello captured (gap, kernel drop): the name is unknown, so it is
+ * not checked -- falling back to the IP would report a false mismatch --
+ * but the chain still is: a chain failure is a failure, a chain that
+ * verifies is "not judged" (the name could still fail), never "trusted". */
+static void test_no_client_hello(void)
+{
+    struct verdict v;
+    struct tls_conn *c = conn_new(NULL);
+    c->ch.present = false;
+    judge(&v, "root.pem", "leaf.pem,int.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
+    CHECK_EQ_STR(v.name_checked, "");
+    CHECK(!v.name_from_sni);
+    CHECK_EQ_STR(v.not_judged, "the chain verifies, but the ClientHello is not in the capture: "
+                               "the name the client asked for is unknown");
+    CHECK(v.anchored);
+    judge(&v, "root.pem", "leaf.pem,int.pem", c, PROFILE_RFC, T);
+    CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
+    /* a chain error is still found, and the log line names the server by IP */
+    judge(&v, "root.pem", "badsig-leaf.pem,int.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_FAILED);
+    CHECK_EQ_INT(v.code, VERR_CERT_SIGNATURE_FAILURE);
+    CHECK_EQ_STR(v.name_checked, "");
+    CHECK(strstr(v.would_log, "server=10.48.36.215(10.48.36.215)") != NULL);
+    /* with the ClientHello seen and no SNI, the IP is checked as before */
+    c->ch.present = true;
+    judge(&v, "root.pem", "leaf.pem,int.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_FAILED);
+    CHECK_EQ_STR(v.name_checked, "10.48.36.215");
+    free(c);
+}
+
 static void test_checks(void)
 {
     struct verdict v;
@@ -644,6 +676,7 @@ int main(void)
 {
     cache = certcache_new(64);
     test_trusted();
+    test_no_client_hello();
     test_self_signed_leaf();
     test_chain_errors();
     test_checks();
