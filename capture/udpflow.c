@@ -89,7 +89,7 @@ struct udp_table {
 
 void udp_limits_default(struct udp_limits *lim)
 {
-    lim->max_assocs = 16384;
+    lim->max_assocs = 8192;
     lim->idle_timeout_ns = 300ll * 1000000000ll;
 }
 

@@ -57,8 +57,9 @@ struct udp_sink {
 };
 
 struct udp_limits {
-    uint32_t max_assocs;         /* live associations (default 16384: each DTLS one holds
-                                  * ~15 KB of handshake state, so ~250 MB at most) */
+    uint32_t max_assocs;         /* live associations (default 8192, like TCP flows with
+                                  * payload: each DTLS one holds ~13 KB of connection
+                                  * state, so ~110 MB at most) */
     int64_t idle_timeout_ns;     /* close associations idle this long (default 300 s) */
 };
 

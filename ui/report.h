@@ -41,6 +41,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
 /* ---- verdict summary, grouped by server and reason ---- */
 #define SUMMARY_MAX_SERVERS 4096
 #define SUMMARY_MAX_REASONS 4096     /* distinct (server, failure) pairs kept, all servers */
+#define SUMMARY_MAX_REASONS_PER_SERVER 32 /* ... and per server (each record walks them) */
+#define SUMMARY_INDEX_SIZE 8192      /* hash buckets over the servers' keys (power of two) */
 
 struct summary_reason {
     int code, depth;
@@ -56,16 +58,19 @@ struct summary_server {
     char key[320];           /* "10.48.36.215:6972 (cucm.steven.lab)", SNI escaped already */
     unsigned connections, trusted, failed, not_judged;
     struct summary_reason *reasons;
+    unsigned n_reasons;
     struct summary_server *next;
+    struct summary_server *hnext;    /* hash chain in summary.index */
 };
 
 struct summary {
     struct summary_server *servers;  /* in order of first sight */
     struct summary_server **tail;
+    struct summary_server **index;   /* SUMMARY_INDEX_SIZE buckets, made on first use */
     unsigned n_servers;
     unsigned servers_dropped;        /* SUMMARY_MAX_SERVERS bit */
     unsigned n_reasons;
-    unsigned reasons_dropped;        /* SUMMARY_MAX_REASONS bit */
+    unsigned reasons_dropped;        /* SUMMARY_MAX_REASONS(_PER_SERVER) bit */
     unsigned long long conns_capped; /* connections with a cap event (TLS_EV_CAP/TCP_CAP) */
     unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
 };

@@ -33,19 +33,36 @@ static void server_key_of(const struct conn_record *r, char *out, size_t len,
     }
 }
 
+static size_t key_bucket(const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 16777619u;
+    return h & (SUMMARY_INDEX_SIZE - 1);
+}
+
+/* The entry for `key`, made if there is room. Looked up through a hash
+ * index: with a linear walk, a capture of thousands of distinct SNIs cost
+ * thousands of string compares per connection. */
 static struct summary_server *server_get(struct summary *s, const char *key)
 {
-    for (struct summary_server *sv = s->servers; sv; sv = sv->next)
+    if (!s->index) s->index = calloc(SUMMARY_INDEX_SIZE, sizeof(*s->index));
+    size_t b = key_bucket(key);
+    struct summary_server *sv = s->index ? s->index[b] : s->servers;
+    for (; sv; sv = s->index ? sv->hnext : sv->next)
         if (strcmp(sv->key, key) == 0) return sv;
     if (s->n_servers >= SUMMARY_MAX_SERVERS) {
         s->servers_dropped++;
         return NULL;
     }
-    struct summary_server *sv = calloc(1, sizeof(*sv));
+    sv = calloc(1, sizeof(*sv));
     if (!sv) return NULL;
     snprintf(sv->key, sizeof(sv->key), "%s", key);
     *s->tail = sv;
     s->tail = &sv->next;
+    if (s->index) {
+        sv->hnext = s->index[b];
+        s->index[b] = sv;
+    }
     s->n_servers++;
     return sv;
 }
@@ -82,13 +99,14 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
             return;
         }
     }
-    if (s->n_reasons >= SUMMARY_MAX_REASONS) {
+    if (s->n_reasons >= SUMMARY_MAX_REASONS || sv->n_reasons >= SUMMARY_MAX_REASONS_PER_SERVER) {
         s->reasons_dropped++;
         return;
     }
     struct summary_reason *sr = calloc(1, sizeof(*sr));
     if (!sr) return;
     s->n_reasons++;
+    sv->n_reasons++;
     sr->code = v->code;
     sr->depth = v->depth;
     sr->count = 1;
@@ -291,6 +309,7 @@ void summary_free(struct summary *s)
         free(sv);
         sv = next;
     }
+    free(s->index);
     summary_init(s);
 }
 

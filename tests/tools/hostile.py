@@ -393,7 +393,32 @@ def sc_certs(p, n):
         conn.close()
 
 
+def udp_frame(src, dst, sport, dport, payload):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0, src, dst)
+    return ETH_HDR + iph + udp
+
+
+def dtls_client_hello(sni=b"server.example", seq=0):
+    """A DTLS 1.2 ClientHello in one record (RFC 6347 4.1, 4.2.2)."""
+    ch = client_hello(sni=sni)  # TLS form: msg_type, length, body
+    body = ch[4:]
+    body = u16(0xFEFD) + body[2:34] + body[34:35] + vec8(b"") + body[35:]  # + empty cookie
+    hs = u8(1) + u24(len(body)) + u16(0) + u24(0) + u24(len(body)) + body
+    return u8(22) + u16(0xFEFD) + u16(0) + struct.pack("!Q", seq)[2:] + vec16(hs)
+
+
+def sc_dtls_hellos(p, n):
+    """n DTLS associations (distinct client ports) that each send one
+    ClientHello and never hear back."""
+    server = ip4("192.0.2.1")
+    for i in range(n):
+        c, port = client_addr(i)
+        p.write(udp_frame(c, server, port, 4433, dtls_client_hello(b"d%d.example" % i)), step_us=1)
+
+
 SCENARIOS = {
+    "dtls_hellos": sc_dtls_hellos,
     "halfopen": sc_halfopen,
     "hellos": sc_hellos,
     "ooo": sc_ooo,

@@ -4,12 +4,13 @@ whatever the capture holds.
 Usage: hostile_limits.py TLSSCOPE WORKDIR [--asan]
 
 For each adversarial scenario of hostile.py (a SYN flood of distinct
-flows, unanswered ClientHellos, endless out-of-order segments over 96
-connections, a Certificate message claiming 16 MB followed by
+flows, unanswered ClientHellos, endless out-of-order segments on 8 and on
+96 connections, a Certificate message claiming 16 MB followed by
 maximum-length records, maximum-length records, certificates with DER
 nested 30000 deep and a message with 20000 certificates, tunnels nested 64
-deep, thousands of distinct certificates) a capture is generated at 1x and
-4x size into WORKDIR and tlsscope -b reads it. Checked:
+deep, thousands of distinct certificates, unanswered DTLS ClientHellos) a
+capture is generated at 1x and 4x size into WORKDIR and tlsscope -b reads
+it. Checked:
   - exit status 0 (no trust store: nothing fails), no signal;
   - peak RSS of the child (getrusage ru_maxrss) under CEILING_MIB at both
     sizes (skipped with --asan: shadow memory and quarantine are not the
@@ -42,6 +43,7 @@ SCENARIOS = [
     ("deepder", 8, (1, 4), "connection with a cap event"),
     ("tunnels", 2000, (1, 4), " malformed."),
     ("certs", 4000, (1, 4), "caps hit: none."),
+    ("dtls_hellos", 10000, (1, 4), "DTLS associations evicted (table full)"),
 ]
 
 fails = 0

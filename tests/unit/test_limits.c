@@ -235,15 +235,48 @@ static void test_summary_reasons(void)
     r.verdict.code = VERR_HOSTNAME_MISMATCH;
     r.verdict.depth = 0;
     r.verdict.cert_index = -1;
-    /* one server presenting ever new names: one reason each */
-    for (int i = 0; i < SUMMARY_MAX_REASONS + 10; i++) {
+    /* one server presenting ever new names: SUMMARY_MAX_REASONS_PER_SERVER kept */
+    for (int i = 0; i < SUMMARY_MAX_REASONS_PER_SERVER + 10; i++) {
         snprintf(r.verdict.reason, sizeof r.verdict.reason, "SNI not in certificate %d", i);
         summary_add(&s, &r, &st);
     }
     CHECK_EQ_INT(s.n_servers, 1);
-    CHECK_EQ_INT(s.n_reasons, SUMMARY_MAX_REASONS);
+    CHECK_EQ_INT(s.n_reasons, SUMMARY_MAX_REASONS_PER_SERVER);
     CHECK_EQ_INT(s.reasons_dropped, 10);
-    CHECK_EQ_INT(s.conns_failed, SUMMARY_MAX_REASONS + 10);
+    /* the same failure again is counted on its entry, not dropped */
+    snprintf(r.verdict.reason, sizeof r.verdict.reason, "SNI not in certificate %d", 3);
+    summary_add(&s, &r, &st);
+    CHECK_EQ_INT(s.reasons_dropped, 10);
+    CHECK_EQ_INT(s.servers->reasons->next->next->next->count, 2);
+    summary_free(&s);
+
+    /* many servers, 20 reasons each: SUMMARY_MAX_REASONS in all */
+    summary_init(&s);
+    int nserv = SUMMARY_MAX_REASONS / 20 + 5;
+    for (int k = 0; k < nserv; k++) {
+        c->ch.sni_len = (uint16_t)snprintf((char *)c->ch.sni, sizeof c->ch.sni, "s%d.example", k);
+        for (int i = 0; i < 20; i++) {
+            snprintf(r.verdict.reason, sizeof r.verdict.reason, "reason %d", i);
+            summary_add(&s, &r, &st);
+        }
+    }
+    CHECK_EQ_INT(s.n_servers, nserv);
+    CHECK_EQ_INT(s.n_reasons, SUMMARY_MAX_REASONS);
+    CHECK_EQ_INT(s.reasons_dropped, nserv * 20 - SUMMARY_MAX_REASONS);
+    CHECK_EQ_INT(s.conns_failed, nserv * 20);
+    summary_free(&s);
+
+    /* more servers than SUMMARY_MAX_SERVERS: the rest counted, found again quickly */
+    summary_init(&s);
+    r.verdict.status = VERDICT_TRUSTED;
+    for (int k = 0; k < SUMMARY_MAX_SERVERS + 100; k++) {
+        c->ch.sni_len = (uint16_t)snprintf((char *)c->ch.sni, sizeof c->ch.sni, "t%d.example", k);
+        summary_add(&s, &r, &st);
+        summary_add(&s, &r, &st);
+    }
+    CHECK_EQ_INT(s.n_servers, SUMMARY_MAX_SERVERS);
+    CHECK_EQ_INT(s.servers_dropped, 200);
+    CHECK_EQ_INT(s.servers->connections, 2);
     summary_free(&s);
     free(c);
 }

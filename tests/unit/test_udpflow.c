@@ -118,7 +118,7 @@ static void test_basic(void)
 {
     struct udp_limits lim;
     udp_limits_default(&lim);
-    CHECK_EQ_INT(lim.max_assocs, 16384);
+    CHECK_EQ_INT(lim.max_assocs, 8192);
     CHECK_EQ_INT(lim.idle_timeout_ns, 300 * SEC);
     reset();
     struct udp_table *t = udptab_new(&lim, &sink);
