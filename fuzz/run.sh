@@ -35,7 +35,8 @@ rm -rf "$seeds"
 "$build/fuzz/seedgen" "$seeds" \
   $(for p in "$src"/pcaps/*.pem "$src"/tests/fixtures/*.pem; do printf -- '--pem %s ' "$p"; done) \
   "$src"/pcaps/*.pcap* "$src"/tests/captures/*.pcap \
-  $(find "$src/tests/corpus" -name '*.pcap*' -size -2M | sort)
+  $(find "$src/tests/corpus" \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz' \) \
+      -size -2M | sort)
 # crashes fixed earlier are seeds too: the fuzzer starts from the edge
 for t in $targets; do
   if [ -d "$src/tests/regress/$t" ]; then
