@@ -808,18 +808,46 @@ bool cert_could_issue(const struct cert *issuer, const struct cert *child)
 
 bool cert_is_self_signed(const struct cert *c) { return cert_could_issue(c, c); }
 
-bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+static bool signature_verify(const struct cert_impl *ii, const struct cert_impl *ci)
 {
-    struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-    if (!ii->mbed_ok || !ci->mbed_ok) return false;
     const mbedtls_x509_crt *ch = &ci->crt;
     const mbedtls_md_info_t *md = mbedtls_md_info_from_type(ch->sig_md);
     if (!md || mbedtls_md(md, ch->tbs.p, ch->tbs.len, hash) != 0) return false;
     /* Same call as mbedTLS's own x509_crt_check_signature(), RSASSA-PSS
      * options included (sig_opts). */
-    return mbedtls_pk_verify_ext(ch->sig_pk, ch->sig_opts, &ii->crt.pk, ch->sig_md, hash,
-                                 mbedtls_md_get_size(md), ch->sig.p, ch->sig.len) == 0;
+    return mbedtls_pk_verify_ext(ch->sig_pk, ch->sig_opts, (mbedtls_pk_context *)&ii->crt.pk,
+                                 ch->sig_md, hash, mbedtls_md_get_size(md), ch->sig.p,
+                                 ch->sig.len) == 0;
+}
+
+/* The public-key operation is most of the cost of judging a chain (tens of
+ * microseconds per RSA signature with mbedTLS), so the answer is memoised in
+ * the child, keyed by the issuer's SHA-256: the same bytes always give the
+ * same answer, and a different issuer (a same-named twin with another key)
+ * has a different fingerprint. */
+bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+{
+    struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
+    if (!ii->mbed_ok || !ci->mbed_ok) return false;
+    for (int i = 0; i < CERT_SIG_MEMO; i++)
+        if (ci->sig_memo[i].valid &&
+            memcmp(ci->sig_memo[i].issuer_sha256, issuer->sha256, 32) == 0)
+            return ci->sig_memo[i].ok;
+    bool ok = signature_verify(ii, ci);
+    int slot = ci->sig_memo_next;
+    ci->sig_memo_next = (uint8_t)((slot + 1) % CERT_SIG_MEMO);
+    memcpy(ci->sig_memo[slot].issuer_sha256, issuer->sha256, 32);
+    ci->sig_memo[slot].ok = ok;
+    ci->sig_memo[slot].valid = true;
+    return ok;
+}
+
+bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child)
+{
+    const struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
+    if (!ii->mbed_ok || !ci->mbed_ok) return false;
+    return signature_verify(ii, ci);
 }
 
 /* OpenSSL check_ca() (crypto/x509v3/v3_purp.c). */

@@ -150,8 +150,11 @@ bool cert_could_issue(const struct cert *issuer, const struct cert *child);
  * key type matches own signature algorithm. Signature not checked. */
 bool cert_is_self_signed(const struct cert *c);
 
-/* Signature of `child` verifies with `issuer`'s key. */
+/* Signature of `child` verifies with `issuer`'s key. The answer is
+ * remembered in `child` per issuer fingerprint (the one mutable part of a
+ * certificate besides refs); the _uncached variant always verifies (tests). */
 bool cert_signature_ok(const struct cert *issuer, const struct cert *child);
+bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child);
 
 /* Generic digest helpers so that layers above need no crypto library. */
 void digest_sha256(const void *p, size_t n, uint8_t out[32]);

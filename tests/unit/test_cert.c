@@ -394,6 +394,39 @@ static void test_cache(void)
     free(dc);
 }
 
+/* The signature memo: per child certificate, keyed by the issuer's
+ * fingerprint; its answers must equal a fresh verification in any order of
+ * issuers, including the same-named twin and more issuers than memo slots. */
+static void test_signature_memo(void)
+{
+    struct cert *root = load("root.pem", 0);
+    struct cert *twin = load("root-twin.pem", 0);
+    struct cert *in = load("int.pem", 0);
+    struct cert *leaf = load("leaf.pem", 0);
+    struct cert *bad = load("badsig-leaf.pem", 0);
+    const struct cert *order[] = {twin, root, root, twin, leaf, root, twin, in, root, twin};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        bool want = cert_signature_ok_uncached(order[i], in);
+        CHECK_EQ_INT(cert_signature_ok(order[i], in), want);
+        CHECK_EQ_INT(cert_signature_ok(order[i], in), want);
+    }
+    CHECK(cert_signature_ok_uncached(root, in));
+    CHECK(!cert_signature_ok_uncached(twin, in));
+    CHECK(cert_signature_ok(root, in));
+    CHECK(!cert_signature_ok(twin, in));
+    /* a bad signature stays bad when asked again */
+    CHECK(cert_could_issue(in, bad));
+    CHECK(!cert_signature_ok(in, bad));
+    CHECK(!cert_signature_ok(in, bad));
+    CHECK(cert_signature_ok(in, leaf));
+    CHECK(cert_signature_ok(in, leaf));
+    cert_free(root);
+    cert_free(twin);
+    cert_free(in);
+    cert_free(leaf);
+    cert_free(bad);
+}
+
 int main(void)
 {
     test_leaf();
@@ -404,5 +437,6 @@ int main(void)
     test_canonical_names();
     test_pem_and_digests();
     test_cache();
+    test_signature_memo();
     return check_summary();
 }
