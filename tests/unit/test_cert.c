@@ -427,6 +427,37 @@ static void test_signature_memo(void)
     cert_free(bad);
 }
 
+/* The cache's recent-certificate slots are a shortcut keyed by the DER's
+ * length and tail: byte strings that share both must still be told apart,
+ * and an evicted certificate must not be handed out again. */
+static void test_cache_recent(void)
+{
+    uint8_t a[300], b[300];
+    memset(a, 0x30, sizeof a);
+    memcpy(b, a, sizeof b);
+    b[10] = 0x31; /* same length, same last 16 bytes */
+    struct cert_cache *cc = certcache_new(1);
+    const struct cert *ca = certcache_intern(cc, a, sizeof a);
+    const struct cert *cb = certcache_intern(cc, b, sizeof b);
+    CHECK(ca && cb && ca != cb);
+    CHECK(memcmp(ca->sha256, cb->sha256, 32) != 0);
+    CHECK(certcache_intern(cc, a, sizeof a) == ca);
+    CHECK(certcache_intern(cc, b, sizeof b) == cb);
+    CHECK_EQ_INT(ca->refs, 2);
+    CHECK_EQ_INT(cb->refs, 2);
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    for (int i = 0; i < 2; i++) certcache_unref(cc, ca); /* evicted: over the cap of 1 */
+    CHECK_EQ_INT(certcache_count(cc), 1);
+    const struct cert *ca2 = certcache_intern(cc, a, sizeof a); /* parsed again */
+    CHECK(ca2 != NULL);
+    CHECK_EQ_INT(ca2->refs, 1);
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    uint8_t want[32];
+    digest_sha256(a, sizeof a, want);
+    CHECK_EQ_MEM(ca2->sha256, want, 32);
+    certcache_free(cc);
+}
+
 int main(void)
 {
     test_leaf();
@@ -438,5 +469,6 @@ int main(void)
     test_pem_and_digests();
     test_cache();
     test_signature_memo();
+    test_cache_recent();
     return check_summary();
 }
