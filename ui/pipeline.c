@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trust/vcache.h"
+
 #define PIPELINE_CERT_CACHE 20000      /* distinct certificates kept parsed */
+#define PIPELINE_VERDICT_CACHE 256     /* verdicts remembered (trust/vcache.h) */
 #define PIPELINE_SERVER_SLOTS 1024     /* last full-handshake verdict per server */
 #define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
 #define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
@@ -35,6 +38,7 @@ struct pipeline {
     struct cap_source *src;
     struct flow_table *flows;
     struct cert_cache *certs;
+    struct verdict_cache *verdicts;   /* NULL if out of memory: judged uncached */
     struct pipeline_stats stats;
     struct server_slot *servers[PIPELINE_SERVER_SLOTS];
     uint64_t next_seq;
@@ -151,7 +155,7 @@ static void judge(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
     };
-    verdict_judge(&in, &r->verdict);
+    verdictcache_judge(p->verdicts, &in, &r->verdict);
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
         const struct server_slot *s = server_lookup(p, c);
@@ -296,6 +300,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     if (lim.max_flows == 0) flow_limits_default(&lim);
     p->flows = flowtab_new(&lim, &sink);
     p->certs = certcache_new(PIPELINE_CERT_CACHE);
+    p->verdicts = verdictcache_new(PIPELINE_VERDICT_CACHE);
     if (!p->flows || !p->certs) {
         snprintf(err, errlen, "out of memory");
         pipeline_free(p);
@@ -400,6 +405,7 @@ void pipeline_free(struct pipeline *p)
         free(p->flush_buf);
     }
     for (int i = 0; i < PIPELINE_SERVER_SLOTS; i++) free(p->servers[i]);
+    verdictcache_free(p->verdicts); /* holds certificate references: before the certs */
     if (p->certs) certcache_free(p->certs);
     if (p->src) capsrc_close(p->src);
     free(p);
