@@ -29,13 +29,13 @@ $(BUILD_DIR)/CMakeCache.txt:
 	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DTLSSCOPE_WERROR=ON $(CMAKE_FLAGS)
 
 tlsscope: deps $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target tlsscope
 
 # Runs tlsscope on the bundled Expressway capture and trust store. Exit
 # status 1 means "some server fails verification", which is the point of the
 # demo; only 2 (usage/input error) or worse fails the target.
 demo: tlsscope
-	@echo '$$ tlsscope -r $(DEMO_CAPTURE) --trust $(DEMO_STORE)'
+	@echo '$$ tlsscope -b -r $(DEMO_CAPTURE) --trust $(DEMO_STORE)'
 	@$(BUILD_DIR)/tlsscope -b -r $(DEMO_CAPTURE) --trust $(DEMO_STORE); \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
 

@@ -47,10 +47,17 @@
  * only after syn_timeout_ns, as a mid-stream flow. A tombstone can be
  * overwritten early by another closed flow hashing to the same slot.
  *
- * Limitation: delivered bytes are not kept (that is the point of streaming),
- * so a retransmission that overlaps already-delivered data cannot be
- * compared; FLOW_EV_OVERLAP_DIFF is only raised against data still held
- * out of order. The first copy of any byte wins.
+ * Delivered bytes are not kept (that is the point of streaming). To still
+ * notice a retransmission that carries different bytes than the copy already
+ * delivered (the handshake is what we parse, and a tampered or corrupted copy
+ * there matters), each direction keeps the last FLOW_HIST_BYTES it delivered
+ * in a ring, but only within its first FLOW_HIST_TRACK_BYTES (the handshake)
+ * and only while the table-wide budget FLOW_HIST_BUDGET lasts: rings are
+ * allocated on first delivery and freed once the stream is past the tracked
+ * prefix or closes. A retransmission overlapping bytes in the ring is
+ * compared byte for byte; older bytes cannot be. Against data still held out
+ * of order the comparison is always byte for byte. The first copy of any
+ * byte wins.
  *
  * Callbacks into the sink must not call back into the table.
  */
@@ -68,6 +75,9 @@
 #define FLOW_ACK_GAP_GRACE 1
 
 #define FLOW_HASH_MIN_BUCKETS 64u
+#define FLOW_HIST_BYTES 4096u                  /* delivered bytes remembered per direction */
+#define FLOW_HIST_TRACK_BYTES 65536u           /* only the start of a stream (the handshake) */
+#define FLOW_HIST_BUDGET (16u * 1024u * 1024u) /* all rings of a table together */
 #define FLOW_TOMB_SLOTS 4096u /* power of two; ~100 bytes each */
 
 /* ---------------------------------------------------------------- hashing */
@@ -129,6 +139,14 @@ struct seg {
     uint8_t data[];
 };
 
+/* The last delivered bytes of a direction (see the top comment): the byte at
+ * stream offset x is ring[x % FLOW_HIST_BYTES] while valid_from <= x <
+ * next_off and next_off - x <= FLOW_HIST_BYTES. */
+struct fhist {
+    uint64_t valid_from;      /* bytes before this are unknown (a gap) */
+    uint8_t ring[FLOW_HIST_BYTES];
+};
+
 /* One direction of a connection. */
 struct fdir {
     bool base_set;     /* next_seq/next_off are meaningful */
@@ -143,6 +161,8 @@ struct fdir {
     uint64_t next_off;
     uint64_t fin_off;
     uint64_t acked_off;/* highest offset the peer acknowledged */
+    struct fhist *hist;      /* owned; NULL before the first byte and after the tracked prefix */
+    bool hist_done;          /* past FLOW_HIST_TRACK_BYTES (or out of memory): no history */
     struct seg *ooo, *ooo_tail;
     uint32_t ooo_bytes;
     uint32_t ooo_segs;
@@ -189,6 +209,7 @@ struct flow_table {
     uint32_t nflows;
     uint64_t next_id;
     uint64_t ooo_total;
+    uint64_t hist_total;      /* bytes in retransmission-check rings */
     struct flow_list syn_lru, data_lru;
     struct flow *all_head, *all_tail;
     struct flow_tomb *tombs;  /* FLOW_TOMB_SLOTS entries */
@@ -345,6 +366,73 @@ static void dir_free_held(struct flow_table *ft, struct fdir *d)
     d->ooo = d->ooo_tail = NULL;
 }
 
+static void hist_free(struct flow_table *ft, struct fdir *d)
+{
+    if (!d->hist) return;
+    free(d->hist);
+    d->hist = NULL;
+    ft->hist_total -= sizeof(struct fhist);
+}
+
+/* Remember n delivered bytes at next_off (p == NULL: n bytes of a gap). */
+static void hist_record(struct flow_table *ft, struct fdir *d, const uint8_t *p, uint64_t n)
+{
+    if (d->hist_done) return;
+    if (d->next_off + n > FLOW_HIST_TRACK_BYTES) {
+        hist_free(ft, d);
+        d->hist_done = true;
+        return;
+    }
+    if (!d->hist) {
+        if (ft->hist_total + sizeof(struct fhist) > FLOW_HIST_BUDGET ||
+            !(d->hist = malloc(sizeof(*d->hist)))) {
+            d->hist_done = true;
+            return;
+        }
+        ft->hist_total += sizeof(struct fhist);
+        d->hist->valid_from = d->next_off;
+    }
+    struct fhist *h = d->hist;
+    if (!p) {
+        h->valid_from = d->next_off + n;
+        return;
+    }
+    uint64_t x = d->next_off;
+    if (n > FLOW_HIST_BYTES) { /* only the tail stays */
+        p += n - FLOW_HIST_BYTES;
+        x += n - FLOW_HIST_BYTES;
+        n = FLOW_HIST_BYTES;
+    }
+    while (n > 0) {
+        uint32_t at = (uint32_t)(x % FLOW_HIST_BYTES);
+        uint32_t take = FLOW_HIST_BYTES - at;
+        if (take > n) take = (uint32_t)n;
+        memcpy(h->ring + at, p, take);
+        p += take;
+        x += take;
+        n -= take;
+    }
+}
+
+/* Retransmitted bytes p for stream offsets [o, o+n), all before next_off:
+ * true if one that is still remembered differs; *at = its offset. */
+static bool hist_differs(const struct fdir *d, uint64_t o, const uint8_t *p, uint64_t n,
+                         uint64_t *at)
+{
+    const struct fhist *h = d->hist;
+    if (!h) return false;
+    uint64_t lo = h->valid_from;
+    if (d->next_off > FLOW_HIST_BYTES && d->next_off - FLOW_HIST_BYTES > lo)
+        lo = d->next_off - FLOW_HIST_BYTES;
+    for (uint64_t x = o > lo ? o : lo; x < o + n && x < d->next_off; x++) {
+        if (p[x - o] != h->ring[x % FLOW_HIST_BYTES]) {
+            *at = x;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void dir_advance(struct fdir *d, uint64_t n)
 {
     d->next_off += n;
@@ -358,12 +446,15 @@ static void deliver(struct flow_table *ft, struct flow *f, int dir, const uint8_
     struct fdir *d = &f->d[dir];
     uint64_t off = d->next_off;
     if (n == 0 || d->count_only) return;
+    hist_record(ft, d, p, n);
     dir_advance(d, n);
     if (!ft->sink.data) return;
     if (ft->sink.data(ft->sink.ctx, f->app, (enum flow_dir)dir, off, p, n, ts) ==
         FLOW_COUNT_ONLY) {
         d->count_only = true;
         dir_free_held(ft, d);
+        hist_free(ft, d);
+        d->hist_done = true;
     }
 }
 
@@ -372,6 +463,7 @@ static void declare_gap(struct flow_table *ft, struct flow *f, int dir, uint64_t
     struct fdir *d = &f->d[dir];
     if (n == 0 || d->count_only) return;
     emit_event(ft, f, FLOW_EV_GAP, dir, d->next_off, n, ts);
+    hist_record(ft, d, NULL, n);
     dir_advance(d, n);
 }
 
@@ -625,8 +717,14 @@ static void stream_data(struct flow_table *ft, struct flow *f, int dir, uint32_t
         off = 0;
     }
     uint64_t o = (uint64_t)off;
-    /* An old (retransmitted) prefix is dropped; it was delivered or declared
-     * missing, and delivered bytes are not kept for comparison. */
+    /* An old (retransmitted) prefix was delivered or declared missing; it is
+     * dropped after a comparison with what was delivered, where remembered. */
+    if (o < d->next_off && d->hist) {
+        uint64_t old = d->next_off - o, at;
+        if (old > caplen) old = caplen;
+        if (hist_differs(d, o, p, old, &at))
+            emit_event(ft, f, FLOW_EV_OVERLAP_DIFF, dir, at, o + old - at, ts);
+    }
     if (o + len <= d->next_off) return;
     if (o < d->next_off) {
         uint64_t skip = d->next_off - o;
@@ -649,6 +747,8 @@ static void flow_unlink_free(struct flow_table *ft, struct flow *f)
     else ft->all_tail = f->all_prev;
     dir_free_held(ft, &f->d[0]);
     dir_free_held(ft, &f->d[1]);
+    hist_free(ft, &f->d[0]);
+    hist_free(ft, &f->d[1]);
     ft->nflows--;
     free(f);
 }

@@ -41,6 +41,14 @@
 #define CAP_ERRLEN (PCAP_ERRBUF_SIZE + 512)
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
 #define CAP_LIVE_POLL_MS 100       /* how often a waiting live read checks for stop */
+/* Kernel buffer for live captures. libpcap's default is 2 MiB, but in
+ * immediate mode Linux libpcap uses a TPACKET_V2 ring with one fixed-size
+ * slot per packet, sized for the snapshot length or the interface MTU if
+ * smaller: 2 MiB is ~1300 packets on Ethernet but ~30 on loopback (64 KiB
+ * MTU). Measured on lo: a 5000-datagram burst lost 62% with 2 MiB, 25% with
+ * 32 MiB, none with -s 2000; on Ethernet-sized slots 32 MiB holds ~20000. */
+#define CAP_DEFAULT_BUFFER_KIB 32768
+#define CAP_FILTER_PROBE_MS 300    /* time allowed for locating a syntax error */
 
 /* One opened file or interface. Owns its pcap handle and name; hdr/data are
  * libpcap's buffers, valid until the next pcap_next_ex on this handle. */
@@ -78,6 +86,7 @@ struct cap_source {
     int wakeup_ms;       /* live: return CAP_AGAIN after this long idle (0: never) */
     pcap_dumper_t *dumper;
     volatile sig_atomic_t stop;
+    int snaplen;         /* live: as activated */
     char err[CAP_ERRLEN];
 };
 
@@ -523,13 +532,288 @@ void capsrc_breakloop(struct cap_source *src)
     if (src->live && src->n > 0 && src->in[0].p) pcap_breakloop(src->in[0].p);
 }
 
+/* ---- BPF filters ------------------------------------------------------ */
+
+/* libpcap reports only "syntax error" for a filter it cannot parse. To point
+ * at the word, the expression is cut after each word and the prefix is
+ * probed with a few endings ("", " 1", ")" ...): the first prefix that no
+ * ending makes parseable ends with the offending word. Probing compiles
+ * with a dead handle of the same link type; name lookups (host names in the
+ * expression) can make it slow, so it gives up after CAP_FILTER_PROBE_MS. */
+static bool filter_parses(pcap_t *dead, const char *text)
+{
+    struct bpf_program prog;
+    if (pcap_compile(dead, &prog, text, 1, PCAP_NETMASK_UNKNOWN) == 0) {
+        pcap_freecode(&prog);
+        return true;
+    }
+    /* a semantic error ("unknown host", "illegal port") means it parsed that far */
+    return strstr(pcap_geterr(dead), "syntax error") == NULL;
+}
+
+/* Offset and length of the word where `expr` stops parsing, or -1 if every
+ * prefix can still be completed (the expression ends too early) or the
+ * probe ran out of time (-2). */
+static int filter_locate_error(int linktype, const char *expr, size_t *wlen)
+{
+    static const char *const endings[] = {"",      " 1",       " tcp", ")",       " 1)",
+                                          " = 1",  " 1 = 1",   "] = 1", " 1] = 1", " tcp)",
+                                          "))",    " 1))"};
+    const size_t n = strlen(expr);
+    if (n > 1024) return -2;
+    pcap_t *dead = pcap_open_dead(linktype, CAP_DEFAULT_SNAPLEN);
+    if (!dead) return -2;
+    char buf[1100];
+    const int64_t start = mono_ms();
+    size_t i = 0;
+    int result = -1;
+    while (i < n) {
+        while (i < n && (expr[i] == ' ' || expr[i] == '\t')) i++;
+        if (i >= n) break;
+        size_t w = i;
+        if (expr[i] == '(' || expr[i] == ')')
+            i++;
+        else
+            while (i < n && expr[i] != ' ' && expr[i] != '\t' && expr[i] != '(' && expr[i] != ')')
+                i++;
+        bool ok = false;
+        for (size_t e = 0; e < sizeof(endings) / sizeof(endings[0]) && !ok; e++) {
+            snprintf(buf, sizeof(buf), "%.*s%s", (int)i, expr, endings[e]);
+            ok = filter_parses(dead, buf);
+            if (mono_ms() - start > CAP_FILTER_PROBE_MS) {
+                pcap_close(dead);
+                return -2;
+            }
+        }
+        if (!ok) {
+            *wlen = i - w;
+            result = (int)w;
+            break;
+        }
+    }
+    pcap_close(dead);
+    return result;
+}
+
+/* One line for a filter libpcap rejected. */
+static void explain_filter(int linktype, const char *expr, const char *perr, char *out,
+                           size_t outlen)
+{
+    static const char prefix[] = "can't parse filter expression: ";
+    if (strncmp(perr, prefix, sizeof(prefix) - 1) == 0) perr += sizeof(prefix) - 1;
+    if (strcmp(perr, "syntax error") != 0) {
+        snprintf(out, outlen, "bad filter expression \"%s\": %s", expr, perr);
+        return;
+    }
+    size_t wlen = 0;
+    int at = filter_locate_error(linktype, expr, &wlen);
+    if (at >= 0)
+        snprintf(out, outlen, "bad filter expression \"%s\": syntax error at \"%.*s\" (character %d)",
+                 expr, (int)wlen, expr + at, at + 1);
+    else if (at == -1)
+        snprintf(out, outlen, "bad filter expression \"%s\": syntax error: the expression ends too "
+                              "early", expr);
+    else
+        snprintf(out, outlen, "bad filter expression \"%s\": syntax error", expr);
+}
+
+/* Compile and install `expr` on one handle. */
+static int input_set_filter(struct cap_input *in, const char *expr, bpf_u_int32 netmask,
+                            bool name_file, char *msg, size_t msglen)
+{
+    struct bpf_program prog;
+    if (pcap_compile(in->p, &prog, expr, 1, netmask) < 0) {
+        char why[CAP_ERRLEN - 160]; /* room for the file name below */
+        explain_filter(in->linktype, expr, pcap_geterr(in->p), why, sizeof(why));
+        if (name_file && !strstr(why, "syntax error"))
+            /* semantic errors can depend on the link type ("ether host" on RAW) */
+            snprintf(msg, msglen, "%.120s (link type %s): %s", in->name,
+                     capsrc_linktype_name(in->linktype), why);
+        else
+            snprintf(msg, msglen, "%s", why);
+        return CAP_EFILTER;
+    }
+    int rc = pcap_setfilter(in->p, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+        snprintf(msg, msglen, "%s: cannot set filter: %s", in->name, pcap_geterr(in->p));
+        return CAP_EFILTER;
+    }
+    return CAP_OK;
+}
+
+int capsrc_set_filter(struct cap_source *src, const char *expr, char *err, size_t errlen)
+{
+    char msg[CAP_ERRLEN];
+    copy_err(err, errlen, "");
+    if (!expr || !expr[0]) return CAP_OK;
+    for (int i = 0; i < src->n; i++) {
+        struct cap_input *in = &src->in[i];
+        if (!in->p) continue;
+        if (input_set_filter(in, expr, PCAP_NETMASK_UNKNOWN, src->n > 1 && !src->live, msg,
+                             sizeof(msg)) != CAP_OK) {
+            copy_err(err, errlen, msg);
+            return CAP_EFILTER;
+        }
+    }
+    return CAP_OK;
+}
+
+/* ---- interfaces ----------------------------------------------------------- */
+
+/* The bracket text of tcpdump -D (tcpdump 4.99 show_devices_and_exit): the
+ * Up/Running/Loopback/Wireless bits, then the connection status; "none"
+ * when flags are set but none of those bits; NULL when flags are 0. */
+static const char *iface_flags(bpf_u_int32 flags, char *buf, size_t len)
+{
+    static const struct {
+        bpf_u_int32 bit;
+        const char *name;
+    } bits[] = {{PCAP_IF_UP, "Up"},
+                {PCAP_IF_RUNNING, "Running"},
+                {PCAP_IF_LOOPBACK, "Loopback"},
+                {PCAP_IF_WIRELESS, "Wireless"}};
+    if (flags == 0) return NULL;
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+        if (flags & bits[i].bit)
+            k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s", k ? ", " : "",
+                                  bits[i].name);
+    if (k == 0) k = (size_t)snprintf(buf, len, "none");
+    const bool wl = flags & PCAP_IF_WIRELESS;
+    const char *st = NULL;
+    switch (flags & PCAP_IF_CONNECTION_STATUS) {
+    case PCAP_IF_CONNECTION_STATUS_UNKNOWN:
+        st = wl ? "Association status unknown" : "Connection status unknown";
+        break;
+    case PCAP_IF_CONNECTION_STATUS_CONNECTED: st = wl ? "Associated" : "Connected"; break;
+    case PCAP_IF_CONNECTION_STATUS_DISCONNECTED: st = wl ? "Not associated" : "Disconnected"; break;
+    default: break; /* not applicable */
+    }
+    if (st && k < len) snprintf(buf + k, len - k, ", %s", st);
+    return buf;
+}
+
+int capsrc_list_ifaces(void (*fn)(void *arg, const struct cap_iface *iface), void *arg,
+                       char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    char fl[160];
+    pcap_if_t *all = NULL;
+    ebuf[0] = '\0';
+    copy_err(err, errlen, "");
+    if (pcap_findalldevs(&all, ebuf) < 0) {
+        char msg[CAP_ERRLEN];
+        snprintf(msg, sizeof(msg), "cannot list interfaces: %s", ebuf);
+        copy_err(err, errlen, msg);
+        return CAP_ELIVE;
+    }
+    int n = 0;
+    for (pcap_if_t *d = all; d; d = d->next) {
+        struct cap_iface info = {
+            .number = ++n,
+            .name = d->name,
+            .description = d->description,
+            .flags = iface_flags(d->flags, fl, sizeof(fl)),
+        };
+        fn(arg, &info);
+    }
+    pcap_freealldevs(all);
+    return n;
+}
+
+/* The names worth suggesting when an interface does not exist: real network
+ * interfaces and "any" (libpcap's other pseudo-devices -- nflog, dbus,
+ * bluetooth, usbmon -- carry a description and cannot carry TLS). */
+static void iface_suggestions(char *out, size_t outlen)
+{
+    pcap_if_t *all = NULL;
+    char ebuf[PCAP_ERRBUF_SIZE];
+    size_t k = 0;
+    int shown = 0;
+    out[0] = '\0';
+    if (pcap_findalldevs(&all, ebuf) < 0) return;
+    for (pcap_if_t *d = all; d && k + 1 < outlen; d = d->next) {
+        if (d->description && strcmp(d->name, "any") != 0) continue;
+        if (shown == 12) {
+            snprintf(out + k, outlen - k, ", ...");
+            break;
+        }
+        int w = snprintf(out + k, outlen - k, "%s%s", shown ? ", " : "", d->name);
+        if (w < 0) break;
+        k += (size_t)w;
+        shown++;
+    }
+    pcap_freealldevs(all);
+    if (k >= outlen) out[outlen - 1] = '\0';
+}
+
+/* "-i 2": the second interface of capsrc_list_ifaces, as tcpdump does when
+ * the argument is all digits. Returns a malloc'd name, or NULL with msg. */
+static char *iface_by_number(const char *arg, char *msg, size_t msglen)
+{
+    char *end;
+    errno = 0;
+    long want = strtol(arg, &end, 10);
+    if (want <= 0 || errno || *end) {
+        snprintf(msg, msglen, "-i %s: interface numbers start at 1 (see tlsscope -D)", arg);
+        return NULL;
+    }
+    pcap_if_t *all = NULL;
+    char ebuf[PCAP_ERRBUF_SIZE];
+    if (pcap_findalldevs(&all, ebuf) < 0) {
+        snprintf(msg, msglen, "%s: cannot list interfaces: %s", arg, ebuf);
+        return NULL;
+    }
+    long n = 0;
+    char *name = NULL;
+    for (pcap_if_t *d = all; d; d = d->next)
+        if (++n == want) name = strdup(d->name);
+    pcap_freealldevs(all);
+    if (!name && n < want)
+        snprintf(msg, msglen, "-i %s: no interface number %ld (tlsscope -D lists %ld)", arg, want, n);
+    else if (!name)
+        snprintf(msg, msglen, "out of memory");
+    return name;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s) return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+
+const char *capsrc_describe(const struct cap_source *src, char *buf, size_t len)
+{
+    if (!src->live || src->n < 1) {
+        if (len) buf[0] = '\0';
+        return buf;
+    }
+    const struct cap_input *in = &src->in[0];
+    const char *desc = pcap_datalink_val_to_description(in->linktype);
+    snprintf(buf, len, "%s, link-type %s (%s), snapshot length %d bytes", in->name,
+             capsrc_linktype_name(in->linktype), desc ? desc : "unknown", src->snaplen);
+    return buf;
+}
+
+int capsrc_is_live(const struct cap_source *src) { return src && src->live; }
+
 /* One line for a failed pcap_activate, naming the interface and what to do. */
 static void explain_activate(const char *iface, int rc, const char *perr, char *out,
                              size_t outlen)
 {
+    char names[512];
     switch (rc) {
     case PCAP_ERROR_NO_SUCH_DEVICE:
-        snprintf(out, outlen, "%s: no such capture device (%s)", iface, perr);
+        iface_suggestions(names, sizeof(names));
+        if (names[0])
+            snprintf(out, outlen, "%s: no such capture device (available: %s; see tlsscope -D)",
+                     iface, names);
+        else
+            snprintf(out, outlen, "%s: no such capture device (see tlsscope -D)", iface);
         break;
     case PCAP_ERROR_PERM_DENIED:
     case PCAP_ERROR_PROMISC_PERM_DENIED:
@@ -548,6 +832,29 @@ static void explain_activate(const char *iface, int rc, const char *perr, char *
     }
 }
 
+/* -w: created by us rather than pcap_dump_open so that the error is the
+ * plain errno text and the descriptor is close-on-exec. */
+static pcap_dumper_t *dump_create(pcap_t *p, const char *path, char *msg, size_t msglen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+    if (fd < 0) {
+        snprintf(msg, msglen, "%s: cannot create capture file: %s", path, strerror(errno));
+        return NULL;
+    }
+    FILE *fp = fdopen(fd, "wb");
+    if (!fp) {
+        snprintf(msg, msglen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    pcap_dumper_t *d = pcap_dump_fopen(p, fp);
+    if (!d) {
+        snprintf(msg, msglen, "%s: cannot write capture file: %s", path, pcap_geterr(p));
+        fclose(fp);
+    }
+    return d;
+}
+
 int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, char *err,
                      size_t errlen)
 {
@@ -559,9 +866,7 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, 
     ebuf[0] = '\0';
 
     struct cap_source *src = calloc(1, sizeof(*src));
-    if (!src || !(src->in = calloc(1, sizeof(*src->in))) ||
-        !(src->in[0].name = strdup(iface))) {
-        if (src) free(src->in);
+    if (!src || !(src->in = calloc(1, sizeof(*src->in)))) {
         free(src);
         copy_err(err, errlen, "out of memory");
         return CAP_ELIVE;
@@ -571,18 +876,28 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, 
     src->live = true;
     src->wakeup_ms = opts->wakeup_ms;
     struct cap_input *in = &src->in[0];
+    /* tcpdump -i 2: an all-digit argument is a number from -D */
+    in->name = all_digits(iface) ? iface_by_number(iface, msg, sizeof(msg)) : strdup(iface);
+    if (!in->name) {
+        if (!all_digits(iface)) snprintf(msg, sizeof(msg), "out of memory");
+        goto fail;
+    }
+    iface = in->name;
 
     in->p = pcap_create(iface, ebuf);
     if (!in->p) {
         snprintf(msg, sizeof(msg), "%s: %s", iface, ebuf);
         goto fail;
     }
-    pcap_set_snaplen(in->p, opts->snaplen > 0 ? opts->snaplen : CAP_DEFAULT_SNAPLEN);
+    src->snaplen = opts->snaplen > 0 ? opts->snaplen : CAP_DEFAULT_SNAPLEN;
+    pcap_set_snaplen(in->p, src->snaplen);
     pcap_set_promisc(in->p, 1); /* as tcpdump does by default */
     pcap_set_timeout(in->p, opts->wakeup_ms > 0 && opts->wakeup_ms < CAP_LIVE_POLL_MS
                                 ? opts->wakeup_ms
                                 : CAP_LIVE_POLL_MS);
     pcap_set_immediate_mode(in->p, opts->immediate ? 1 : 0);
+    pcap_set_buffer_size(in->p, (opts->buffer_kib > 0 ? opts->buffer_kib : CAP_DEFAULT_BUFFER_KIB) *
+                                    1024);
     /* Not every platform offers ns; fall back silently to us. */
     (void)pcap_set_tstamp_precision(in->p, PCAP_TSTAMP_PRECISION_NANO);
     int rc = pcap_activate(in->p);
@@ -596,6 +911,7 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, 
     }
     in->nano = pcap_get_tstamp_precision(in->p) == PCAP_TSTAMP_PRECISION_NANO;
     in->linktype = pcap_datalink(in->p);
+    src->snaplen = pcap_snapshot(in->p);
     if (!pkt_linktype_supported(in->linktype)) {
         snprintf(msg, sizeof(msg), "%s: unsupported link type %d (%s)", iface, in->linktype,
                  capsrc_linktype_name(in->linktype));
@@ -604,26 +920,15 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, 
         return CAP_ELINKTYPE;
     }
     if (opts->filter && opts->filter[0]) {
-        struct bpf_program prog;
-        if (pcap_compile(in->p, &prog, opts->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            snprintf(msg, sizeof(msg), "bad filter expression \"%s\": %s", opts->filter,
-                     pcap_geterr(in->p));
+        /* the netmask only matters for "ip broadcast"; "any" has none */
+        bpf_u_int32 net = 0, mask = PCAP_NETMASK_UNKNOWN;
+        if (pcap_lookupnet(iface, &net, &mask, ebuf) < 0) mask = PCAP_NETMASK_UNKNOWN;
+        if (input_set_filter(in, opts->filter, mask, false, msg, sizeof(msg)) != CAP_OK)
             goto fail;
-        }
-        rc = pcap_setfilter(in->p, &prog);
-        pcap_freecode(&prog);
-        if (rc < 0) {
-            snprintf(msg, sizeof(msg), "%s: cannot set filter: %s", iface, pcap_geterr(in->p));
-            goto fail;
-        }
     }
     if (opts->dump_path) {
-        src->dumper = pcap_dump_open(in->p, opts->dump_path);
-        if (!src->dumper) {
-            snprintf(msg, sizeof(msg), "%s: cannot write capture: %s", opts->dump_path,
-                     pcap_geterr(in->p));
-            goto fail;
-        }
+        src->dumper = dump_create(in->p, opts->dump_path, msg, sizeof(msg));
+        if (!src->dumper) goto fail;
     }
     *out = src;
     return CAP_OK;

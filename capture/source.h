@@ -29,6 +29,7 @@
 #define CAP_ETRUNC (-3)     /* capture file ends in the middle of a record */
 #define CAP_EREAD (-4)      /* any other read error */
 #define CAP_ELIVE (-5)      /* live capture: no such device, permission, filter */
+#define CAP_EFILTER (-6)    /* capsrc_set_filter: the expression does not compile */
 
 struct cap_packet {
     int64_t ts_ns;         /* capture timestamp, ns since the Unix epoch, UTC */
@@ -51,6 +52,7 @@ struct cap_live_opts {
     int wakeup_ms;         /* > 0: capsrc_next returns CAP_AGAIN after this many ms
                               without a packet; 0: it blocks until a packet,
                               an error or capsrc_breakloop() */
+    int buffer_kib;        /* kernel capture buffer (tcpdump -B), KiB; 0 = 32768 */
 };
 
 /* Open one or more capture files ("-" = stdin, at most once). Fails on the
@@ -61,9 +63,44 @@ struct cap_live_opts {
 int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths,
                       char *err, size_t errlen);
 
-/* Open a live interface. */
+/* Open a live interface. `iface` may also be a number from
+ * capsrc_list_ifaces (tcpdump -i 2). With dump_path the file is created
+ * here, before the caller drops privileges (mode 0666 & ~umask, truncated).
+ * Errors are one line naming the interface and what to do, e.g.
+ *   "eth9: no such capture device (available: eth0, any, lo; see tlsscope -D)"
+ *   "lo: permission denied: live capture needs root or the CAP_NET_RAW and
+ *    CAP_NET_ADMIN capabilities (...)"
+ *   "bad filter expression \"tcp port and\": syntax error at \"and\" (character 10)" */
 int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts,
                      char *err, size_t errlen);
+
+/* Filter the packets of every input with a BPF expression (tcpdump syntax;
+ * pcap-filter(7)). Each input compiles it for its own link type, so files of
+ * different link types can be filtered together. Call before the first
+ * capsrc_next. Returns CAP_OK or CAP_EFILTER with one line in err naming the
+ * expression and, for a syntax error, the word where it stops making sense. */
+int capsrc_set_filter(struct cap_source *src, const char *expr, char *err, size_t errlen);
+
+/* The interfaces libpcap can capture on, in the order and with the flags
+ * `tcpdump -D` shows. */
+struct cap_iface {
+    int number;              /* 1, 2, ...: what -i NUMBER means */
+    const char *name;
+    const char *description; /* NULL if none */
+    const char *flags;       /* tcpdump -D's bracket text ("Up, Running, Loopback",
+                                "none"), or NULL when it shows no brackets */
+};
+/* Calls fn once per interface; returns how many, or CAP_ELIVE with err. */
+int capsrc_list_ifaces(void (*fn)(void *arg, const struct cap_iface *iface), void *arg,
+                       char *err, size_t errlen);
+
+/* tcpdump's "listening on" text for a live source:
+ *   "lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes"
+ * ("" for files). */
+const char *capsrc_describe(const struct cap_source *src, char *buf, size_t len);
+
+/* true for a live capture. */
+int capsrc_is_live(const struct cap_source *src);
 
 /* Next packet in timestamp order. Returns CAP_PACKET, CAP_EOF, or a negative
  * error (the packets before it were delivered; `err` via capsrc_error()). A

@@ -350,8 +350,11 @@ void tls_on_first_sync(struct tls_conn *c, enum flow_dir dir, uint8_t first_type
         if (c->client_port < 1024 && c->server_port >= 1024) tls_roles_fix(c, FLOW_DIR_B);
         else if (c->server_port < 1024 && c->client_port >= 1024) tls_roles_fix(c, FLOW_DIR_A);
     }
+    /* With the connection's SYN in the capture the handshake was there and
+     * got lost (gaps, a small snaplen); without it, the capture began late. */
     if (!c->ch.present && first_type == CT_APPDATA)
-        tls_set_chain_final(c, TLS_NOCHAIN_MIDSTREAM, ts_ns);
+        tls_set_chain_final(c, c->parser->flow_midstream ? TLS_NOCHAIN_MIDSTREAM : TLS_NOCHAIN_LOST,
+                            ts_ns);
 }
 
 /* SSLv2 SERVER-HELLO (SSL 2.0 spec; RFC 6101 Appendix E):

@@ -124,6 +124,7 @@ void tls_conn_flow_event(struct tls_conn *c, const struct flow_event *ev)
         tls_record_gap(c, ev->dir, ev->offset, ev->length, ev->ts_ns);
     } else if (ev->kind == FLOW_EV_MIDSTREAM) {
         c->parser->d[0].midstream_ok = c->parser->d[1].midstream_ok = true;
+        c->parser->flow_midstream = true;
     }
 }
 
@@ -156,7 +157,7 @@ void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
         if (c->ch.sslv2_format && c->sh.present && c->sh.legacy_version == TLS_V_SSL2)
             why = TLS_NOCHAIN_SSLV2;
         else if (!c->ch.present)
-            why = TLS_NOCHAIN_MIDSTREAM;
+            why = ps && !ps->flow_midstream ? TLS_NOCHAIN_LOST : TLS_NOCHAIN_MIDSTREAM;
         else if (c->sh.present && tls_conn_is13(c))
             why = TLS_NOCHAIN_TLS13;
         else if (server_gap)

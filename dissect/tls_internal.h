@@ -137,6 +137,9 @@ struct tls_parser {
     bool sslv2_cmk;          /* SSLv2 CLIENT-MASTER-KEY seen */
     bool client_fin13;       /* TLS 1.3: client's encrypted Finished seen */
     bool second_ch;          /* a ClientHello after HelloRetryRequest was seen */
+    bool flow_midstream;     /* the capture layer saw no SYN: the capture began
+                                mid-connection (as opposed to losing the
+                                handshake to gaps, e.g. a small snaplen) */
     struct tls_client_hello tmp_ch; /* scratch for the parse-then-commit of a ClientHello */
 };
 

@@ -535,7 +535,10 @@ static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
         set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");
         break;
     case TLS_NOCHAIN_LOST:
-        set_not_judged(v, "the Certificate message was lost in a capture gap");
+        if (conn->ch.present)
+            set_not_judged(v, "the Certificate message was lost in a capture gap");
+        else
+            set_not_judged(v, "the handshake was lost in capture gaps (see the events)");
         break;
     case TLS_NOCHAIN_ALERT:
         set_not_judged(v, "the server sent an alert before its certificate");
@@ -679,10 +682,12 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         memcpy(out->name_checked, conn->ch.sni, n);
         out->name_checked[n] = '\0';
         out->name_from_sni = true;
-    } else {
+    } else if (conn && conn->ch.present) {
         snprintf(out->name_checked, sizeof out->name_checked, "%s", j.ip);
     }
-    snprintf(j.host, sizeof j.host, "%s", out->name_checked);
+    /* No ClientHello in the capture (it began late, or lost it): whether the
+     * client sent an SNI, and which, is unknown, so no name is checked. */
+    snprintf(j.host, sizeof j.host, "%s", out->name_checked[0] ? out->name_checked : j.ip);
     if (conn && conn->sh.present) out->ecdsa_suite = suite_is_ecdsa(conn->sh.cipher);
 
     if (!conn) {
@@ -707,6 +712,11 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         return;
     }
     judge_chain(&j);
+    if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only) {
+        out->reason[0] = '\0';
+        set_not_judged(out, "the chain verifies, but the ClientHello is not in the capture: the "
+                            "name the client asked for is unknown");
+    }
     verdict_observe(out, conn);
 }
 
@@ -718,6 +728,10 @@ void verdict_observe(struct verdict *v, const struct tls_conn *conn)
     if (!conn) return;
     for (int i = 0; i < conn->n_alerts && i < TLS_MAX_ALERTS; i++) {
         if (conn->alerts[i].from != TLS_CLIENT) continue;
+        /* An encrypted alert after a completed handshake is the client
+         * closing the session it accepted (close_notify), not its answer to
+         * the certificate. */
+        if (conn->alerts[i].encrypted && conn->handshake_complete) continue;
         v->observed_alert = conn->alerts[i].encrypted ? -2 : conn->alerts[i].desc;
         break;
     }

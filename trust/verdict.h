@@ -58,7 +58,7 @@ struct chain_link {
 struct verdict {
     enum verdict_status status;
     bool presumed;               /* resumed: inherited from an earlier full handshake */
-    uint64_t presumed_from;      /* flow id of that handshake */
+    uint64_t presumed_from;      /* connection number (#N in reports) of that handshake */
 
     int code;                    /* VERR_*; 0 when trusted; -1 when not judged */
     int depth;                   /* OpenSSL error depth; -1 when n/a */
@@ -91,6 +91,7 @@ struct judge_input {
     const struct trust_store *store;  /* NULL: "not judged (no trust store)" */
     enum verdict_profile profile;
     int64_t at;                       /* judging time, seconds since epoch (capture time or --at) */
+    bool chain_only;                  /* judge the chain without any name check (tools, tests) */
 };
 
 /* Judge one connection. Always fills *out (status NOT_JUDGED with a reason
@@ -103,7 +104,7 @@ void verdict_observe(struct verdict *v, const struct tls_conn *conn);
 
 /* For a resumed connection: take over an earlier full handshake's verdict as
  * "presumed". */
-void verdict_presume(struct verdict *v, const struct verdict *earlier, uint64_t earlier_flow);
+void verdict_presume(struct verdict *v, const struct verdict *earlier, uint64_t earlier_conn);
 
 /* Name matching (exposed for table-driven tests). `name` is the SNI or the IP
  * text. Return true when the certificate covers the name. */

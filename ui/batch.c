@@ -1,5 +1,13 @@
 /* batch.c — the batch front end: one text row (or one JSON object) per TLS
- * connection as it finishes, then the summary. Never touches curses. */
+ * connection, then the summary. Never touches curses.
+ *
+ * Files: a row is printed when the connection is over (done), so it carries
+ * everything seen, alerts and byte counts included.
+ * Live capture: a row is printed and flushed as soon as the verdict is final
+ * (judged) -- that is the point of watching live; what happens on the
+ * connection afterwards (the client's alert, bytes) is not in that row but
+ * still counts in the summary. Records are freed at done either way, so a
+ * long capture holds only the connections still open. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +23,7 @@ struct batch {
     struct summary summary;
     struct sbuf line;
     int export_errors;
+    bool live;               /* print at judged(), not at done() */
 };
 
 /* The store lint and the table header come first, but the lint needs the
@@ -33,9 +42,8 @@ static void batch_header(struct batch *b)
     if (!b->o->json) report_text_header(stdout, &b->style);
 }
 
-static void batch_done(void *ctx, struct conn_record *r)
+static void batch_print(struct batch *b, const struct conn_record *r)
 {
-    struct batch *b = ctx;
     batch_header(b);
     sbuf_reset(&b->line);
     if (b->o->json) {
@@ -46,6 +54,21 @@ static void batch_done(void *ctx, struct conn_record *r)
         if (b->style.verbose) report_text_details(&b->line, r, &b->style, "      ");
     }
     fwrite(sbuf_str(&b->line), 1, b->line.len, stdout);
+}
+
+/* Live: the verdict is final; show it now (someone is watching, or a
+ * program reads line by line). */
+static void batch_judged(void *ctx, struct conn_record *r)
+{
+    struct batch *b = ctx;
+    batch_print(b, r);
+    fflush(stdout);
+}
+
+static void batch_done(void *ctx, struct conn_record *r)
+{
+    struct batch *b = ctx;
+    if (!b->live) batch_print(b, r);
     summary_add(&b->summary, r, &b->style);
     if (b->o->export_dir) {
         char err[512];
@@ -67,7 +90,8 @@ int run_batch(struct session *s)
     summary_init(&b.summary);
     sbuf_init(&b.line, 0);
 
-    struct pipeline_ops ops = {.ctx = &b, .done = batch_done};
+    b.live = s->popts.live != NULL;
+    struct pipeline_ops ops = {.ctx = &b, .done = batch_done, .judged = b.live ? batch_judged : NULL};
     char err[512];
     struct pipeline *p = pipeline_new(&s->popts, &ops, err, sizeof(err));
     if (!p) {
@@ -75,8 +99,13 @@ int run_batch(struct session *s)
         sbuf_free(&b.line);
         return EXIT_USAGE;
     }
-    session_set_active(p);
     b.p = p;
+    if (session_ready(s, p) != 0) {
+        pipeline_free(p);
+        sbuf_free(&b.line);
+        return EXIT_USAGE;
+    }
+    session_set_active(p);
     b.store = s->have_store ? &s->store : NULL;
     FILE *meta = o->json ? stderr : stdout;
 

@@ -49,7 +49,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
     int ch;
     optind = 0; /* glibc: 0 also resets the scanner state left by an earlier error */
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+:r:i:bvhVDs:c:w:Z:", longopts, NULL)) != -1) {
+    /* Options may follow the filter words (`-i lo tcp port 443 -c 2`), as
+     * with tcpdump on Linux: glibc permutes; "--" ends the options. */
+    while ((ch = getopt_long(argc, argv, ":r:i:bvhVDs:c:w:Z:B:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r':
             if (o->n_files >= CLI_MAX_FILES) {
@@ -103,6 +105,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         case 's':
             if (parse_u64(optarg, &o->snaplen) != 0 || o->snaplen > 262144) {
                 snprintf(err, errlen, "-s: invalid snaplen '%.20s'", optarg);
+                return -1;
+            }
+            break;
+        case 'B':
+            if (parse_u64(optarg, &o->buffer_kib) != 0 || o->buffer_kib == 0 ||
+                o->buffer_kib > 4194304) {
+                snprintf(err, errlen, "-B: invalid buffer size '%.20s' (KiB, 1 to 4194304)", optarg);
                 return -1;
             }
             break;
@@ -173,9 +182,21 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         snprintf(err, errlen, "--pem only applies to --json output");
         return -1;
     }
-    if (o->filter[0] && !o->iface) {
-        snprintf(err, errlen, "unexpected argument '%.60s' (a filter expression needs -i)",
-                 argv[optind]);
+    if (!o->iface) {
+        /* what only makes sense for a live capture */
+        const char *live_only = o->write_file ? "-w" : o->snaplen ? "-s" : o->buffer_kib ? "-B"
+                              : o->duration ? "--duration" : NULL;
+        if (live_only) {
+            snprintf(err, errlen, "%s only applies to live capture (-i)", live_only);
+            return -1;
+        }
+    }
+    if (o->write_file && strcmp(o->write_file, "-") == 0) {
+        snprintf(err, errlen, "-w -: standard output carries the report; give a file name");
+        return -1;
+    }
+    if (o->user && !o->user[0]) {
+        snprintf(err, errlen, "-Z: empty user name");
         return -1;
     }
     return 0;

@@ -25,13 +25,14 @@ struct cli_opts {
     enum cli_color color;
     const char *export_dir;            /* --export-certs */
     bool list_ifaces;                  /* -D */
-    uint64_t snaplen;                  /* -s */
+    uint64_t snaplen;                  /* -s (0 = whole packets) */
+    uint64_t buffer_kib;               /* -B, KiB (0 = default) */
     uint64_t count;                    /* -c */
     const char *write_file;            /* -w */
     const char *user;                  /* -Z */
     uint64_t duration;                 /* --duration */
     uint64_t max_conns;                /* --max-conns */
-    char filter[2048];                 /* trailing words: BPF expression */
+    char filter[2048];                 /* trailing words: BPF expression (-i and -r) */
     bool help, version;
 };
 

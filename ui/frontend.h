@@ -26,7 +26,14 @@ struct session {
     bool have_store;
     struct cap_live_opts live;
     struct pipeline_opts popts;   /* ready for pipeline_new */
+    uint64_t max_conns;           /* --max-conns or its default: a front end that
+                                     keeps finished records keeps at most this many,
+                                     dropping (and counting) the oldest */
+    bool export_created;          /* --export-certs DIR was created by us */
 };
+
+#define SESSION_DEFAULT_MAX_CONNS 100000
+#define SESSION_LIVE_WAKEUP_MS 100  /* live: pipeline_step returns at least this often */
 
 /* Load the trust store and prepare the pipeline options. On failure prints
  * one line to stderr and returns EXIT_USAGE (the session is then closed). */
@@ -35,6 +42,14 @@ void session_close(struct session *s);
 
 /* The pipeline SIGINT/SIGTERM should stop (NULL: none). */
 void session_set_active(struct pipeline *p);
+
+/* After pipeline_new (the capture and the -w file are open): give up root
+ * (-Z USER; by default "nobody" for a live capture run as root, -Z root
+ * keeps it), then check that --export-certs can still be written. Every
+ * front end calls it before reading packets. Prints one line to stderr and
+ * returns EXIT_USAGE on failure, else 0. Live captures then get tcpdump's
+ * "listening on ..." line on stderr. */
+int session_ready(struct session *s, struct pipeline *p);
 
 /* Colour on stream f: --color, NO_COLOR, TERM=dumb, isatty. */
 bool frontend_want_color(const struct cli_opts *o, FILE *f);

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "frontend.h"
 
 static void usage(FILE *out)
 {
-    fputs("Usage: tlsscope [options] -r FILE [-r FILE ...]\n"
+    fputs("Usage: tlsscope [options] -r FILE [-r FILE ...] [BPF filter ...]\n"
           "       tlsscope [options] -i IFACE [BPF filter ...]\n"
+          "       tlsscope -D\n"
           "       tlsscope store [--at TIME] PATH ...\n"
           "\n"
           "Which TLS server presented which certificate chain, and would the client accept it.\n"
@@ -23,7 +25,18 @@ static void usage(FILE *out)
           "Input:\n"
           "  -r FILE             read a pcap or pcapng capture (\"-\" = stdin); repeatable,\n"
           "                      several files are merged in time order\n"
-          "  -i IFACE            capture live on IFACE (\"any\" for all interfaces)\n"
+          "  BPF filter          trailing words: a tcpdump filter (\"tcp port 8443\")\n"
+          "Live capture (as with tcpdump):\n"
+          "  -i IFACE            capture live on IFACE (\"any\": all; a number from -D)\n"
+          "  -D                  list the interfaces and exit\n"
+          "  -c COUNT            stop after COUNT TLS connections were judged\n"
+          "  -s SNAPLEN          bytes kept per packet (default, or 0: whole packets)\n"
+          "  -B KiB              kernel capture buffer (default 32768)\n"
+          "  -w FILE             also save the captured packets to FILE (pcap)\n"
+          "  -Z USER             run as USER once the capture is open (default as root:\n"
+          "                      nobody; -Z root keeps root)\n"
+          "  --duration SECONDS  stop after SECONDS\n"
+          "  --max-conns N       connections kept in memory (default 100000)\n"
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
@@ -40,6 +53,36 @@ static void usage(FILE *out)
           "\n"
           "Exit status: 0 all judged connections trusted, 1 some failed, 2 usage or input error.\n",
           out);
+}
+
+/* -D: the interfaces as tcpdump -D shows them ("1.eth0 [Up, Running,
+ * Connected]"), so that -i NUMBER means the same in both. */
+static void print_iface(void *arg, const struct cap_iface *it)
+{
+    char name[200], desc[300];
+    (void)arg;
+    printf("%d.%s", it->number, esc_text_buf(name, sizeof(name), it->name, strlen(it->name), false));
+    if (it->description)
+        printf(" (%s)", esc_text_buf(desc, sizeof(desc), it->description,
+                                     strlen(it->description), frontend_utf8()));
+    if (it->flags) printf(" [%s]", it->flags);
+    putchar('\n');
+}
+
+static int list_ifaces(void)
+{
+    char err[512];
+    int n = capsrc_list_ifaces(print_iface, NULL, err, sizeof(err));
+    if (n < 0) {
+        fprintf(stderr, "tlsscope: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (n == 0) {
+        fprintf(stderr, "tlsscope: no interfaces found (capturing may need root or the "
+                        "CAP_NET_RAW and CAP_NET_ADMIN capabilities)\n");
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -61,10 +104,7 @@ int main(int argc, char **argv)
         printf("tlsscope %s\n", TLSSCOPE_VERSION);
         return 0;
     }
-    if (o.list_ifaces || o.iface) {
-        fprintf(stderr, "tlsscope: live capture is not available yet\n");
-        return EXIT_USAGE;
-    }
+    if (o.list_ifaces) return list_ifaces();
     struct session s;
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;

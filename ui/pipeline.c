@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "trust/vcache.h"
 
@@ -18,10 +19,12 @@
 #define PIPELINE_SERVER_SLOTS 1024     /* last full-handshake verdict per server */
 #define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
 #define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
+#define PIPELINE_LIVE_EXPIRE_NS 1000000000ll /* live: idle-flow sweep at least every 1 s */
 
 struct server_slot {                  /* for "presumed" verdicts of resumed sessions */
     uint64_t key;
     uint64_t flow_id;
+    uint64_t seq;                     /* the connection number users see (#N) */
     struct verdict verdict;
 };
 
@@ -49,6 +52,9 @@ struct pipeline {
     bool flushing;
     struct conn_record **flush_buf;
     size_t flush_n, flush_cap;
+    /* live capture */
+    int64_t deadline_ms;              /* CLOCK_MONOTONIC; 0 = none (--duration) */
+    int64_t last_expire_ns;           /* capture time of the last idle-flow sweep */
 };
 
 /* ---- records ---------------------------------------------------------- */
@@ -105,6 +111,7 @@ static void server_remember(struct pipeline *p, const struct conn_record *r)
     if (!*slot) return;
     (*slot)->key = key;
     (*slot)->flow_id = r->tls->flow_id;
+    (*slot)->seq = r->seq;
     (*slot)->verdict = r->verdict;
 }
 
@@ -159,7 +166,7 @@ static void judge(struct pipeline *p, struct conn_record *r)
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
         const struct server_slot *s = server_lookup(p, c);
-        if (s && s->flow_id != c->flow_id) verdict_presume(&r->verdict, &s->verdict, s->flow_id);
+        if (s && s->flow_id != c->flow_id) verdict_presume(&r->verdict, &s->verdict, s->seq);
     } else if (r->n_chain > 0) {
         server_remember(p, r);
     }
@@ -168,9 +175,20 @@ static void judge(struct pipeline *p, struct conn_record *r)
     if (p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns) p->stop = 1;
 }
 
+/* -c N: once N connections were judged, the rest are not reported (they
+ * would otherwise all be judged when the flow table is flushed at the end). */
+static bool count_reached(const struct pipeline *p)
+{
+    return p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns;
+}
+
 static void record_done(struct pipeline *p, struct conn_record *r)
 {
     struct tls_conn *c = r->tls;
+    if (!r->judged && count_reached(p)) {
+        conn_record_free(r);
+        return;
+    }
     if (!r->judged) judge(p, r);
     verdict_observe(&r->verdict, c);
     if (!r->seq) r->seq = ++p->next_seq;
@@ -225,7 +243,7 @@ static int sink_data(void *ctx, void *app, enum flow_dir dir, uint64_t offset, c
     struct conn_record *r = fa->rec;
     int rc = tls_conn_data(r->tls, dir, data, n, ts_ns);
     if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
-    if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
+    if (r->tls->chain_final && !r->judged && r->tls->is_tls && !count_reached(p)) judge(p, r);
     return rc;
 }
 
@@ -267,6 +285,35 @@ static void sink_close(void *ctx, void *app, const struct flow_close *info)
     free(fa);
 }
 
+/* ---- live capture (issue 5) ---------------------------------------------- */
+
+static int64_t live_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --duration: wall-clock time since the capture was opened. */
+static bool live_deadline_passed(struct pipeline *p)
+{
+    if (!p->deadline_ms || live_now_ms() < p->deadline_ms) return false;
+    p->stop = 1;
+    return true;
+}
+
+/* No packet for wakeup_ms: expire idle flows by the wall clock (packet
+ * timestamps of a live capture are wall-clock time too), so connections
+ * whose traffic stopped are judged and finished without waiting for more. */
+static void live_idle(struct pipeline *p)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+    p->last_expire_ns = now;
+    flowtab_expire(p->flows, now);
+}
+
 /* ---- driving ------------------------------------------------------------ */
 
 struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pipeline_ops *ops,
@@ -288,6 +335,13 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
         free(p);
         return NULL;
     }
+    if (!opts->live && opts->filter && capsrc_set_filter(p->src, opts->filter, err, errlen) < 0) {
+        capsrc_close(p->src);
+        free(p);
+        return NULL;
+    }
+    p->stats.live = capsrc_is_live(p->src);
+    if (opts->duration_ms) p->deadline_ms = live_now_ms() + (int64_t)opts->duration_ms;
     struct flow_sink sink = {
         .ctx = p,
         .open = sink_open,
@@ -298,6 +352,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     };
     struct flow_limits lim = opts->limits;
     if (lim.max_flows == 0) flow_limits_default(&lim);
+    if (opts->max_conns && opts->max_conns < lim.max_flows) lim.max_flows = (uint32_t)opts->max_conns;
     p->flows = flowtab_new(&lim, &sink);
     p->certs = certcache_new(PIPELINE_CERT_CACHE);
     p->verdicts = verdictcache_new(PIPELINE_VERDICT_CACHE);
@@ -316,8 +371,13 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
     for (uint64_t i = 0; i < budget; i++) {
         if (p->stop) return 0;
         if (p->opts.max_packets && p->stats.pkt.packets >= p->opts.max_packets) return 0;
+        if (live_deadline_passed(p)) return 0;
         int rc = capsrc_next(p->src, &pkt);
         if (rc == CAP_EOF) return 0;
+        if (rc == CAP_AGAIN) {
+            live_idle(p);
+            return 1;
+        }
         if (rc < 0) {
             p->stats.input_errors++;
             snprintf(p->stats.last_error, sizeof(p->stats.last_error), "%s",
@@ -329,9 +389,14 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
             p->stats.first_ts_ns = pkt.ts_ns;
         if (pkt.ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = pkt.ts_ns;
         int kind = pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &p->stats.pkt);
-        if (kind == PKT_TCP) flowtab_segment(p->flows, &info, pkt.ts_ns);
-        if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY) {
+        if (kind == PKT_TCP) {
+            if (info.payload_caplen < info.payload_len) p->stats.packets_cut++;
+            flowtab_segment(p->flows, &info, pkt.ts_ns);
+        }
+        if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY ||
+            (p->stats.live && pkt.ts_ns - p->last_expire_ns >= PIPELINE_LIVE_EXPIRE_NS)) {
             p->packets_since_expire = 0;
+            p->last_expire_ns = pkt.ts_ns;
             flowtab_expire(p->flows, pkt.ts_ns);
         }
     }
@@ -352,7 +417,8 @@ void pipeline_finish(struct pipeline *p)
     p->flushing = true;
     flowtab_flush(p->flows);
     p->flushing = false;
-    qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    if (p->flush_n) /* qsort(NULL, 0, ...) is undefined */
+        qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
     for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
     free(p->flush_buf);
     p->flush_buf = NULL;
@@ -383,6 +449,9 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
     /* the flow counters live in the table; copy them on every read */
     struct pipeline *mp = (struct pipeline *)p;
     if (p->flows) mp->stats.flow = *flowtab_stats(p->flows);
+    if (p->stats.live)
+        (void)capsrc_kernel_drops(p->src, &mp->stats.kernel_received, &mp->stats.kernel_dropped,
+                                  &mp->stats.kernel_if_dropped);
     return &p->stats;
 }
 

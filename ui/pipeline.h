@@ -8,12 +8,23 @@
  *
  * Records are handed over twice:
  *   judged(r)  as soon as the verdict is final (chain seen or known absent) —
- *              what live mode prints; alerts after this point are not in it;
+ *              what live mode prints; alerts after this point are not in it.
+ *              r still belongs to the pipeline and stays valid (and keeps
+ *              changing: alerts, bytes) until done(r) hands over the same
+ *              pointer, so a live view may show it as a row meanwhile.
+ *              With -c N, connections not judged when N were reached never
+ *              reach the front end;
  *   done(r)    when the connection is over (closed, timed out, end of input),
  *              with the observed alert and byte counts. The front end then
  *              owns r and frees it with conn_record_free() when it wants.
  * Connections that turn out not to be TLS never reach the front end; they are
  * counted in pipeline_stats.
+ *
+ * Live capture: pipeline_step returns at least every live->wakeup_ms so a
+ * browser can redraw, --duration is honoured and idle flows are expired by
+ * the clock; pipeline_stats() then also carries the kernel's packet counts.
+ * A front end that keeps finished records keeps at most session.max_conns
+ * and drops (and counts) the oldest.
  */
 #ifndef TLSSCOPE_UI_PIPELINE_H
 #define TLSSCOPE_UI_PIPELINE_H
@@ -51,7 +62,15 @@ struct pipeline_opts {
     int64_t at;                       /* seconds since epoch */
     struct flow_limits limits;
     uint64_t max_packets;             /* 0 = no limit */
-    uint64_t stop_after_conns;        /* -c: stop after this many TLS connections judged */
+    uint64_t stop_after_conns;        /* -c: stop after this many TLS connections judged;
+                                         connections not judged by then are dropped,
+                                         never handed over */
+    /* live capture (issue 5) */
+    const char *filter;               /* BPF expression for the files (live: in `live`) */
+    uint64_t duration_ms;             /* stop after this long (wall clock); 0 = never.
+                                         Checked while idle only if live->wakeup_ms > 0 */
+    uint64_t max_conns;               /* cap on connections held open (flow table size)
+                                         when smaller than limits.max_flows; 0 = none */
 };
 
 struct pipeline_ops {
@@ -70,9 +89,16 @@ struct pipeline_stats {
     uint64_t handshakes_complete;
     uint64_t judged, trusted, failed, not_judged;
     uint64_t distinct_certs;
+    uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */
     uint64_t input_errors;            /* e.g. a truncated file */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */
+    /* live capture: the kernel's counters (pcap_stats), refreshed by
+     * pipeline_stats(); all 0 for files */
+    bool live;
+    uint64_t kernel_received;         /* packets that passed the filter */
+    uint64_t kernel_dropped;          /* dropped for lack of buffer space */
+    uint64_t kernel_if_dropped;       /* dropped by the interface/driver */
 };
 
 struct pipeline;
@@ -90,7 +116,10 @@ int pipeline_run(struct pipeline *p);
 void pipeline_stop(struct pipeline *p);
 
 /* Read at most `budget` packets; returns 1 if more may follow, 0 at the end,
- * negative on error. For front ends that interleave reading with drawing. */
+ * negative on error. For front ends that interleave reading with drawing.
+ * Live: also returns 1 (early) after live->wakeup_ms without packets; idle
+ * flows are then expired by the wall clock, so connections that went quiet
+ * are finished even when no more traffic arrives. */
 int pipeline_step(struct pipeline *p, uint64_t budget);
 
 /* End of input: flush the flow table (remaining connections are done). Called

@@ -202,6 +202,9 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
         if (c->cert_request) sbuf_puts(sb, ", client certificate requested");
         sbuf_putc(sb, '\n');
     }
+    if (v->presumed && v->n_path)
+        sbuf_printf(sb, "%schain and verdict of #%llu, the full handshake this session resumes:\n",
+                    indent, (unsigned long long)v->presumed_from);
     for (int i = 0; i < v->n_path; i++) {
         const struct chain_link *l = &v->path[i];
         sbuf_printf(sb, "%s%s[%d] %s ", indent, i == v->cert_index ? "!" : " ", i,

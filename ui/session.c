@@ -1,5 +1,6 @@
 /* session.c — from parsed options to a ready pipeline configuration, and
  * the little terminal facts every front end needs. */
+#include <errno.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "common/escape.h"
 #include "frontend.h"
+#include "privs.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 
@@ -35,12 +37,25 @@ int session_open(struct session *s, const struct cli_opts *o)
         }
     }
     s->have_store = o->n_trust > 0;
-    if (o->export_dir) {
-        struct stat st;
-        if (stat(o->export_dir, &st) != 0 && mkdir(o->export_dir, 0755) != 0) {
-            fprintf(stderr, "tlsscope: --export-certs: cannot create %s\n", o->export_dir);
+    if (o->user) {
+        /* an unknown -Z user is a usage error: say so before opening anything */
+        uid_t uid;
+        gid_t gid;
+        if (privs_lookup(o->user, &uid, &gid, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", err);
             session_close(s);
             return EXIT_USAGE;
+        }
+    }
+    if (o->export_dir) {
+        struct stat st;
+        if (stat(o->export_dir, &st) != 0) {
+            if (mkdir(o->export_dir, 0755) != 0) {
+                fprintf(stderr, "tlsscope: --export-certs: cannot create %s\n", o->export_dir);
+                session_close(s);
+                return EXIT_USAGE;
+            }
+            s->export_created = true;
         }
     }
     struct pipeline_opts *po = &s->popts;
@@ -50,11 +65,19 @@ int session_open(struct session *s, const struct cli_opts *o)
         s->live.filter = o->filter[0] ? o->filter : NULL;
         s->live.immediate = 1;
         s->live.dump_path = o->write_file;
+        s->live.buffer_kib = (int)o->buffer_kib;
+        s->live.wakeup_ms = SESSION_LIVE_WAKEUP_MS;
         po->live = &s->live;
+        po->duration_ms = o->duration * 1000;
     } else {
         po->files = o->files;
         po->n_files = o->n_files;
+        po->filter = o->filter[0] ? o->filter : NULL;
     }
+    s->max_conns = o->max_conns ? o->max_conns : SESSION_DEFAULT_MAX_CONNS;
+    /* Connections held open: --max-conns for a live capture (it runs for
+     * ever); for files only when asked, so that reading files is as before. */
+    if (o->iface || o->max_conns) po->max_conns = s->max_conns;
     po->store = s->have_store ? &s->store : NULL;
     po->profile = o->profile;
     po->have_at = o->have_at;
@@ -65,8 +88,57 @@ int session_open(struct session *s, const struct cli_opts *o)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
+    /* The first ^C stops cleanly (summary, -w file closed); a second one
+     * kills, in case something hangs. */
+    sa.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}
+
+int session_ready(struct session *s, struct pipeline *p)
+{
+    const struct cli_opts *o = s->o;
+    char err[512];
+    const char *user = privs_target(o->user, o->iface != NULL);
+    if (user) {
+        uid_t uid;
+        gid_t gid;
+        if (privs_lookup(user, &uid, &gid, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", err);
+            return EXIT_USAGE;
+        }
+        /* a directory we just made for --export-certs goes to the new user */
+        if (s->export_created && geteuid() == 0 && chown(o->export_dir, uid, gid) != 0) {
+            fprintf(stderr, "tlsscope: --export-certs: %s: %s\n", o->export_dir, strerror(errno));
+            return EXIT_USAGE;
+        }
+        if (privs_drop(user, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tlsscope: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    /* Not root, but allowed to capture (setcap, ambient capabilities):
+     * the capture is open, nothing later needs them. */
+    if (geteuid() != 0 && privs_drop_caps(err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsscope: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o->export_dir && access(o->export_dir, W_OK | X_OK) != 0) {
+        if (user)
+            fprintf(stderr,
+                    "tlsscope: --export-certs: %s: %s for user %s (privileges are dropped "
+                    "after opening the capture; see -Z)\n",
+                    o->export_dir, strerror(errno), user);
+        else
+            fprintf(stderr, "tlsscope: --export-certs: %s: %s\n", o->export_dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    struct cap_source *src = pipeline_source(p);
+    if (capsrc_is_live(src)) {
+        char desc[400];
+        fprintf(stderr, "tlsscope: listening on %s\n", capsrc_describe(src, desc, sizeof(desc)));
+    }
     return 0;
 }
 

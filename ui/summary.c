@@ -89,7 +89,7 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     if (bad) {
         char fp[100];
         cert_fingerprint_hex(bad->sha256, 32, fp, sizeof(fp), false);
-        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s, sha256 %.16s...",
+        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s (sha256 %.16s...)",
                  bad->subject_cn[0] ? bad->subject_cn : "(none)", fp);
     }
     *rp = sr;
@@ -144,6 +144,22 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
                 s->servers_dropped);
     else
         fprintf(out, "  caps hit: none.\n");
+    if (ps->packets_cut)
+        fprintf(out, "  %llu TCP segment%s cut short by the capture's snap length: capture with "
+                     "-s 0 (whole packets) to see complete handshakes.\n",
+                (unsigned long long)ps->packets_cut, ps->packets_cut == 1 ? " was" : "s were");
+    if (ps->live) {
+        /* pcap_stats: what the kernel saw and lost; a verdict can be missing
+         * only if something was lost here (or in a TCP gap above) */
+        fprintf(out, "  live capture: %llu packets received by filter, %llu dropped by kernel, "
+                     "%llu dropped by interface%s.\n",
+                (unsigned long long)ps->kernel_received, (unsigned long long)ps->kernel_dropped,
+                (unsigned long long)ps->kernel_if_dropped,
+                ps->kernel_dropped || ps->kernel_if_dropped
+                    ? " (connections may be missing: enlarge the buffer with -B or narrow the "
+                      "filter)"
+                    : "");
+    }
     if (ps->input_errors) {
         fprintf(out, "  input error: ");
         print_escaped(out, ps->last_error, st);
@@ -155,9 +171,15 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
         if (sv->failed) failing++;
     if (!have_store) return;
     if (failing == 0) {
-        if (s->conns_trusted)
-            fprintf(out, "\nAll %u judged server%s pass verification (profile %s).\n",
-                    s->n_servers, s->n_servers == 1 ? "" : "s", verdict_profile_name(profile));
+        unsigned judged = 0;
+        for (const struct summary_server *sv = s->servers; sv; sv = sv->next)
+            if (sv->trusted) judged++;
+        if (judged == 1)
+            fprintf(out, "\nThe judged server passes verification (profile %s).\n",
+                    verdict_profile_name(profile));
+        else if (judged > 1)
+            fprintf(out, "\nAll %u judged servers pass verification (profile %s).\n", judged,
+                    verdict_profile_name(profile));
         return;
     }
     fprintf(out, "\n%u of %u server%s fail%s certificate verification (profile %s):\n", failing,

@@ -152,7 +152,7 @@ int main(int argc, char **argv)
         conn->ch.has_sni = true;
         conn->ch.present = true;
     }
-    struct judge_input in = {conn, wire, n, &store, profile, at};
+    struct judge_input in = {conn, wire, n, &store, profile, at, name == NULL};
     struct verdict *v = calloc(1, sizeof *v);
     if (!v) return 2;
     verdict_judge(&in, v);

@@ -20,10 +20,10 @@
  *                      shifted back by half the length of segment k-1 (so it
  *                      overlaps the second half of k-1), same bytes
  *   overlap-differ     the same with the first byte of each shifted copy
- *                      flipped. Note: the copy arrives after the bytes it
- *                      overlaps were delivered, and tlsscope keeps no
- *                      delivered bytes, so the expected result is no event
- *                      and an unchanged stream (first data wins)
+ *                      flipped. The copy arrives after the bytes it overlaps
+ *                      were delivered; tlsscope compares it with the bytes
+ *                      it remembers of the handshake and reports the
+ *                      difference, the stream stays unchanged (first wins)
  *   split-client-hello split the ClientHello segment into three
  *   split-records      re-record the server's first run of handshake records
  *                      as records of at most N bytes (default: 512, or less

@@ -68,8 +68,13 @@ int main(void)
     CHECK_EQ_STR(err, "option --trust needs an argument");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a -q"), -1);
     CHECK_EQ_STR(err, "unknown option '-q'");
-    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a extra"), -1);
-    CHECK_EQ_STR(err, "unexpected argument 'extra' (a filter expression needs -i)");
+    /* a trailing filter applies to files too (tcpdump -r x.pcap tcp port 8443) */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a tcp port 8443 or tcp port 6972"), 0);
+    CHECK_EQ_STR(o.filter, "tcp port 8443 or tcp port 6972");
+    CHECK_EQ_STR(o.files[0], "a");
+    CHECK_EQ_INT(o.n_files, 1);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a extra"), 0);
+    CHECK_EQ_STR(o.filter, "extra");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -c 0"), -1);
     CHECK_EQ_STR(err, "-c: invalid count '0'");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -s -5"), -1);
@@ -78,5 +83,61 @@ int main(void)
     CHECK_EQ_STR(err, "--color: 'sometimes' is not auto, always or never");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --help"), 0);
     CHECK(o.help);
+
+    /* live capture options (issue 5) */
+    /* options after the filter words, as tcpdump on Linux takes them */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i any tcp port 443 -c 2 --json"), 0);
+    CHECK_EQ_STR(o.filter, "tcp port 443");
+    CHECK_EQ_INT(o.count, 2);
+    CHECK(o.json);
+    CHECK_EQ_STR(o.iface, "any");
+    /* "--" ends the options: a word after it is filter text */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -- tcp -c"), 0);
+    CHECK_EQ_STR(o.filter, "tcp -c");
+    CHECK_EQ_INT(o.count, 0);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -D"), 0);
+    CHECK(o.list_ifaces);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i 2 -B 65536 -s 0"), 0);
+    CHECK_EQ_STR(o.iface, "2");
+    CHECK_EQ_INT(o.buffer_kib, 65536);
+    CHECK_EQ_INT(o.snaplen, 0);
+    CHECK_EQ_INT(o.max_conns, 0);
+    CHECK(o.user == NULL);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -Z root -c 1 --max-conns 5"), 0);
+    CHECK_EQ_STR(o.user, "root");
+    CHECK_EQ_INT(o.max_conns, 5);
+    /* -c and -Z apply to files as well */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a -c 3 -Z nobody --max-conns 7"), 0);
+    CHECK_EQ_INT(o.count, 3);
+    CHECK_EQ_STR(o.user, "nobody");
+    CHECK_EQ_INT(o.max_conns, 7);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a -w out.pcap"), -1);
+    CHECK_EQ_STR(err, "-w only applies to live capture (-i)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a -s 96"), -1);
+    CHECK_EQ_STR(err, "-s only applies to live capture (-i)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a -B 1024"), -1);
+    CHECK_EQ_STR(err, "-B only applies to live capture (-i)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a --duration 3"), -1);
+    CHECK_EQ_STR(err, "--duration only applies to live capture (-i)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -w -"), -1);
+    CHECK_EQ_STR(err, "-w -: standard output carries the report; give a file name");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -s 262145"), -1);
+    CHECK_EQ_STR(err, "-s: invalid snaplen '262145'");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -B 0"), -1);
+    CHECK_EQ_STR(err, "-B: invalid buffer size '0' (KiB, 1 to 4194304)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -B 4194305"), -1);
+    CHECK_EQ_STR(err, "-B: invalid buffer size '4194305' (KiB, 1 to 4194304)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo --duration 0"), -1);
+    CHECK_EQ_STR(err, "--duration: invalid number of seconds '0'");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo --duration 1.5"), -1);
+    CHECK_EQ_STR(err, "--duration: invalid number of seconds '1.5'");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo --max-conns 0"), -1);
+    CHECK_EQ_STR(err, "--max-conns: invalid number '0'");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -c x"), -1);
+    CHECK_EQ_STR(err, "-c: invalid count 'x'");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i"), -1);
+    CHECK_EQ_STR(err, "option -i needs an argument");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -Z"), -1);
+    CHECK_EQ_STR(err, "option -Z needs an argument");
     return check_summary();
 }

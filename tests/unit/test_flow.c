@@ -285,11 +285,33 @@ static void test_overlaps(void)
                              "data 1 A 7 \"h\"\n");
     CHECK_EQ_STR(stream(1, FLOW_DIR_A), "abcdefgh");
     CHECK_EQ_INT(flowtab_stats(ft)->overlaps_differing, 2);
-    /* Differing bytes over already-delivered data cannot be compared (not
-     * kept): silently ignored, first data still wins. */
-    tx(ft, C, 1001, 5001, PA, "XXXXXXXX");
+    /* Over already-delivered data: compared with the remembered copy of the
+     * handshake's bytes; the event names the first differing byte and how
+     * many old bytes the segment carried from there; first data still wins. */
+    tx(ft, C, 1001, 5001, PA, "abcXefgh");
+    CHECK_EQ_STR(take_log(), "event 1 OVERLAP_DIFF A 3 5\n");
+    tx(ft, C, 1003, 5001, PA, "cdefghij"); /* same old bytes, "ij" new */
+    CHECK_EQ_STR(take_log(), "data 1 A 8 \"ij\"\n");
+    CHECK_EQ_STR(stream(1, FLOW_DIR_A), "abcdefghij");
+    CHECK_EQ_INT(flowtab_stats(ft)->overlaps_differing, 3);
+    flowtab_free(ft);
+}
+
+/* The retransmission check remembers only the last FLOW_HIST_BYTES (4096)
+ * of the first 64 KiB of a direction: older bytes and bytes after a gap are
+ * not compared. */
+static void test_overlap_history_window(void)
+{
+    static char big[5000];
+    struct flow_table *ft = new_table(NULL);
+    handshake(ft);
+    memset(big, 'a', sizeof(big) - 1);
+    tx(ft, C, 1001, 5001, PA, big);             /* 0..4999 delivered */
+    take_log();
+    tx(ft, C, 1001, 5001, PA, "zzzz");          /* 0..3: out of the window */
     CHECK_EQ_STR(take_log(), "");
-    CHECK_EQ_STR(stream(1, FLOW_DIR_A), "abcdefgh");
+    tx(ft, C, 1001 + 4990, 5001, PA, "aaaaaaaaZ"); /* 4990..4998: in the window */
+    CHECK_EQ_STR(take_log(), "event 1 OVERLAP_DIFF A 4998 1\n");
     flowtab_free(ft);
 }
 
@@ -498,7 +520,7 @@ static void test_midstream(void)
                              "event 1 MIDSTREAM A 0 0\n"
                              "data 1 A 0 \"srv\"\n");
     tx(ft, C, 3000, 8003, PA, "cli");
-    tx(ft, S, 7990, 3003, PA, "0123456789abc"); /* 10 bytes before base, 3 old */
+    tx(ft, S, 7990, 3003, PA, "0123456789srv"); /* 10 bytes before base, 3 old (same) */
     CHECK_EQ_STR(take_log(), "data 1 B 0 \"cli\"\n"
                              "event 1 DATA_BEFORE_BASE A 0 10\n");
     flowtab_free(ft);
@@ -812,6 +834,7 @@ int main(void)
     test_in_order_and_fin();
     test_out_of_order_and_retransmission();
     test_overlaps();
+    test_overlap_history_window();
     test_wraparound();
     test_gap_by_ack();
     test_snaplen();

@@ -430,6 +430,157 @@ static void test_names_and_breakloop(void)
     capsrc_close(src);
 }
 
+/* A minimal IPv4/TCP packet to `dport`, after `l2` bytes of link header. */
+static size_t tcp_packet(uint8_t *buf, size_t l2, uint16_t dport)
+{
+    memset(buf, 0, l2 + 40);
+    if (l2 == 14) {
+        buf[12] = 0x08; /* EtherType IPv4 */
+        buf[13] = 0x00;
+    }
+    uint8_t *ip = buf + l2;
+    ip[0] = 0x45;
+    ip[3] = 40; /* total length */
+    ip[8] = 64;
+    ip[9] = 6; /* TCP */
+    ip[12] = 10, ip[15] = 1;
+    ip[16] = 10, ip[19] = 2;
+    uint8_t *tcp = ip + 20;
+    tcp[0] = 0x9c, tcp[1] = 0x40; /* 40000 */
+    tcp[2] = (uint8_t)(dport >> 8), tcp[3] = (uint8_t)dport;
+    tcp[12] = 0x50;
+    tcp[13] = 0x02; /* SYN */
+    return l2 + 40;
+}
+
+static void write_tcp_pcap(const char *path, int linktype, size_t l2, const uint16_t *ports, int n)
+{
+    pcap_t *pd = pcap_open_dead(linktype, 65535);
+    pcap_dumper_t *d = pcap_dump_open(pd, path);
+    CHECK(d != NULL);
+    for (int i = 0; d && i < n; i++) {
+        uint8_t buf[128];
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof(h));
+        h.ts.tv_sec = 100 + i;
+        h.caplen = h.len = (uint32_t)tcp_packet(buf, l2, ports[i]);
+        pcap_dump((u_char *)d, &h, buf);
+    }
+    if (d) pcap_dump_close(d);
+    pcap_close(pd);
+}
+
+/* Trailing BPF filters on files: compiled per file for its own link type. */
+static void test_file_filter(void)
+{
+    const uint16_t p1[] = {443, 80, 8443, 443};
+    const uint16_t p2[] = {80, 443, 6972};
+    const char *eth = tmp_path("filter-eth.pcap");
+    const char *raw = tmp_path("filter-raw.pcap");
+    write_tcp_pcap(eth, DLT_EN10MB, 14, p1, 4);
+    write_tcp_pcap(raw, DLT_RAW, 0, p2, 3);
+    const char *const in[2] = {eth, raw};
+    struct cap_source *src = NULL;
+    char err[512];
+    struct cap_packet pk;
+
+    CHECK_EQ_INT(capsrc_open_files(&src, in, 2, err, sizeof(err)), CAP_OK);
+    if (!src) return;
+    CHECK_EQ_INT(capsrc_set_filter(src, "tcp port 443 or tcp port 6972", err, sizeof(err)), CAP_OK);
+    CHECK_EQ_STR(err, "");
+    /* eth: 443 @100, 443 @103; raw: 443 @101, 6972 @102 -- merged by time */
+    const int want_src[] = {0, 1, 1, 0};
+    const long want_sec[] = {100, 101, 102, 103};
+    int n = 0;
+    while (capsrc_next(src, &pk) == CAP_PACKET) {
+        if (n < 4) {
+            CHECK_EQ_INT(pk.source_index, want_src[n]);
+            CHECK_EQ_INT(pk.ts_ns / 1000000000, want_sec[n]);
+        }
+        n++;
+    }
+    CHECK_EQ_INT(n, 4);
+    char desc[64] = "x";
+    CHECK_EQ_STR(capsrc_describe(src, desc, sizeof(desc)), "");
+    CHECK_EQ_INT(capsrc_is_live(src), 0);
+    capsrc_close(src);
+
+    /* an empty filter changes nothing */
+    CHECK_EQ_INT(capsrc_open_files(&src, in, 1, err, sizeof(err)), CAP_OK);
+    if (!src) return;
+    CHECK_EQ_INT(capsrc_set_filter(src, "", err, sizeof(err)), CAP_OK);
+    n = 0;
+    while (capsrc_next(src, &pk) == CAP_PACKET) n++;
+    CHECK_EQ_INT(n, 4);
+    capsrc_close(src);
+
+    /* syntax errors: the word where it stops parsing */
+    static const struct {
+        const char *expr, *msg;
+    } bad[] = {
+        {"tcp port and", "bad filter expression \"tcp port and\": syntax error at \"and\" (character 10)"},
+        {"tcp portt 80", "bad filter expression \"tcp portt 80\": syntax error at \"portt\" (character 5)"},
+        {"tcp and (port 1 or port 2)) or udp",
+         "bad filter expression \"tcp and (port 1 or port 2)) or udp\": syntax error at \")\" (character 27)"},
+        {"tcp[13] & 2 = 0 xyz",
+         "bad filter expression \"tcp[13] & 2 = 0 xyz\": syntax error at \"xyz\" (character 17)"},
+        {"tcp port 443 or", "bad filter expression \"tcp port 443 or\": syntax error: the expression ends too early"},
+        {"(tcp port 443", "bad filter expression \"(tcp port 443\": syntax error: the expression ends too early"},
+        {"tcp port 99999", "bad filter expression \"tcp port 99999\": illegal port number 99999 > 65535"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ_INT(capsrc_open_files(&src, in, 1, err, sizeof(err)), CAP_OK);
+        if (!src) return;
+        CHECK_EQ_INT(capsrc_set_filter(src, bad[i].expr, err, sizeof(err)), CAP_EFILTER);
+        CHECK_EQ_STR(err, bad[i].msg);
+        capsrc_close(src);
+    }
+    /* a filter that only one link type cannot take names that file */
+    CHECK_EQ_INT(capsrc_open_files(&src, in, 2, err, sizeof(err)), CAP_OK);
+    if (!src) return;
+    CHECK_EQ_INT(capsrc_set_filter(src, "ether host 01:02:03:04:05:06", err, sizeof(err)),
+                 CAP_EFILTER);
+    CHECK(strncmp(err, raw, strlen(raw)) == 0);
+    CHECK(strstr(err, " (link type RAW): bad filter expression \"ether host 01:02:03:04:05:06\": ") != NULL);
+    capsrc_close(src);
+}
+
+/* -D and -i NUMBER. */
+static int n_listed;
+static char first_name[64];
+
+static void count_iface(void *arg, const struct cap_iface *it)
+{
+    (void)arg;
+    CHECK_EQ_INT(it->number, n_listed + 1);
+    CHECK(it->name && it->name[0]);
+    if (n_listed++ == 0) snprintf(first_name, sizeof(first_name), "%s", it->name);
+    if (strcmp(it->name, "any") == 0) {
+        CHECK_EQ_STR(it->description, "Pseudo-device that captures on all interfaces");
+        CHECK(it->flags && strncmp(it->flags, "Up, Running", 11) == 0);
+    }
+}
+
+static void test_ifaces(void)
+{
+    char err[512];
+    int n = capsrc_list_ifaces(count_iface, NULL, err, sizeof(err));
+    CHECK_EQ_INT(n, n_listed);
+    CHECK(n >= 1); /* at least "any" on Linux */
+    struct cap_live_opts o;
+    memset(&o, 0, sizeof(o));
+    struct cap_source *src = NULL;
+    char want[128];
+    o.iface = "0";
+    CHECK_EQ_INT(capsrc_open_live(&src, &o, err, sizeof(err)), CAP_ELIVE);
+    CHECK_EQ_STR(err, "-i 0: interface numbers start at 1 (see tlsscope -D)");
+    o.iface = "999";
+    CHECK_EQ_INT(capsrc_open_live(&src, &o, err, sizeof(err)), CAP_ELIVE);
+    snprintf(want, sizeof(want), "-i 999: no interface number 999 (tlsscope -D lists %d)", n);
+    CHECK_EQ_STR(err, want);
+    CHECK(src == NULL);
+}
+
 /* Live capture on loopback, when this process may capture (root or
  * CAP_NET_RAW/CAP_NET_ADMIN); otherwise the permission message is checked. */
 static void test_live(void)
@@ -465,6 +616,10 @@ static void test_live(void)
         fprintf(stderr, "live open failed: %s\n", err);
         return;
     }
+    char desc[128];
+    CHECK_EQ_STR(capsrc_describe(src, desc, sizeof(desc)),
+                 "lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes");
+    CHECK_EQ_INT(capsrc_is_live(src), 1);
     struct cap_packet pk;
     /* Nothing yet: CAP_AGAIN after wakeup_ms. */
     CHECK_EQ_INT(capsrc_next(src, &pk), CAP_AGAIN);
@@ -519,6 +674,8 @@ int main(void)
     test_truncated();
     test_open_errors();
     test_names_and_breakloop();
+    test_file_filter();
+    test_ifaces();
     test_live();
     for (int i = 0; i < npaths; i++) unlink(paths[i]);
     rmdir(dir);

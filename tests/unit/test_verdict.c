@@ -104,7 +104,7 @@ static void judge(struct verdict *v, const char *store_files, const char *chain_
     struct chain ch;
     store_of(&st, store_files);
     chain_of(&ch, chain_files);
-    struct judge_input in = {conn, ch.c, ch.n, &st, profile, at};
+    struct judge_input in = {conn, ch.c, ch.n, &st, profile, at, false};
     verdict_judge(&in, v);
     /* the verdict points into the store: copy what the tests look at
      * before it goes (the real program keeps the store alive) */
@@ -123,7 +123,7 @@ static void test_trusted(void)
     struct chain ch;
     store_of(&st, "root.pem");
     chain_of(&ch, "leaf.pem,int.pem");
-    struct judge_input in = {c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T};
+    struct judge_input in = {c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false};
     verdict_judge(&in, &v);
     CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
     CHECK_EQ_INT(v.code, 0);
@@ -174,7 +174,7 @@ static void test_trusted(void)
     c = conn_new("cucm.vngtp.lab");
     store_of(&st, "root-twin.pem,root.pem");
     chain_of(&ch, "leaf.pem,int.pem");
-    in = (struct judge_input){c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T};
+    in = (struct judge_input){c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false};
     verdict_judge(&in, &v);
     CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
     CHECK(v.n_path == 3 && v.path[2].cert == st.entries[1].cert);
@@ -323,6 +323,38 @@ static void test_chain_errors(void)
     CHECK_EQ_INT(v.n_path, 9);
     CHECK_EQ_STR(v.reason, "certificate chain too long");
     CHECK_EQ_INT(v.predicted_alert, 48);
+    free(c);
+}
+
+/* No ClientHello captured (gap, kernel drop): the name is unknown, so it is
+ * not checked -- falling back to the IP would report a false mismatch --
+ * but the chain still is: a chain failure is a failure, a chain that
+ * verifies is "not judged" (the name could still fail), never "trusted". */
+static void test_no_client_hello(void)
+{
+    struct verdict v;
+    struct tls_conn *c = conn_new(NULL);
+    c->ch.present = false;
+    judge(&v, "root.pem", "leaf.pem,int.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
+    CHECK_EQ_STR(v.name_checked, "");
+    CHECK(!v.name_from_sni);
+    CHECK_EQ_STR(v.not_judged, "the chain verifies, but the ClientHello is not in the capture: "
+                               "the name the client asked for is unknown");
+    CHECK(v.anchored);
+    judge(&v, "root.pem", "leaf.pem,int.pem", c, PROFILE_RFC, T);
+    CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
+    /* a chain error is still found, and the log line names the server by IP */
+    judge(&v, "root.pem", "badsig-leaf.pem,int.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_FAILED);
+    CHECK_EQ_INT(v.code, VERR_CERT_SIGNATURE_FAILURE);
+    CHECK_EQ_STR(v.name_checked, "");
+    CHECK(strstr(v.would_log, "server=10.48.36.215(10.48.36.215)") != NULL);
+    /* with the ClientHello seen and no SNI, the IP is checked as before */
+    c->ch.present = true;
+    judge(&v, "root.pem", "leaf.pem,int.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.status, VERDICT_FAILED);
+    CHECK_EQ_STR(v.name_checked, "10.48.36.215");
     free(c);
 }
 
@@ -508,7 +540,7 @@ static void test_not_judged(void)
     chain_of(&ch, "leaf.pem,int.pem");
 
     /* no store: the chain is still shown */
-    struct judge_input in = {c, ch.c, ch.n, NULL, PROFILE_EXPRESSWAY, T};
+    struct judge_input in = {c, ch.c, ch.n, NULL, PROFILE_EXPRESSWAY, T, false};
     verdict_judge(&in, &v);
     CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
     CHECK_EQ_INT(v.code, -1);
@@ -547,7 +579,7 @@ static void test_not_judged(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         c->nochain = cases[i].why;
         c->resumed = cases[i].resumed;
-        in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T};
+        in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T, false};
         verdict_judge(&in, &v);
         CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
         CHECK_EQ_STR(v.not_judged, cases[i].text);
@@ -579,7 +611,7 @@ static void test_observe_and_presume(void)
     r->resumed = TLS_RESUME_SESSION_ID;
     r->nochain = TLS_NOCHAIN_RESUMED;
     add_alert(r, TLS_CLIENT, 0, true);
-    struct judge_input in = {r, NULL, 0, NULL, PROFILE_EXPRESSWAY, T};
+    struct judge_input in = {r, NULL, 0, NULL, PROFILE_EXPRESSWAY, T, false};
     verdict_judge(&in, &resumed);
     CHECK_EQ_INT(resumed.status, VERDICT_NOT_JUDGED);
     CHECK_EQ_INT(resumed.observed_alert, -2);
@@ -644,6 +676,7 @@ int main(void)
 {
     cache = certcache_new(64);
     test_trusted();
+    test_no_client_hello();
     test_self_signed_leaf();
     test_chain_errors();
     test_checks();
