@@ -4,19 +4,19 @@
  * the worst a crafted capture can do is make every lookup a miss. */
 #include "vcache.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "internal.h"
 
 #define VC_MIN_ENTRIES 1
 
 struct vc_key {
     const struct trust_store *store;
     enum verdict_profile profile;
+    bool chain_only;
+    bool ch_present;           /* no ClientHello: no name is checked */
     int n_chain;
-    const struct cert *chain[TLS_MAX_CHAIN];
+    uint8_t chain_fp[TLS_MAX_CHAIN][32]; /* SHA-256 per position; zeros for a gap */
+    uint16_t chain_gaps;       /* bit i: position i held no certificate */
     uint8_t family;
     uint8_t server_ip[16];
     bool sh_present;           /* and the suite: the ECDHE-ECDSA advice */
@@ -67,8 +67,13 @@ static bool key_make(const struct judge_input *in, struct vc_key *k)
     memset(k, 0, sizeof *k);
     k->store = in->store;
     k->profile = in->profile;
+    k->chain_only = in->chain_only;
+    k->ch_present = c->ch.present;
     k->n_chain = in->n_chain;
-    memcpy(k->chain, in->chain, (size_t)in->n_chain * sizeof k->chain[0]);
+    for (int i = 0; i < in->n_chain; i++) {
+        if (in->chain[i]) memcpy(k->chain_fp[i], in->chain[i]->sha256, 32);
+        else k->chain_gaps |= (uint16_t)(1u << i);
+    }
     k->family = c->family;
     memcpy(k->server_ip, c->server_ip, sizeof k->server_ip);
     k->sh_present = c->sh.present;
@@ -95,8 +100,11 @@ static uint64_t key_hash(const struct vc_key *k)
     uint64_t h = 1469598103934665603ULL;
     h = mix(h, &k->store, sizeof k->store);
     h = mix(h, &k->profile, sizeof k->profile);
+    h = mix(h, &k->chain_only, sizeof k->chain_only);
+    h = mix(h, &k->ch_present, sizeof k->ch_present);
     h = mix(h, &k->n_chain, sizeof k->n_chain);
-    h = mix(h, k->chain, (size_t)k->n_chain * sizeof k->chain[0]);
+    h = mix(h, k->chain_fp, (size_t)k->n_chain * 32);
+    h = mix(h, &k->chain_gaps, sizeof k->chain_gaps);
     h = mix(h, &k->family, 1);
     h = mix(h, k->server_ip, sizeof k->server_ip);
     h = mix(h, &k->sh_present, sizeof k->sh_present);
@@ -108,8 +116,10 @@ static uint64_t key_hash(const struct vc_key *k)
 
 static bool key_eq(const struct vc_key *a, const struct vc_key *b)
 {
-    return a->store == b->store && a->profile == b->profile && a->n_chain == b->n_chain &&
-           memcmp(a->chain, b->chain, (size_t)a->n_chain * sizeof a->chain[0]) == 0 &&
+    return a->store == b->store && a->profile == b->profile && a->chain_only == b->chain_only &&
+           a->ch_present == b->ch_present && a->n_chain == b->n_chain &&
+           a->chain_gaps == b->chain_gaps &&
+           memcmp(a->chain_fp, b->chain_fp, (size_t)a->n_chain * 32) == 0 &&
            a->family == b->family && memcmp(a->server_ip, b->server_ip, 16) == 0 &&
            a->sh_present == b->sh_present && a->cipher == b->cipher && a->sni_len == b->sni_len &&
            memcmp(a->sni, b->sni, a->sni_len) == 0;
@@ -154,12 +164,21 @@ static void window_of(const struct judge_input *in, const struct verdict *v, int
 
 /* ---- entries -------------------------------------------------------------- */
 
-static void cert_release(const struct cert *c)
+/* A remembered verdict's path points at the certificates of the connection
+ * it was made for; the server's ones may have been freed since. Point them
+ * at this connection's certificates in the same wire positions (the key
+ * says their bytes are the same). Store certificates stay as they are.
+ * False if a link does not name a valid position (then judge afresh). */
+static bool path_rebind(struct verdict *v, const struct judge_input *in)
 {
-    struct cert *m = (struct cert *)c;
-    struct cert_impl *im = cert_impl_of(m);
-    if (im->owner) certcache_unref(im->owner, m);
-    else if (m->refs) m->refs--;
+    for (int i = 0; i < v->n_path && i < VERDICT_MAX_PATH; i++) {
+        struct chain_link *l = &v->path[i];
+        if (l->src != CHAIN_FROM_PEER) continue;
+        if (l->wire_index < 0 || l->wire_index >= in->n_chain || !in->chain[l->wire_index])
+            return false;
+        l->cert = in->chain[l->wire_index];
+    }
+    return true;
 }
 
 static void lru_unlink(struct verdict_cache *vc, struct vc_entry *e)
@@ -186,8 +205,6 @@ static void entry_drop(struct verdict_cache *vc, struct vc_entry *e)
     while (*pp && *pp != e) pp = &(*pp)->hnext;
     if (*pp) *pp = e->hnext;
     lru_unlink(vc, e);
-    for (int i = 0; i < e->key.n_chain; i++)
-        if (e->key.chain[i]) cert_release(e->key.chain[i]);
     free(e);
     vc->count--;
 }
@@ -206,12 +223,14 @@ void verdictcache_judge(struct verdict_cache *vc, const struct judge_input *in,
     for (; e; e = e->hnext)
         if (e->hash == h && key_eq(&e->key, &k)) break;
     if (e && in->at >= e->lo && in->at < e->hi) {
-        vc->stats.hits++;
-        lru_unlink(vc, e);
-        lru_push_front(vc, e);
         *out = e->v;
-        verdict_observe(out, in->conn);
-        return;
+        if (path_rebind(out, in)) {
+            vc->stats.hits++;
+            lru_unlink(vc, e);
+            lru_push_front(vc, e);
+            verdict_observe(out, in->conn);
+            return;
+        }
     }
     vc->stats.misses++;
     verdict_judge(in, out);
@@ -226,8 +245,6 @@ void verdictcache_judge(struct verdict_cache *vc, const struct judge_input *in,
     e->key = k;
     window_of(in, out, &e->lo, &e->hi);
     e->v = *out;
-    for (int i = 0; i < k.n_chain; i++)
-        if (k.chain[i]) cert_ref(k.chain[i]);
     struct vc_entry **b = &vc->buckets[h & (vc->nbuckets - 1)];
     e->hnext = *b;
     *b = e;

@@ -6,10 +6,11 @@
  * log line and the advice (snprintf of a few KiB). verdictcache_judge()
  * gives exactly what verdict_judge() gives, reusing an earlier verdict when
  * every input it depends on is the same:
- *   - the interned chain (certificate pointers, wire order, gaps included),
+ *   - the chain (SHA-256 of each certificate, wire order, gaps included),
  *   - the trust store (by pointer: it must not change while the cache is in
- *     use) and the profile,
- *   - the server address and the raw SNI bytes (name checked, log line),
+ *     use), the profile and chain_only,
+ *   - the server address, whether the ClientHello was seen and the raw SNI
+ *     bytes (the name checked, the log line),
  *   - the negotiated cipher suite (the ECDHE-ECDSA advice),
  *   - the judging time, as a window: the verdict is kept together with the
  *     interval [lo, hi) around the time it was made in which no notBefore
@@ -20,12 +21,14 @@
  * What happens after the chain (alerts, whether the client went on) is not
  * part of the key: verdict_observe() is applied to every returned verdict.
  * Connections without a chain, or without a store, are not cached (there is
- * nothing expensive to save).
+ * nothing expensive to save). An input verdict_judge() starts to depend on
+ * must join the key: test_vcache compares both over many inputs.
  *
- * Ownership: an entry holds a reference on each certificate of its chain
- * (cert_ref), so pointer equality keeps meaning byte equality; entries
- * beyond max_entries are dropped least recently used first. Free the verdict
- * cache before the cert cache its certificates come from.
+ * Ownership: entries hold no references. A reused verdict's path is pointed
+ * at the caller's chain (same wire positions, same bytes) and the store's
+ * certificates, so it is valid exactly as long as a fresh one would be;
+ * certificates of earlier connections may be evicted meanwhile. Entries
+ * beyond max_entries are dropped least recently used first.
  */
 #ifndef TLSSCOPE_TRUST_VCACHE_H
 #define TLSSCOPE_TRUST_VCACHE_H
@@ -55,7 +58,6 @@ void verdictcache_judge(struct verdict_cache *vc, const struct judge_input *in,
 const struct verdict_cache_stats *verdictcache_stats(const struct verdict_cache *vc);
 size_t verdictcache_count(const struct verdict_cache *vc);
 
-/* Releases the entries' certificate references. */
 void verdictcache_free(struct verdict_cache *vc);
 
 #endif

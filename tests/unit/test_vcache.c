@@ -48,40 +48,52 @@ struct spec {
     const char *store, *chain, *sni;
     enum verdict_profile profile;
     uint16_t cipher;
+    bool no_client_hello; /* the capture missed it: no name to check */
+    bool chain_only;
 };
 
 static const struct spec specs[] = {
-    {"root.pem", "leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "leaf.pem,int.pem", "10.48.36.215", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "leaf.pem,int.pem", "10.48.36.215", PROFILE_RFC, 0xc02f},
-    {"root.pem", "leaf.pem,int.pem", NULL, PROFILE_EXPRESSWAY, 0xc02b},
-    {"root.pem", "leaf.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"int.pem", "leaf.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "selfsigned-ec.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02b},
+    {"root.pem", "leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "leaf.pem,int.pem", "cucm.vngtp.lax", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "leaf.pem,int.pem", "10.48.36.215", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "leaf.pem,int.pem", "10.48.36.215", PROFILE_RFC, 0xc02f, false, false},
+    {"root.pem", "leaf.pem,int.pem", NULL, PROFILE_EXPRESSWAY, 0xc02b, false, false},
+    {"root.pem", "leaf.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"int.pem", "leaf.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "selfsigned-ec.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02b, false, false},
     {"root.pem,selfsigned-ec.pem", "selfsigned-ec.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY,
-     0xc02b},
-    {"root.pem", "expired-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "expired-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_RFC, 0xc02f},
-    {"root.pem", "notyet-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "badsig-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root-twin.pem", "leaf-direct.pem,root.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
+     0xc02b, false, false},
+    {"root.pem", "expired-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "expired-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_RFC, 0xc02f, false, false},
+    {"root.pem", "notyet-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "badsig-leaf.pem,int.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root-twin.pem", "leaf-direct.pem,root.pem", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
     {"root.pem", "leaf-under-subint.pem,subint.pem,int.pem", "cucm.vngtp.lab",
-     PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "long-chain.pem*", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f},
-    {"root.pem", "cn-ip.pem,int.pem", "10.48.36.215", PROFILE_RFC, 0xc02f},
+     PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "long-chain.pem*", "cucm.vngtp.lab", PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "cn-ip.pem,int.pem", "10.48.36.215", PROFILE_RFC, 0xc02f, false, false},
+    {"root.pem", "leaf.pem,int.pem", NULL, PROFILE_EXPRESSWAY, 0xc02f, false, false},
+    {"root.pem", "leaf.pem,int.pem", NULL, PROFILE_EXPRESSWAY, 0xc02f, true, false},
+    {"root.pem", "leaf.pem,int.pem", NULL, PROFILE_EXPRESSWAY, 0xc02f, true, true},
+    {"root.pem", "leaf.pem,int.pem", NULL, PROFILE_EXPRESSWAY, 0xc02f, false, true},
+    {"root.pem", "leaf.pem,int.pem", "nope.example", PROFILE_RFC, 0xc02f, false, true},
 };
 #define NSC (int)(sizeof specs / sizeof specs[0])
 
 struct scenario {
     const char *store, *chain, *sni;
     enum verdict_profile profile;
-    struct trust_store st;
+    bool chain_only;
+    const struct trust_store *st; /* shared by the scenarios naming the same files */
     const struct cert *c[12];
     int n;
     struct tls_conn *conn;
 };
 
 static struct scenario sc[NSC];
+static struct trust_store stores[NSC];
+static const char *store_names[NSC];
+static int nstores;
 
 static void store_of(struct trust_store *st, const char *files)
 {
@@ -127,9 +139,17 @@ static void setup(void)
         sc[i].chain = specs[i].chain;
         sc[i].sni = specs[i].sni;
         sc[i].profile = specs[i].profile;
-        store_of(&sc[i].st, specs[i].store);
+        int k = 0;
+        while (k < nstores && strcmp(store_names[k], specs[i].store) != 0) k++;
+        if (k == nstores) {
+            store_names[nstores] = specs[i].store;
+            store_of(&stores[nstores++], specs[i].store);
+        }
+        sc[i].st = &stores[k];
         sc[i].n = chain_of(sc[i].c, specs[i].chain);
+        sc[i].chain_only = specs[i].chain_only;
         sc[i].conn = conn_new(specs[i].sni, specs[i].cipher);
+        if (specs[i].no_client_hello) sc[i].conn->ch.present = false;
     }
 }
 
@@ -137,15 +157,15 @@ static void teardown(void)
 {
     for (int i = 0; i < NSC; i++) {
         for (int k = 0; k < sc[i].n; k++) certcache_unref(cache, sc[i].c[k]);
-        store_free(&sc[i].st);
         free(sc[i].conn);
     }
+    for (int k = 0; k < nstores; k++) store_free(&stores[k]);
     certcache_free(cache);
 }
 
 static struct judge_input input_of(const struct scenario *s, int64_t at)
 {
-    struct judge_input in = {s->conn, s->c, s->n, &s->st, s->profile, at};
+    struct judge_input in = {s->conn, s->c, s->n, s->st, s->profile, at, s->chain_only};
     return in;
 }
 
@@ -181,7 +201,7 @@ static int times_of(const struct scenario *s, int64_t *t, int max)
     const struct cert *all[64];
     int na = 0;
     for (int i = 0; i < s->n; i++) all[na++] = s->c[i];
-    for (size_t i = 0; i < s->st.n && na < 64; i++) all[na++] = s->st.entries[i].cert;
+    for (size_t i = 0; i < s->st->n && na < 64; i++) all[na++] = s->st->entries[i].cert;
     for (int i = 0; i < na; i++) {
         if (!all[i]) continue;
         const int64_t b[2] = {all[i]->not_before, all[i]->not_after};
@@ -215,6 +235,14 @@ static void test_same_as_uncached(void)
     for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++) {
         struct verdict_cache *vc = verdictcache_new(caps[ci]);
         CHECK(vc != NULL);
+        /* every scenario at the same time, one time after the other: two
+         * scenarios that differ in one input only meet in the same window */
+        for (int j = 0; j < NSC; j++) {
+            int64_t t[200];
+            int nt = times_of(&sc[j], t, 200);
+            for (int k = 0; k < nt; k++)
+                for (int i = 0; i < NSC; i++) check_one(vc, &sc[i], t[k]);
+        }
         /* ascending times per scenario, then descending, then round robin */
         for (int pass = 0; pass < 3; pass++) {
             for (int i = 0; i < NSC; i++) {
@@ -242,7 +270,10 @@ static void test_window_and_stats(void)
 {
     struct verdict_cache *vc = verdictcache_new(16);
     const struct scenario *ok = &sc[0];   /* trusted at T */
-    const struct scenario *exp = &sc[8];  /* leaf expired 2021-01-01 */
+    const struct scenario *exp = NULL;    /* leaf expired 2021-01-01 */
+    for (int i = 0; i < NSC && !exp; i++)
+        if (!strcmp(sc[i].chain, "expired-leaf.pem,int.pem") && sc[i].profile == PROFILE_EXPRESSWAY)
+            exp = &sc[i];
     const struct verdict_cache_stats *st = verdictcache_stats(vc);
     struct verdict v;
     uint32_t leaf_refs = ok->c[0]->refs;
@@ -251,7 +282,7 @@ static void test_window_and_stats(void)
     verdictcache_judge(vc, &in, &v);
     CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
     CHECK_EQ_INT(st->misses, 1);
-    CHECK_EQ_INT(ok->c[0]->refs, leaf_refs + 1); /* the entry holds its chain */
+    CHECK_EQ_INT(ok->c[0]->refs, leaf_refs); /* entries hold no references */
     in.at = FIX_T_CAPTURE + 86400;               /* a day later: same window */
     verdictcache_judge(vc, &in, &v);
     CHECK_EQ_INT(st->hits, 1);
@@ -326,7 +357,48 @@ static void test_window_and_stats(void)
     CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
 
     verdictcache_free(vc);
-    CHECK_EQ_INT(ok->c[0]->refs, leaf_refs); /* references given back */
+    CHECK_EQ_INT(ok->c[0]->refs, leaf_refs);
+}
+
+/* A verdict reused after the certificates it was made with were evicted
+ * and parsed again points at the new ones (ASan would see the old). */
+static void test_rebind(void)
+{
+    struct cert_cache *cc = certcache_new(0); /* keeps nothing unreferenced */
+    struct trust_store st;
+    store_of(&st, "root.pem");
+    const char *files[2] = {"leaf.pem", "int.pem"};
+    struct tls_conn *c = conn_new("cucm.vngtp.lab", 0xc02f);
+    struct verdict_cache *vc = verdictcache_new(8);
+    for (int round = 0; round < 3; round++) {
+        const struct cert *ch[3];
+        for (int i = 0; i < 2; i++) {
+            size_t n;
+            uint8_t *der = fixture_der(files[i], 0, &n);
+            ch[i] = certcache_intern(cc, der, n);
+            free(der);
+        }
+        ch[2] = NULL; /* a position without a certificate is part of the key */
+        struct judge_input in = {c, ch, round == 2 ? 3 : 2, &st, PROFILE_EXPRESSWAY,
+                                 FIX_T_CAPTURE, false};
+        struct verdict v, want;
+        verdictcache_judge(vc, &in, &v);
+        verdict_judge(&in, &want);
+        CHECK(verdict_same(&v, &want));
+        CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
+        CHECK_EQ_INT(v.n_path, 3);
+        CHECK(v.path[0].cert == ch[0] && v.path[1].cert == ch[1]);
+        CHECK(v.path[2].src == CHAIN_FROM_STORE && v.path[2].cert == st.entries[0].cert);
+        CHECK_EQ_STR(v.path[1].cert->subject_cn, "vngtp-intermediate-CA-1");
+        for (int i = 0; i < 2; i++) certcache_unref(cc, ch[i]); /* freed */
+        CHECK_EQ_INT(certcache_count(cc), 0);
+    }
+    CHECK_EQ_INT(verdictcache_stats(vc)->hits, 1);   /* round 1 */
+    CHECK_EQ_INT(verdictcache_stats(vc)->misses, 2); /* round 0, and 2 (other key) */
+    verdictcache_free(vc);
+    store_free(&st);
+    certcache_free(cc);
+    free(c);
 }
 
 /* The store's validity counts too: an anchor that expires while the chain
@@ -366,7 +438,7 @@ static void test_store_window(void)
     const struct cert *leaf = certcache_intern(cache, l.p, l.n);
     CHECK(leaf != NULL && leaf->parsed);
     struct tls_conn *c = conn_new("vc.lab", 0xc02b);
-    struct judge_input in = {c, &leaf, 1, &st, PROFILE_EXPRESSWAY, root_na - 1};
+    struct judge_input in = {c, &leaf, 1, &st, PROFILE_EXPRESSWAY, root_na - 1, false};
     struct verdict_cache *vc = verdictcache_new(8);
     struct verdict v;
     verdictcache_judge(vc, &in, &v);
@@ -400,6 +472,7 @@ int main(void)
     test_same_as_uncached();
     test_window_and_stats();
     test_store_window();
+    test_rebind();
     teardown();
     return check_summary();
 }
