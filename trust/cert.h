@@ -15,7 +15,7 @@
  *
  * Ownership: a cert_cache owns every struct cert it returns. Certificates are
  * immutable once interned and live until certcache_free(), or until they are
- * unreferenced and evicted when the cache is over its cap (cert_ref/unref).
+ * unreferenced and evicted when the cache is over its caps (cert_ref/unref).
  */
 #ifndef TLSSCOPE_TRUST_CERT_H
 #define TLSSCOPE_TRUST_CERT_H
@@ -129,6 +129,14 @@ void cert_ref(const struct cert *c);
 void certcache_unref(struct cert_cache *cc, const struct cert *c);
 
 size_t certcache_count(const struct cert_cache *cc);
+
+/* Also evict unreferenced certificates while the cache's estimated memory
+ * (an upper bound per certificate from its DER size and SAN count) is above
+ * max_bytes; 0 = count limit only (the default). A capture with thousands
+ * of distinct certificates then holds a bounded amount, whatever their size.
+ * certcache_bytes() is that estimate for the certificates held. */
+void certcache_limit_bytes(struct cert_cache *cc, size_t max_bytes);
+size_t certcache_bytes(const struct cert_cache *cc);
 void certcache_free(struct cert_cache *cc);
 
 /* Parse without a cache (store loading, tests). Caller frees with cert_free. */

@@ -70,6 +70,7 @@ struct cert_impl {
 
     /* cache bookkeeping (cert_cache owns the cert when owner != NULL) */
     struct cert_cache *owner;
+    size_t mem_weight;        /* counted in the cache's bytes */
     struct cert *hnext;
     struct cert *lru_prev, *lru_next;
     bool in_lru;

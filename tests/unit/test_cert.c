@@ -458,6 +458,47 @@ static void test_cache_recent(void)
     certcache_free(cc);
 }
 
+/* The byte budget: unreferenced certificates go while the estimate is over
+ * it, referenced ones stay whatever it says. */
+static void test_cache_bytes(void)
+{
+    const char *names[] = {"leaf.pem", "int.pem", "root.pem", "root-twin.pem", "selfsigned-ec.pem"};
+    const struct cert *c[5];
+    size_t w[5];
+    struct cert_cache *cc = certcache_new(1000);
+    size_t total = 0;
+    for (int i = 0; i < 5; i++) {
+        size_t n;
+        uint8_t *der = fixture_der(names[i], 0, &n);
+        c[i] = certcache_intern(cc, der, n);
+        free(der);
+        w[i] = certcache_bytes(cc) - total;
+        total = certcache_bytes(cc);
+        /* the estimate is an upper bound: at least 4 KiB plus 6x the DER */
+        CHECK(w[i] >= 4096 + 6 * (size_t)c[i]->der_len);
+    }
+    CHECK_EQ_INT(certcache_count(cc), 5);
+    certcache_limit_bytes(cc, 1);            /* all referenced: nothing goes */
+    CHECK_EQ_INT(certcache_count(cc), 5);
+    CHECK_EQ_INT(certcache_bytes(cc), total);
+    certcache_limit_bytes(cc, w[0] + w[1] + w[2]);
+    certcache_unref(cc, c[3]);               /* over the budget: evicted */
+    CHECK_EQ_INT(certcache_count(cc), 4);
+    CHECK_EQ_INT(certcache_bytes(cc), total - w[3]);
+    certcache_unref(cc, c[4]);
+    CHECK_EQ_INT(certcache_count(cc), 3);
+    certcache_unref(cc, c[2]);               /* at the budget now: kept */
+    CHECK_EQ_INT(certcache_count(cc), 3);
+    CHECK_EQ_INT(certcache_bytes(cc), w[0] + w[1] + w[2]);
+    certcache_limit_bytes(cc, w[0] + w[1]);  /* lowering it evicts at once */
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    certcache_limit_bytes(cc, 0);            /* no byte limit */
+    certcache_unref(cc, c[0]);
+    certcache_unref(cc, c[1]);
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    certcache_free(cc);
+}
+
 int main(void)
 {
     test_leaf();
@@ -470,5 +511,6 @@ int main(void)
     test_cache();
     test_signature_memo();
     test_cache_recent();
+    test_cache_bytes();
     return check_summary();
 }
