@@ -69,11 +69,13 @@ struct cap_input {
     /* Plain pcap files are read by pcapfile.c while it can (see
      * input_try_fast); then hdr points at fast_hdr. libpcap's stream is only
      * used again after the handover. A BPF filter installed on p with
-     * pcap_setfilter() is applied by pcap_next_ex only: call
-     * input_fast_handover() before installing one. */
+     * pcap_setfilter() is applied by pcap_next_ex only, so the fast path
+     * runs its own copy of the program (input_set_filter). */
     struct pcapfile *fast;
     struct pcap_pkthdr fast_hdr;
     bool fast_nano;      /* the file's timestamps are ns (else us) */
+    bool fast_filtered;
+    struct bpf_program fast_filter; /* owned when fast_filtered */
 };
 
 /* Owns the inputs array and, for live captures with -w, the dumper;
@@ -131,6 +133,8 @@ static void input_close(struct cap_input *in)
 {
     pcapfile_free(in->fast);
     in->fast = NULL;
+    if (in->fast_filtered) pcap_freecode(&in->fast_filter);
+    in->fast_filtered = false;
     if (in->p) pcap_close(in->p);
     in->p = NULL;
     free(in->name);
@@ -353,20 +357,24 @@ static void input_take(struct cap_source *src, struct cap_input *in)
 static int input_advance_file(struct cap_source *src, int i)
 {
     struct cap_input *in = &src->in[i];
-    if (in->fast) {
+    while (in->fast) {
         struct pcapfile_rec r;
-        if (pcapfile_next(in->fast, &r) == PCAPFILE_RECORD) {
-            in->fast_hdr.ts.tv_sec = (time_t)r.sec;
-            in->fast_hdr.ts.tv_usec = (suseconds_t)r.frac * (in->fast_nano ? 1 : 1000);
-            in->fast_hdr.caplen = r.caplen;
-            in->fast_hdr.len = r.len;
-            in->hdr = &in->fast_hdr;
-            in->data = r.data;
-            input_take(src, in);
-            return CAP_OK;
+        if (pcapfile_next(in->fast, &r) != PCAPFILE_RECORD) {
+            int hrc = input_fast_handover(src, in);
+            if (hrc != CAP_OK) return hrc;
+            break;
         }
-        int hrc = input_fast_handover(src, in);
-        if (hrc != CAP_OK) return hrc;
+        in->fast_hdr.ts.tv_sec = (time_t)r.sec;
+        in->fast_hdr.ts.tv_usec = (suseconds_t)r.frac * (in->fast_nano ? 1 : 1000);
+        in->fast_hdr.caplen = r.caplen;
+        in->fast_hdr.len = r.len;
+        /* what pcap_next_ex does with a filter on a savefile */
+        if (in->fast_filtered && !pcap_offline_filter(&in->fast_filter, &in->fast_hdr, r.data))
+            continue;
+        in->hdr = &in->fast_hdr;
+        in->data = r.data;
+        input_take(src, in);
+        return CAP_OK;
     }
     int rc = pcap_next_ex(in->p, &in->hdr, &in->data);
     if (rc == 1) {
@@ -634,7 +642,15 @@ static int input_set_filter(struct cap_input *in, const char *expr, bpf_u_int32 
         return CAP_EFILTER;
     }
     int rc = pcap_setfilter(in->p, &prog);
-    pcap_freecode(&prog);
+    if (rc == 0 && in->fast) {
+        /* pcap_next_ex filters, pcapfile.c does not: keep the program for
+         * input_advance_file (libpcap took its own copy) */
+        if (in->fast_filtered) pcap_freecode(&in->fast_filter);
+        in->fast_filter = prog;
+        in->fast_filtered = true;
+    } else {
+        pcap_freecode(&prog);
+    }
     if (rc < 0) {
         snprintf(msg, msglen, "%s: cannot set filter: %s", in->name, pcap_geterr(in->p));
         return CAP_EFILTER;
