@@ -6,7 +6,7 @@
 # apt-get line is printed and the script fails.
 set -eu
 
-BUILD_PKGS="cmake gcc make pkg-config libpcap-dev libmbedtls-dev libncurses-dev zlib1g-dev"
+BUILD_PKGS="cmake gcc make pkg-config libpcap-dev libmbedtls-dev libncurses-dev zlib1g-dev libarchive-dev"
 TEST_PKGS="tcpdump tshark tmux openssl iproute2 python3 clang libclang-rt-14-dev"
 
 case "${1:-build}" in

@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "capture/bundle.h"
 #include "capture/packet.h"
 #include "capture/pcapfile.h"
 
@@ -65,6 +66,8 @@ struct cap_input {
     uint64_t size;       /* file size; 0 = unknown (pipe, stdin) */
     gzFile gz;           /* gzip-compressed input: the stream libpcap reads
                             through a cookie FILE; closed by pcap_close */
+    struct bundle_stream *bs; /* archive member: the stream behind libpcap's
+                            cookie FILE; freed by pcap_close */
     uint64_t npackets;   /* complete packets read */
     /* Plain pcap files are read by pcapfile.c while it can (see
      * input_try_fast); then hdr points at fast_hdr. libpcap's stream is only
@@ -135,8 +138,9 @@ static void input_close(struct cap_input *in)
     in->fast = NULL;
     if (in->fast_filtered) pcap_freecode(&in->fast_filter);
     in->fast_filtered = false;
-    if (in->p) pcap_close(in->p);
+    if (in->p) pcap_close(in->p); /* also frees in->bs through its FILE */
     in->p = NULL;
+    in->bs = NULL;
     free(in->name);
     in->name = NULL;
 }
@@ -309,32 +313,80 @@ static int input_open_file(struct cap_input *in, const char *path, char *err, si
     return CAP_OK;
 }
 
-int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths, char *err,
-                      size_t errlen)
+/* A capture inside an archive: libpcap reads the member through the
+ * bundle stream's cookie FILE (decompressed, capped), like a gzip file. */
+static int input_open_member(struct cap_input *in, const struct cap_input_spec *spec, char *err,
+                             size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    char msg[CAP_ERRLEN];
+    ebuf[0] = '\0';
+    if (spec->display) {
+        in->name = strdup(spec->display);
+    } else {
+        size_t n = strlen(spec->path) + strlen(spec->member) + 2;
+        in->name = malloc(n);
+        if (in->name) snprintf(in->name, n, "%s:%s", spec->path, spec->member);
+    }
+    if (!in->name) {
+        copy_err(err, errlen, "out of memory");
+        return CAP_EOPEN;
+    }
+    FILE *fp = NULL;
+    if (bundle_stream_open(spec->path, spec->member, spec->member_index, spec->limits,
+                           spec->budget, &in->bs, &fp, msg, sizeof(msg)) != 0) {
+        in->bs = NULL;
+        copy_err(err, errlen, msg);
+        return CAP_EOPEN;
+    }
+    in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    if (!in->p) {
+        const char *why = bundle_stream_error(in->bs);
+        if (why[0]) snprintf(msg, sizeof(msg), "%s: %s", in->name, why);
+        else explain_open_error(in->name, false, ebuf, msg, sizeof(msg));
+        fclose(fp); /* frees the stream */
+        in->bs = NULL;
+        copy_err(err, errlen, msg);
+        return CAP_EOPEN;
+    }
+    in->nano = pcap_get_tstamp_precision(in->p) == PCAP_TSTAMP_PRECISION_NANO;
+    in->linktype = pcap_datalink(in->p);
+    if (!pkt_linktype_supported(in->linktype)) {
+        snprintf(msg, sizeof(msg), "%s: unsupported link type %d (%s)", in->name, in->linktype,
+                 capsrc_linktype_name(in->linktype));
+        copy_err(err, errlen, msg);
+        return CAP_ELINKTYPE;
+    }
+    return CAP_OK;
+}
+
+int capsrc_open_inputs(struct cap_source **out, const struct cap_input_spec *inputs, int n,
+                       char *err, size_t errlen)
 {
     *out = NULL;
     copy_err(err, errlen, "");
-    if (npaths <= 0) {
+    if (n <= 0) {
         copy_err(err, errlen, "no capture file given");
         return CAP_EOPEN;
     }
     int nstdin = 0;
-    for (int i = 0; i < npaths; i++)
-        if (strcmp(paths[i], "-") == 0) nstdin++;
+    for (int i = 0; i < n; i++)
+        if (!inputs[i].member && strcmp(inputs[i].path, "-") == 0) nstdin++;
     if (nstdin > 1) {
         copy_err(err, errlen, "-: standard input can be read only once");
         return CAP_EOPEN;
     }
     struct cap_source *src = calloc(1, sizeof(*src));
-    if (!src || !(src->in = calloc((size_t)npaths, sizeof(*src->in)))) {
+    if (!src || !(src->in = calloc((size_t)n, sizeof(*src->in)))) {
         free(src);
         copy_err(err, errlen, "out of memory");
         return CAP_EOPEN;
     }
     src->last = -1;
-    for (int i = 0; i < npaths; i++) {
+    for (int i = 0; i < n; i++) {
         src->n = i + 1; /* so capsrc_close frees what was opened */
-        int rc = input_open_file(&src->in[i], paths[i], err, errlen);
+        int rc = inputs[i].member ? input_open_member(&src->in[i], &inputs[i], err, errlen)
+                                  : input_open_file(&src->in[i], inputs[i].path, err, errlen);
         if (rc != CAP_OK) {
             capsrc_close(src);
             return rc;
@@ -342,6 +394,21 @@ int capsrc_open_files(struct cap_source **out, const char *const *paths, int npa
     }
     *out = src;
     return CAP_OK;
+}
+
+int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths, char *err,
+                      size_t errlen)
+{
+    struct cap_input_spec *specs = npaths > 0 ? calloc((size_t)npaths, sizeof(*specs)) : NULL;
+    if (npaths > 0 && !specs) {
+        *out = NULL;
+        copy_err(err, errlen, "out of memory");
+        return CAP_EOPEN;
+    }
+    for (int i = 0; i < npaths; i++) specs[i].path = paths[i];
+    int rc = capsrc_open_inputs(out, specs, npaths, err, errlen);
+    free(specs);
+    return rc;
 }
 
 static void input_take(struct cap_source *src, struct cap_input *in)
@@ -382,6 +449,16 @@ static int input_advance_file(struct cap_source *src, int i)
         return CAP_OK;
     }
     in->done = true;
+    if (in->bs && bundle_stream_capped(in->bs)) {
+        src_seterr(src, "%s: read only the first %llu packets: it reached %s; the rest was not read",
+                   in->name, (unsigned long long)in->npackets, bundle_stream_cap_text(in->bs));
+        return CAP_ETRUNC;
+    }
+    if (in->bs && bundle_stream_error(in->bs)[0]) {
+        src_seterr(src, "%s: archive member unreadable after %llu complete packets: %s",
+                   in->name, (unsigned long long)in->npackets, bundle_stream_error(in->bs));
+        return CAP_ETRUNC;
+    }
     if (rc == PCAP_ERROR_BREAK) return CAP_OK; /* end of file */
     const char *perr = pcap_geterr(in->p);
     if (strstr(perr, "truncated")) {
@@ -502,6 +579,15 @@ void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *tot
     bool unknown = src->live;
     for (int i = 0; i < src->n && !src->live; i++) {
         const struct cap_input *in = &src->in[i];
+        if (in->bs) {
+            /* an archive member: its own size, when the archive declares it */
+            uint64_t md = 0, mt = 0;
+            bundle_stream_progress(in->bs, &md, &mt);
+            if (!mt) unknown = true;
+            t += mt;
+            d += in->done ? mt : md;
+            continue;
+        }
         if (!in->size) unknown = true;
         t += in->size;
         FILE *fp = in->p && !in->gz ? pcap_file(in->p) : NULL;

@@ -63,6 +63,29 @@ struct cap_live_opts {
 int capsrc_open_files(struct cap_source **out, const char *const *paths, int npaths,
                       char *err, size_t errlen);
 
+/* One input of capsrc_open_inputs: a capture file as capsrc_open_files
+ * takes it, or a capture inside an archive (an Expressway diagnostic
+ * bundle), streamed through capture/bundle.h — never extracted to disk. Each
+ * member gets its own archive handle, so several members of one archive
+ * merge in time order like several files. */
+struct bundle_limits;
+struct bundle_budget;
+struct cap_input_spec {
+    const char *path;                   /* capture file, "-", or the archive */
+    const char *member;                 /* NULL: `path` itself; else the member's name */
+    long member_index;                  /* its entry number in the archive (0-based) */
+    const char *display;                /* name in messages; NULL: path or "path:member" */
+    const struct bundle_limits *limits; /* caps for members; NULL: defaults */
+    struct bundle_budget *budget;       /* shared decompression budget; NULL: none */
+};
+
+/* capsrc_open_files for any mix of files and archive members. A member
+ * that ends early (corrupt archive, gzip error, or a size cap) returns
+ * CAP_ETRUNC once from capsrc_next, with a message saying which; the other
+ * inputs keep being read. */
+int capsrc_open_inputs(struct cap_source **out, const struct cap_input_spec *inputs, int n,
+                       char *err, size_t errlen);
+
 /* Open a live interface. `iface` may also be a number from
  * capsrc_list_ifaces (tcpdump -i 2). With dump_path the file is created
  * here, before the caller drops privileges (mode 0666 & ~umask, truncated).

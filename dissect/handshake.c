@@ -90,7 +90,9 @@ static void on_client_hello(struct tls_conn *c, enum tls_side side, const uint8_
         tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns, "ClientHello from the server");
         return;
     }
-    rc = tls_parse_client_hello(&ps->tmp_ch, body, len, note_event, &n);
+    rc = c->is_dtls ? dtls_parse_client_hello(&ps->tmp_ch, body, len, note_event, &n)
+                    : tls_parse_client_hello(&ps->tmp_ch, body, len, note_event, &n);
+    if (rc == TLS_OK && c->is_dtls && c->dtls.client_hellos < UINT16_MAX) c->dtls.client_hellos++;
     if (rc != TLS_OK) {
         tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns, "ClientHello not decoded (%s)",
                       rc == TLS_ETRUNC ? "shorter than its fields" : "malformed");
@@ -106,10 +108,38 @@ static void on_client_hello(struct tls_conn *c, enum tls_side side, const uint8_
     bool same_sni = ps->tmp_ch.sni_len == c->ch.sni_len &&
                     memcmp(ps->tmp_ch.sni, c->ch.sni, c->ch.sni_len) == 0;
     ps->second_ch = true;
+    if (c->is_dtls && c->dtls.hello_verify && !c->hello_retry && c->dtls.client_hellos == 2) {
+        /* RFC 6347 §4.2.1: the cookie exchange repeats the ClientHello with
+         * the cookie added; the facts are the same */
+        tls_event_fmt(c, TLS_EV_CLIENT_HELLO_AGAIN, side, off, len, ts_ns,
+                      "second ClientHello (cookie exchange, %u-byte cookie)%s; first one's "
+                      "facts kept", ps->tmp_ch.cookie_len, same_sni ? "" : ", other SNI");
+        return;
+    }
     tls_event_fmt(c, TLS_EV_CLIENT_HELLO_AGAIN, side, off, len, ts_ns,
                   "%s ClientHello%s; the first one's facts are kept",
                   c->hello_retry ? "second (after HelloRetryRequest)" : "another",
                   same_sni ? "" : " with a different SNI");
+}
+
+/* DTLS HelloVerifyRequest (RFC 6347 §4.2.1): the server asks the client to
+ * repeat its ClientHello with a cookie before it commits any state. */
+static void on_hello_verify_request(struct tls_conn *c, enum tls_side side, const uint8_t *body,
+                                    uint32_t len, uint64_t off, int64_t ts_ns)
+{
+    uint16_t version;
+    uint8_t cookie_len;
+    if (!c->is_dtls || side != TLS_SERVER) {
+        tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns,
+                      "HelloVerifyRequest %s", c->is_dtls ? "from the client" : "outside DTLS");
+        return;
+    }
+    if (dtls_parse_hello_verify_request(body, len, &version, &cookie_len) != TLS_OK) {
+        tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns, "HelloVerifyRequest malformed");
+        return;
+    }
+    c->dtls.hello_verify = true;
+    c->dtls.cookie_len = cookie_len;
 }
 
 static void on_server_hello(struct tls_conn *c, enum tls_side side, const uint8_t *body,
@@ -220,6 +250,9 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         break;
     case HS_SERVER_HELLO:
         on_server_hello(c, side, body, len, off, ts_ns);
+        break;
+    case HS_HELLO_VERIFY_REQUEST:
+        on_hello_verify_request(c, side, body, len, off, ts_ns);
         break;
     case HS_HELLO_RETRY_REQUEST: /* TLS 1.3 drafts < 22: a message of its own */
         if (side == TLS_SERVER) c->hello_retry = true;
@@ -353,7 +386,8 @@ void tls_on_first_sync(struct tls_conn *c, enum flow_dir dir, uint8_t first_type
     /* With the connection's SYN in the capture the handshake was there and
      * got lost (gaps, a small snaplen); without it, the capture began late. */
     if (!c->ch.present && first_type == CT_APPDATA)
-        tls_set_chain_final(c, c->parser->flow_midstream ? TLS_NOCHAIN_MIDSTREAM : TLS_NOCHAIN_LOST,
+        tls_set_chain_final(c, c->parser->flow_midstream || c->is_dtls ? TLS_NOCHAIN_MIDSTREAM
+                                                                       : TLS_NOCHAIN_LOST,
                             ts_ns);
 }
 

@@ -1,6 +1,8 @@
-/* hello.c — ClientHello, ServerHello, SSLv2 hellos and Certificate: pure
- * parsers over one handshake message body, written against the RFC
- * structures with the bounds-checked cursor (common/cursor.h).
+/* hello.c — ClientHello, ServerHello, SSLv2 hellos, HelloVerifyRequest and
+ * Certificate: pure parsers over one handshake message body, written against
+ * the RFC structures with the bounds-checked cursor (common/cursor.h). TLS and
+ * DTLS share them: the DTLS bodies are the TLS ones, except the ClientHello's
+ * cookie (RFC 6347 §4.2.1) and DTLS's own HelloVerifyRequest.
  *
  * Error convention: running out of bytes at the top level of the message is
  * TLS_ETRUNC (the caller holds a prefix); a length that overruns its
@@ -156,6 +158,18 @@ static int parse_client_key_share(struct cursor *ext, struct tls_u16_list *out)
     return TLS_OK;
 }
 
+/* RFC 9146 §3: struct { opaque cid<0..2^8-1>; } ConnectionId — the CID the
+ * sender wants to find on the records it receives (DTLS). */
+static int parse_connection_id(struct cursor *ext, bool *has, uint8_t *len)
+{
+    struct cursor cid;
+    INNER(cur_vec(ext, 1, &cid));
+    if (!cur_empty(ext)) return TLS_EMALFORMED;
+    *has = true;
+    *len = (uint8_t)cur_left(&cid);
+    return TLS_OK;
+}
+
 /* One ClientHello extension body. Returns TLS_OK or TLS_EMALFORMED (for the
  * caller to report and move on). */
 static int parse_ch_extension(struct tls_client_hello *ch, uint16_t type, struct cursor *ext)
@@ -219,6 +233,8 @@ static int parse_ch_extension(struct tls_client_hello *ch, uint16_t type, struct
         }
         return TLS_OK;
     }
+    case 54: /* connection_id, RFC 9146 §3 */
+        return parse_connection_id(ext, &ch->has_connection_id, &ch->connection_id_len);
     case 0xff01: { /* renegotiation_info, RFC 5746 §3.2: renegotiated_connection<0..255> */
         struct cursor v;
         INNER(cur_vec(ext, 1, &v));
@@ -282,9 +298,11 @@ static int ch_ext_cb(void *hello, uint16_t type, struct cursor *ext)
  *   ProtocolVersion legacy_version; Random random;
  *   opaque legacy_session_id<0..32>; CipherSuite cipher_suites<2..2^16-2>;
  *   opaque legacy_compression_methods<1..2^8-1>;
- *   Extension extensions<8..2^16-1>;   (absent in a plain TLS 1.2 hello) */
-int tls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
-                           tls_note_fn note, void *ctx)
+ *   Extension extensions<8..2^16-1>;   (absent in a plain TLS 1.2 hello)
+ * DTLS (RFC 6347 §4.2.1, RFC 9147 §5.3) has opaque cookie<0..2^8-1> (legacy_cookie
+ * in 1.3) right after the session id. */
+static int parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
+                              bool dtls, tls_note_fn note, void *ctx)
 {
     struct cursor c = cur_init(body, len), sid, suites, comp, exts;
     const uint8_t *rnd;
@@ -301,6 +319,11 @@ int tls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, siz
     }
     ch->session_id_len = (uint8_t)cur_left(&sid);
     memcpy(ch->session_id, sid.p, ch->session_id_len);
+    if (dtls) {
+        struct cursor cookie;
+        TOP(cur_vec(&c, 1, &cookie));
+        ch->cookie_len = (uint8_t)cur_left(&cookie);
+    }
     TOP(cur_vec(&c, 2, &suites));
     if (cur_left(&suites) < 2 || (cur_left(&suites) & 1)) {
         if (note) note(ctx, "ClientHello cipher_suites length is zero or odd");
@@ -334,6 +357,31 @@ int tls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, siz
         note(ctx, "pre_shared_key is not the last ClientHello extension");
     if (!cur_empty(&c) && note) note(ctx, "bytes after the ClientHello extensions block");
     return TLS_OK;
+}
+
+int tls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
+                           tls_note_fn note, void *ctx)
+{
+    return parse_client_hello(ch, body, len, false, note, ctx);
+}
+
+int dtls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
+                            tls_note_fn note, void *ctx)
+{
+    return parse_client_hello(ch, body, len, true, note, ctx);
+}
+
+/* RFC 6347 §4.2.1: struct { ProtocolVersion server_version;
+ * opaque cookie<0..2^8-1>; } HelloVerifyRequest. RFC 6347 says the cookie
+ * is at most 32 bytes in DTLS 1.0 and 255 in 1.2; the length field decides. */
+int dtls_parse_hello_verify_request(const uint8_t *body, size_t len, uint16_t *version,
+                                    uint8_t *cookie_len)
+{
+    struct cursor c = cur_init(body, len), cookie;
+    TOP(cur_u16(&c, version));
+    TOP(cur_vec(&c, 1, &cookie));
+    *cookie_len = (uint8_t)cur_left(&cookie);
+    return cur_empty(&c) ? TLS_OK : TLS_EMALFORMED;
 }
 
 /* --- ServerHello --- */
@@ -390,6 +438,8 @@ static int parse_sh_extension(void *hello, uint16_t type, struct cursor *ext)
         sh->selected_version = v;
         return cur_empty(ext) ? TLS_OK : TLS_EMALFORMED;
     }
+    case 54: /* connection_id, RFC 9146 §3 */
+        return parse_connection_id(ext, &sh->has_connection_id, &sh->connection_id_len);
     case 0xff01: {
         struct cursor v;
         INNER(cur_vec(ext, 1, &v));

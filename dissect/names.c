@@ -77,6 +77,10 @@ bool tls_is_grease(uint16_t v)
 
 static const struct name16 version_table[] = {
     {0x0002, "SSL 2.0"},
+    /* OpenSSL before 0.9.8f put DTLS1_BAD_VER on the wire for DTLS 1.0 (the
+     * version tshark calls DTLS-OpenSSL-pre0.9.8f); Cisco AnyConnect still
+     * speaks it. */
+    {0x0100, "DTLS 1.0 (OpenSSL pre-0.9.8f)"},
     {0x0300, "SSL 3.0"},
     {0x0301, "TLS 1.0"},
     {0x0302, "TLS 1.1"},
@@ -123,6 +127,11 @@ static const struct name16 version_table[] = {
     /* Facebook's fizz shipped drafts under its own numbers. */
     {0xfb17, "TLS 1.3 Facebook draft 23"},
     {0xfb1a, "TLS 1.3 Facebook draft 26"},
+    /* DTLS counts down from 0xfeff, the 1's complement of the TLS minor
+     * (RFC 6347 §4.1, RFC 9147 §5.3). DTLS 1.1 was never used. */
+    {0xfefc, "DTLS 1.3"},
+    {0xfefd, "DTLS 1.2"},
+    {0xfeff, "DTLS 1.0"},
 };
 
 const char *tls_version_name(uint16_t v)
@@ -133,7 +142,12 @@ const char *tls_version_name(uint16_t v)
 bool tls_version_is13_family(uint16_t v)
 {
     return v == 0x0304 || (v >= 0x7f00 && v <= 0x7f1c) || (v >= 0x7e01 && v <= 0x7e06) ||
-           v == 0xfb17 || v == 0xfb1a;
+           v == 0xfb17 || v == 0xfb1a || v == 0xfefc;
+}
+
+bool tls_version_is_dtls(uint16_t v)
+{
+    return v == 0xfeff || v == 0xfefd || v == 0xfefc || v == 0x0100;
 }
 
 bool tls_version_ecs(uint16_t v, const char **protocol, const char **version)
@@ -145,6 +159,11 @@ bool tls_version_ecs(uint16_t v, const char **protocol, const char **version)
     case 0x0301: s = "1.0"; break;
     case 0x0302: s = "1.1"; break;
     case 0x0303: s = "1.2"; break;
+    /* DTLS (RFC 6347 §4.1, RFC 9147 §5.3): ECS network protocol "dtls" */
+    case 0x0100: p = "dtls"; s = "1.0"; break;
+    case 0xfeff: p = "dtls"; s = "1.0"; break;
+    case 0xfefd: p = "dtls"; s = "1.2"; break;
+    case 0xfefc: p = "dtls"; s = "1.3"; break;
     default:
         if (tls_version_is13_family(v)) s = "1.3";
         break;

@@ -40,14 +40,20 @@ const char *tls_cipher_openssl(uint16_t id, char buf[8]);
 
 bool tls_is_grease(uint16_t v); /* RFC 8701: 0x0a0a, 0x1a1a, ... 0xfafa */
 
-/* "TLS 1.2", "SSL 3.0", "TLS 1.3 draft 23", ...; NULL if unknown. */
+/* "TLS 1.2", "SSL 3.0", "TLS 1.3 draft 23", "DTLS 1.2", ...; NULL if unknown. */
 const char *tls_version_name(uint16_t v);
-/* ECS style: protocol "tls"/"ssl" and version "1.2"/"3.0"; false if unknown. */
+/* ECS style: protocol "tls"/"ssl"/"dtls" and version "1.2"/"3.0"; false if
+ * unknown. */
 bool tls_version_ecs(uint16_t v, const char **protocol, const char **version);
 
 /* TLS 1.3 or one of its drafts/experiments (0x7f00-0x7f1c, 0x7e01-0x7e06,
- * 0xfb17, 0xfb1a): Certificate and later handshake messages are encrypted. */
+ * 0xfb17, 0xfb1a), or DTLS 1.3 (0xfefc): Certificate and later handshake
+ * messages are encrypted. */
 bool tls_version_is13_family(uint16_t v);
+
+/* A DTLS version: 0xfeff (1.0), 0xfefd (1.2), 0xfefc (1.3), 0x0100 (OpenSSL's
+ * pre-RFC DTLS 1.0). */
+bool tls_version_is_dtls(uint16_t v);
 
 const char *tls_extension_name(uint16_t type);   /* "server_name", ... */
 const char *tls_group_name(uint16_t group);      /* "x25519", "secp256r1", ... */

@@ -63,6 +63,23 @@ void tls_roles_fix(struct tls_conn *c, enum flow_dir client)
         uint64_t o = c->tls_start_offset[0];
         c->tls_start_offset[0] = c->tls_start_offset[1];
         c->tls_start_offset[1] = o;
+        if (c->is_dtls) { /* DTLS counters are per side too */
+            struct tls_dtls *dt = &c->dtls;
+            uint64_t *pairs[] = {dt->datagrams, dt->other_datagrams, dt->records,
+                                 dt->encrypted_records, dt->fragments, dt->retransmitted,
+                                 dt->duplicate_records};
+            for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+                o = pairs[i][0];
+                pairs[i][0] = pairs[i][1];
+                pairs[i][1] = o;
+            }
+            uint16_t e = dt->max_epoch[0];
+            dt->max_epoch[0] = dt->max_epoch[1];
+            dt->max_epoch[1] = e;
+            bool b = dt->connection_id[0];
+            dt->connection_id[0] = dt->connection_id[1];
+            dt->connection_id[1] = b;
+        }
     }
     if (ps->d[server].mode == DM_SCAN_CH) ps->d[server].mode = DM_SCAN_SERVER;
 }
@@ -138,6 +155,8 @@ void tls_conn_fin(struct tls_conn *c, enum flow_dir dir, bool rst, int64_t ts_ns
 void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
 {
     struct tls_parser *ps = c->parser;
+    if (ps && c->is_dtls) dtls_flush(c, info->last_ts_ns > c->last_ts_ns ? info->last_ts_ns
+                                                                          : c->last_ts_ns);
     c->closed = true;
     c->close_reason = (int)info->reason;
     c->tcp_bytes[TLS_CLIENT] = info->bytes[tls_dir_of(c, TLS_CLIENT)];
@@ -157,7 +176,9 @@ void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
         if (c->ch.sslv2_format && c->sh.present && c->sh.legacy_version == TLS_V_SSL2)
             why = TLS_NOCHAIN_SSLV2;
         else if (!c->ch.present)
-            why = ps && !ps->flow_midstream ? TLS_NOCHAIN_LOST : TLS_NOCHAIN_MIDSTREAM;
+            /* UDP has no SYN to tell a late start from a lost handshake */
+            why = ps && !ps->flow_midstream && !c->is_dtls ? TLS_NOCHAIN_LOST
+                                                           : TLS_NOCHAIN_MIDSTREAM;
         else if (c->sh.present && tls_conn_is13(c))
             why = TLS_NOCHAIN_TLS13;
         else if (server_gap)
@@ -176,6 +197,7 @@ void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
 void tls_conn_release_parser(struct tls_conn *c)
 {
     if (!c->parser) return;
+    dtls_state_free(c);
     tls_dir_free(&c->parser->d[0]);
     tls_dir_free(&c->parser->d[1]);
     free(c->parser);

@@ -1,10 +1,12 @@
-/* tls.h — the facts tlsscope learns about one TCP connection that carries TLS,
- * and the incremental parser that learns them.
+/* tls.h — the facts tlsscope learns about one TCP connection that carries TLS
+ * (or one UDP association that carries DTLS), and the incremental parser that
+ * learns them.
  *
  * One `struct tls_conn` per TCP connection. The parser is fed ordered bytes
  * per direction (from capture/flow.h) and fills the structure as messages
  * complete; nothing in here knows about pcap or mbedTLS. Certificates are kept
- * as DER bytes; trust/ parses them.
+ * as DER bytes; trust/ parses them. DTLS (dtls.h) fills the same structure
+ * from whole datagrams instead of a byte stream.
  *
  * Every array has a fixed cap (TLS_MAX_*); when input has more, the first
  * ones are kept, the `*_total` field has the real count and a TLS_EV_CAP
@@ -59,6 +61,11 @@ enum tls_side { TLS_CLIENT = 0, TLS_SERVER = 1 };
 #define TLS_V_11 0x0302
 #define TLS_V_12 0x0303
 #define TLS_V_13 0x0304
+/* DTLS (RFC 6347 §4.1, RFC 9147 §5.3) */
+#define DTLS_V_BAD 0x0100   /* OpenSSL before 0.9.8f: pre-RFC DTLS 1.0 */
+#define DTLS_V_10 0xfeff
+#define DTLS_V_12 0xfefd
+#define DTLS_V_13 0xfefc
 
 struct tls_bytes {         /* a short opaque string from the wire */
     uint16_t len;          /* bytes stored */
@@ -118,6 +125,9 @@ struct tls_client_hello {
     bool extended_master_secret;            /* RFC 7627 */
     bool renegotiation_info;                /* RFC 5746 (ext or SCSV 0x00ff) */
     bool early_data;                        /* RFC 8446 §4.2.10 */
+    bool has_connection_id;                 /* RFC 9146 §3 (DTLS): the CID this side */
+    uint8_t connection_id_len;              /* wants on records sent to it */
+    uint8_t cookie_len;                     /* DTLS: cookie<0..2^8-1> (RFC 6347 §4.2.1) */
     /* SSLv2-compatible hello only: CIPHER-SPECs with a non-zero first byte
      * (SSLv2-only, e.g. 0x010080 SSL2_RC4_128_WITH_MD5), which have no TLS
      * suite number; 0x00XXXX specs are in ciphers[] (RFC 5246 E.2). */
@@ -145,6 +155,8 @@ struct tls_server_hello {
     bool extended_master_secret;
     bool renegotiation_info;
     bool status_request;
+    bool has_connection_id;     /* RFC 9146 §3 (DTLS) */
+    uint8_t connection_id_len;
 };
 
 struct tls_cert_der {
@@ -186,8 +198,12 @@ enum tls_event_kind {
     TLS_EV_SSLV2_HELLO,         /* SSLv2-compatible ClientHello */
     TLS_EV_STARTTLS,            /* TLS started after plaintext (STARTTLS, CONNECT, ...) */
     TLS_EV_INCOMPLETE,          /* connection ended before the handshake did */
-    TLS_EV_CLIENT_HELLO_AGAIN,  /* another ClientHello (after HelloRetryRequest): first kept */
+    TLS_EV_CLIENT_HELLO_AGAIN,  /* another ClientHello (after HelloRetryRequest or
+                                 * HelloVerifyRequest): first kept */
 };
+/* DTLS uses the same kinds: a datagram cut by snaplen is a TLS_EV_GAP, handshake
+ * fragments that overlap with different bytes a TLS_EV_OVERLAP_DIFF, fragments
+ * that contradict their message TLS_EV_MALFORMED, reassembly caps TLS_EV_CAP. */
 
 struct tls_event {
     enum tls_event_kind kind;
@@ -217,6 +233,27 @@ enum tls_resumption {
     TLS_RESUME_SESSION_ID,      /* ServerHello echoes the client's session id */
     TLS_RESUME_TICKET,          /* RFC 5077 ticket accepted */
     TLS_RESUME_PSK,             /* TLS 1.3 pre_shared_key accepted */
+};
+
+/* What only DTLS has (tls_conn.is_dtls). Counts are per side (enum tls_side). */
+struct tls_dtls {
+    bool hello_verify;          /* HelloVerifyRequest seen (RFC 6347 §4.2.1) */
+    uint8_t cookie_len;         /* ... and the length of its cookie */
+    uint16_t client_hellos;     /* ClientHello messages (distinct message_seq): 2 after a
+                                 * cookie exchange or HelloRetryRequest */
+    uint64_t datagrams[2];      /* datagrams handed to the DTLS parser */
+    uint64_t other_datagrams[2];/* not DTLS: STUN, RTP, ... demultiplexed away (RFC 7983),
+                                 * or not parseable as DTLS records */
+    uint64_t records[2];        /* records (plaintext and ciphertext) */
+    uint64_t encrypted_records[2]; /* epoch > 0 or DTLS 1.3 unified header: counted only */
+    uint64_t fragments[2];      /* handshake fragments that were less than a whole message */
+    uint64_t retransmitted[2];  /* handshake fragments of messages already delivered */
+    uint64_t duplicate_records[2]; /* epoch and sequence number seen before: a copy made by
+                                 * the capture (SPAN, -i any), skipped; real retransmissions
+                                 * get new numbers (RFC 6347 §4.2.4) */
+    uint16_t max_epoch[2];      /* highest epoch seen (DTLS 1.3: low two bits only) */
+    bool connection_id[2];      /* records from that side carried a connection id
+                                 * (RFC 9146 tls12_cid records, RFC 9147 §4 C bit) */
 };
 
 struct tls_conn {
@@ -252,7 +289,10 @@ struct tls_conn {
     bool encrypted_hs[2];       /* encrypted handshake record seen per side */
     uint64_t app_data_bytes[2]; /* application_data record payload bytes per side */
     uint64_t app_data_records[2];
-    uint64_t tcp_bytes[2];      /* all TCP payload, from flow close */
+    uint64_t tcp_bytes[2];      /* all TCP payload (UDP payload for DTLS), from flow close */
+
+    bool is_dtls;               /* TLS over UDP: see dtls and dissect/dtls.h */
+    struct tls_dtls dtls;
 
     enum tls_resumption resumed;
     bool handshake_complete;    /* both sides finished (best evidence available) */

@@ -10,6 +10,8 @@
  *   hello.c      ClientHello / ServerHello / SSLv2 hellos (pure parsers)
  *   handshake.c  the other handshake messages and the connection state
  *                machine (resumption, chain_final, handshake_complete)
+ *   dtls.c       DTLS: datagrams, record layer, handshake fragment reassembly;
+ *                hands whole messages to handshake.c like record.c does
  *
  * Ownership: struct tls_parser and its reassembly buffers belong to the
  * connection (tls_conn_new allocates, tls_conn_release_parser frees).
@@ -42,6 +44,8 @@ enum {
     CT_HANDSHAKE = 22,
     CT_APPDATA = 23,
     CT_HEARTBEAT = 24,
+    CT_TLS12_CID = 25, /* DTLS 1.2 record with a connection id, RFC 9146 §4 */
+    CT_ACK = 26,       /* DTLS 1.3 ACK, RFC 9147 §7 */
 };
 
 /* Handshake types (RFC 8446 §4, RFC 5246 §7.4). */
@@ -49,6 +53,7 @@ enum {
     HS_HELLO_REQUEST = 0,
     HS_CLIENT_HELLO = 1,
     HS_SERVER_HELLO = 2,
+    HS_HELLO_VERIFY_REQUEST = 3, /* DTLS, RFC 6347 §4.2.1 */
     HS_NEW_SESSION_TICKET = 4,
     HS_HELLO_RETRY_REQUEST = 6, /* TLS 1.3 drafts before 22 */
     HS_ENCRYPTED_EXTENSIONS = 8,
@@ -141,6 +146,7 @@ struct tls_parser {
                                 mid-connection (as opposed to losing the
                                 handshake to gaps, e.g. a small snaplen) */
     struct tls_client_hello tmp_ch; /* scratch for the parse-then-commit of a ClientHello */
+    struct dtls_state *dtls; /* DTLS only (dtls.c); NULL for TCP */
 };
 
 /* --- tls.c --- */
@@ -171,6 +177,12 @@ void tls_dir_free(struct tls_dir *d);
 typedef void (*tls_note_fn)(void *ctx, const char *what);
 int tls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
                            tls_note_fn note, void *ctx);
+/* The same for a DTLS ClientHello (a cookie after the session id). */
+int dtls_parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len,
+                            tls_note_fn note, void *ctx);
+/* DTLS HelloVerifyRequest (RFC 6347 §4.2.1). */
+int dtls_parse_hello_verify_request(const uint8_t *body, size_t len, uint16_t *version,
+                                    uint8_t *cookie_len);
 int tls_parse_server_hello(struct tls_server_hello *sh, bool *is_hrr, uint16_t *hrr_group,
                            const uint8_t *body, size_t len, tls_note_fn note, void *ctx);
 /* SSLv2 CLIENT-HELLO record body (from msg_type on, RFC 5246 E.2). */
@@ -181,6 +193,12 @@ int tls_match_sslv2_client_hello(const uint8_t *p, size_t avail);
 int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size_t len,
                           bool tls13_layout, tls_note_fn note, void *ctx);
 void tls_certificate_clear(struct tls_certificate *cert);
+
+/* --- dtls.c --- */
+struct dtls_state;
+/* End of the association: deliver what reassembly still holds, in order. */
+void dtls_flush(struct tls_conn *c, int64_t ts_ns);
+void dtls_state_free(struct tls_conn *c);
 
 /* --- handshake.c --- */
 /* One complete handshake message from `side` (body is `len` bytes). */

@@ -34,7 +34,13 @@ FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ipv6.src",
           "tls.handshake.type", "tls.handshake.extensions_server_name",
           "tls.handshake.ciphersuite", "tls.handshake.version",
           "tls.handshake.extensions.supported_version",
-          "tls.handshake.certificate", "tls.alert_message.desc"]
+          "tls.handshake.certificate", "tls.alert_message.desc",
+          # DTLS (UDP): the same facts under dtls.*; tshark 4.0 has no DTLS
+          # supported_versions field (no DTLS 1.3 here)
+          "udp.srcport", "udp.dstport", "dtls.handshake.type",
+          "dtls.handshake.extensions_server_name", "dtls.handshake.ciphersuite",
+          "dtls.handshake.version", "dtls.handshake.certificate",
+          "dtls.alert_message.desc", "dtls.handshake.cookie_length"]
 
 # 1.1.1 texts per VERIFY-SPEC (Expressway logs these)
 REASON = {0: "ok", 2: "unable to get issuer certificate",
@@ -154,8 +160,8 @@ def linktype(path):
 def tshark(path, ports):
     cmd = ["tshark", "-n", "-r", path, "-o", "tcp.desegment_tcp_streams:TRUE"]
     for p in sorted(ports):
-        cmd += ["-d", "tcp.port==%s,tls" % p]
-    cmd += ["-Y", "tls", "-T", "fields", "-E", "separator=/t",
+        cmd += ["-d", "tcp.port==%s,tls" % p, "-d", "udp.port==%s,dtls" % p]
+    cmd += ["-Y", "tls or dtls", "-T", "fields", "-E", "separator=/t",
             "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -164,6 +170,13 @@ def tshark(path, ports):
     frames = []
     for line in out.splitlines():
         v = dict(zip(FIELDS, line.split("\t")))
+        if v["udp.srcport"]:
+            # DTLS: fold the dtls.* fields into the tls.* names observe() reads
+            for k in list(v):
+                if k.startswith("dtls."):
+                    v["tls." + k[5:]] = v[k]
+            v["tcp.srcport"], v["tcp.dstport"] = v["udp.srcport"], v["udp.dstport"]
+            v["dtls"] = True
         frames.append(v)
     return frames
 
@@ -194,7 +207,10 @@ def observe(frames, rows):
         types = split(f["tls.handshake.type"])
         if from_client:
             c["client_ip"], c["server_ip"] = src, dst
-            if "1" in types:
+            # a DTLS ClientHello is counted once: not its fragments (no
+            # cookie_length shown) nor its repetition with the cookie of the
+            # HelloVerifyRequest (RFC 6347 4.2.1)
+            if "1" in types and (not f.get("dtls") or f["dtls.handshake.cookie_length"] == "0"):
                 c["client_hello"] += 1
                 if port not in order:
                     order.append(port)
@@ -207,7 +223,7 @@ def observe(frames, rows):
                 c["cipher"] = split(f["tls.handshake.ciphersuite"])[0]
                 sv = split(f["tls.handshake.extensions.supported_version"])
                 v = sv[0] if sv else split(f["tls.handshake.version"])[0]
-                c["version"] = {"0x0303": "1.2", "0x0304": "1.3"}.get(v, v)
+                c["version"] = {"0x0303": "1.2", "0x0304": "1.3", "0xfefd": "dtls1.2"}.get(v, v)
             certs = split(f["tls.handshake.certificate"])
             if certs:
                 if c["certs"] is not None:

@@ -7,13 +7,18 @@ connection (matched on client/server address and port), with:
 
   * tshark's reading (tests/corpus/tshark_oracle/*.tsv): SNI, offered cipher
     count, chosen cipher, negotiated version, number of server certificates,
-    plaintext alerts, ALPN, JA3 and JA3S;
+    plaintext alerts, ALPN, JA3 and JA3S; for DTLS (UDP) the dtls.* fields:
+    SNI, offered cipher count, chosen cipher, ServerHello version, number of
+    server certificates, plaintext alerts (tshark has no JA3 for DTLS);
   * Zeek's ssl.log baselines: version, cipher, server_name, resumed,
-    next_protocol, SHA-256 fingerprints of the server chain;
+    established, next_protocol, SHA-256 fingerprints of the server chain (TLS
+    and DTLS alike; a row whose ssl_history starts with '^' has the client on
+    the responder side, as Zeek flips DTLS roles from content);
   * Zeek's x509.log baselines: per certificate fingerprint: serial, key
     algorithm/length, SANs;
   * Arkime's expected sessions (*.test): cipher, version, JA3/JA3S, per
-    certificate SHA-1, serial, notBefore/notAfter, subject/issuer CN, SANs.
+    certificate SHA-1, serial, notBefore/notAfter, subject/issuer CN, SANs
+    (TCP sessions, and UDP sessions Arkime classified as DTLS).
 
 Every capture must be read cleanly: exit status 0 or 1, nothing on stderr but
 the summary, no sanitizer report. Every disagreement must be listed, with
@@ -91,25 +96,43 @@ def load_oracle(path):
             d = dict(zip(header, row))
             if d["tcp.stream"]:
                 sid = int(last(d["tcp.stream"]))
-            elif d["udp.stream"] and d["dtls.handshake.type"]:
-                # DTLS over UDP: compared on the connection and its ClientHello
+            elif d["udp.stream"] and (d["dtls.handshake.type"] or d["dtls.alert_message.desc"]):
+                # DTLS over UDP: tshark lists every fragment and retransmission;
+                # the facts are those of the first whole ClientHello (the one
+                # with its cipher suites) and of the last ServerHello (after
+                # a HelloRetryRequest).
                 sid = ("udp", int(last(d["udp.stream"])))
                 src = norm_ip(last(d["ipv6.src"]) or last(d["ip.src"]))
                 dst = norm_ip(last(d["ipv6.dst"]) or last(d["ip.dst"]))
                 sport, dport = int(last(d["udp.srcport"])), int(last(d["udp.dstport"]))
                 s = streams.get(sid)
                 if s is None:
-                    s = streams[sid] = {"key": None, "dtls": True, "sni": None,
+                    s = streams[sid] = {"key": None, "dtls": True, "sni": None, "offered": None,
+                                        "cipher": None, "sh_version": None, "alerts": [],
                                         "endpoints": (src, sport, dst, dport), "certs": None}
                     order.append(sid)
-                types = d["dtls.handshake.type"].split("|")
-                if "1" in types and s["key"] is None:
-                    s["key"] = (src, sport, dst, dport)
-                    s["sni"] = d["dtls.handshake.extensions_server_name"] or None
-                if "2" in types and s["key"] is None:
-                    s["key"] = (dst, dport, src, sport)
+                types = d["dtls.handshake.type"].split("|") if d["dtls.handshake.type"] else []
+                suites = d["dtls.handshake.ciphersuite"]
+                if "1" in types:
+                    if s["key"] is None:
+                        s["key"] = (src, sport, dst, dport)
+                    if suites and s["offered"] is None and (src, sport) == s["key"][:2]:
+                        s["offered"] = len(suites.split("|"))
+                        s["sni"] = d["dtls.handshake.extensions_server_name"] or None
+                if "2" in types:
+                    if s["key"] is None:
+                        s["key"] = (dst, dport, src, sport)
+                    s["cipher"] = suites.split("|")[0] if suites else None
+                    vers = d["dtls.handshake.version"].split("|")
+                    s["sh_version"] = vers[-1] if vers and vers[0] else None
                 if "11" in types and d["dtls.handshake.certificate_length"] and s["certs"] is None:
-                    s["certs"] = len(d["dtls.handshake.certificate_length"].split("|"))
+                    server_side = s["key"] is None or (src, sport) == (s["key"][2], s["key"][3])
+                    if server_side:
+                        s["certs"] = len(d["dtls.handshake.certificate_length"].split("|"))
+                if d["dtls.alert_message.desc"]:
+                    for a in d["dtls.alert_message.desc"].split("|"):
+                        if a:
+                            s["alerts"].append(int(a))
                 continue
             else:
                 continue
@@ -167,12 +190,33 @@ def compare_oracle(ours, oracle, diff):
                 diff("tshark", k, "dtls connection", "missing", "present")
                 continue
             compared += 1
-            sni = dt[0]["tls"]["client"].get("server_name")
+            r = dt[0]
+            ts = r["tlsscope"]
+            ch, sh = ts.get("client_hello"), ts.get("server_hello")
+            sni = r["tls"]["client"].get("server_name")
             if sni != s["sni"]:
                 diff("tshark", k, "sni", sni, s["sni"])
-            got_certs = dt[0]["tlsscope"].get("chain_total", len(dt[0]["tlsscope"]["chain"]))
+            if s["offered"] is not None:
+                got = (ch.get("cipher_suites_total", len(ch["cipher_suites"])) if ch else None)
+                if got != s["offered"]:
+                    diff("tshark", k, "offered_ciphers", got, s["offered"])
+            if s["cipher"]:
+                got = sh["cipher_suite"] if sh else None
+                if got != s["cipher"]:
+                    diff("tshark", k, "cipher", got, s["cipher"])
+                # tshark 4.0 has no dtls supported_versions field: the
+                # ServerHello's legacy version is what it shows
+                got_v = sh["legacy_version"] if sh else None
+                if s["sh_version"] and got_v != s["sh_version"]:
+                    diff("tshark", k, "version", got_v, s["sh_version"])
+            elif sh is not None:
+                diff("tshark", k, "server_hello", "present", "missing")
+            got_certs = ts.get("chain_total", len(ts["chain"]))
             if got_certs != (s["certs"] or 0):
                 diff("tshark", k, "certificates", got_certs, s["certs"] or 0)
+            got_alerts = [a["code"] for a in ts["alerts"] if not a.get("encrypted")]
+            if sorted(got_alerts) != sorted(s["alerts"]):
+                diff("tshark", k, "alerts", got_alerts, s["alerts"])
             continue
         lst = by_key.get(k, [])
         if used[k] >= len(lst):
@@ -241,7 +285,8 @@ def read_zeek_log(path):
 
 
 ZEEK_VERSIONS = {"SSLv3": ("ssl", "3.0"), "TLSv10": ("tls", "1.0"), "TLSv11": ("tls", "1.1"),
-                 "TLSv12": ("tls", "1.2"), "TLSv13": ("tls", "1.3"), "SSLv2": ("ssl", "2.0")}
+                 "TLSv12": ("tls", "1.2"), "TLSv13": ("tls", "1.3"), "SSLv2": ("ssl", "2.0"),
+                 "DTLSv10": ("dtls", "1.0"), "DTLSv12": ("dtls", "1.2"), "DTLSv13": ("dtls", "1.3")}
 
 
 def zeek_unset(v):
@@ -256,6 +301,10 @@ def compare_zeek_ssl(ours, rows, tuples, diff):
     compared = 0
     for z in rows:
         k = (norm_ip(z["id.orig_h"]), int(z["id.orig_p"]), norm_ip(z["id.resp_h"]), int(z["id.resp_p"]))
+        if z.get("ssl_history", "").startswith("^"):
+            # Zeek saw the ClientHello come from the responder (WebRTC: who
+            # sends the first STUN packet is not who runs the DTLS client)
+            k = (k[2], k[3], k[0], k[1])
         if k not in tuples:
             continue  # a row from another trace of the same Zeek test
         lst = by_key.get(k, [])
@@ -345,15 +394,19 @@ def compare_arkime(ours, path, diff):
     compared = 0
     for sess in data.get("sessions3", []):
         b = sess.get("body", {})
-        if "tls" not in b or b.get("ipProtocol") not in (6, None):
+        if "tls" not in b:
             continue
-        if "udp" in str(b.get("protocol", [])) and "tcp" not in str(b.get("protocol", [])):
-            continue
+        protos = b.get("protocol", [])
+        dtls = b.get("ipProtocol") == 17 and "dtls" in protos
+        if not dtls and (b.get("ipProtocol") not in (6, None) or ("udp" in protos and "tcp" not in protos)):
+            continue  # QUIC and other UDP sessions with a TLS handshake inside
+        want_transport = "udp" if dtls else "tcp"
         k = (norm_ip(b["source"]["ip"]), int(b["source"]["port"]),
              norm_ip(b["destination"]["ip"]), int(b["destination"]["port"]))
         lst = by_key.get(k) or by_key.get((k[2], k[3], k[0], k[1]))
+        lst = [r for r in lst or [] if r.get("network", {}).get("transport", "tcp") == want_transport]
         if not lst:
-            diff("arkime", k, "connection", "missing", "present")
+            diff("arkime", k, "dtls connection" if dtls else "connection", "missing", "present")
             continue
         r = lst[0]
         compared += 1

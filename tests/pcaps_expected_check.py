@@ -54,7 +54,8 @@ def main():
                 "server_ip": r["destination"]["ip"],
                 "server_port": str(r["destination"]["port"]),
                 "sni": r["tls"]["client"].get("server_name") or "-",
-                "version": r["tls"].get("version"),
+                "version": ("dtls" if r["tls"].get("version_protocol") == "dtls" else "")
+                           + (r["tls"].get("version") or ""),
                 "cipher_iana": r["tls"].get("cipher"),
                 "cipher_openssl": r["tlsscope"].get("cipher_openssl"),
                 "certs": str(len(r["tlsscope"]["chain"])),

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "../common/timefmt.h"
+#include "advice_text.h"
 #include "chain.h"
 #include "internal.h"
 
@@ -218,8 +219,7 @@ static void advice_cscwa12905(struct out *o, const struct judge *j, const struct
     char b[100];
     if (!twin) return;
     outf(o, " Note: the store already holds a different certificate with CN=%s (SHA-256 %s); "
-            "Expressway cannot keep two trust-store certificates with the same CN "
-            "(CSCwa12905): replace that one, use CA-signed certificates, or reuse one "
+            ADVICE_CSCWA12905 ": replace that one, use CA-signed certificates, or reuse one "
             "certificate for both services (CUCM 14).",
          twin->subject_cn, fp(twin, b));
 }
@@ -249,9 +249,7 @@ static void advice_ku_note(struct out *o, const struct cert *top)
          o->len ? " " : "", cn_or_subject(top));
 }
 
-static const char workaround[] =
-    " Short-term workaround on Expressway-C (turns verification off): "
-    "`xConfiguration EdgeConfigServer VerifyOriginServer: Off`.";
+static const char workaround[] = ADVICE_WORKAROUND;
 
 static void write_advice(struct judge *j, int code, int depth)
 {
@@ -265,9 +263,8 @@ static void write_advice(struct judge *j, int code, int depth)
     switch (code) {
     case VERR_DEPTH_ZERO_SELF_SIGNED_CERT:
         outf(&o, "The server sent a self-signed certificate, CN=%s (SHA-256 %s). Upload this "
-                 "certificate (tlsscope can export it as PEM) to the trust store of every "
-                 "Expressway-C cluster node (Maintenance > Security > Trusted CA certificate), "
-                 "or have it signed by a CA the store trusts.",
+                 "certificate (tlsscope can export it as PEM) to " ADVICE_EVERY_NODE " "
+                 ADVICE_CA_PAGE ", " ADVICE_OR_SIGNED,
              cn_or_subject(leaf), fp(leaf, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, leaf);
@@ -292,8 +289,7 @@ static void write_advice(struct judge *j, int code, int depth)
             cert_fingerprint_hex(c->aki, c->aki_len, kid, sizeof kid, true);
             outf(&o, " with key identifier %s", kid);
         }
-        outf(&o, " — to the trust store of every Expressway-C cluster node, together with "
-                 "its own issuers up to the self-signed root.");
+        outf(&o, " — to " ADVICE_EVERY_NODE ", " ADVICE_ISSUERS_UP);
         if (v->n_path == 1 && j->in->n_chain == 1)
             outf(&o, " The server sent no intermediate certificates; if the missing one is an "
                      "intermediate, the server could also be configured to send it.");
@@ -428,13 +424,9 @@ static void write_name_advice(struct judge *j)
     }
     outf(&o, ") does not cover \"%s\". ", v->name_checked);
     if (v->profile == PROFILE_EXPRESSWAY) {
-        outf(&o, "Expressway compares the name with the DNS SANs and the first CN only, never "
-                 "with IP SANs");
+        outf(&o, ADVICE_NAME_RULE);
         if (ipname[0]) outf(&o, " (the certificate's IP:%s is ignored)", ipname);
-        outf(&o, ": add DNS:%s to the certificate's subjectAltName and re-issue it, or change "
-                 "how the server is addressed (e.g. CUCM System > Server) to a name the "
-                 "certificate carries.",
-             v->name_checked);
+        outf(&o, ADVICE_NAME_FIX, v->name_checked);
     } else {
         outf(&o, "Add %s:%s to the certificate's subjectAltName and re-issue it, or address the "
                  "server by a name the certificate carries.",
@@ -529,7 +521,8 @@ static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
     }
     switch (conn->nochain) {
     case TLS_NOCHAIN_TLS13:
-        set_not_judged(v, "TLS 1.3: the server's certificates are encrypted");
+        set_not_judged(v, "%s 1.3: the server's certificates are encrypted",
+                       conn->is_dtls ? "DTLS" : "TLS");
         break;
     case TLS_NOCHAIN_NO_SERVER_HELLO:
         set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");

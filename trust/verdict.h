@@ -117,4 +117,20 @@ const char *verdict_profile_name(enum verdict_profile p);
 /* OpenSSL 1.1.1 error text for a code ("self signed certificate"). */
 const char *verdict_code_text(int code);
 
+/* ---- from a log line, without the certificates (trust/advice.c) ---- */
+
+/* The code for an error text as Expressway logs it ("self signed
+ * certificate"; OpenSSL 3 spellings like "self-signed certificate" too,
+ * case-insensitive); -1 when unknown. */
+int verdict_code_from_text(const char *text);
+
+/* What to fix, from what a traffic_server line says: the code (-1 when the
+ * line gives none, as "SSL connection failed" alone), the depth (-1), a
+ * name failure ("SNI (x) not in certificate") or not, the name Expressway
+ * verified, the server's address (may be ""). Same wording as the advice
+ * of a judged chain, minus what only the certificates can tell. Writes a
+ * NUL-terminated text of at most n bytes. */
+void verdict_advice_from_log(int code, int depth, bool name_failure, const char *name,
+                             const char *server_ip, char *out, size_t n);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "frontend.h"
+#include "logreport.h"
 #include "report.h"
 
 struct batch {
@@ -24,6 +25,7 @@ struct batch {
     struct sbuf line;
     int export_errors;
     bool live;               /* print at judged(), not at done() */
+    struct logreport *lr;   /* bundles and Expressway logs; NULL/inactive otherwise */
 };
 
 /* The store lint and the table header come first, but the lint needs the
@@ -46,8 +48,10 @@ static void batch_print(struct batch *b, const struct conn_record *r)
 {
     batch_header(b);
     sbuf_reset(&b->line);
+    logreport_conn(b->lr, r); /* before printing: its JSON line carries the log */
     if (b->o->json) {
-        report_json_conn(&b->line, r, &b->style);
+        report_json_conn_ex(&b->line, r, &b->style, logreport_active(b->lr) ? logreport_json_conn : NULL,
+                            b->lr);
         sbuf_putc(&b->line, '\n');
     } else {
         report_text_conn(&b->line, r, &b->style);
@@ -107,6 +111,7 @@ int run_batch(struct session *s)
     }
     session_set_active(p);
     b.store = s->have_store ? &s->store : NULL;
+    b.lr = s->lr;
     FILE *meta = o->json ? stderr : stdout;
 
     int rc = pipeline_run(p);
@@ -114,10 +119,17 @@ int run_batch(struct session *s)
     batch_header(&b);
     fflush(stdout);
     summary_print(meta, &b.summary, ps, &b.style, o->profile, s->have_store);
+    if (logreport_active(b.lr)) {
+        logreport_finish(b.lr, ps);
+        if (o->json) logreport_json_tail(b.lr, stdout);
+        fflush(stdout);
+        logreport_print(b.lr, meta, ps, &b.style);
+    }
     if (rc < 0) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
 
     int status = EXIT_TRUSTED;
     if (b.summary.conns_failed) status = EXIT_FAILED;
+    if (logreport_active(b.lr) && logreport_status(b.lr) > status) status = logreport_status(b.lr);
     if (rc < 0) status = EXIT_USAGE;
     session_set_active(NULL);
     pipeline_free(p);

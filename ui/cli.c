@@ -19,10 +19,43 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* "64M", "4G", "1048576", "512KiB": bytes, binary units. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s) return -1;
+    int shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
+    }
+    if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)) end += strlen(end);
+    if (*end || v == 0 || (shift && v > (UINT64_MAX >> shift))) return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+/* "2", "0.5", "10.25": seconds, at most an hour, to ns. */
+static int parse_seconds(const char *s, int64_t *ns)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v > 0) || v > 3600) return -1;
+    *ns = (int64_t)(v * 1e9 + 0.5);
+    return *ns > 0 ? 0 : -1;
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
     enum { OPT_TRUST = 256, OPT_PROFILE, OPT_AT, OPT_JSON, OPT_PEM, OPT_COLOR, OPT_EXPORT,
-           OPT_TUI, OPT_DURATION, OPT_MAXCONNS };
+           OPT_TUI, OPT_DURATION, OPT_MAXCONNS,
+           OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -39,6 +72,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         {"export-certs", required_argument, NULL, OPT_EXPORT},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"max-conns", required_argument, NULL, OPT_MAXCONNS},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"log-window", required_argument, NULL, OPT_LOG_WINDOW},
+        {"bundle-max-member", required_argument, NULL, OPT_BUNDLE_MEMBER},
+        {"bundle-max-total", required_argument, NULL, OPT_BUNDLE_TOTAL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -135,6 +172,29 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
                 return -1;
             }
             break;
+        case OPT_LOG:
+            if (o->n_logs >= CLI_MAX_FILES) {
+                snprintf(err, errlen, "too many --log paths (at most %d)", CLI_MAX_FILES);
+                return -1;
+            }
+            o->logs[o->n_logs++] = optarg;
+            break;
+        case OPT_LOG_WINDOW:
+            if (parse_seconds(optarg, &o->log_window_ns) != 0) {
+                snprintf(err, errlen, "--log-window: '%.20s' is not a number of seconds (0 < s <= 3600)", optarg);
+                return -1;
+            }
+            break;
+        case OPT_BUNDLE_MEMBER:
+        case OPT_BUNDLE_TOTAL:
+            if (parse_size(optarg, ch == OPT_BUNDLE_MEMBER ? &o->bundle_max_member
+                                                           : &o->bundle_max_total) != 0) {
+                snprintf(err, errlen, "%s: '%.20s' is not a size (bytes, or with K, M, G)",
+                         ch == OPT_BUNDLE_MEMBER ? "--bundle-max-member" : "--bundle-max-total",
+                         optarg);
+                return -1;
+            }
+            break;
         case 'h': o->help = true; break;
         case 'V': o->version = true; break;
         case ':':
@@ -152,9 +212,19 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
             return -1;
         }
     }
-    /* trailing words: a BPF filter, as tcpdump takes it */
+    /* Trailing words: with -i or -r they are a BPF filter, as tcpdump takes
+     * them (tcpdump -r x.pcap tcp port 8443); with neither they are the
+     * inputs (tlsscope diagnostic_log.tar.gz, a directory, captures). */
+    bool words_are_filter = o->iface || o->n_files > 0;
+    for (int i = optind; i < argc && !words_are_filter; i++) {
+        if (o->n_files >= CLI_MAX_FILES) {
+            snprintf(err, errlen, "too many inputs (at most %d)", CLI_MAX_FILES);
+            return -1;
+        }
+        o->files[o->n_files++] = argv[i];
+    }
     size_t flen = 0;
-    for (int i = optind; i < argc; i++) {
+    for (int i = optind; i < argc && words_are_filter; i++) {
         size_t l = strlen(argv[i]);
         if (flen + l + 2 > sizeof(o->filter)) {
             snprintf(err, errlen, "filter expression too long");
@@ -170,7 +240,11 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         snprintf(err, errlen, "-r and -i cannot be combined");
         return -1;
     }
-    if (!o->n_files && !o->iface) {
+    if (o->n_logs && o->iface) {
+        snprintf(err, errlen, "--log and -i cannot be combined");
+        return -1;
+    }
+    if (!o->n_files && !o->iface && !o->n_logs) {
         snprintf(err, errlen, "nothing to read: give -r FILE or -i IFACE");
         return -1;
     }

@@ -32,7 +32,15 @@ struct cli_opts {
     const char *user;                  /* -Z */
     uint64_t duration;                 /* --duration */
     uint64_t max_conns;                /* --max-conns */
-    char filter[2048];                 /* trailing words: BPF expression (-i and -r) */
+    char filter[2048];                 /* trailing words with -i or -r: a BPF expression
+                                          (with neither, they are inputs: files,
+                                          bundles, directories) */
+    /* Expressway diagnostic bundles and logs (logreport.h) */
+    const char *logs[CLI_MAX_FILES];   /* --log */
+    int n_logs;
+    int64_t log_window_ns;             /* --log-window; 0 = default (2 s) */
+    uint64_t bundle_max_member;        /* --bundle-max-member; 0 = default */
+    uint64_t bundle_max_total;         /* --bundle-max-total; 0 = default */
     bool help, version;
 };
 

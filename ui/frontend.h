@@ -20,6 +20,8 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 
+struct logreport;
+
 struct session {
     const struct cli_opts *o;
     struct trust_store store;
@@ -30,6 +32,7 @@ struct session {
                                      keeps finished records keeps at most this many,
                                      dropping (and counting) the oldest */
     bool export_created;          /* --export-certs DIR was created by us */
+    struct logreport *lr;         /* bundles and Expressway logs (logreport.h); NULL */
 };
 
 #define SESSION_DEFAULT_MAX_CONNS 100000
@@ -59,6 +62,7 @@ bool frontend_utf8(void);
 void frontend_print_lint(void *arg, const struct store_lint *item);
 
 int run_batch(struct session *s);
+int run_logreport(struct session *s); /* logs without captures (logreport.c) */
 int run_tui(struct session *s);
 int run_store(int argc, char **argv);
 

@@ -12,10 +12,13 @@
 
 #include "common/escape.h"
 #include "frontend.h"
+#include "logreport.h"
 
 static void usage(FILE *out)
 {
     fputs("Usage: tlsscope [options] -r FILE [-r FILE ...] [BPF filter ...]\n"
+          "       tlsscope [options] BUNDLE.tar.gz|DIR|FILE ...\n"
+          "       tlsscope [options] --log FILE ...\n"
           "       tlsscope [options] -i IFACE [BPF filter ...]\n"
           "       tlsscope -D\n"
           "       tlsscope store [--at TIME] PATH ...\n"
@@ -23,9 +26,10 @@ static void usage(FILE *out)
           "Which TLS server presented which certificate chain, and would the client accept it.\n"
           "\n"
           "Input:\n"
-          "  -r FILE             read a pcap or pcapng capture (\"-\" = stdin); repeatable,\n"
-          "                      several files are merged in time order\n"
-          "  BPF filter          trailing words: a tcpdump filter (\"tcp port 8443\")\n"
+          "  -r FILE             read a pcap or pcapng capture, gzip'd or not (\"-\" = stdin);\n"
+          "                      repeatable, several files are merged in time order\n"
+          "  BPF filter          trailing words after -r or -i: a tcpdump filter\n"
+          "                      (\"tcp port 8443\"); without -r/-i they are inputs\n"
           "Live capture (as with tcpdump):\n"
           "  -i IFACE            capture live on IFACE (\"any\": all; a number from -D)\n"
           "  -D                  list the interfaces and exit\n"
@@ -36,7 +40,17 @@ static void usage(FILE *out)
           "  -Z USER             run as USER once the capture is open (default as root:\n"
           "                      nobody; -Z root keeps root)\n"
           "  --duration SECONDS  stop after SECONDS\n"
-          "  --max-conns N       connections kept in memory (default 100000)\n"
+          "  --max-conns N       connections kept in memory: open ones when live, rows in the\n"
+          "                      browser (default 100000)\n"
+          "Expressway diagnostic bundles and logs:\n"
+          "  BUNDLE, DIR         an Expressway diagnostic bundle (.tar.gz, also zip...) or a\n"
+          "                      directory of extracted files: captures and logs inside are\n"
+          "                      found by content and read in place (also with -r)\n"
+          "  --log PATH          Expressway diagnostic log (text, gzip, or the logs of a\n"
+          "                      bundle); with captures: log and packets side by side\n"
+          "  --log-window SECS   how far apart a log line and its connection may be (2)\n"
+          "  --bundle-max-member SIZE  bytes read from one archive member (4G)\n"
+          "  --bundle-max-total SIZE   bytes decompressed from archives in all (16G)\n"
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
@@ -44,6 +58,7 @@ static void usage(FILE *out)
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
           "  -b, --batch         batch report (the default when stdout is not a terminal)\n"
+          "  --tui               the browser (the default on a terminal; ? lists its keys)\n"
           "  --json              JSON Lines, one object per TLS connection (summary on stderr)\n"
           "  --pem               with --json: include each certificate as PEM\n"
           "  -v, --verbose       chain, alerts and verdict details under each connection\n"
@@ -109,9 +124,15 @@ int main(int argc, char **argv)
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;
     /* The browser when a person is watching, the batch report otherwise
-     * (like ncdu -o): a pipe or a file never gets curses. */
-    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO));
-    rc = tui ? run_tui(&s) : run_batch(&s);
+     * (like ncdu -o): a pipe or a file never gets curses. A capture piped
+     * in (tcpdump -w - | tlsscope -r -) still gets the browser on a
+     * terminal; it reads the keyboard from /dev/tty. */
+    bool stdin_capture = false;
+    for (int i = 0; i < o.n_files; i++) stdin_capture |= strcmp(o.files[i], "-") == 0;
+    bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) &&
+                         (isatty(STDIN_FILENO) || stdin_capture));
+    if (logreport_log_only(s.lr)) rc = run_logreport(&s); /* logs, no capture */
+    else rc = tui ? run_tui(&s) : run_batch(&s);
     session_close(&s);
     return rc;
 }

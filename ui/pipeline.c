@@ -6,6 +6,9 @@
  */
 #include "pipeline.h"
 
+#include "capture/udpflow.h"
+#include "dissect/dtls.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,7 @@
 #define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
 #define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
 #define PIPELINE_LIVE_EXPIRE_NS 1000000000ll /* live: idle-flow sweep at least every 1 s */
+#define PIPELINE_DTLS_REASM_BYTES (64ull * 1024 * 1024) /* DTLS fragments held, all associations */
 
 struct server_slot {                  /* for "presumed" verdicts of resumed sessions */
     uint64_t key;
@@ -44,6 +48,8 @@ struct pipeline {
     struct pipeline_ops ops;
     struct cap_source *src;
     struct flow_table *flows;
+    struct udp_table *udp;            /* DTLS associations (see "UDP / DTLS" below) */
+    struct dtls_budget dtls_budget;
     struct cert_cache *certs;
     struct verdict_cache *verdicts;   /* NULL if out of memory: judged uncached */
     struct pipeline_stats stats;
@@ -113,11 +119,13 @@ void conn_record_free(struct conn_record *r)
 
 static uint64_t server_key(const struct tls_conn *c)
 {
-    /* FNV-1a over family, server address, port and SNI */
+    /* FNV-1a over transport, family, server address, port and SNI: a DTLS
+     * session never resumes a TLS one (nor do their flow ids compare) */
     uint64_t h = 1469598103934665603ULL;
-    const uint8_t *parts[3] = {&c->family, c->server_ip, c->ch.sni};
-    size_t lens[3] = {1, 16, c->ch.has_sni ? c->ch.sni_len : 0};
-    for (int k = 0; k < 3; k++)
+    const uint8_t transport = c->is_dtls ? 17 : 6;
+    const uint8_t *parts[4] = {&transport, &c->family, c->server_ip, c->ch.sni};
+    size_t lens[4] = {1, 1, 16, c->ch.has_sni ? c->ch.sni_len : 0};
+    for (int k = 0; k < 4; k++)
         for (size_t i = 0; i < lens[k]; i++) h = (h ^ parts[k][i]) * 1099511628211ULL;
     h = (h ^ (c->server_port & 0xff)) * 1099511628211ULL;
     h = (h ^ (c->server_port >> 8)) * 1099511628211ULL;
@@ -219,6 +227,7 @@ static void record_done(struct pipeline *p, struct conn_record *r)
     verdict_observe(&r->verdict, c);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
+    if (c->is_dtls) p->stats.dtls_connections++;
     if (c->handshake_complete) p->stats.handshakes_complete++;
     switch (r->verdict.status) {
     case VERDICT_TRUSTED: p->stats.trusted++; break;
@@ -338,6 +347,75 @@ static void live_idle(struct pipeline *p)
     int64_t now = (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
     p->last_expire_ns = now;
     flowtab_expire(p->flows, now);
+    udptab_expire(p->udp, now);
+}
+
+/* ---- UDP / DTLS ---------------------------------------------------------- *
+ * UDP datagrams go to a separate association table; only a datagram that
+ * looks like DTLS creates an association (dtls_datagram_plausible), and each
+ * association gets its DTLS tls_conn at once. From then on the records take
+ * the TCP path: judge() when the chain is final, record_done() at close. */
+
+static bool udp_want(void *ctx, const struct pkt_info *dg)
+{
+    (void)ctx;
+    return dtls_datagram_plausible(dg->payload, dg->payload_caplen, dg->payload_len);
+}
+
+static void *udp_open(void *ctx, const struct flow_meta *meta)
+{
+    struct pipeline *p = ctx;
+    struct conn_record *r = calloc(1, sizeof(*r));
+    if (!r) return NULL;
+    r->tls = dtls_conn_new(meta, &p->dtls_budget);
+    if (!r->tls) {
+        free(r);
+        return NULL;
+    }
+    r->owner = p;
+    r->verdict.code = -1;
+    r->verdict.depth = -1;
+    p->stats.udp_associations++;
+    return r;
+}
+
+static int udp_datagram(void *ctx, void *app, enum flow_dir dir, const uint8_t *data,
+                        uint32_t caplen, uint32_t len, int64_t ts_ns)
+{
+    struct pipeline *p = ctx;
+    struct conn_record *r = app;
+    if (!r) return UDP_COUNT_ONLY;
+    int rc = dtls_conn_datagram(r->tls, dir, data, caplen, len, ts_ns);
+    if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
+    if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
+    return rc == FLOW_COUNT_ONLY ? UDP_COUNT_ONLY : UDP_CONTINUE;
+}
+
+static void udp_close(void *ctx, void *app, const struct flow_close *info)
+{
+    struct pipeline *p = ctx;
+    struct conn_record *r = app;
+    if (!r) return;
+    tls_conn_close(r->tls, info);
+    if (r->tls->is_tls) {
+        record_done(p, r);
+    } else {
+        p->stats.non_dtls_associations++;
+        conn_record_free(r);
+    }
+}
+
+static struct udp_table *udp_table_new(struct pipeline *p)
+{
+    struct udp_sink sink = {
+        .ctx = p,
+        .want = udp_want,
+        .open = udp_open,
+        .datagram = udp_datagram,
+        .close = udp_close,
+    };
+    p->dtls_budget.max_bytes = PIPELINE_DTLS_REASM_BYTES;
+    return udptab_new(NULL, &sink);
 }
 
 /* ---- driving ------------------------------------------------------------ */
@@ -355,6 +433,8 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     int rc;
     if (opts->live)
         rc = capsrc_open_live(&p->src, opts->live, err, errlen);
+    else if (opts->inputs)
+        rc = capsrc_open_inputs(&p->src, opts->inputs, opts->n_inputs, err, errlen);
     else
         rc = capsrc_open_files(&p->src, opts->files, opts->n_files, err, errlen);
     if (rc < 0) {
@@ -380,10 +460,11 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     if (lim.max_flows == 0) flow_limits_default(&lim);
     if (opts->max_conns && opts->max_conns < lim.max_flows) lim.max_flows = (uint32_t)opts->max_conns;
     p->flows = flowtab_new(&lim, &sink);
+    p->udp = udp_table_new(p);
     p->certs = certcache_new(PIPELINE_CERT_CACHE);
     certcache_limit_bytes(p->certs, PIPELINE_CERT_CACHE_BYTES);
     p->verdicts = verdictcache_new(PIPELINE_VERDICT_CACHE);
-    if (!p->flows || !p->certs) {
+    if (!p->flows || !p->udp || !p->certs) {
         snprintf(err, errlen, "out of memory");
         pipeline_free(p);
         return NULL;
@@ -419,12 +500,15 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
         if (kind == PKT_TCP) {
             if (info.payload_caplen < info.payload_len) p->stats.packets_cut++;
             flowtab_segment(p->flows, &info, pkt.ts_ns);
+        } else if (kind == PKT_UDP) {
+            udptab_datagram(p->udp, &info, pkt.ts_ns);
         }
         if (++p->packets_since_expire >= PIPELINE_EXPIRE_EVERY ||
             (p->stats.live && pkt.ts_ns - p->last_expire_ns >= PIPELINE_LIVE_EXPIRE_NS)) {
             p->packets_since_expire = 0;
             p->last_expire_ns = pkt.ts_ns;
             flowtab_expire(p->flows, pkt.ts_ns);
+            udptab_expire(p->udp, pkt.ts_ns);
         }
     }
     return 1;
@@ -443,14 +527,17 @@ void pipeline_finish(struct pipeline *p)
     p->finished = true;
     p->flushing = true;
     flowtab_flush(p->flows);
+    udptab_flush(p->udp);
     p->flushing = false;
-    if (p->flush_n) /* qsort(NULL, 0, ...) is undefined */
-        qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
+    /* qsort(NULL, 0, ...) is undefined (UBSan): nothing was open at the end */
+    if (p->flush_n > 1) qsort(p->flush_buf, p->flush_n, sizeof(*p->flush_buf), record_seq_cmp);
     for (size_t i = 0; i < p->flush_n; i++) p->ops.done(p->ops.ctx, p->flush_buf[i]);
     free(p->flush_buf);
     p->flush_buf = NULL;
     p->flush_n = p->flush_cap = 0;
     p->stats.flow = *flowtab_stats(p->flows);
+    p->stats.udp = *udptab_stats(p->udp);
+    p->stats.dtls_bytes_refused = p->dtls_budget.refused;
 }
 
 int pipeline_run(struct pipeline *p)
@@ -479,6 +566,8 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
     if (p->stats.live)
         (void)capsrc_kernel_drops(p->src, &mp->stats.kernel_received, &mp->stats.kernel_dropped,
                                   &mp->stats.kernel_if_dropped);
+    if (p->udp) mp->stats.udp = *udptab_stats(p->udp);
+    mp->stats.dtls_bytes_refused = p->dtls_budget.refused;
     return &p->stats;
 }
 
@@ -497,9 +586,12 @@ void pipeline_free(struct pipeline *p)
         p->ops.done = NULL;
         p->flushing = true;
         flowtab_free(p->flows);
+        udptab_free(p->udp);
+        p->udp = NULL;
         for (size_t i = 0; i < p->flush_n; i++) conn_record_free(p->flush_buf[i]);
         free(p->flush_buf);
     }
+    udptab_free(p->udp); /* pipeline_new failed after creating it */
     for (int i = 0; i < PIPELINE_SERVER_SLOTS; i++) {
         if (p->servers[i] && p->certs) path_refs(p, &p->servers[i]->verdict, false);
         free(p->servers[i]);

@@ -4,7 +4,8 @@
  * finished connections are handed to the front end as `struct conn_record`.
  *
  * Front ends (batch text, JSON lines, the browser, live capture) see only
- * conn_record, tls_conn, cert and verdict — no pcap, no flow table.
+ * conn_record, tls_conn, cert and verdict — no pcap, no flow table. DTLS
+ * associations (UDP) are conn_records too, with tls->is_dtls set.
  *
  * Records are handed over twice:
  *   judged(r)  as soon as the verdict is final (chain seen or known absent) —
@@ -35,6 +36,7 @@
 #include "capture/flow.h"
 #include "capture/packet.h"
 #include "capture/source.h"
+#include "capture/udpflow.h"
 #include "dissect/tls.h"
 #include "trust/cert.h"
 #include "trust/store.h"
@@ -55,6 +57,9 @@ struct conn_record {
 struct pipeline_opts {
     const char *const *files;         /* capture files, or NULL for live */
     int n_files;
+    const struct cap_input_spec *inputs; /* instead of files: files and archive
+                                            members (capsrc_open_inputs) */
+    int n_inputs;
     const struct cap_live_opts *live; /* live capture, or NULL */
     const struct trust_store *store;  /* NULL = no trust store */
     enum verdict_profile profile;
@@ -82,10 +87,16 @@ struct pipeline_ops {
 struct pipeline_stats {
     struct pkt_counters pkt;
     struct flow_stats flow;
+    struct udp_stats udp;             /* UDP datagrams and DTLS associations */
     uint64_t tcp_connections;         /* flows opened */
     uint64_t tls_connections;         /* records handed to the front end */
+    uint64_t dtls_connections;        /* ... of which DTLS (UDP) */
     uint64_t non_tls_streams;         /* TCP connections with payload but no TLS */
     uint64_t empty_streams;           /* TCP connections without payload */
+    uint64_t udp_associations;        /* UDP associations opened (the first datagram looked
+                                       * like DTLS); the DTLS ones are tls_connections */
+    uint64_t non_dtls_associations;   /* ... that turned out not to be DTLS */
+    uint64_t dtls_bytes_refused;      /* DTLS fragment bytes over the shared reassembly cap */
     uint64_t handshakes_complete;
     uint64_t judged, trusted, failed, not_judged;
     uint64_t distinct_certs;

@@ -31,6 +31,12 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
 
 /* ---- JSON Lines (one object, no trailing newline) ---- */
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st);
+/* The same with a hook that may add members at the end of the "tlsscope"
+ * object (e.g. the Expressway log line about this connection). */
+struct json;
+typedef void (*report_json_extra_fn)(struct json *j, void *ctx, const struct conn_record *r);
+void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
+                         const struct report_style *st, report_json_extra_fn extra, void *ctx);
 
 /* ---- verdict summary, grouped by server and reason ---- */
 #define SUMMARY_MAX_SERVERS 4096
@@ -84,5 +90,8 @@ void report_verdict_cell(struct sbuf *sb, const struct conn_record *r);
  * DIR/<cn>_<sha256-prefix>.pem. Returns the number of new files, -1 on error
  * (message in err). */
 int report_export_certs(const char *dir, const struct conn_record *r, char *err, size_t errlen);
+/* The file name --export-certs uses for c: "<cn>_<sha256 prefix><suffix>.pem"
+ * (CN reduced to [A-Za-z0-9._-], "*" as "wildcard"; suffix may be NULL). */
+const char *report_cert_filename(const struct cert *c, const char *suffix, char *out, size_t len);
 
 #endif

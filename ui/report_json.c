@@ -366,6 +366,40 @@ static void json_verdict(struct json *j, const struct conn_record *r)
     json_obj_end(j);
 }
 
+/* DTLS-only facts (tls.h struct tls_dtls), per side like "bytes". */
+static void json_dtls_pair(struct json *j, const char *key, const uint64_t v[2])
+{
+    json_obj(j, key);
+    json_uint(j, "client", v[0]);
+    json_uint(j, "server", v[1]);
+    json_obj_end(j);
+}
+
+static void json_dtls(struct json *j, const struct tls_conn *c)
+{
+    const struct tls_dtls *d = &c->dtls;
+    uint64_t epochs[2] = {d->max_epoch[0], d->max_epoch[1]};
+    json_obj(j, "dtls");
+    json_bool(j, "hello_verify_request", d->hello_verify);
+    if (d->hello_verify) json_int(j, "cookie_length", d->cookie_len);
+    json_int(j, "client_hellos", d->client_hellos);
+    json_dtls_pair(j, "datagrams", d->datagrams);
+    json_dtls_pair(j, "other_datagrams", d->other_datagrams);
+    json_dtls_pair(j, "records", d->records);
+    json_dtls_pair(j, "encrypted_records", d->encrypted_records);
+    json_dtls_pair(j, "fragments", d->fragments);
+    json_dtls_pair(j, "retransmitted", d->retransmitted);
+    json_dtls_pair(j, "duplicate_records", d->duplicate_records);
+    json_dtls_pair(j, "max_epoch", epochs);
+    if (d->connection_id[0] || d->connection_id[1]) {
+        json_obj(j, "connection_id");
+        json_bool(j, "client", d->connection_id[0]);
+        json_bool(j, "server", d->connection_id[1]);
+        json_obj_end(j);
+    }
+    json_obj_end(j);
+}
+
 static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
 {
     char b[8];
@@ -373,6 +407,7 @@ static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
     json_hex16(j, "legacy_version", ch->legacy_version);
     if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
     json_int(j, "session_id_length", ch->session_id_len);
+    if (ch->cookie_len) json_int(j, "cookie_length", ch->cookie_len);
     json_arr(j, "cipher_suites");
     for (int i = 0; i < ch->n_ciphers; i++) {
         snprintf(b, sizeof(b), "0x%04x", ch->ciphers[i]);
@@ -435,6 +470,12 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
 
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st)
 {
+    report_json_conn_ex(sb, r, st, NULL, NULL);
+}
+
+void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
+                         const struct report_style *st, report_json_extra_fn extra, void *ctx)
+{
     const struct tls_conn *c = r->tls;
     struct json j;
     char ip[64], b[80];
@@ -452,7 +493,7 @@ void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct
     json_int(&j, "port", c->server_port);
     json_obj_end(&j);
     json_obj(&j, "network");
-    json_str(&j, "transport", "tcp");
+    json_str(&j, "transport", c->is_dtls ? "udp" : "tcp");
     json_str(&j, "type", c->family == 6 ? "ipv6" : "ipv4");
     json_obj_end(&j);
 
@@ -565,7 +606,9 @@ void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct
     json_uint(&j, "client", c->tcp_bytes[0]);
     json_uint(&j, "server", c->tcp_bytes[1]);
     json_obj_end(&j);
+    if (c->is_dtls) json_dtls(&j, c);
     json_verdict(&j, r);
+    if (extra) extra(&j, ctx, r);
     json_obj_end(&j); /* tlsscope */
     json_end(&j);
 }

@@ -40,7 +40,9 @@ const char *report_version_short(uint16_t v, char buf[16])
     const char *proto, *ver;
     if (v == 0) return strcpy(buf, "-");
     if (tls_version_ecs(v, &proto, &ver)) {
-        snprintf(buf, 16, "%s%s", strcmp(proto, "ssl") == 0 ? "SSL" : "TLS", ver);
+        snprintf(buf, 16, "%s%s",
+                 strcmp(proto, "ssl") == 0 ? "SSL" : strcmp(proto, "dtls") == 0 ? "DTLS" : "TLS",
+                 ver);
         return buf;
     }
     if ((v >> 8) == 0x7f) {
@@ -229,6 +231,27 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
             sbuf_printf(sb, "%salert from %s: %s %s(%u)\n", indent,
                         al->from == TLS_CLIENT ? "client" : "server",
                         al->level == 2 ? "fatal" : "warning", name ? name : "unknown", al->desc);
+    }
+    if (c->is_dtls) {
+        /* DTLS over UDP: what the datagram layer did (tls.h struct tls_dtls) */
+        const struct tls_dtls *d = &c->dtls;
+        sbuf_printf(sb, "%sdtls: ", indent);
+        if (d->hello_verify) sbuf_printf(sb, "cookie exchange (%u-byte cookie), ", d->cookie_len);
+        sbuf_printf(sb, "datagrams %llu/%llu, handshake fragments %llu/%llu, retransmitted "
+                        "%llu/%llu (client/server)",
+                    (unsigned long long)d->datagrams[0], (unsigned long long)d->datagrams[1],
+                    (unsigned long long)d->fragments[0], (unsigned long long)d->fragments[1],
+                    (unsigned long long)d->retransmitted[0],
+                    (unsigned long long)d->retransmitted[1]);
+        if (d->other_datagrams[0] || d->other_datagrams[1])
+            sbuf_printf(sb, ", %llu/%llu not DTLS (STUN, RTP, ...)",
+                        (unsigned long long)d->other_datagrams[0],
+                        (unsigned long long)d->other_datagrams[1]);
+        if (d->duplicate_records[0] || d->duplicate_records[1])
+            sbuf_printf(sb, ", %llu/%llu duplicate records (capture copies)",
+                        (unsigned long long)d->duplicate_records[0],
+                        (unsigned long long)d->duplicate_records[1]);
+        sbuf_putc(sb, '\n');
     }
     for (int i = 0; i < c->n_events; i++) {
         sbuf_printf(sb, "%sevent: ", indent);

@@ -11,6 +11,7 @@
 #include "common/escape.h"
 #include "frontend.h"
 #include "privs.h"
+#include "logreport.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 
@@ -73,6 +74,14 @@ int session_open(struct session *s, const struct cli_opts *o)
         po->files = o->files;
         po->n_files = o->n_files;
         po->filter = o->filter[0] ? o->filter : NULL;
+        /* bundles, directories and logs: what is inside decides (logreport.h) */
+        s->lr = logreport_open(o);
+        if (!s->lr) {
+            fprintf(stderr, "tlsscope: out of memory\n");
+            session_close(s);
+            return EXIT_USAGE;
+        }
+        if (logreport_active(s->lr)) po->inputs = logreport_inputs(s->lr, &po->n_inputs);
     }
     s->max_conns = o->max_conns ? o->max_conns : SESSION_DEFAULT_MAX_CONNS;
     /* Connections held open: --max-conns for a live capture (it runs for
@@ -146,6 +155,8 @@ void session_close(struct session *s)
 {
     session_set_active(NULL);
     store_free(&s->store);
+    logreport_free(s->lr);
+    s->lr = NULL;
 }
 
 bool frontend_want_color(const struct cli_opts *o, FILE *f)

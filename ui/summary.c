@@ -24,6 +24,7 @@ static void server_key_of(const struct conn_record *r, char *out, size_t len,
     const struct tls_conn *c = r->tls;
     char ep[64], name[240];
     report_endpoint(ep, sizeof(ep), c->family, c->server_ip, c->server_port);
+    if (c->is_dtls) strncat(ep, "/udp", sizeof(ep) - strlen(ep) - 1); /* another service */
     if (c->ch.has_sni) {
         esc_text_buf(name, sizeof(name), c->ch.sni, c->ch.sni_len, st->utf8);
         snprintf(out, len, "%s (%s)", ep, name);
@@ -111,10 +112,13 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
     const struct pkt_counters *pc = &ps->pkt;
     const struct flow_stats *fs = &ps->flow;
 
-    fprintf(out, "\nSummary: %llu TLS connection%s to %u server%s, %llu handshake%s complete",
-            (unsigned long long)ps->tls_connections, ps->tls_connections == 1 ? "" : "s",
-            s->n_servers, s->n_servers == 1 ? "" : "s",
-            (unsigned long long)ps->handshakes_complete, ps->handshakes_complete == 1 ? "" : "s");
+    fprintf(out, "\nSummary: %llu TLS connection%s", (unsigned long long)ps->tls_connections,
+            ps->tls_connections == 1 ? "" : "s");
+    if (ps->dtls_connections)
+        fprintf(out, " (%llu DTLS)", (unsigned long long)ps->dtls_connections);
+    fprintf(out, " to %u server%s, %llu handshake%s complete", s->n_servers,
+            s->n_servers == 1 ? "" : "s", (unsigned long long)ps->handshakes_complete,
+            ps->handshakes_complete == 1 ? "" : "s");
     if (ps->first_ts_ns)
         fprintf(out, "; %llu packets from %s to %s", (unsigned long long)pc->packets,
                 time_iso8601(ps->first_ts_ns, 3, t0), time_iso8601(ps->last_ts_ns, 3, t1));
@@ -137,6 +141,17 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
             (unsigned long long)pc->truncated, (unsigned long long)pc->malformed,
             (unsigned long long)fs->gaps, (unsigned long long)fs->gap_bytes,
             (unsigned long long)fs->overlaps_differing, (unsigned long long)fs->port_reuse);
+    if (ps->udp.datagrams)
+        fprintf(out, "  UDP: %llu datagrams, %llu not DTLS-like (ignored); %llu associations, "
+                     "%llu of them not DTLS.\n",
+                (unsigned long long)ps->udp.datagrams, (unsigned long long)ps->udp.ignored,
+                (unsigned long long)ps->udp_associations,
+                (unsigned long long)ps->non_dtls_associations);
+    if (ps->udp.assocs_evicted || ps->dtls_bytes_refused)
+        fprintf(out, "  caps hit (UDP): %llu DTLS associations evicted (table full), %llu DTLS "
+                     "fragment bytes refused (reassembly memory).\n",
+                (unsigned long long)ps->udp.assocs_evicted,
+                (unsigned long long)ps->dtls_bytes_refused);
     if (fs->flows_evicted || fs->ooo_bytes_dropped || s->servers_dropped)
         fprintf(out, "  caps hit: %llu flows evicted (flow table full), %llu out-of-order bytes "
                      "dropped, %u servers beyond the summary's limit.\n",
@@ -258,14 +273,21 @@ static void safe_name(const char *in, char *out, size_t len)
     out[k] = '\0';
 }
 
-static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+const char *report_cert_filename(const struct cert *c, const char *suffix, char *out, size_t len)
 {
-    char name[80], fp[100], path[4096];
-    static char pem[CERT_MAX_DER * 2];
-    size_t n = 0;
+    char name[80], fp[100];
     safe_name(c->subject_cn[0] ? c->subject_cn : "no-cn", name, sizeof(name));
     cert_fingerprint_hex(c->sha256, 32, fp, sizeof(fp), false);
-    snprintf(path, sizeof(path), "%s/%s_%.16s.pem", dir, name, fp);
+    snprintf(out, len, "%s_%.16s%s.pem", name, fp, suffix ? suffix : "");
+    return out;
+}
+
+static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+{
+    char name[200], path[4096];
+    static char pem[CERT_MAX_DER * 2];
+    size_t n = 0;
+    snprintf(path, sizeof(path), "%s/%s", dir, report_cert_filename(c, NULL, name, sizeof(name)));
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         if (errno == EEXIST) return 0;

@@ -83,7 +83,8 @@ RENAME = {0xCC13: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD",
 def classify(v, name):
     """(kx, auth) from the IANA name. DH_anon/ECDH_anon send an ephemeral key
     in ServerKeyExchange, so their kx is DHE/ECDHE; SRP without a
-    certificate authenticates by password, grouped with PSK."""
+    certificate, ECCPWD and EC J-PAKE authenticate by password, grouped with
+    PSK."""
     if v in (0x00FF, 0x5600):
         return "UNKNOWN", "UNKNOWN"
     if name == "TLS_NULL_WITH_NULL_NULL":
@@ -103,12 +104,16 @@ def classify(v, name):
         "ECDH_anon": ("ECDHE", "ANON"), "ECDHE_PSK": ("ECDHE", "PSK"),
         "SRP_SHA": ("SRP", "PSK"), "SRP_SHA_RSA": ("SRP", "RSA"), "SRP_SHA_DSS": ("SRP", "DSS"),
         "RSA_FIPS": ("RSA", "RSA"),
+        # password-authenticated key exchange, no certificate, like SRP_SHA:
+        # RFC 8492 (ECCPWD) and EC J-PAKE (draft-cragie-tls-ecjpake, Thread's
+        # DTLS commissioning; mbedTLS)
+        "ECCPWD": ("UNKNOWN", "PSK"), "ECJPAKE": ("UNKNOWN", "PSK"),
     }
     if kx in table:
         return table[kx]
     if kx.startswith("GOSTR341112_256") and v >= 0xC103:
         return "ANY", "ANY"  # RFC 9367: TLS 1.3 GOST suites
-    return "UNKNOWN", "UNKNOWN"  # KRB5, FORTEZZA, GOST (TLS 1.2), ECCPWD, ECJPAKE
+    return "UNKNOWN", "UNKNOWN"  # KRB5, FORTEZZA, GOST (TLS 1.2)
 
 
 def main():

@@ -75,6 +75,36 @@ int main(void)
     CHECK_EQ_INT(o.n_files, 1);
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r a extra"), 0);
     CHECK_EQ_STR(o.filter, "extra");
+    /* with neither -i nor -r, trailing words are the inputs (bundles, directories) */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope a.pcap bundle.tar.gz"), 0);
+    CHECK_EQ_INT(o.n_files, 2);
+    CHECK_EQ_STR(o.files[1], "bundle.tar.gz");
+    CHECK_EQ_STR(o.filter, "");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --trust s.pem diag.tar.gz"), 0);
+    CHECK_EQ_INT(o.n_files, 1);
+    CHECK_EQ_STR(o.files[0], "diag.tar.gz");
+    /* Expressway logs and bundle caps */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --log b.txt.gz --log-window 0.25 --bundle-max-member 64M --bundle-max-total 2GiB"), 0);
+    CHECK_EQ_INT(o.n_files, 0);
+    CHECK_EQ_INT(o.n_logs, 2);
+    CHECK_EQ_STR(o.logs[1], "b.txt.gz");
+    CHECK_EQ_INT(o.log_window_ns, 250000000);
+    CHECK_EQ_INT(o.bundle_max_member, 64ll << 20);
+    CHECK_EQ_INT(o.bundle_max_total, 2ll << 30);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --bundle-max-member 1000 --log-window 3"), 0);
+    CHECK_EQ_INT(o.bundle_max_member, 1000);
+    CHECK_EQ_INT(o.log_window_ns, 3000000000ll);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --log-window 0"), -1);
+    CHECK_EQ_STR(err, "--log-window: '0' is not a number of seconds (0 < s <= 3600)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --log-window 2s"), -1);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --log-window 7200"), -1);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --bundle-max-member 12X"), -1);
+    CHECK_EQ_STR(err, "--bundle-max-member: '12X' is not a size (bytes, or with K, M, G)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --bundle-max-total 0"), -1);
+    CHECK_EQ_STR(err, "--bundle-max-total: '0' is not a size (bytes, or with K, M, G)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope --log a.txt --bundle-max-total 99999999999T"), -1);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo --log a.txt"), -1);
+    CHECK_EQ_STR(err, "--log and -i cannot be combined");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -c 0"), -1);
     CHECK_EQ_STR(err, "-c: invalid count '0'");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -s -5"), -1);
