@@ -23,10 +23,16 @@
 #             resumption: fresh session, tickets off) and a ~100-byte GET,
 #             half to an RSA server (three SNIs, one of them not in the
 #             certificate) and half to an ECDSA server; every one is judged.
+#   distinct  hs with every server certificate made distinct (bench/distinct.py
+#             rewrites serial numbers in place): the worst case for the
+#             certificate and verdict caches, for the memory check.
 #
 # Measurements (median of RUNS runs, warm page cache, output to /dev/null):
 #   cat       `cat FILE > /dev/null` — the cost of reading the bytes at all
 #   floor     bench/pcapfloor.c — a bare libpcap loop over every packet
+#   readblk   bench/readbench.c read — records parsed in place from 1 MiB
+#             read() blocks, what tlsscope's own pcap reader does (the floor
+#             of that reader)
 #   tlsscope  batch report with chain verdicts (--trust the bench root)
 #   tlsscope-json  the same with --json
 #   tshark    -Y tls.handshake -T fields with the handshake fields tlsscope
@@ -37,8 +43,9 @@
 # Environment:
 #   RUNS=5 SLOW_RUNS=3            runs per tool
 #   BULK_CONNS=1500 BULK_KB=300 HS_CONNS=100000
-#   CAPTURES="bulk-mtu bulk-tso hs"   which captures to measure
-#   TOOLS="cat floor tlsscope tlsscope-json tshark ssldump"
+#   CAPTURES="bulk-mtu bulk-tso hs distinct"   which captures to measure
+#   TOOLS="cat floor readblk tlsscope tlsscope-json tshark ssldump"
+#   DISTINCT_TOOLS="floor tlsscope tlsscope-json"  (tools for "distinct")
 #   TLSSCOPE=path                 measure this binary instead of building one
 #   REGEN=1                       regenerate the captures
 set -euo pipefail
@@ -55,8 +62,9 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 BULK_CONNS=${BULK_CONNS:-1500}
 BULK_KB=${BULK_KB:-300}
 HS_CONNS=${HS_CONNS:-100000}
-CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso hs"}
-TOOLS=${TOOLS:-"cat floor tlsscope tlsscope-json tshark ssldump"}
+CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso hs distinct"}
+TOOLS=${TOOLS:-"cat floor readblk tlsscope tlsscope-json tshark ssldump"}
+DISTINCT_TOOLS=${DISTINCT_TOOLS:-"floor tlsscope tlsscope-json"}
 PY=/usr/bin/python3
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -86,11 +94,13 @@ build() {
     log "building tlsscope (RelWithDebInfo) in bench/work/build"
     cmake -S "$SRC" -B "$WORK/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build "$WORK/build" -j "$(nproc)" --target tlsscope >/dev/null
-    TLSSCOPE=$WORK/build/ui/tlsscope
+    TLSSCOPE=$WORK/build/tlsscope
+    [ -x "$TLSSCOPE" ] || TLSSCOPE=$WORK/build/ui/tlsscope # before ea10a8d
   fi
   [ -x "$TLSSCOPE" ] || die "no tlsscope binary at $TLSSCOPE"
   cc -O2 -Wall -Wextra -o "$WORK/pcapfloor" "$HERE/pcapfloor.c" -lpcap
   cc -O2 -Wall -Wextra -o "$WORK/timeit" "$HERE/timeit.c"
+  cc -O2 -Wall -Wextra -o "$WORK/readbench" "$HERE/readbench.c" -lpcap
 }
 
 # ------------------------------------------------------------------- PKI
@@ -221,6 +231,14 @@ run_clients() {
 gen_capture() { # gen_capture NAME
   local name=$1 out=$CAPS/$1.pcap
   [ -f "$out" ] && [ "${REGEN:-0}" != 1 ] && { log "$name: cached ($out)"; return 0; }
+  if [ "$name" = distinct ]; then
+    [ -f "$CAPS/hs.pcap" ] || gen_capture hs
+    openssl x509 -in "$PKI/rsa.crt" -outform DER -out "$WORK/rsa.der"
+    openssl x509 -in "$PKI/ecdsa.crt" -outform DER -out "$WORK/ecdsa.der"
+    "$PY" "$HERE/distinct.py" "$CAPS/hs.pcap" "$out.tmp" "$WORK/rsa.der" "$WORK/ecdsa.der"
+    mv "$out.tmp" "$out"
+    return 0
+  fi
   mkdir -p "$CAPS" "$WORK/www"
   head -c $((BULK_KB * 1024)) /dev/urandom >"$WORK/www/big"
   printf 'tlsscope bench: a small response body, about one hundred bytes long, like a REST reply.\n' \
@@ -284,6 +302,7 @@ tool_cmd() { # tool_cmd TOOL FILE
   case $1 in
     cat) echo "cat $2" ;;
     floor) echo "$WORK/pcapfloor $2" ;;
+    readblk) echo "$WORK/readbench read $2" ;;
     tlsscope) echo "$TLSSCOPE -b -r $2 --trust $PKI/store.pem" ;;
     tlsscope-json) echo "$TLSSCOPE --json -r $2 --trust $PKI/store.pem" ;;
     tshark) echo "tshark -n -r $2 -Y tls.handshake -T fields -e frame.time_epoch -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tls.handshake.type -e tls.handshake.version -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite -e tls.handshake.extensions.supported_version -e tls.handshake.certificate" ;;
@@ -305,7 +324,9 @@ measure() {
     local judged
     judged=$("$TLSSCOPE" -b -r "$f" --trust "$PKI/store.pem" 2>/dev/null |
              sed -n 's/^  verdicts: \([0-9]*\) trusted, \([0-9]*\) failed.*/\1 \2/p' | awk '{print $1 + $2}') || true
-    for tool in $TOOLS; do
+    local tools=$TOOLS
+    [ "$cap" = distinct ] && tools=$DISTINCT_TOOLS
+    for tool in $tools; do
       local n=$RUNS
       case $tool in tshark|ssldump) n=$SLOW_RUNS ;; esac
       local runs=$WORK/runs.$tool
@@ -344,31 +365,41 @@ report() {
     echo "Machine:"
     machine
     echo
-    echo "Median of $RUNS runs ($SLOW_RUNS for tshark and ssldump); wall and CPU (user+sys) seconds, peak RSS in MiB."
+    echo "Median of $RUNS runs ($SLOW_RUNS for tshark and ssldump), warm page cache, output to"
+    echo "/dev/null; wall and CPU (user+sys) seconds, peak RSS in MiB; x floor = this tool's time"
+    echo "over the bare libpcap loop's (wall / CPU)."
     echo
     awk -F'\t' '
-      { key = $1; tool[$1, $5] = $5; wall[$1, $5] = $6; cpu[$1, $5] = $7; rss[$1, $5] = $8
+      { key = $1; wall[$1, $5] = $6; cpu[$1, $5] = $7; rss[$1, $5] = $8
         size[$1] = $2; pkts[$1] = $3; judged[$1] = $4
         if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+      function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
       END {
-        print "| capture | size | packets | tool | wall s | CPU s | RSS MiB | vs floor (wall) | tshark / tlsscope | ssldump / tlsscope |"
-        print "|---|---|---|---|---|---|---|---|---|---|"
-        split("cat floor tlsscope tlsscope-json tshark ssldump", tl, " ")
+        print "| capture | size | packets | tool | wall s | CPU s | RSS MiB | x floor (wall / CPU) |"
+        print "|---|---|---|---|---|---|---|---|"
+        split("cat floor readblk tlsscope tlsscope-json tshark ssldump", tl, " ")
         for (i = 1; i <= n; i++) {
           c = order[i]
-          for (t = 1; t <= 6; t++) {
+          for (t = 1; t <= 7; t++) {
             k = tl[t]
             if (!((c, k) in wall)) continue
-            vf = ((c, "floor") in wall && wall[c, "floor"] > 0) ? sprintf("%.2fx", wall[c, k] / wall[c, "floor"]) : "-"
-            ts = (k == "tlsscope" && (c, "tshark") in wall) ? sprintf("%.1fx", wall[c, "tshark"] / wall[c, k]) : ""
-            sd = (k == "tlsscope" && (c, "ssldump") in wall) ? sprintf("%.1fx", wall[c, "ssldump"] / wall[c, k]) : ""
-            printf "| %s | %.0f MB | %d | %s | %.3f | %.3f | %.1f | %s | %s | %s |\n", c, size[c] / 1e6, pkts[c], k, wall[c, k], cpu[c, k], rss[c, k] / 1024, vf, ts, sd
+            vf = ((c, "floor") in wall) ? ratio(wall[c, k], wall[c, "floor"]) " / " ratio(cpu[c, k], cpu[c, "floor"]) : "-"
+            printf "| %s | %.0f MB | %d | %s | %.3f | %.3f | %.1f | %s |\n", c, size[c] / 1e6, pkts[c], k, wall[c, k], cpu[c, k], rss[c, k] / 1024, vf
           }
-          if ((c, "tlsscope") in cpu && judged[c] > 0)
-            rate[c] = sprintf("%s: %d judged connections, %.0f per CPU-second (tlsscope), %.0f (tlsscope --json)", c, judged[c], judged[c] / cpu[c, "tlsscope"], ((c, "tlsscope-json") in cpu) ? judged[c] / cpu[c, "tlsscope-json"] : 0)
         }
         print ""
-        for (i = 1; i <= n; i++) if (order[i] in rate) print "- " rate[order[i]]
+        for (i = 1; i <= n; i++) {
+          c = order[i]
+          if (!((c, "tlsscope") in wall)) continue
+          line = "- " c ": tlsscope"
+          if ((c, "tshark") in wall) line = line sprintf(" %sx faster than tshark (wall; CPU %sx)", ratio(wall[c, "tshark"], wall[c, "tlsscope"]), ratio(cpu[c, "tshark"], cpu[c, "tlsscope"]))
+          if ((c, "ssldump") in wall) line = line sprintf(", %sx faster than ssldump (wall; CPU %sx)", ratio(wall[c, "ssldump"], wall[c, "tlsscope"]), ratio(cpu[c, "ssldump"], cpu[c, "tlsscope"]))
+          if (judged[c] > 0) {
+            line = line sprintf("; %d judged connections, %.0f per CPU-second", judged[c], judged[c] / cpu[c, "tlsscope"])
+            if ((c, "tlsscope-json") in cpu) line = line sprintf(" (%.0f with --json)", judged[c] / cpu[c, "tlsscope-json"])
+          }
+          print line
+        }
       }' "$RES"
   } >"$out"
   cat "$out"
