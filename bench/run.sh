@@ -26,6 +26,8 @@
 #   distinct  hs with every server certificate made distinct (bench/distinct.py
 #             rewrites serial numbers in place): the worst case for the
 #             certificate and verdict caches, for the memory check.
+#   hs-x4     hs four times in a row, shifted in time (bench/repeat.py): 1.5 GB,
+#             400 000 connections; peak RSS must not grow with capture size.
 #
 # Measurements (median of RUNS runs, warm page cache, output to /dev/null):
 #   cat       `cat FILE > /dev/null` — the cost of reading the bytes at all
@@ -43,9 +45,10 @@
 # Environment:
 #   RUNS=5 SLOW_RUNS=3            runs per tool
 #   BULK_CONNS=1500 BULK_KB=300 HS_CONNS=100000
-#   CAPTURES="bulk-mtu bulk-tso hs distinct"   which captures to measure
+#   CAPTURES="bulk-mtu bulk-tso hs distinct hs-x4"   which captures to measure
 #   TOOLS="cat floor readblk tlsscope tlsscope-json tshark ssldump"
 #   DISTINCT_TOOLS="floor tlsscope tlsscope-json"  (tools for "distinct")
+#   X4_TOOLS="floor tlsscope"                      (tools for "hs-x4")
 #   TLSSCOPE=path                 measure this binary instead of building one
 #   REGEN=1                       regenerate the captures
 set -euo pipefail
@@ -62,9 +65,10 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 BULK_CONNS=${BULK_CONNS:-1500}
 BULK_KB=${BULK_KB:-300}
 HS_CONNS=${HS_CONNS:-100000}
-CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso hs distinct"}
+CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso hs distinct hs-x4"}
 TOOLS=${TOOLS:-"cat floor readblk tlsscope tlsscope-json tshark ssldump"}
 DISTINCT_TOOLS=${DISTINCT_TOOLS:-"floor tlsscope tlsscope-json"}
+X4_TOOLS=${X4_TOOLS:-"floor tlsscope"}
 PY=/usr/bin/python3
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -239,6 +243,12 @@ gen_capture() { # gen_capture NAME
     mv "$out.tmp" "$out"
     return 0
   fi
+  if [ "$name" = hs-x4 ]; then
+    [ -f "$CAPS/hs.pcap" ] || gen_capture hs
+    "$PY" "$HERE/repeat.py" "$CAPS/hs.pcap" 4 "$out.tmp"
+    mv "$out.tmp" "$out"
+    return 0
+  fi
   mkdir -p "$CAPS" "$WORK/www"
   head -c $((BULK_KB * 1024)) /dev/urandom >"$WORK/www/big"
   printf 'tlsscope bench: a small response body, about one hundred bytes long, like a REST reply.\n' \
@@ -326,6 +336,7 @@ measure() {
              sed -n 's/^  verdicts: \([0-9]*\) trusted, \([0-9]*\) failed.*/\1 \2/p' | awk '{print $1 + $2}') || true
     local tools=$TOOLS
     [ "$cap" = distinct ] && tools=$DISTINCT_TOOLS
+    [ "$cap" = hs-x4 ] && tools=$X4_TOOLS
     for tool in $tools; do
       local n=$RUNS
       case $tool in tshark|ssldump) n=$SLOW_RUNS ;; esac
