@@ -362,11 +362,15 @@ machine() {
   mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   disk=$(df -h "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')
   local rota
-  rota=$(lsblk -dno ROTA "$(df "$WORK" | awk 'NR == 2 { print $1 }')" 2>/dev/null || echo "?")
-  echo "- CPU: $cpu, $cores cores ($(lscpu | sed -n 's/^Hypervisor vendor: *//p' | sed 's/^/VM on /'))"
-  echo "- RAM: $mem; disk: $disk, rotational=$rota; captures read from the page cache (warm)"
-  echo "- kernel $(uname -r), Debian $(cat /etc/debian_version)"
-  echo "- tlsscope $(git -C "$SRC" describe --always --dirty 2>/dev/null) ($(basename "$(dirname "$(dirname "$TLSSCOPE")")") build), libpcap $(dpkg-query -W -f='${Version}' libpcap0.8 2>/dev/null), mbedTLS $(dpkg-query -W -f='${Version}' libmbedtls-dev 2>/dev/null)"
+  rota=$(lsblk -dno ROTA "$(df "$WORK" | awk 'NR == 2 { print $1 }')" 2>/dev/null | tr -d ' ' || echo "?")
+  local fam
+  fam=$(lscpu | awk -F: '/^CPU family/ { f = $2 } /^Model:/ { m = $2 } END { gsub(/ /, "", f); gsub(/ /, "", m); print "family " f " model " m }')
+  local l2 l3
+  l2=$(lscpu | sed -n 's/^L2 cache: *//p'); l3=$(lscpu | sed -n 's/^L3 cache: *//p')
+  echo "- CPU: $cpu ($fam), $cores cores, L2 $l2, L3 $l3 ($(lscpu | sed -n 's/^Hypervisor vendor: *//p' | sed 's/^/VM on /'); shared with other jobs)"
+  echo "- RAM: $mem; disk: $disk, virtio, rotational flag $rota; captures read from the page cache (warm)"
+  echo "- kernel $(uname -r), Debian $(cat /etc/debian_version), gcc $(gcc -dumpversion)"
+  echo "- tlsscope $(git -C "$SRC" describe --always --dirty 2>/dev/null) (CMake RelWithDebInfo: -O2 -g), libpcap $(dpkg-query -W -f='${Version}' libpcap0.8 2>/dev/null), mbedTLS $(dpkg-query -W -f='${Version}' libmbedtls-dev 2>/dev/null)"
   echo "- $(tshark --version 2>/dev/null | head -1), $(ssldump -v 2>&1 | head -1), $(openssl version)"
 }
 
