@@ -27,6 +27,7 @@ tui_case() {
     mkdir -p "$work"
     ln -s "$src/pcaps" "$work/pcaps"
     ln -s "$src/tests" "$work/tests"
+    ln -s "$tmp/gen" "$work/gen"
     {
         printf '# tlsscope --tui %s\n' "$*"
         printf '# keys: %s   size: %s   LC_ALL=%s   env: %s\n' "$keys" "$size" "$locale" "$env"
@@ -52,6 +53,8 @@ tui_case() {
 }
 
 cd "$src"
+# inputs made at test time (a bundle, logs with skew and hostile bytes): gen/
+sh "$src/tests/tui/mkgen.sh" "$tmp/gen"
 . "$src/tests/tui/TESTLIST"
 [ "$count" -gt 0 ] || { echo "no case ran"; exit 1; }
 if [ "$fail" -ne 0 ]; then

@@ -4,7 +4,8 @@
 # the self-signed TFTP connection (6972, cucm-EC.steven.lab), read code 18
 # and the advice, open the certificate, export it with `e` and compare the
 # file with the certificate tshark finds in the capture; overwrite
-# protection; a typed file name; the chain; resizing; Ctrl-C; NO_COLOR.
+# protection; a typed file name; the chain; resizing; Ctrl-C; NO_COLOR; an
+# Expressway bundle walked from the Log view to the connection; a log alone.
 set -eu
 : "${TLSSCOPE:?}" "${TLSSCOPE_SRC:?}"
 for tool in tmux tshark openssl; do
@@ -185,5 +186,58 @@ T send-keys -t pipe f
 wait_for "filter: failed"
 T send-keys -t pipe Q
 [ "$(wait_exit pipe)" = "exit=1" ] || fail "exit status of the piped run is not 1"
+
+# An Expressway diagnostic bundle (capture + log, assembled as in README):
+# Tab to the Log view, Enter on the 6972 failure: connection #2, code 18,
+# and the log line beside tlsscope's; back to the Log view on the same row.
+mkdir -p "$tmp/b/diag"
+cp "$src/pcaps/expressway.pcapng" "$tmp/b/diag/vcsc_eth0_tcpdump"
+cp "$src/tests/bundles/loggingsnapshot_vcsc_20220711.txt" "$tmp/b/diag/"
+(cd "$tmp/b" && tar czf "$tmp/diag.tar.gz" diag)
+T new-session -d -s bundle -x 120 -y 45 -c "$tmp" \
+    "env TERM=tmux-256color LC_ALL=C.UTF-8 TZ=UTC '$TLSSCOPE' --trust '$src/pcaps/expressway-store.pem' diag.tar.gz; echo exit=\$? > '$tmp/rc.bundle'; sleep 600"
+session=bundle
+wait_for "7 conns: 4 FAIL, 1 n/j, 2 OK; log: 4 TLS failures"
+T send-keys -t bundle Tab
+wait_for "[Servers]"
+T send-keys -t bundle Tab
+wait_for "[Log] 1/6"
+screen | grep -q "cucm.steven.lab(10.48.36.215):6972 .*18@0 self signed certificate .*#2 agree" ||
+    fail "the 6972 failure is not the first Log row, matched to #2"
+screen | grep -q "cucm2.steven.lab(10.48.36.218):8443 .*none: 10.48.36.218" ||
+    fail "the failure without a connection does not say so"
+T capture-pane -e -p -t bundle | grep -qE "$colour_sgr#2 agree" || fail "the agree marker is not coloured"
+T send-keys -t bundle Enter
+wait_for "[Connection #2]"
+wait_for "Verdict        FAIL 18@0 self signed certificate"
+wait_for "Expressway log"
+wait_for "Agrees         yes: the same line"
+screen | grep -q "Offset         log +0.3 ms from the server's Certificate message" ||
+    fail "the log section lacks the time offset"
+T send-keys -t bundle q
+wait_for "[Log] 1/6"
+T send-keys -t bundle Q
+[ "$(wait_exit bundle)" = "exit=1" ] || fail "exit status of the bundle run is not 1"
+
+# The log alone on a terminal: the browser on its Log view (NO_COLOR: the
+# markers carry it); -b on the same terminal: the log-only report.
+cp "$src/tests/bundles/loggingsnapshot_vcsc_20220711.txt" "$tmp/expressway.log"
+T new-session -d -s logonly -x 100 -y 20 -c "$tmp" \
+    "env TERM=tmux-256color LC_ALL=C.UTF-8 TZ=UTC NO_COLOR=1 '$TLSSCOPE' --log expressway.log; echo exit=\$? > '$tmp/rc.logonly'; sleep 600"
+session=logonly
+wait_for "[Log] 1/4  4 failures, 7 requests (no capture)"
+if T capture-pane -e -p -t logonly | grep -qE "$colour_sgr"; then fail "colour with NO_COLOR in the Log view"; fi
+T send-keys -t logonly Enter
+wait_for "Error          self signed certificate at depth 0 (the leaf; OpenSSL code 18)"
+T send-keys -t logonly End
+wait_for "no capture given"
+T send-keys -t logonly Q
+[ "$(wait_exit logonly)" = "exit=1" ] || fail "exit status of the log-only browser is not 1"
+T new-session -d -s logbatch -x 100 -y 20 -c "$tmp" \
+    "env TERM=tmux-256color LC_ALL=C.UTF-8 TZ=UTC '$TLSSCOPE' -b --log expressway.log; echo exit=\$? > '$tmp/rc.logbatch'; sleep 600"
+session=logbatch
+[ "$(wait_exit logbatch)" = "exit=1" ] || fail "exit status of the log-only report is not 1"
+T capture-pane -p -S - -t logbatch | grep -q "servers fail TLS verification according to the log" ||
+    fail "-b on a terminal did not give the log-only report"
 
 echo "tmux browser checks passed"

@@ -10,6 +10,7 @@
 
 #include "advice_text.h"
 #include "verdict.h"
+#include "textout.h"
 
 int verdict_code_from_text(const char *text)
 {
@@ -40,23 +41,6 @@ int verdict_code_from_text(const char *text)
     return -1;
 }
 
-struct out {
-    char *p;
-    size_t cap, len;
-};
-
-static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void outf(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    if (o->cap == 0 || o->len + 1 >= o->cap) return;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    o->len += (size_t)n;
-    if (o->len >= o->cap) o->len = o->cap - 1;
-}
 
 static const char see_capture[] =
     " A capture of the connection (Diagnostic logging with \"Take tcpdump while logging\") "

@@ -24,6 +24,7 @@
  * is never read.
  */
 #include "verdict.h"
+#include "textout.h"
 
 #include "dissect/names.h"
 
@@ -129,23 +130,6 @@ static bool suite_is_ecdsa(uint16_t id)
 
 /* ---- small formatting helpers ----------------------------------------- */
 
-struct out {
-    char *p;
-    size_t cap, len;
-};
-
-static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void outf(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    if (o->len + 1 >= o->cap) return;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    o->len += (size_t)n;
-    if (o->len >= o->cap) o->len = o->cap - 1;
-}
 
 /* snprintf for fields where truncating a hostile name is the right thing. */
 static void sfmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -462,20 +462,25 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
     char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN], d[32];
     double w = (double)lc->window / 1e9;
     if (!captured) {
+        m->why = LOGCORR_WHY_NO_CAPTURE;
         snprintf(o, n, "no capture to compare with");
     } else if (!first) {
+        m->why = LOGCORR_WHY_NO_PACKETS;
         snprintf(o, n, "the captures hold no packets");
     } else if (f->ts_ns < first - lc->window || f->ts_ns > last + lc->window) {
+        m->why = LOGCORR_WHY_OUTSIDE_TIME;
         snprintf(o, n,
                  "logged outside the captured time (%s .. %s): the capture was not running "
                  "then, or the clocks of log and capture differ",
                  time_iso8601(first, 3, t0), time_iso8601(last, 3, t1));
     } else if (!f->server_ip[0]) {
+        m->why = LOGCORR_WHY_NO_SNI_MATCH;
         snprintf(o, n,
                  "no captured connection with SNI %.120s within ±%g s (the line names no "
                  "address)",
                  f->name, w);
     } else if (!nr->have) {
+        m->why = LOGCORR_WHY_NO_CONN_TO_IP;
         snprintf(o, n,
                  "the captures hold no TLS connection to %s: a capture filter, another "
                  "interface, or another cluster node (each node logs and captures its own "
@@ -483,16 +488,21 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
                  f->server_ip);
     } else {
         char why[200];
-        if (f->port >= 0 && nr->port != f->port)
+        m->near_seq = nr->seq;
+        m->why = LOGCORR_WHY_NAME;
+        if (f->port >= 0 && nr->port != f->port) {
+            m->why = LOGCORR_WHY_PORT;
             snprintf(why, sizeof(why), "port %u, not %d", nr->port, f->port);
-        else if (nr->has_sni && strcasecmp(nr->sni, f->name) != 0)
+        } else if (nr->has_sni && strcasecmp(nr->sni, f->name) != 0) {
             snprintf(why, sizeof(why), "its SNI is %.100s, not %.80s", nr->sni, f->name);
-        else if (!nr->has_sni && strcmp(f->server_ip, f->name) != 0)
+        } else if (!nr->has_sni && strcmp(f->server_ip, f->name) != 0) {
             snprintf(why, sizeof(why), "it sent no SNI, the log names %.80s", f->name);
-        else
+        } else {
+            m->why = LOGCORR_WHY_WINDOW;
             snprintf(why, sizeof(why),
                      "outside the ±%g s window: clock skew between log and capture? "
                      "(--log-window)", w);
+        }
         snprintf(o, n, "the nearest connection to %s is #%llu (%s from its first packet): %s",
                  f->server_ip, (unsigned long long)nr->seq, secs(nr->signed_ns, d, sizeof(d)),
                  why);
@@ -586,6 +596,7 @@ void logcorr_finish(struct logcorr *lc, bool captured, int64_t first, int64_t la
 }
 
 int64_t logcorr_window_ns(const struct logcorr *lc) { return lc->window; }
+bool logcorr_finished(const struct logcorr *lc) { return lc->finished; }
 size_t logcorr_n_matches(const struct logcorr *lc) { return lc->nm; }
 const struct logcorr_match *logcorr_match(const struct logcorr *lc, size_t i)
 {

@@ -48,6 +48,20 @@
 
 enum logcorr_agree { LOGCORR_AGREE_UNKNOWN = 0, LOGCORR_AGREE_YES, LOGCORR_AGREE_NO };
 
+/* Why a log failure has no connection, as a kind (logcorr_match.unmatched
+ * says it in words): what a list can show in a few columns. */
+enum logcorr_why {
+    LOGCORR_WHY_NONE = 0,      /* matched, or logcorr_finish() not called yet */
+    LOGCORR_WHY_NO_CAPTURE,    /* no capture was given */
+    LOGCORR_WHY_NO_PACKETS,    /* the captures hold no packets */
+    LOGCORR_WHY_OUTSIDE_TIME,  /* logged outside the captured time (± window) */
+    LOGCORR_WHY_NO_SNI_MATCH,  /* the line names no address, no connection has its name */
+    LOGCORR_WHY_NO_CONN_TO_IP, /* no TLS connection to the logged address at all */
+    LOGCORR_WHY_PORT,          /* the nearest connection to the address: another port */
+    LOGCORR_WHY_NAME,          /* ... another SNI, or none */
+    LOGCORR_WHY_WINDOW,        /* ... outside the window: clock skew? */
+};
+
 /* What is kept of a captured connection. */
 struct logcorr_conn {
     uint64_t seq;                /* conn_record.seq ("#2" in the report) */
@@ -75,6 +89,8 @@ struct logcorr_match {
     enum logcorr_agree agrees;
     char comparison[400];        /* agreement: "the same line", or what differs */
     char unmatched[400];         /* no connection: why that may be */
+    enum logcorr_why why;        /* the same as a kind */
+    uint64_t near_seq;           /* WHY_PORT/NAME/WINDOW: the nearest connection */
 };
 
 struct logcorr_opts {
@@ -96,6 +112,8 @@ int logcorr_add_conn(struct logcorr *lc, const struct conn_record *r);
 void logcorr_finish(struct logcorr *lc, bool captured, int64_t first_ts_ns, int64_t last_ts_ns);
 
 int64_t logcorr_window_ns(const struct logcorr *lc);
+/* logcorr_finish() was called: unmatched reasons and leftovers are final. */
+bool logcorr_finished(const struct logcorr *lc);
 size_t logcorr_n_matches(const struct logcorr *lc);
 const struct logcorr_match *logcorr_match(const struct logcorr *lc, size_t i);
 size_t logcorr_n_conns(const struct logcorr *lc);

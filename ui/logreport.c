@@ -46,6 +46,8 @@ struct logreport {
     int64_t cap_first, cap_last; /* packet time range, at finish */
     uint64_t last_seq;       /* the record logreport_conn saw last, */
     int last_match;          /* and the log failure it claimed (-1) */
+    char first_error[512];   /* the first input error said on stderr (the browser
+                                shows it once curses hides stderr) */
 };
 
 /* ---- reading ------------------------------------------------------------ */
@@ -68,8 +70,9 @@ static void sink_end(void *ctx, const struct bundle_item *it)
     explog_end_file(((struct logreport *)ctx)->lg);
 }
 
-static void print_err(const char *msg)
+static void print_err(struct logreport *lr, const char *msg)
 {
+    if (!lr->first_error[0]) snprintf(lr->first_error, sizeof(lr->first_error), "%s", msg);
     struct sbuf sb;
     sbuf_init(&sb, 0);
     esc_text_str(&sb, msg, frontend_utf8());
@@ -110,7 +113,7 @@ static void take_input(struct logreport *lr, const char *path, bool log_only)
             snprintf(in->err, sizeof(in->err), "--log %s: %s", path,
                      strcmp(path, "-") == 0 ? "standard input is not read as a log"
                                             : strerror(errno ? errno : ENOENT));
-            print_err(in->err);
+            print_err(lr, in->err);
             lr->input_errors++;
             return;
         }
@@ -124,7 +127,7 @@ static void take_input(struct logreport *lr, const char *path, bool log_only)
     int rc = bundle_add_path(&lr->b, path, &sink, in->err, sizeof(in->err));
     in->hi = lr->b.n;
     if (rc < 0) {
-        print_err(in->err);
+        print_err(lr, in->err);
         lr->input_errors++;
         lr->active = true;
     }
@@ -136,7 +139,7 @@ static void take_input(struct logreport *lr, const char *path, bool log_only)
             if (it->capped) {
                 char msg[700];
                 snprintf(msg, sizeof(msg), "%s: %s", it->display, it->note);
-                print_err(msg);
+                print_err(lr, msg);
                 lr->input_errors++;
             }
         }
@@ -230,6 +233,11 @@ void logreport_finish(struct logreport *lr, const struct pipeline_stats *ps)
     lr->cap_first = ps ? ps->first_ts_ns : 0;
     lr->cap_last = ps ? ps->last_ts_ns : 0;
     logcorr_finish(lr->lc, lr->captures, ps ? ps->first_ts_ns : 0, ps ? ps->last_ts_ns : 0);
+}
+
+const char *logreport_first_error(const struct logreport *lr)
+{
+    return lr ? lr->first_error : "";
 }
 
 int logreport_status(const struct logreport *lr)

@@ -76,6 +76,10 @@ void logreport_json_tail(struct logreport *lr, FILE *out);
  * cap hit, no log records at all in log-only mode). */
 int logreport_status(const struct logreport *lr);
 
+/* The first input problem printed to stderr (raw text: escape it), "" if
+ * none: the browser says it again once curses has hidden stderr. */
+const char *logreport_first_error(const struct logreport *lr);
+
 /* For the browser. */
 const struct explog *logreport_log(const struct logreport *lr);
 const struct logcorr *logreport_corr(const struct logreport *lr);

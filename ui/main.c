@@ -48,6 +48,7 @@ static void usage(FILE *out)
           "                      found by content and read in place (also with -r)\n"
           "  --log PATH          Expressway diagnostic log (text, gzip, or the logs of a\n"
           "                      bundle); with captures: log and packets side by side\n"
+          "                      (in the browser: the Log view, key L)\n"
           "  --log-window SECS   how far apart a log line and its connection may be (2)\n"
           "  --bundle-max-member SIZE  bytes read from one archive member (4G)\n"
           "  --bundle-max-total SIZE   bytes decompressed from archives in all (16G)\n"
@@ -131,8 +132,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.n_files; i++) stdin_capture |= strcmp(o.files[i], "-") == 0;
     bool tui = o.tui || (!o.batch && !o.json && isatty(STDOUT_FILENO) &&
                          (isatty(STDIN_FILENO) || stdin_capture));
-    if (logreport_log_only(s.lr)) rc = run_logreport(&s); /* logs, no capture */
-    else rc = tui ? run_tui(&s) : run_batch(&s);
+    /* Logs without a capture: the browser opens on its Log view; -b, --json
+     * and pipes get the log-only report. */
+    if (tui) rc = run_tui(&s);
+    else rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
     session_close(&s);
     return rc;
 }

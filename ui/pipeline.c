@@ -85,18 +85,25 @@ static void path_refs(struct pipeline *p, const struct verdict *v, bool take)
     }
 }
 
-static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
+/* A record around a new tls_conn (NULL: allocation failed; tls is consumed). */
+static struct conn_record *record_wrap(struct pipeline *p, struct tls_conn *tls)
 {
-    struct conn_record *r = calloc(1, sizeof(*r));
-    if (!r) return NULL;
-    r->tls = tls_conn_new(&fa->meta);
-    if (!r->tls) {
-        free(r);
+    struct conn_record *r = tls ? calloc(1, sizeof(*r)) : NULL;
+    if (!r) {
+        tls_conn_free(tls);
         return NULL;
     }
+    r->tls = tls;
     r->owner = p;
     r->verdict.code = -1;
     r->verdict.depth = -1;
+    return r;
+}
+
+static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
+{
+    struct conn_record *r = record_wrap(p, tls_conn_new(&fa->meta));
+    if (!r) return NULL;
     for (int i = 0; i < fa->n_pending; i++) tls_conn_flow_event(r->tls, &fa->pending[i]);
     fa->n_pending = 0;
     return r;
@@ -365,16 +372,8 @@ static bool udp_want(void *ctx, const struct pkt_info *dg)
 static void *udp_open(void *ctx, const struct flow_meta *meta)
 {
     struct pipeline *p = ctx;
-    struct conn_record *r = calloc(1, sizeof(*r));
+    struct conn_record *r = record_wrap(p, dtls_conn_new(meta, &p->dtls_budget));
     if (!r) return NULL;
-    r->tls = dtls_conn_new(meta, &p->dtls_budget);
-    if (!r->tls) {
-        free(r);
-        return NULL;
-    }
-    r->owner = p;
-    r->verdict.code = -1;
-    r->verdict.depth = -1;
     p->stats.udp_associations++;
     return r;
 }

@@ -226,10 +226,12 @@ void tui_push(struct tui *t, struct view *v)
     view_clamp(t, v);
 }
 
-static bool is_top(const struct tui *t, const struct view *v)
+bool tui_is_top(const struct tui *t, const struct view *v)
 {
-    return v == t->conns || v == t->servers;
+    return v == t->conns || v == t->servers || (v && v == t->log);
 }
+
+static bool is_top(const struct tui *t, const struct view *v) { return tui_is_top(t, v); }
 
 void tui_pop(struct tui *t)
 {
@@ -242,6 +244,67 @@ void tui_pop(struct tui *t)
 static void pop_to_top(struct tui *t)
 {
     while (!is_top(t, t->cur)) tui_pop(t);
+}
+
+void tui_show_top(struct tui *t, struct view *top)
+{
+    pop_to_top(t);
+    t->cur = top;
+}
+
+bool tui_open_conn(struct tui *t, uint64_t seq)
+{
+    struct tui_conn *c = tui_store_find(&t->store, seq);
+    if (!c) {
+        tui_message(t, true, "connection #%llu is not in the list (dropped for --max-conns?)",
+                    (unsigned long long)seq);
+        return false;
+    }
+    tui_push(t, view_detail_new(t, c));
+    return true;
+}
+
+/* The top lists in Tab order: connections, servers, log (those there are). */
+static int top_views(struct tui *t, struct view **out)
+{
+    int n = 0;
+    if (!t->log_only) {
+        out[n++] = t->conns;
+        out[n++] = t->servers;
+    }
+    if (t->log) out[n++] = t->log;
+    return n;
+}
+
+static struct view *next_top(struct tui *t, struct view *root, int dir)
+{
+    struct view *tops[3] = {t->conns, t->servers, t->log};
+    int n = top_views(t, tops), i = 0;
+    while (i < n && tops[i] != root) i++;
+    if (i == n) return n ? tops[0] : root;
+    return tops[((i + dir) % n + n) % n];
+}
+
+/* L: the Log view; from a connection (or a page opened from it), the row of
+ * its log failure. */
+static void show_log(struct tui *t)
+{
+    if (!t->log) {
+        tui_message(t, true, "no Expressway log: give a diagnostic bundle, or --log FILE");
+        return;
+    }
+    uint64_t seq = 0;
+    long failure = -1;
+    for (struct view *v = t->cur; v && !seq && failure < 0; v = v->parent) {
+        if (v->ops->where == TUI_IN_DETAIL) seq = view_detail_seq(v);
+        if (v->ops->where == TUI_IN_LOGENTRY) failure = (long)view_logentry_failure(v);
+    }
+    tui_show_top(t, t->log);
+    if (failure >= 0)
+        view_log_select_failure(t, t->log, (size_t)failure);
+    else if (seq && !view_log_select_seq(t, t->log, seq))
+        tui_message(t, false, "the log has no line about connection #%llu",
+                    (unsigned long long)seq);
 }
 
 void view_clamp(struct tui *t, struct view *v)
@@ -664,24 +727,35 @@ static void draw_title(struct tui *t)
         sbuf_puts(&l, "live ");
         tui_esc_str(&l, t->o->iface, t->utf8);
     }
-    for (int i = 0; i < t->o->n_files; i++) {
+    for (int i = 0; i < t->o->n_files + t->o->n_logs; i++) {
         /* base names: the directory rarely helps and often does not fit */
-        const char *f = t->o->files[i], *slash = strrchr(f, '/');
+        bool log = i >= t->o->n_files;
+        const char *f = log ? t->o->logs[i - t->o->n_files] : t->o->files[i];
+        const char *slash = strrchr(f, '/');
         if (i) sbuf_puts(&l, ", ");
+        if (log) sbuf_puts(&l, "log ");
         if (strcmp(f, "-") == 0)
             sbuf_puts(&l, "<stdin>");
         else
             tui_esc_str(&l, slash && slash[1] ? slash + 1 : f, t->utf8);
     }
-    sbuf_printf(&l, "  profile: %s  store: %s", verdict_profile_name(t->o->profile), t->store_desc);
+    if (!t->log_only)
+        sbuf_printf(&l, "  profile: %s  store: %s", verdict_profile_name(t->o->profile),
+                    t->store_desc);
     const struct tui_store *s = &t->store;
     unsigned long long n = s->count[0] + s->count[1] + s->count[2];
-    sbuf_printf(&r, "%llu conn%s: %llu FAIL, %llu n/j, %llu OK", n, n == 1 ? "" : "s",
-                (unsigned long long)s->count[TUI_CLASS_FAILED],
-                (unsigned long long)s->count[TUI_CLASS_NOT_JUDGED],
-                (unsigned long long)s->count[TUI_CLASS_TRUSTED]);
+    if (!t->log_only)
+        sbuf_printf(&r, "%llu conn%s: %llu FAIL, %llu n/j, %llu OK", n, n == 1 ? "" : "s",
+                    (unsigned long long)s->count[TUI_CLASS_FAILED],
+                    (unsigned long long)s->count[TUI_CLASS_NOT_JUDGED],
+                    (unsigned long long)s->count[TUI_CLASS_TRUSTED]);
     if (s->dropped) sbuf_printf(&r, "; %llu dropped (--max-conns)", (unsigned long long)s->dropped);
     if (s->oom) sbuf_printf(&r, "; %llu lost (memory)", (unsigned long long)s->oom);
+    if (t->log) {
+        size_t nf = explog_n_failures(logreport_log(t->lr));
+        sbuf_printf(&r, "%slog: %zu TLS failure%s", t->log_only ? "" : "; ", nf,
+                    nf == 1 ? "" : "s");
+    }
     sbuf_putc(&r, ' ');
     int rw = tui_text_width(sbuf_str(&r)) + 1; /* a space between the two parts */
     if (rw > t->cols) rw = t->cols;
@@ -770,7 +844,20 @@ static void draw_hints(struct tui *t)
                 continue;
             }
         }
-        if (c->req == TUI_REQ_NEXT_VIEW) hint = v == t->servers ? "connections" : "servers";
+        if (c->req == TUI_REQ_NEXT_VIEW) {
+            struct view *root = v, *next;
+            while (root->parent) root = root->parent;
+            next = next_top(t, root, 1);
+            if (next == root) continue; /* the only list */
+            hint = next == t->servers ? "servers" : next == t->log ? "log" : "connections";
+        }
+        if (c->req == TUI_REQ_LOG && (!t->log || v == t->log)) continue;
+        if (c->req == TUI_REQ_ENTER && v->ops->where == TUI_IN_LOGENTRY) {
+            const struct logcorr_match *m =
+                logcorr_match(logreport_corr(t->lr), view_logentry_failure(v));
+            if (t->log_only || !m || m->conn < 0) continue; /* nothing to open */
+            hint = "connection";
+        }
         if (c->req == TUI_REQ_ENTER && v->ops->where == TUI_IN_DETAIL) hint = "certificate";
         if (c->req == TUI_REQ_HELP && v->ops->where == TUI_IN_HELP) continue;
         sbuf_printf(&sb, "%s:%s ", tui_key_name(c->keys[0], k), hint);
@@ -861,6 +948,12 @@ static void loading_end(struct tui *t, int rc, bool stopped)
     pipeline_finish(t->p);
     if (rc < 0) t->load_rc = rc;
     const struct pipeline_stats *ps = pipeline_stats(t->p);
+    if (t->lr) {
+        /* every connection is in (pipeline_finish handed the open ones
+         * over): leftovers and the reasons for what stays unpaired */
+        logreport_finish(t->lr, ps);
+        t->log_gen++;
+    }
     /* store lint at the capture's time (a CA expired as of then), like batch */
     if (t->s->have_store) {
         int64_t at = t->o->have_at ? t->o->at : ps->first_ts_ns / 1000000000;
@@ -881,6 +974,14 @@ static void loading_end(struct tui *t, int rc, bool stopped)
     } else {
         tui_message(t, false, "%llu TLS connection%s in %llu packets", n, n == 1 ? "" : "s",
                     (unsigned long long)ps->pkt.packets);
+    }
+    if (!ps->input_errors && t->lr && logreport_first_error(t->lr)[0]) {
+        /* said on stderr before the screen took over: say it here */
+        struct sbuf sb;
+        sbuf_init(&sb, 1024);
+        tui_esc_str(&sb, logreport_first_error(t->lr), t->utf8);
+        tui_message(t, true, "%s (exit status 2)", sbuf_str(&sb));
+        sbuf_free(&sb);
     }
 }
 
@@ -948,13 +1049,18 @@ static void do_request(struct tui *t, enum tui_req req, int key)
             tui_push(t, view_help_new(t));
         return;
     case TUI_REQ_NEXT_VIEW: {
-        /* from anywhere: close the views opened from a list, show the other list */
+        /* from anywhere: close the views opened from a list, show the next list */
         struct view *root = v;
         while (root->parent) root = root->parent;
-        pop_to_top(t);
-        t->cur = root == t->servers ? t->conns : t->servers;
+        struct view *next = next_top(t, root, key == TUI_KEY_BTAB ? -1 : 1);
+        if (next == root && !v->parent) {
+            tui_message(t, false, "the Log view is the only list: no capture was given");
+            return;
+        }
+        tui_show_top(t, next);
         return;
     }
+    case TUI_REQ_LOG: show_log(t); return;
     case TUI_REQ_REDRAW:
         if (!t->headless) clearok(curscr, TRUE);
         return;
@@ -1008,6 +1114,7 @@ static void handle_key(struct tui *t, int key)
     }
     do_request(t, req, key);
     view_list_remember(t, t->cur);
+    if (t->cur == t->log) view_log_remember(t, t->log);
 }
 
 /* ---- input: terminal or script -------------------------------------------- */
@@ -1173,6 +1280,8 @@ static void on_done(void *ctx, struct conn_record *r)
             t->export_error = true;
         }
     }
+    /* before the store packs and frees it, as batch.c does */
+    if (t->lr) logreport_conn(t->lr, r);
     tui_store_done(&t->store, r);
 }
 
@@ -1346,6 +1455,10 @@ static void main_loop(struct tui *t)
 int run_tui(struct session *s)
 {
     const struct cli_opts *o = s->o;
+    /* the log alone, and not one record in it: nothing to browse (the
+     * error was said when the inputs were read) */
+    bool log_only = logreport_log_only(s->lr);
+    if (log_only && explog_stats(logreport_log(s->lr))->records == 0) return run_logreport(s);
     struct tui *t = calloc(1, sizeof(*t));
     if (!t) {
         fputs("tlsscope: out of memory\n", stderr);
@@ -1359,26 +1472,45 @@ int run_tui(struct session *s)
     const char *budget = getenv("TLSSCOPE_TUI_BUDGET");
     if (t->headless && budget) t->budget = strtoull(budget, NULL, 10);
     t->color = want_color(o);
+    t->lr = logreport_active(s->lr) ? s->lr : NULL;
+    t->log_only = log_only;
     tui_store_init(&t->store, o->max_conns ? o->max_conns : TUI_DEFAULT_MAX_CONNS, t->utf8);
 
-    struct pipeline_ops ops = {.ctx = t, .judged = on_judged, .done = on_done};
-    char err[512];
-    t->p = pipeline_new(&s->popts, &ops, err, sizeof(err));
-    if (!t->p) {
-        fprintf(stderr, "tlsscope: %s\n", err);
-        free(t);
-        return EXIT_USAGE;
-    }
+    /* The terminal first: without one, the batch report answers the
+     * question, and nothing may be opened (or root given up) twice. */
     if (term_open(t) != 0) {
-        /* no usable terminal: the batch report still answers the question */
         term_close(t);
-        pipeline_free(t->p);
         tui_store_free(&t->store);
         free(t);
         if (o->tui) /* asked for; otherwise a dumb terminal simply gets the report */
             fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
                   stderr);
-        return run_batch(s);
+        return log_only ? run_logreport(s) : run_batch(s);
+    }
+    if (!log_only) {
+        struct pipeline_ops ops = {.ctx = t, .judged = on_judged, .done = on_done};
+        char err[512];
+        t->p = pipeline_new(&s->popts, &ops, err, sizeof(err));
+        /* what follows may write to stderr: on the terminal, not the screen
+         * (the first refresh brings the screen back) */
+        endwin();
+        if (!t->p) {
+            term_close(t);
+            fprintf(stderr, "tlsscope: %s\n", err);
+            tui_store_free(&t->store);
+            free(t);
+            return EXIT_USAGE;
+        }
+        /* -Z, and root given up after opening a live capture, as in batch */
+        if (session_ready(s, t->p) != 0) {
+            term_close(t);
+            pipeline_free(t->p);
+            tui_store_free(&t->store);
+            free(t);
+            return EXIT_USAGE;
+        }
+    } else {
+        logreport_finish(t->lr, NULL); /* no capture: every failure is final now */
     }
     describe_store(t);
 
@@ -1392,12 +1524,26 @@ int run_tui(struct session *s)
 
     t->conns = view_conns_new(t, NULL, NULL);
     t->servers = view_servers_new(t);
-    t->cur = t->conns;
-    t->loading = true;
-    if (!t->conns || !t->servers) {
+    if (t->lr) t->log = view_log_new(t);
+    /* log only: the Log view is all there is */
+    t->cur = log_only ? t->log : t->conns;
+    t->loading = !log_only;
+    if (!t->conns || !t->servers || (t->lr && !t->log)) {
         t->quit = true;
         t->load_rc = -1;
     } else {
+        if (log_only) {
+            size_t nf = explog_n_failures(logreport_log(t->lr));
+            tui_message(t, false, "%zu TLS failure%s in the log; no capture to compare with", nf,
+                        nf == 1 ? "" : "s");
+            if (logreport_first_error(t->lr)[0]) {
+                struct sbuf sb;
+                sbuf_init(&sb, 1024);
+                tui_esc_str(&sb, logreport_first_error(t->lr), t->utf8);
+                tui_message(t, true, "%s (exit status 2)", sbuf_str(&sb));
+                sbuf_free(&sb);
+            }
+        }
         main_loop(t);
     }
     if (t->loading) stop_loading(t);
@@ -1405,21 +1551,25 @@ int run_tui(struct session *s)
     prompt_end(t);
     view_free(t, t->conns);
     view_free(t, t->servers);
+    view_free(t, t->log);
     term_close(t);
 
     g_pipe = NULL;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 
-    const struct pipeline_stats *ps = pipeline_stats(t->p);
+    /* the batch rules: 1 for a failed connection or a failure in the log,
+     * 2 for input errors (a capture, an archive, a log) */
     int status = t->store.total[TUI_CLASS_FAILED] ? EXIT_FAILED : EXIT_TRUSTED;
-    if (t->load_rc < 0 || ps->input_errors) {
+    if (t->lr && logreport_status(t->lr) > status) status = logreport_status(t->lr);
+    const struct pipeline_stats *ps = t->p ? pipeline_stats(t->p) : NULL;
+    if (t->load_rc < 0 || (ps && ps->input_errors)) {
         status = EXIT_USAGE;
-        if (ps->input_errors) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
+        if (ps && ps->input_errors) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
     }
     if (t->headless) printf("--- exit %d ---\n", status);
     tui_store_free(&t->store); /* before pipeline_free: records unref its certificates */
-    pipeline_free(t->p);
+    if (t->p) pipeline_free(t->p);
     free(t);
     return status;
 }

@@ -41,9 +41,11 @@ enum {
 #define TUI_IN_DETAIL 0x04
 #define TUI_IN_CERT 0x08
 #define TUI_IN_HELP 0x10
+#define TUI_IN_LOG 0x20     /* the Log view: Expressway's logged failures */
+#define TUI_IN_LOGENTRY 0x40 /* one log failure's page */
 #define TUI_IN_LISTS (TUI_IN_CONNS | TUI_IN_SERVERS)
-#define TUI_IN_TEXT (TUI_IN_DETAIL | TUI_IN_CERT | TUI_IN_HELP)
-#define TUI_IN_ALL 0x1f
+#define TUI_IN_TEXT (TUI_IN_DETAIL | TUI_IN_CERT | TUI_IN_HELP | TUI_IN_LOGENTRY)
+#define TUI_IN_ALL 0x7f
 #define TUI_IN_CERTS (TUI_IN_CONNS | TUI_IN_DETAIL | TUI_IN_CERT)
 
 /* C(ID, group, where, key1, key2, key3, hint, help)
@@ -58,12 +60,15 @@ enum {
       "Move down one page")                                                                        \
     C(FIRST, "Moving", TUI_IN_ALL, TUI_KEY_HOME, 'g', 0, NULL, "Go to the first line")             \
     C(LAST, "Moving", TUI_IN_ALL, TUI_KEY_END, 'G', 0, NULL, "Go to the last line")                \
-    C(ENTER, "Views", TUI_IN_LISTS | TUI_IN_DETAIL, TUI_KEY_ENTER, TUI_KEY_RIGHT, 0, "open",       \
-      "Open the selected connection, server, or certificate (chain line)")                         \
+    C(ENTER, "Views", TUI_IN_LISTS | TUI_IN_LOG | TUI_IN_DETAIL | TUI_IN_LOGENTRY, TUI_KEY_ENTER,  \
+      TUI_KEY_RIGHT, 0, "open",                                                                    \
+      "Open the selected connection, server, log failure, or certificate (chain line)")            \
     C(BACK, "Views", TUI_IN_ALL, 'q', TUI_KEY_ESC, TUI_KEY_LEFT, "back",                           \
       "Close this view; q in a top list quits (while loading: stop loading)")                      \
     C(NEXT_VIEW, "Views", TUI_IN_ALL, TUI_KEY_TAB, TUI_KEY_BTAB, 0, "servers",                     \
-      "Switch between the connection list and the server list")                                    \
+      "Next list: connections, servers, log (with an Expressway log); S-Tab goes back")            \
+    C(LOG, "Views", TUI_IN_ALL, 'L', 0, 0, "log",                                                  \
+      "The Log view: Expressway's logged TLS failures; from a connection, its log line")           \
     C(HELP, "Views", TUI_IN_ALL, '?', TUI_KEY_F1, 0, "help", "Show this help")                     \
     C(QUIT, "Views", TUI_IN_ALL, 'Q', 0, 0, NULL, "Quit")                                          \
     C(STOP, "Views", TUI_IN_ALL, TUI_CTRL('c'), 0, 0, NULL,                                        \
@@ -74,7 +79,8 @@ enum {
     C(FILTER_TEXT, "Lists", TUI_IN_LISTS, '\\', 0, 0, "limit",                                     \
       "Show only rows whose SNI, IP:port, CN or reason contain a text (empty: all)")               \
     C(SEARCH, "Lists", TUI_IN_ALL, '/', 0, 0, "search",                                            \
-      "Search for a text (SNI, IP:port, CN, reason; any text in a detail view)")                   \
+      "Search for a text (SNI, IP:port, CN, reason; the logged line in the Log view; any text "    \
+      "in a page)")                                                                                \
     C(SEARCH_NEXT, "Lists", TUI_IN_ALL, 'n', 0, 0, NULL, "Next match of the search")               \
     C(SEARCH_PREV, "Lists", TUI_IN_ALL, 'N', 0, 0, NULL, "Previous match of the search")           \
     C(SORT, "Lists", TUI_IN_LISTS, 's', 0, 0, "sort",                                              \

@@ -18,7 +18,9 @@
 #include <wchar.h>
 
 #include "frontend.h"
+#include "logreport.h"
 #include "tui_cmd.h"
+#include "tui_log.h"
 #include "tui_model.h"
 #include "tui_text.h"
 
@@ -119,8 +121,14 @@ struct tui {
     char store_desc[512]; /* "expressway-store.pem (2 certificates)" */
     size_t lint_count;
 
+    /* Expressway log (bundles, --log): NULL without one */
+    struct logreport *lr;
+    bool log_only;    /* no capture: only the Log view, no pipeline */
+    uint64_t log_gen; /* bumped when the correlation is final (logreport_finish) */
+
     /* views */
-    struct view *conns, *servers; /* the two top lists (never freed while running) */
+    struct view *conns, *servers; /* the top lists (never freed while running) */
+    struct view *log;             /* the third, with an Expressway log; NULL */
     struct view *cur;
     struct tui_filter filter; /* shared by the two top lists */
     uint64_t filter_gen;      /* bumped when the filter changes */
@@ -154,6 +162,29 @@ void tui_verdict_text(const struct tui_conn *c, struct sbuf *out);
 const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len);
 
 /* ---- views ---- */
+bool tui_is_top(const struct tui *t, const struct view *v);
+/* Open connection `seq`'s detail view on top of the current view; a
+ * message instead when it is not in the list (still open, or dropped for
+ * --max-conns). Returns true when opened. */
+bool tui_open_conn(struct tui *t, uint64_t seq);
+/* Close every view down to the top lists and show `top`. */
+void tui_show_top(struct tui *t, struct view *top);
+
+/* The Log view (view_log.c). */
+struct view *view_log_new(struct tui *t);
+/* Put the Log view's cursor on the row of connection `seq` (its log
+ * failure, or its line among the connections the log does not mention).
+ * Returns false when the view has no such row. */
+bool view_log_select_seq(struct tui *t, struct view *v, uint64_t seq);
+/* ... on the row of log failure `failure` (index into logcorr_match()). */
+bool view_log_select_failure(struct tui *t, struct view *v, size_t failure);
+/* Remember the Log view's selected row (after a key). */
+void view_log_remember(struct tui *t, struct view *v);
+/* The connection a detail view shows; the failure a log failure page shows. */
+uint64_t view_detail_seq(const struct view *v);
+size_t view_logentry_failure(const struct view *v);
+/* One log failure's page (view_text.c): index into logcorr_match(). */
+struct view *view_logentry_new(struct tui *t, size_t failure);
 struct view *view_conns_new(struct tui *t, const struct tui_server_id *server, const char *title);
 struct view *view_servers_new(struct tui *t);
 /* The filter a list view edits (NULL: not a list). */

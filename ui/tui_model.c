@@ -445,15 +445,22 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
 void tui_store_pin(struct tui_store *s, struct tui_conn *c)
 {
     (void)s;
-    c->pinned = true;
+    c->pinned++;
 }
 
 void tui_store_unpin(struct tui_store *s, struct tui_conn *c)
 {
     (void)s;
     if (!c) return;
-    c->pinned = false;
-    if (c->detached && !c->open) tui_conn_free(c);
+    if (c->pinned) c->pinned--;
+    if (!c->pinned && c->detached && !c->open) tui_conn_free(c);
+}
+
+struct tui_conn *tui_store_find(const struct tui_store *s, uint64_t seq)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (tui_store_at(s, i)->seq == seq) return tui_store_at(s, i);
+    return NULL;
 }
 
 void tui_store_free(struct tui_store *s)

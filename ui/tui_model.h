@@ -70,7 +70,8 @@ struct tui_conn {
     size_t packed_len;
     /* store bookkeeping */
     uint64_t idx;  /* arrival number in the store (0, 1, ...) */
-    bool pinned;   /* a detail view shows it: do not free */
+    unsigned pinned; /* views (and an export prompt) showing it: do not free; a
+                        count, as the same connection can be on the stack twice */
     bool detached; /* dropped from the list, kept for a pin or until done */
 };
 
@@ -105,10 +106,15 @@ static inline struct tui_conn *tui_store_at(const struct tui_store *s, size_t i)
 {
     return s->ring[(s->head + i) % s->cap];
 }
-/* Keep c alive while a view shows it; unpin frees it if it was dropped. */
+/* Keep c alive while a view shows it (pins are counted); the last unpin
+ * frees it if it was dropped meanwhile. */
 void tui_store_pin(struct tui_store *s, struct tui_conn *c);
 void tui_store_unpin(struct tui_store *s, struct tui_conn *c);
 void tui_store_free(struct tui_store *s);
+/* The connection with conn_record.seq `seq` in the list, or NULL (not
+ * finished or judged yet, or dropped for --max-conns). Linear: for a
+ * keystroke, not for drawing. */
+struct tui_conn *tui_store_find(const struct tui_store *s, uint64_t seq);
 
 /* The full record of c: the live one, or c unpacked into *scratch (free
  * with tui_record_release). NULL on allocation failure. */

@@ -1,5 +1,5 @@
 /* view_text.c — the views that are pages of text: connection detail,
- * certificate detail and help.
+ * certificate detail, help, and one Expressway log failure.
  *
  * A page is a list of logical lines (an optional label column, a text, a
  * style, an optional link to a certificate) wrapped to the terminal width
@@ -28,6 +28,7 @@ struct tlink {
     int path_index; /* index in verdict.path, -1 if not on the path */
     int wire_index; /* position in the Certificate message, -1 if from the store */
     bool client;    /* the client's chain */
+    size_t log;     /* not a certificate: log failure index + 1 (its page); 0 */
 };
 
 struct tline {
@@ -44,7 +45,7 @@ struct pline { /* a physical (wrapped) line */
     bool first;
 };
 
-enum page_kind { PAGE_DETAIL, PAGE_CERT, PAGE_HELP };
+enum page_kind { PAGE_DETAIL, PAGE_CERT, PAGE_HELP, PAGE_LOGENTRY };
 
 struct page {
     enum page_kind kind;
@@ -59,7 +60,10 @@ struct page {
     struct tui_conn *conn; /* pinned */
     uint64_t gen;
     bool built, built_open, cursor_placed;
-    int focus_link; /* link to put the cursor on first */
+    uint64_t log_gen; /* t->log_gen when built: the correlation may change after */
+    int focus_link;   /* link to put the cursor on first */
+    /* log failure */
+    size_t failure; /* index into logcorr_match() */
     /* certificate */
     struct view *detail; /* the detail view it was opened from */
     struct tlink target;
@@ -140,7 +144,7 @@ static int add_link(struct page *pg, const struct cert *c, int path_index, int w
                     bool client)
 {
     if (pg->nlinks >= (int)(sizeof(pg->links) / sizeof(pg->links[0]))) return -1;
-    pg->links[pg->nlinks] = (struct tlink){c, path_index, wire_index, client};
+    pg->links[pg->nlinks] = (struct tlink){c, path_index, wire_index, client, 0};
     return pg->nlinks++;
 }
 
@@ -334,6 +338,372 @@ static void build_chain(struct page *pg, struct tui *t, const struct conn_record
     sbuf_free(&e);
 }
 
+/* ---- Expressway log --------------------------------------------------------------- */
+
+static int add_log_link(struct page *pg, size_t failure)
+{
+    if (pg->nlinks >= (int)(sizeof(pg->links) / sizeof(pg->links[0]))) return -1;
+    pg->links[pg->nlinks] = (struct tlink){NULL, -1, -1, false, failure + 1};
+    return pg->nlinks++;
+}
+
+/* "2022-07-11T16:55:25.922Z vcsc traffic_server[18242] (bundle.tar.gz:diag/x.txt:63)" */
+static void log_origin(struct sbuf *sb, const struct tui *t, const struct explog_record *r)
+{
+    char tb[TIMEFMT_LEN];
+    sbuf_printf(sb, "%s ", time_iso8601(r->ts_ns, 3, tb));
+    tui_esc_str(sb, r->host, t->utf8);
+    sbuf_putc(sb, ' ');
+    tui_esc_str(sb, r->prog, t->utf8);
+    if (r->pid >= 0) sbuf_printf(sb, "[%d]", r->pid);
+    sbuf_puts(sb, " (");
+    tui_esc_str(sb, explog_file_name(logreport_log(t->lr), r->file), t->utf8);
+    sbuf_printf(sb, ":%llu)", (unsigned long long)r->line);
+}
+
+static void log_request_line(struct sbuf *sb, const struct tui *t, const struct explog_txn *tx)
+{
+    sbuf_puts(sb, "txn ");
+    tui_esc_str(sb, tx->txn_id, t->utf8);
+    if (tx->tracking_id[0]) {
+        sbuf_puts(sb, ", TrackingID ");
+        tui_esc_str(sb, tx->tracking_id, t->utf8);
+    }
+    sbuf_puts(sb, ", user ");
+    tui_esc_str(sb, tx->user[0] ? tx->user : "unknown", t->utf8);
+    if (tx->device[0]) {
+        sbuf_puts(sb, " (device ");
+        tui_esc_str(sb, tx->device, t->utf8);
+        sbuf_putc(sb, ')');
+    }
+    sbuf_puts(sb, ": ");
+    tui_log_request_full(sb, tx, t->utf8);
+}
+
+static enum tui_style agree_style(enum logcorr_agree a)
+{
+    return a == LOGCORR_AGREE_YES ? ST_OK : a == LOGCORR_AGREE_NO ? ST_FAIL : ST_NJ;
+}
+
+/* The connection page's "Expressway log" section: the line Expressway-C
+ * logged about this connection, when, for which request, and whether it is
+ * the failure tlsscope predicts. */
+static void build_log_section(struct page *pg, struct tui *t, const struct conn_record *r)
+{
+    const struct logcorr *lc = logreport_corr(t->lr);
+    const struct explog *lg = logreport_log(t->lr);
+    struct sbuf sb;
+    sbuf_init(&sb, 64 * 1024);
+    heading(pg, "Expressway log");
+    int mi = logcorr_match_for_seq(lc, r->seq);
+    if (mi >= 0) {
+        const struct logcorr_match *m = logcorr_match(lc, (size_t)mi);
+        const struct explog_failure *f = m->f;
+        int link = add_log_link(pg, (size_t)mi);
+        tui_esc_str(&sb, logcorr_logged_line(f->rec), t->utf8);
+        add_line(pg, 0, "Logged", ST_FAIL, link, sbuf_str(&sb));
+        if (f->ssl && f->ssl != f->rec) {
+            sbuf_reset(&sb);
+            tui_esc_str(&sb, logcorr_logged_line(f->ssl), t->utf8);
+            add_line(pg, 0, "", ST_NORMAL, -1, sbuf_str(&sb));
+        }
+        sbuf_reset(&sb);
+        log_origin(&sb, t, f->rec);
+        add_line(pg, 0, "At", ST_NORMAL, -1, sbuf_str(&sb));
+        sbuf_reset(&sb);
+        sbuf_puts(&sb, "log ");
+        tui_log_delta(&sb, m->delta_ns);
+        sbuf_printf(&sb, " from %s",
+                    r->tls->chain_ts_ns ? "the server's Certificate message"
+                                        : "the connection's first packet");
+        if (m->late) sbuf_puts(&sb, "; paired at the end (a connection tlsscope trusts)");
+        add_line(pg, 0, "Offset", ST_NORMAL, -1, sbuf_str(&sb));
+        if (f->txn >= 0) {
+            sbuf_reset(&sb);
+            log_request_line(&sb, t, explog_txn(lg, (size_t)f->txn));
+            add_line(pg, 0, "Request", ST_NORMAL, -1, sbuf_str(&sb));
+        }
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, m->comparison, t->utf8);
+        add_line(pg, 0, "Agrees", agree_style(m->agrees), -1, sbuf_str(&sb));
+        add_line(pg, 0, NULL, ST_DIM, -1,
+                 "L: this failure in the Log view; Enter on the Logged line: everything the "
+                 "log says about it");
+    } else {
+        /* a failing connection nobody logged: say why, when the
+         * correlation kept it as an example */
+        const char *why = NULL;
+        for (size_t g = 0; g < logcorr_n_unmentioned(lc) && !why; g++) {
+            const struct logcorr_unmentioned *u = logcorr_unmentioned(lc, g);
+            for (int e = 0; e < u->n_examples && !why; e++)
+                if (u->example[e].seq == r->seq && u->why[e][0]) why = u->why[e];
+        }
+        bool failed = r->verdict.status == VERDICT_FAILED;
+        add_line(pg, 0, "Logged", failed ? ST_NJ : ST_DIM, -1,
+                 r->verdict.status == VERDICT_TRUSTED
+                     ? "no failure about this connection, as expected: tlsscope trusts it too"
+                     : "no failure about this connection");
+        if (why) {
+            tui_esc_str(&sb, why, t->utf8);
+            add_line(pg, 0, "Why", ST_NORMAL, -1, sbuf_str(&sb));
+        } else if (failed && !logcorr_finished(lc)) {
+            add_line(pg, 0, "Why", ST_DIM, -1, "known when the capture is read to the end");
+        }
+    }
+    sbuf_free(&sb);
+}
+
+/* One log failure on its own page: everything the log says about it, the
+ * request it belongs to (with the MRA route decoded), the advice from the
+ * log alone, and the captured connection or why there is none. */
+static void build_logentry(struct page *pg, struct tui *t)
+{
+    const struct logcorr *lc = logreport_corr(t->lr);
+    const struct explog *lg = logreport_log(t->lr);
+    const struct logcorr_match *m = logcorr_match(lc, pg->failure);
+    const struct explog_failure *f = m->f;
+    const struct explog_record *r = f->rec;
+    struct sbuf sb;
+    sbuf_init(&sb, 64 * 1024);
+    char tb[TIMEFMT_LEN];
+    pg->focus_link = -1;
+
+    sbuf_puts(&sb, "Log failure ");
+    log_origin(&sb, t, r);
+    /* a long file name is cut, at a character boundary */
+    size_t hl = sb.len < sizeof(pg->heading) ? sb.len : sizeof(pg->heading) - 1;
+    while (hl > 0 && hl < sb.len && ((unsigned char)sbuf_str(&sb)[hl] & 0xC0) == 0x80) hl--;
+    memcpy(pg->heading, sbuf_str(&sb), hl);
+    pg->heading[hl] = '\0';
+
+    /* the lines as logged (prefix included), each escaped */
+    sbuf_reset(&sb);
+    tui_esc_str(&sb, r->message, t->utf8);
+    add_line(pg, 0, "Logged", ST_FAIL, -1, sbuf_str(&sb));
+    if (f->ssl && f->ssl != r) {
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, f->ssl->message, t->utf8);
+        add_line(pg, 0, "", ST_NORMAL, -1, sbuf_str(&sb));
+    }
+    sbuf_reset(&sb);
+    sbuf_puts(&sb, time_iso8601(f->ts_ns, 3, tb));
+    if (r->tz_offset_min)
+        sbuf_printf(&sb, " (logged as local time, UTC%+03d:%02d)", r->tz_offset_min / 60,
+                    (r->tz_offset_min < 0 ? -r->tz_offset_min : r->tz_offset_min) % 60);
+    add_line(pg, 0, "Time", ST_NORMAL, -1, sbuf_str(&sb));
+    sbuf_reset(&sb);
+    tui_esc_str(&sb, r->host, t->utf8);
+    sbuf_putc(&sb, ' ');
+    tui_esc_str(&sb, r->prog, t->utf8);
+    if (r->pid >= 0) sbuf_printf(&sb, "[%d]", r->pid);
+    if (r->thread[0]) {
+        sbuf_puts(&sb, ", thread ");
+        tui_esc_str(&sb, r->thread, t->utf8);
+    }
+    if (r->level[0]) {
+        sbuf_puts(&sb, ", ");
+        tui_esc_str(&sb, r->level, t->utf8);
+    }
+    add_line(pg, 0, "Node", ST_NORMAL, -1, sbuf_str(&sb));
+    sbuf_reset(&sb);
+    tui_esc_str(&sb, explog_file_name(lg, r->file), t->utf8);
+    sbuf_printf(&sb, ", line %llu", (unsigned long long)r->line);
+    add_line(pg, 0, "Source", ST_NORMAL, -1, sbuf_str(&sb));
+    sbuf_reset(&sb);
+    tui_log_server(&sb, f, t->utf8);
+    if (f->port < 0) sbuf_puts(&sb, " (port unknown: no request logged with it)");
+    add_line(pg, 0, "Server", ST_NORMAL, -1, sbuf_str(&sb));
+    if (f->name[0]) {
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, f->name, t->utf8);
+        sbuf_puts(&sb, " (the SNI Expressway-C sent and verified)");
+        add_line(pg, 0, "Name checked", ST_NORMAL, -1, sbuf_str(&sb));
+    }
+    sbuf_reset(&sb);
+    switch (f->kind) {
+    case EXPLOG_CERT_FAILED:
+        tui_esc_str(&sb, f->error[0] ? f->error : "(no Error= given)", t->utf8);
+        if (f->depth >= 0) sbuf_printf(&sb, " at depth %d", f->depth);
+        sbuf_printf(&sb, " (%s", f->depth == 0 ? "the leaf; " : "");
+        if (m->code >= 0)
+            sbuf_printf(&sb, "OpenSSL code %d)", m->code);
+        else
+            sbuf_puts(&sb, "not an error text OpenSSL 1.1.1 writes)");
+        break;
+    case EXPLOG_SNI_FAILED:
+        sbuf_puts(&sb, "SNI (");
+        tui_esc_str(&sb, f->name, t->utf8);
+        sbuf_puts(&sb, ") not in certificate: the name is neither a DNS SAN nor the first CN of "
+                       "the server's certificate (as code 62, hostname mismatch)");
+        break;
+    default:
+        sbuf_puts(&sb, "SSL connection failed; this line gives no reason (a verification line "
+                       "before it would)");
+        break;
+    }
+    add_line(pg, 0, "Error", ST_FAIL, -1, sbuf_str(&sb));
+    if (r->action[0]) {
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, r->action, t->utf8);
+        sbuf_puts(&sb, strcmp(r->action, "Terminate") == 0
+                           ? ": the connection was refused"
+                           : ": verification is not enforced, the request went on");
+        add_line(pg, 0, "Action", ST_NORMAL, -1, sbuf_str(&sb));
+    }
+    const struct explog_record *se = f->ssl ? f->ssl : r;
+    if (se->ssl_error[0]) {
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, se->ssl_error, t->utf8);
+        add_line(pg, 0, "SSL error", ST_NORMAL, -1, sbuf_str(&sb));
+    }
+
+    heading(pg, "Request");
+    if (f->txn < 0) {
+        add_line(pg, 0, NULL, ST_DIM, -1,
+                 "no MRA request of this node and process was logged near this failure");
+    } else {
+        const struct explog_txn *tx = explog_txn(lg, (size_t)f->txn);
+        const struct explog_record *rq = tx->receive ? tx->receive
+                                         : tx->n_sends ? tx->sends[0]
+                                                       : NULL;
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, tx->txn_id, t->utf8);
+        sbuf_puts(&sb, " (node ");
+        tui_esc_str(&sb, tx->host, t->utf8);
+        if (tx->pid >= 0) sbuf_printf(&sb, ", process %d", tx->pid);
+        sbuf_printf(&sb, "), first line at %s", time_iso8601(tx->first_ts_ns, 3, tb));
+        add_line(pg, 0, "Txn-id", ST_NORMAL, -1, sbuf_str(&sb));
+        if (tx->tracking_id[0]) {
+            sbuf_reset(&sb);
+            tui_esc_str(&sb, tx->tracking_id, t->utf8);
+            add_line(pg, 0, "TrackingID", ST_NORMAL, -1, sbuf_str(&sb));
+        }
+        sbuf_reset(&sb);
+        if (tx->user[0]) {
+            tui_esc_str(&sb, tx->user, t->utf8);
+            sbuf_puts(&sb, " (from the ");
+            tui_esc_str(&sb, tx->user_from, t->utf8);
+            sbuf_putc(&sb, ')');
+            if (tx->device[0]) {
+                sbuf_puts(&sb, ", device ");
+                tui_esc_str(&sb, tx->device, t->utf8);
+            }
+        } else {
+            sbuf_puts(&sb, "unknown");
+        }
+        add_line(pg, 0, "User", ST_NORMAL, -1, sbuf_str(&sb));
+        if (rq) {
+            sbuf_reset(&sb);
+            tui_esc_str(&sb, rq->method[0] ? rq->method : "?", t->utf8);
+            sbuf_putc(&sb, ' ');
+            tui_esc_str(&sb, rq->path[0] ? rq->path : rq->target, t->utf8);
+            add_line(pg, 0, "Request", ST_NORMAL, -1, sbuf_str(&sb));
+            if (rq->target[0] && strcmp(rq->target, rq->path) != 0) {
+                sbuf_reset(&sb);
+                tui_esc_str(&sb, rq->target, t->utf8);
+                add_line(pg, 0, "Target", ST_DIM, -1, sbuf_str(&sb));
+            }
+            if (rq->route.valid) {
+                const struct explog_route *ro = &rq->route;
+                sbuf_reset(&sb);
+                tui_esc_str(&sb, ro->domain, t->utf8);
+                sbuf_putc(&sb, '/');
+                tui_esc_str(&sb, ro->protocol, t->utf8);
+                sbuf_putc(&sb, '/');
+                tui_esc_str(&sb, ro->host, t->utf8);
+                sbuf_printf(&sb, "/%d: domain ", ro->port);
+                tui_esc_str(&sb, ro->domain, t->utf8);
+                sbuf_puts(&sb, ", protocol ");
+                tui_esc_str(&sb, ro->protocol, t->utf8);
+                sbuf_puts(&sb, ", host ");
+                tui_esc_str(&sb, ro->host, t->utf8);
+                sbuf_printf(&sb, ", port %d (decoded from the URL's first path segment, "
+                                 "base64url)",
+                            ro->port);
+                add_line(pg, 0, "Route", ST_NORMAL, -1, sbuf_str(&sb));
+            }
+        }
+        if (tx->access) {
+            sbuf_reset(&sb);
+            sbuf_puts(&sb, tx->access->kind == EXPLOG_REQUEST_ALLOWED ? "allowed" : "DENIED");
+            if (tx->access->rule[0]) {
+                sbuf_puts(&sb, " by rule ");
+                tui_esc_str(&sb, tx->access->rule, t->utf8);
+            }
+            add_line(pg, 0, "Access", ST_NORMAL, -1, sbuf_str(&sb));
+        }
+        for (int k = 0; k < tx->n_sends; k++) {
+            const struct explog_record *sr = tx->sends[k];
+            sbuf_reset(&sb);
+            tui_esc_str(&sb, sr->ip[0] ? sr->ip : "?", t->utf8);
+            if (sr->port >= 0) sbuf_printf(&sb, ":%d", sr->port);
+            sbuf_printf(&sb, " at %s", time_iso8601(sr->ts_ns, 3, tb));
+            add_line(pg, 0, k == 0 ? "Sent to" : "", ST_NORMAL, -1, sbuf_str(&sb));
+        }
+        const struct explog_record *res = tx->reply ? tx->reply : tx->response;
+        sbuf_reset(&sb);
+        if (res) {
+            sbuf_printf(&sb, "%d", res->status);
+            if (res->status_text[0]) {
+                sbuf_putc(&sb, ' ');
+                tui_esc_str(&sb, res->status_text, t->utf8);
+            }
+            sbuf_printf(&sb, " (%s at %s)", tx->reply ? "sent to the client" : "from the server",
+                        time_iso8601(res->ts_ns, 3, tb));
+        } else {
+            sbuf_puts(&sb, "none logged");
+        }
+        add_line(pg, 0, "Response", res && res->status >= 400 ? ST_FAIL : ST_NORMAL, -1,
+                 sbuf_str(&sb));
+    }
+
+    heading(pg, "Fix (from the log alone)");
+    char advice[1200];
+    verdict_advice_from_log(m->code, f->depth, f->kind == EXPLOG_SNI_FAILED, f->name, f->server_ip,
+                            advice, sizeof(advice));
+    sbuf_reset(&sb);
+    tui_esc_str(&sb, advice, t->utf8);
+    add_line(pg, 0, NULL, ST_NORMAL, -1, sbuf_str(&sb));
+
+    heading(pg, "Capture");
+    if (t->log_only) {
+        add_line(pg, 0, NULL, ST_DIM, -1,
+                 "no capture given: tlsscope judges the chain itself when the packets are there "
+                 "(a bundle taken with \"Take tcpdump while logging\", or -r with --log)");
+    } else if (m->conn >= 0) {
+        const struct logcorr_conn *c = logcorr_conn(lc, (size_t)m->conn);
+        sbuf_reset(&sb);
+        sbuf_printf(&sb, "#%llu ", (unsigned long long)c->seq);
+        tui_esc_str(&sb, c->client_ip, t->utf8);
+        sbuf_printf(&sb, ":%u %s ", c->client_port, t->utf8 ? "\xe2\x86\x92" : "->");
+        tui_log_conn_server(&sb, c, t->utf8);
+        sbuf_puts(&sb, ": ");
+        tui_log_conn_verdict(&sb, c, t->utf8);
+        add_line(pg, 0, "Connection", ST_NORMAL, -1, sbuf_str(&sb));
+        sbuf_reset(&sb);
+        sbuf_puts(&sb, "log ");
+        tui_log_delta(&sb, m->delta_ns);
+        sbuf_printf(&sb, " from %s",
+                    c->chain_ts_ns ? "the server's Certificate message" : "the first packet");
+        add_line(pg, 0, "Offset", ST_NORMAL, -1, sbuf_str(&sb));
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, m->comparison, t->utf8);
+        add_line(pg, 0, "Agrees", agree_style(m->agrees), -1, sbuf_str(&sb));
+        add_line(pg, 0, NULL, ST_DIM, -1,
+                 "Enter: open the connection (its page has the fix from the certificates "
+                 "themselves)");
+    } else if (!logcorr_finished(lc)) {
+        add_line(pg, 0, "Connection", ST_DIM, -1,
+                 "none yet: the capture is still being read");
+    } else {
+        sbuf_reset(&sb);
+        tui_esc_str(&sb, m->unmatched, t->utf8);
+        add_line(pg, 0, "Connection", ST_NJ, -1, "none");
+        add_line(pg, 0, "Why", ST_NORMAL, -1, sbuf_str(&sb));
+    }
+    sbuf_free(&sb);
+}
+
 static void build_detail(struct page *pg, struct tui *t, const struct conn_record *r)
 {
     const struct tls_conn *c = r->tls;
@@ -403,6 +773,7 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
         add_line(pg, 0, "Fix", ST_NORMAL, -1, E(&e, t, v->advice));
     if (v->status == VERDICT_NOT_JUDGED && v->not_judged[0])
         add_line(pg, 0, "Why not", ST_NORMAL, -1, E(&e, t, v->not_judged));
+    if (t->lr) build_log_section(pg, t, r);
 
     /* the handshake */
     heading(pg, "Handshake");
@@ -815,6 +1186,18 @@ static void build_help(struct page *pg, struct tui *t)
     add_line(pg, 2, "(open)", ST_NORMAL, -1, "judged, connection still going on");
     add_line(pg, 2, "[10.0.0.1]", ST_NOSNI, -1, "no SNI: the server IP stands in the SNI column");
     add_line(pg, 0, NULL, ST_NORMAL, -1, "");
+    add_line(pg, 0, NULL, ST_HEADING, -1, "Log view (an Expressway log: bundle or --log)");
+    add_line(pg, 2, "#2 agree", ST_OK, -1,
+             "connection #2 is the one Expressway-C logged; tlsscope predicts the same failure");
+    add_line(pg, 2, "#2 DISAGREE", ST_FAIL, -1,
+             "tlsscope judges that connection otherwise (another trust store?)");
+    add_line(pg, 2, "#7 cannot compare", ST_NJ, -1, "tlsscope could not judge that connection");
+    add_line(pg, 2, "none: ...", ST_NJ, -1,
+             "no captured connection: outside the capture's time, no connection to that "
+             "address, another port or SNI, clock skew");
+    add_line(pg, 2, "#6 not logged", ST_NJ, -1,
+             "a failing connection the log does not mention (listed at the end)");
+    add_line(pg, 0, NULL, ST_NORMAL, -1, "");
     add_line(pg, 0, NULL, ST_HEADING, -1, "Prompts");
     add_line(pg, 2, "Enter, Esc", ST_NORMAL, -1, "accept, cancel");
     add_line(pg, 2, "^A ^E ^U ^K ^W", ST_NORMAL, -1,
@@ -932,7 +1315,7 @@ static void detail_sync(struct tui *t, struct view *v)
 {
     struct page *pg = v->data;
     /* an open connection changes (alerts, close): rebuild until it is done */
-    if (!pg->built || (pg->built_open && pg->gen != t->store.gen)) {
+    if (!pg->built || (pg->built_open && pg->gen != t->store.gen) || pg->log_gen != t->log_gen) {
         struct conn_record *scratch = NULL;
         const struct conn_record *r = tui_conn_record(pg->conn, &scratch);
         page_clear(pg);
@@ -944,6 +1327,7 @@ static void detail_sync(struct tui *t, struct view *v)
         tui_record_release(&scratch);
         pg->built = true;
         pg->built_open = pg->conn->open;
+        pg->log_gen = t->log_gen;
     }
     pg->gen = t->store.gen;
     page_wrap(t, v, pg);
@@ -986,14 +1370,18 @@ static bool detail_request(struct tui *t, struct view *v, enum tui_req req)
     const struct tlink *l = link_at_cursor(v);
     switch (req) {
     case TUI_REQ_ENTER:
-        if (!l) {
+        if (l && l->log) {
+            tui_push(t, view_logentry_new(t, l->log - 1));
+            return true;
+        }
+        if (!l || !l->cert) {
             tui_message(t, false, "Enter opens a certificate: move to a chain line");
             return true;
         }
         tui_push(t, view_cert_new(t, v, l->cert, l->path_index, l->wire_index, l->client));
         return true;
     case TUI_REQ_EXPORT: {
-        const struct cert *c = l ? l->cert : NULL;
+        const struct cert *c = l ? l->cert : NULL; /* NULL on the log line too */
         if (!c) {
             struct conn_record *scratch = NULL;
             const struct conn_record *r = tui_conn_record(pg->conn, &scratch);
@@ -1126,12 +1514,91 @@ struct view *view_cert_new(struct tui *t, struct view *detail, const struct cert
     if (!v) return NULL;
     struct page *pg = v->data;
     pg->detail = detail;
-    pg->target = (struct tlink){cert, path_index, wire_index, client_chain};
+    pg->target = (struct tlink){cert, path_index, wire_index, client_chain, 0};
     struct sbuf sb;
     sbuf_init(&sb, sizeof(v->title) - 16);
     cert_name(&sb, t, cert);
     snprintf(v->title, sizeof(v->title), "Certificate %s", sbuf_str(&sb));
     sbuf_free(&sb);
+    return v;
+}
+
+/* ---- log failure ------------------------------------------------------------------ */
+
+static void logentry_sync(struct tui *t, struct view *v)
+{
+    struct page *pg = v->data;
+    /* rebuilt when the correlation is final (its connection, or why none) */
+    if (!pg->built || pg->log_gen != t->log_gen || (!logcorr_finished(logreport_corr(t->lr)) &&
+                                                    pg->gen != t->store.gen)) {
+        page_clear(pg);
+        build_logentry(pg, t);
+        pg->built = true;
+        pg->log_gen = t->log_gen;
+    }
+    pg->gen = t->store.gen;
+    page_wrap(t, v, pg);
+    v->nrows = (int)pg->nphys;
+}
+
+static bool logentry_request(struct tui *t, struct view *v, enum tui_req req)
+{
+    struct page *pg = v->data;
+    if (req != TUI_REQ_ENTER) return false;
+    const struct logcorr_match *m = logcorr_match(logreport_corr(t->lr), pg->failure);
+    if (t->log_only || m->conn < 0) {
+        tui_message(t, false, "no captured connection to open for this failure");
+        return true;
+    }
+    /* opened from that connection's page: back to it rather than a copy */
+    const struct view *parent = v->parent;
+    if (parent && parent->ops->where == TUI_IN_DETAIL &&
+        ((const struct page *)parent->data)->conn->seq == m->conn_seq) {
+        tui_pop(t);
+        return true;
+    }
+    tui_open_conn(t, m->conn_seq);
+    return true;
+}
+
+static void logentry_close(struct tui *t, struct view *v)
+{
+    (void)t;
+    if (v->data) page_free(v->data);
+}
+
+static const struct view_ops logentry_ops = {
+    .name = "Log failure",
+    .where = TUI_IN_LOGENTRY,
+    .line_cursor = false,
+    .sync = logentry_sync,
+    .draw_head = page_draw_head,
+    .draw_row = page_draw_row,
+    .request = logentry_request,
+    .row_matches = page_row_matches,
+    .close = logentry_close,
+};
+
+uint64_t view_detail_seq(const struct view *v)
+{
+    return ((const struct page *)v->data)->conn->seq;
+}
+
+size_t view_logentry_failure(const struct view *v)
+{
+    return ((const struct page *)v->data)->failure;
+}
+
+struct view *view_logentry_new(struct tui *t, size_t failure)
+{
+    if (!t->lr || failure >= logcorr_n_matches(logreport_corr(t->lr))) return NULL;
+    struct view *v = page_view_new(&logentry_ops, PAGE_LOGENTRY);
+    if (!v) return NULL;
+    struct page *pg = v->data;
+    pg->failure = failure;
+    const struct explog_failure *f = logcorr_match(logreport_corr(t->lr), failure)->f;
+    char tb[TIMEFMT_LEN];
+    snprintf(v->title, sizeof(v->title), "Log failure at %s", time_iso8601(f->ts_ns, 3, tb));
     return v;
 }
 

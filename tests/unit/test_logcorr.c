@@ -147,6 +147,8 @@ int main(void)
     m = logcorr_match(lc, 3);
     CHECK_EQ_INT(m->conn_seq, 0);
     CHECK_EQ_INT(m->conn, -1);
+    CHECK_EQ_INT(m->why, LOGCORR_WHY_NO_CONN_TO_IP);
+    CHECK_EQ_INT(logcorr_match(lc, 0)->why, LOGCORR_WHY_NONE); /* matched */
     CHECK_EQ_STR(m->unmatched, "the captures hold no TLS connection to 10.48.36.218: a capture "
                                "filter, another interface, or another cluster node (each node logs "
                                "and captures its own connections)");
@@ -196,6 +198,7 @@ int main(void)
     m = logcorr_match(lc, 4);
     CHECK_EQ_STR(m->unmatched, "no captured connection with SNI unity.steven.lab within ±2 s (the "
                                "line names no address)");
+    CHECK_EQ_INT(m->why, LOGCORR_WHY_NO_SNI_MATCH);
     m = logcorr_match(lc, 3);
     CHECK_EQ_STR(m->unmatched, "the captures hold no TLS connection to 10.48.36.218: a capture "
                                "filter, another interface, or another cluster node (each node logs "
@@ -205,11 +208,27 @@ int main(void)
     /* a small window: the nearest connection is named, with the gap */
     struct logcorr_opts o = {.window_ns = 100000}; /* 0.1 ms */
     lc = logcorr_new(lg, &o);
+    CHECK(!logcorr_finished(lc));
     c = conn(1, "10.48.36.215", 6972, "cucm.steven.lab", 912, VERDICT_FAILED, 18, 0);
     CHECK_EQ_INT(logcorr_add(lc, &c), -1);
     c = conn(2, "10.48.36.216", 9443, "imp.steven.lab", 1006, VERDICT_FAILED, 20, 1);
     CHECK_EQ_INT(logcorr_add(lc, &c), -1);
+    /* the right address and time, another name */
+    c = conn(3, "10.48.36.218", 8443, "other.steven.lab", 1030, VERDICT_FAILED, 18, 0);
+    CHECK_EQ_INT(logcorr_add(lc, &c), -1);
     logcorr_finish(lc, true, T0 + 900 * MS, T0 + 1050 * MS);
+    CHECK(logcorr_finished(lc));
+    CHECK_EQ_INT(logcorr_match(lc, 0)->why, LOGCORR_WHY_WINDOW);
+    CHECK_EQ_INT(logcorr_match(lc, 0)->near_seq, 1);
+    CHECK_EQ_INT(logcorr_match(lc, 2)->why, LOGCORR_WHY_PORT);
+    CHECK_EQ_INT(logcorr_match(lc, 2)->near_seq, 2);
+    CHECK_EQ_INT(logcorr_match(lc, 3)->why, LOGCORR_WHY_NAME);
+    CHECK_EQ_INT(logcorr_match(lc, 3)->near_seq, 3);
+    CHECK_EQ_STR(logcorr_match(lc, 3)->unmatched,
+                 "the nearest connection to 10.48.36.218 is #3 (+0.001 s from its first packet): "
+                 "its SNI is other.steven.lab, not cucm2.steven.lab");
+    CHECK_EQ_INT(logcorr_match(lc, 4)->why, LOGCORR_WHY_OUTSIDE_TIME);
+    CHECK_EQ_INT(logcorr_match(lc, 4)->near_seq, 0);
     CHECK_EQ_STR(logcorr_match(lc, 0)->unmatched,
                  "the nearest connection to 10.48.36.215 is #1 (+0.010 s from its first packet): "
                  "outside the ±0.0001 s window: clock skew between log and capture? (--log-window)");
@@ -234,6 +253,7 @@ int main(void)
     lc = logcorr_new(lg, NULL);
     logcorr_finish(lc, false, 0, 0);
     CHECK_EQ_STR(logcorr_match(lc, 0)->unmatched, "no capture to compare with");
+    CHECK_EQ_INT(logcorr_match(lc, 0)->why, LOGCORR_WHY_NO_CAPTURE);
     logcorr_free(lc);
     explog_free(lg);
     return check_summary();

@@ -9,7 +9,7 @@
 #include "ui/tui_cmd.h"
 
 static const unsigned views[] = {TUI_IN_CONNS, TUI_IN_SERVERS, TUI_IN_DETAIL, TUI_IN_CERT,
-                                 TUI_IN_HELP};
+                                 TUI_IN_HELP,  TUI_IN_LOG,     TUI_IN_LOGENTRY};
 
 static void test_table(void)
 {
@@ -40,6 +40,22 @@ static void test_table(void)
     CHECK_EQ_INT(tui_cmd_lookup('e', TUI_IN_CERT), TUI_REQ_EXPORT);
     CHECK_EQ_INT(tui_cmd_lookup(TUI_KEY_LEFT, TUI_IN_CERT), TUI_REQ_BACK);
     CHECK_EQ_INT(tui_cmd_lookup(TUI_CTRL('c'), TUI_IN_CONNS), TUI_REQ_STOP);
+    /* the Log view: L from anywhere, Enter opens, list-only keys do not apply */
+    CHECK_EQ_INT(tui_cmd_lookup('L', TUI_IN_DETAIL), TUI_REQ_LOG);
+    CHECK_EQ_INT(tui_cmd_lookup('L', TUI_IN_CONNS), TUI_REQ_LOG);
+    CHECK_EQ_INT(tui_cmd_lookup(TUI_KEY_ENTER, TUI_IN_LOG), TUI_REQ_ENTER);
+    CHECK_EQ_INT(tui_cmd_lookup(TUI_KEY_ENTER, TUI_IN_LOGENTRY), TUI_REQ_ENTER);
+    CHECK_EQ_INT(tui_cmd_lookup(TUI_KEY_BTAB, TUI_IN_LOG), TUI_REQ_NEXT_VIEW);
+    CHECK_EQ_INT(tui_cmd_lookup('/', TUI_IN_LOG), TUI_REQ_SEARCH);
+    CHECK_EQ_INT(tui_cmd_lookup('f', TUI_IN_LOG), TUI_REQ_NONE);
+    CHECK_EQ_INT(tui_cmd_lookup('e', TUI_IN_LOGENTRY), TUI_REQ_NONE);
+    /* every view kind has a bit of its own, and ALL is all of them */
+    unsigned all = 0;
+    for (size_t v = 0; v < sizeof views / sizeof views[0]; v++) {
+        CHECK((all & views[v]) == 0);
+        all |= views[v];
+    }
+    CHECK_EQ_INT(all, TUI_IN_ALL);
     char b[16];
     CHECK_EQ_STR(tui_key_name(TUI_KEY_PGDN, b), "PgDn");
     CHECK_EQ_STR(tui_key_name(TUI_CTRL('l'), b), "^L");

@@ -322,7 +322,10 @@ static void test_pin(void)
     tui_store_done(&s, r[1]);
     struct tui_conn *first = tui_store_at(&s, 0);
     CHECK_EQ_INT(first->seq, 1);
+    CHECK(tui_store_find(&s, 2) == tui_store_at(&s, 1));
+    CHECK(tui_store_find(&s, 3) == NULL);
     tui_store_pin(&s, first);
+    tui_store_pin(&s, first); /* a second view of the same connection */
     uint64_t gen = s.gen;
     tui_store_done(&s, r[2]); /* drops seq 1, which is pinned */
     CHECK(s.gen != gen);
@@ -334,6 +337,9 @@ static void test_pin(void)
     const struct conn_record *back = tui_conn_record(first, &scratch);
     CHECK(back != NULL && back->seq == 1);
     tui_record_release(&scratch);
+    CHECK(tui_store_find(&s, 1) == NULL); /* dropped from the list */
+    tui_store_unpin(&s, first);           /* one view closed: still there */
+    CHECK(first->detached && first->seq == 1 && first->pinned == 1);
     tui_store_unpin(&s, first); /* now freed */
     tui_store_done(&s, r[3]);
     CHECK_EQ_STR(sorted(&s, TUI_SORT_TIME, false), "3,4");
