@@ -37,6 +37,7 @@
 
 #include "capture/bundle.h"
 #include "capture/packet.h"
+#include "capture/pcapfile.h"
 
 #define CAP_ERRLEN (PCAP_ERRBUF_SIZE + 512)
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
@@ -68,6 +69,16 @@ struct cap_input {
     struct bundle_stream *bs; /* archive member: the stream behind libpcap's
                             cookie FILE; freed by pcap_close */
     uint64_t npackets;   /* complete packets read */
+    /* Plain pcap files are read by pcapfile.c while it can (see
+     * input_try_fast); then hdr points at fast_hdr. libpcap's stream is only
+     * used again after the handover. A BPF filter installed on p with
+     * pcap_setfilter() is applied by pcap_next_ex only, so the fast path
+     * runs its own copy of the program (input_set_filter). */
+    struct pcapfile *fast;
+    struct pcap_pkthdr fast_hdr;
+    bool fast_nano;      /* the file's timestamps are ns (else us) */
+    bool fast_filtered;
+    struct bpf_program fast_filter; /* owned when fast_filtered */
 };
 
 /* Owns the inputs array and, for live captures with -w, the dumper;
@@ -123,6 +134,10 @@ static int64_t ts_to_ns(const struct timeval *tv, bool nano)
 
 static void input_close(struct cap_input *in)
 {
+    pcapfile_free(in->fast);
+    in->fast = NULL;
+    if (in->fast_filtered) pcap_freecode(&in->fast_filter);
+    in->fast_filtered = false;
     if (in->p) pcap_close(in->p); /* also frees in->bs through its FILE */
     in->p = NULL;
     in->bs = NULL;
@@ -202,6 +217,49 @@ static bool file_is_gzip(const char *path)
     return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
+/* Let pcapfile.c read a regular, uncompressed pcap 2.4 file after libpcap
+ * opened it (and checked and interpreted its header). libpcap keeps the
+ * stream, positioned after the header, for the handover. Byte-swapped files
+ * only for link types whose headers libpcap never byte-swaps (its
+ * swap_pseudo_headers() rewrites SLL, SLL2, USB, NFLOG, PFLOG headers). */
+static void input_try_fast(struct cap_input *in)
+{
+    FILE *fp = pcap_file(in->p);
+    uint8_t hdr[PCAPFILE_HDR_LEN];
+    struct pcapfile_info info;
+    int fd = fp ? fileno(fp) : -1;
+    if (fd < 0 || pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) return;
+    if (!pcapfile_header_ok(hdr, sizeof hdr, &info)) return;
+    if (info.swapped && in->linktype != DLT_EN10MB && in->linktype != DLT_RAW &&
+        in->linktype != 101 && in->linktype != 14 && in->linktype != 228 &&
+        in->linktype != 229 && in->linktype != DLT_NULL)
+        return;
+    int snap = pcap_snapshot(in->p);
+    if (snap <= 0) return;
+    in->fast = pcapfile_new(fd, PCAPFILE_HDR_LEN, &info, (uint32_t)snap);
+    if (!in->fast) return;
+    /* pcap_pkthdr as libpcap fills it in nanosecond mode: tv_usec holds ns
+     * (microsecond files are scaled up by 1000). */
+    in->fast_nano = info.nano;
+}
+
+/* From here on libpcap reads (at the first record pcapfile.c did not
+ * return). Returns CAP_OK, or CAP_EREAD if the stream cannot be positioned. */
+static int input_fast_handover(struct cap_source *src, struct cap_input *in)
+{
+    if (!in->fast) return CAP_OK;
+    uint64_t off = pcapfile_offset(in->fast);
+    pcapfile_free(in->fast);
+    in->fast = NULL;
+    if (fseeko(pcap_file(in->p), (off_t)off, SEEK_SET) != 0) {
+        in->done = true;
+        src_seterr(src, "%s: read error after %llu packets: cannot seek: %s", in->name,
+                   (unsigned long long)in->npackets, strerror(errno));
+        return CAP_EREAD;
+    }
+    return CAP_OK;
+}
+
 static int input_open_file(struct cap_input *in, const char *path, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE];
@@ -251,6 +309,7 @@ static int input_open_file(struct cap_input *in, const char *path, char *err, si
         copy_err(err, errlen, msg);
         return CAP_ELINKTYPE;
     }
+    if (!is_stdin && !in->gz && in->size) input_try_fast(in);
     return CAP_OK;
 }
 
@@ -365,6 +424,25 @@ static void input_take(struct cap_source *src, struct cap_input *in)
 static int input_advance_file(struct cap_source *src, int i)
 {
     struct cap_input *in = &src->in[i];
+    while (in->fast) {
+        struct pcapfile_rec r;
+        if (pcapfile_next(in->fast, &r) != PCAPFILE_RECORD) {
+            int hrc = input_fast_handover(src, in);
+            if (hrc != CAP_OK) return hrc;
+            break;
+        }
+        in->fast_hdr.ts.tv_sec = (time_t)r.sec;
+        in->fast_hdr.ts.tv_usec = (suseconds_t)r.frac * (in->fast_nano ? 1 : 1000);
+        in->fast_hdr.caplen = r.caplen;
+        in->fast_hdr.len = r.len;
+        /* what pcap_next_ex does with a filter on a savefile */
+        if (in->fast_filtered && !pcap_offline_filter(&in->fast_filter, &in->fast_hdr, r.data))
+            continue;
+        in->hdr = &in->fast_hdr;
+        in->data = r.data;
+        input_take(src, in);
+        return CAP_OK;
+    }
     int rc = pcap_next_ex(in->p, &in->hdr, &in->data);
     if (rc == 1) {
         input_take(src, in);
@@ -513,7 +591,10 @@ void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *tot
         if (!in->size) unknown = true;
         t += in->size;
         FILE *fp = in->p && !in->gz ? pcap_file(in->p) : NULL;
-        long pos = in->gz ? (long)gzoffset(in->gz) : fp ? ftell(fp) : -1;
+        long pos = in->fast  ? (long)pcapfile_offset(in->fast)
+                   : in->gz  ? (long)gzoffset(in->gz)
+                   : fp      ? ftell(fp)
+                             : -1;
         if (in->done && in->size) d += in->size;
         else if (pos > 0) d += (uint64_t)pos;
     }
@@ -647,7 +728,15 @@ static int input_set_filter(struct cap_input *in, const char *expr, bpf_u_int32 
         return CAP_EFILTER;
     }
     int rc = pcap_setfilter(in->p, &prog);
-    pcap_freecode(&prog);
+    if (rc == 0 && in->fast) {
+        /* pcap_next_ex filters, pcapfile.c does not: keep the program for
+         * input_advance_file (libpcap took its own copy) */
+        if (in->fast_filtered) pcap_freecode(&in->fast_filter);
+        in->fast_filter = prog;
+        in->fast_filtered = true;
+    } else {
+        pcap_freecode(&prog);
+    }
     if (rc < 0) {
         snprintf(msg, msglen, "%s: cannot set filter: %s", in->name, pcap_geterr(in->p));
         return CAP_EFILTER;

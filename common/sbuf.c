@@ -28,6 +28,14 @@ static int sbuf_reserve(struct sbuf *sb, size_t need)
 
 void sbuf_append(struct sbuf *sb, const void *p, size_t n)
 {
+    /* Fast path, the common case of JSON and text output (profiled): room
+     * for n bytes and the NUL, within the cap. */
+    if (n && n < sb->cap - sb->len && n <= sb->max - sb->len) {
+        memcpy(sb->p + sb->len, p, n);
+        sb->len += n;
+        sb->p[sb->len] = '\0';
+        return;
+    }
     if (n == 0) {
         if (!sb->p && sbuf_reserve(sb, 0)) sb->p[0] = '\0';
         return;
@@ -46,7 +54,15 @@ void sbuf_append(struct sbuf *sb, const void *p, size_t n)
 
 void sbuf_puts(struct sbuf *sb, const char *s) { sbuf_append(sb, s, strlen(s)); }
 
-void sbuf_putc(struct sbuf *sb, char c) { sbuf_append(sb, &c, 1); }
+void sbuf_putc(struct sbuf *sb, char c)
+{
+    if (sb->len + 1 < sb->cap && sb->len < sb->max) {
+        sb->p[sb->len++] = c;
+        sb->p[sb->len] = '\0';
+        return;
+    }
+    sbuf_append(sb, &c, 1);
+}
 
 void sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 {

@@ -15,7 +15,7 @@
  *
  * Ownership: a cert_cache owns every struct cert it returns. Certificates are
  * immutable once interned and live until certcache_free(), or until they are
- * unreferenced and evicted when the cache is over its cap (cert_ref/unref).
+ * unreferenced and evicted when the cache is over its caps (cert_ref/unref).
  */
 #ifndef TLSSCOPE_TRUST_CERT_H
 #define TLSSCOPE_TRUST_CERT_H
@@ -26,15 +26,12 @@
 
 #define CERT_MAX_SAN 256          /* SAN entries kept per kind */
 #define CERT_MAX_DER (256u * 1024u)
-/* Memory a cert_cache may use for certificates (estimated per certificate as
- * CERT_MEM_ESTIMATE). Unreferenced ones are evicted first; when what is
- * still referenced fills it, a new certificate is refused (intern returns
- * NULL, counted in certcache_refused) rather than the cache growing with
- * the input. */
-#define CERT_CACHE_MAX_BYTES (64u * 1024u * 1024u)
-/* The DER is held twice (ours and mbedTLS's), the names and SANs parsed
- * out of it once more; plus the fixed structures. */
-#define CERT_MEM_ESTIMATE(der_len) (3u * (der_len) + 4096u)
+/* A cert_cache never holds more than this (by the estimate certcache_bytes
+ * reports): unreferenced certificates are evicted first (earlier, down to
+ * certcache_limit_bytes, when that is set); when referenced ones alone fill
+ * it, a new certificate is refused (intern returns NULL, counted in
+ * certcache_refused) rather than the cache growing with the input. */
+#define CERT_CACHE_HARD_MAX_BYTES (64u * 1024u * 1024u)
 
 enum cert_key_type {
     CERT_KEY_UNKNOWN = 0, CERT_KEY_RSA, CERT_KEY_EC, CERT_KEY_DSA,
@@ -127,8 +124,8 @@ struct cert {
 
 struct cert_cache;
 
-/* max_entries: unreferenced certificates beyond this (or beyond
- * CERT_CACHE_MAX_BYTES) are evicted (LRU). */
+/* max_entries: unreferenced certificates beyond this are evicted (LRU);
+ * see also certcache_limit_bytes and CERT_CACHE_HARD_MAX_BYTES. */
 struct cert_cache *certcache_new(size_t max_entries);
 
 /* The certificate with these DER bytes: parsed on first sight, then found by
@@ -139,8 +136,17 @@ void cert_ref(const struct cert *c);
 void certcache_unref(struct cert_cache *cc, const struct cert *c);
 
 size_t certcache_count(const struct cert_cache *cc);
-/* Certificates refused because CERT_CACHE_MAX_BYTES was full of referenced ones. */
+/* Certificates refused because CERT_CACHE_HARD_MAX_BYTES was full of
+ * referenced ones. */
 uint64_t certcache_refused(const struct cert_cache *cc);
+
+/* Also evict unreferenced certificates while the cache's estimated memory
+ * (an upper bound per certificate from its DER size and SAN count) is above
+ * max_bytes; 0 = count limit only (the default). A capture with thousands
+ * of distinct certificates then holds a bounded amount, whatever their size.
+ * certcache_bytes() is that estimate for the certificates held. */
+void certcache_limit_bytes(struct cert_cache *cc, size_t max_bytes);
+size_t certcache_bytes(const struct cert_cache *cc);
 void certcache_free(struct cert_cache *cc);
 
 /* Parse without a cache (store loading, tests). Caller frees with cert_free. */
@@ -162,8 +168,11 @@ bool cert_could_issue(const struct cert *issuer, const struct cert *child);
  * key type matches own signature algorithm. Signature not checked. */
 bool cert_is_self_signed(const struct cert *c);
 
-/* Signature of `child` verifies with `issuer`'s key. */
+/* Signature of `child` verifies with `issuer`'s key. The answer is
+ * remembered in `child` per issuer fingerprint (the one mutable part of a
+ * certificate besides refs); the _uncached variant always verifies (tests). */
 bool cert_signature_ok(const struct cert *issuer, const struct cert *child);
+bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child);
 
 /* Generic digest helpers so that layers above need no crypto library. */
 void digest_sha256(const void *p, size_t n, uint8_t out[32]);

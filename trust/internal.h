@@ -19,6 +19,7 @@
 
 #define CERT_SAN_NUL 0x01 /* dNSName/CN held a NUL byte: shown escaped, never matches */
 #define CERT_MAX_CN 16    /* commonNames kept per subject (X509_check_host tries all) */
+#define CERT_SIG_MEMO 2   /* issuers remembered per certificate (cross-signing: 2) */
 
 /* The commonNames of a name, in certificate order, as UTF-8. */
 struct name_cns {
@@ -56,8 +57,20 @@ struct cert_impl {
     uint8_t cn_flags[CERT_MAX_CN];
     uint16_t n_cn;
 
+    /* cert_signature_ok() memo: the issuers (by SHA-256) this certificate's
+     * signature was last checked against, and the answers. Verification is
+     * a function of the two certificates' bytes only, so an interned
+     * certificate seen in thousands of connections is verified once per
+     * issuer instead of once per connection. */
+    struct {
+        uint8_t issuer_sha256[32];
+        bool valid, ok;
+    } sig_memo[CERT_SIG_MEMO];
+    uint8_t sig_memo_next;        /* slot replaced next (round robin) */
+
     /* cache bookkeeping (cert_cache owns the cert when owner != NULL) */
     struct cert_cache *owner;
+    size_t mem_weight;        /* counted in the cache's bytes */
     struct cert *hnext;
     struct cert *lru_prev, *lru_next;
     bool in_lru;

@@ -15,7 +15,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "trust/vcache.h"
+
 #define PIPELINE_CERT_CACHE 20000      /* distinct certificates kept parsed */
+/* ... and their estimated memory (trust/cert.h certcache_limit_bytes): a
+ * capture with 100 000 distinct certificates held 80 MiB with the count
+ * limit alone (bench/RESULTS.md); this keeps a few thousand ordinary ones. */
+#define PIPELINE_CERT_CACHE_BYTES (16u * 1024 * 1024)
+#define PIPELINE_VERDICT_CACHE 256     /* verdicts remembered (trust/vcache.h) */
 #define PIPELINE_SERVER_SLOTS 1024     /* last full-handshake verdict per server */
 #define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
 #define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
@@ -44,6 +51,7 @@ struct pipeline {
     struct udp_table *udp;            /* DTLS associations (see "UDP / DTLS" below) */
     struct dtls_budget dtls_budget;
     struct cert_cache *certs;
+    struct verdict_cache *verdicts;   /* NULL if out of memory: judged uncached */
     struct pipeline_stats stats;
     struct server_slot *servers[PIPELINE_SERVER_SLOTS];
     uint64_t next_seq;
@@ -60,6 +68,22 @@ struct pipeline {
 };
 
 /* ---- records ---------------------------------------------------------- */
+
+/* A server slot's verdict, and a resumed connection's presumed copy of it,
+ * show the certificates of an earlier connection, whose record gives its
+ * references back when it is freed; then the cert cache may evict them.
+ * So the slot and the presumed verdict hold their own references on the
+ * server's certificates of the path (store certificates live as long as
+ * the store). take: cert_ref, else certcache_unref. */
+static void path_refs(struct pipeline *p, const struct verdict *v, bool take)
+{
+    for (int i = 0; i < v->n_path && i < VERDICT_MAX_PATH; i++) {
+        const struct chain_link *l = &v->path[i];
+        if (l->src != CHAIN_FROM_PEER || !l->cert) continue;
+        if (take) cert_ref(l->cert);
+        else certcache_unref(p->certs, l->cert);
+    }
+}
 
 /* A record around a new tls_conn (NULL: allocation failed; tls is consumed). */
 static struct conn_record *record_wrap(struct pipeline *p, struct tls_conn *tls)
@@ -93,6 +117,7 @@ void conn_record_free(struct conn_record *r)
         if (r->chain[i] && p) certcache_unref(p->certs, r->chain[i]);
     for (int i = 0; i < r->n_client_chain; i++)
         if (r->client_chain[i] && p) certcache_unref(p->certs, r->client_chain[i]);
+    if (r->verdict.presumed && p) path_refs(p, &r->verdict, false);
     tls_conn_free(r->tls);
     free(r);
 }
@@ -118,8 +143,10 @@ static void server_remember(struct pipeline *p, const struct conn_record *r)
 {
     uint64_t key = server_key(r->tls);
     struct server_slot **slot = &p->servers[key % PIPELINE_SERVER_SLOTS];
-    if (!*slot) *slot = malloc(sizeof(**slot));
+    if (*slot) path_refs(p, &(*slot)->verdict, false);
+    else *slot = malloc(sizeof(**slot));
     if (!*slot) return;
+    path_refs(p, &r->verdict, true);
     (*slot)->key = key;
     (*slot)->flow_id = r->tls->flow_id;
     (*slot)->seq = r->seq;
@@ -173,11 +200,14 @@ static void judge(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
     };
-    verdict_judge(&in, &r->verdict);
+    verdictcache_judge(p->verdicts, &in, &r->verdict);
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
         const struct server_slot *s = server_lookup(p, c);
-        if (s && s->flow_id != c->flow_id) verdict_presume(&r->verdict, &s->verdict, s->seq);
+        if (s && s->flow_id != c->flow_id) {
+            verdict_presume(&r->verdict, &s->verdict, s->seq);
+            if (r->verdict.presumed) path_refs(p, &r->verdict, true);
+        }
     } else if (r->n_chain > 0) {
         server_remember(p, r);
     }
@@ -431,6 +461,8 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     p->flows = flowtab_new(&lim, &sink);
     p->udp = udp_table_new(p);
     p->certs = certcache_new(PIPELINE_CERT_CACHE);
+    certcache_limit_bytes(p->certs, PIPELINE_CERT_CACHE_BYTES);
+    p->verdicts = verdictcache_new(PIPELINE_VERDICT_CACHE);
     if (!p->flows || !p->udp || !p->certs) {
         snprintf(err, errlen, "out of memory");
         pipeline_free(p);
@@ -560,7 +592,11 @@ void pipeline_free(struct pipeline *p)
         free(p->flush_buf);
     }
     udptab_free(p->udp); /* pipeline_new failed after creating it */
-    for (int i = 0; i < PIPELINE_SERVER_SLOTS; i++) free(p->servers[i]);
+    for (int i = 0; i < PIPELINE_SERVER_SLOTS; i++) {
+        if (p->servers[i] && p->certs) path_refs(p, &p->servers[i]->verdict, false);
+        free(p->servers[i]);
+    }
+    verdictcache_free(p->verdicts);
     if (p->certs) certcache_free(p->certs);
     if (p->src) capsrc_close(p->src);
     free(p);

@@ -100,7 +100,7 @@ struct pipeline_stats {
     uint64_t handshakes_complete;
     uint64_t judged, trusted, failed, not_judged;
     uint64_t distinct_certs;
-    uint64_t certs_refused;           /* not stored: certificate cache full (CERT_CACHE_MAX_BYTES) */
+    uint64_t certs_refused;           /* not stored: cache full (CERT_CACHE_HARD_MAX_BYTES) */
     uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */
     uint64_t input_errors;            /* e.g. a truncated file */
     char last_error[256];             /* the message for input_errors */

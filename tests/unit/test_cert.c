@@ -394,6 +394,111 @@ static void test_cache(void)
     free(dc);
 }
 
+/* The signature memo: per child certificate, keyed by the issuer's
+ * fingerprint; its answers must equal a fresh verification in any order of
+ * issuers, including the same-named twin and more issuers than memo slots. */
+static void test_signature_memo(void)
+{
+    struct cert *root = load("root.pem", 0);
+    struct cert *twin = load("root-twin.pem", 0);
+    struct cert *in = load("int.pem", 0);
+    struct cert *leaf = load("leaf.pem", 0);
+    struct cert *bad = load("badsig-leaf.pem", 0);
+    const struct cert *order[] = {twin, root, root, twin, leaf, root, twin, in, root, twin};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        bool want = cert_signature_ok_uncached(order[i], in);
+        CHECK_EQ_INT(cert_signature_ok(order[i], in), want);
+        CHECK_EQ_INT(cert_signature_ok(order[i], in), want);
+    }
+    CHECK(cert_signature_ok_uncached(root, in));
+    CHECK(!cert_signature_ok_uncached(twin, in));
+    CHECK(cert_signature_ok(root, in));
+    CHECK(!cert_signature_ok(twin, in));
+    /* a bad signature stays bad when asked again */
+    CHECK(cert_could_issue(in, bad));
+    CHECK(!cert_signature_ok(in, bad));
+    CHECK(!cert_signature_ok(in, bad));
+    CHECK(cert_signature_ok(in, leaf));
+    CHECK(cert_signature_ok(in, leaf));
+    cert_free(root);
+    cert_free(twin);
+    cert_free(in);
+    cert_free(leaf);
+    cert_free(bad);
+}
+
+/* The cache's recent-certificate slots are a shortcut keyed by the DER's
+ * length and tail: byte strings that share both must still be told apart,
+ * and an evicted certificate must not be handed out again. */
+static void test_cache_recent(void)
+{
+    uint8_t a[300], b[300];
+    memset(a, 0x30, sizeof a);
+    memcpy(b, a, sizeof b);
+    b[10] = 0x31; /* same length, same last 16 bytes */
+    struct cert_cache *cc = certcache_new(1);
+    const struct cert *ca = certcache_intern(cc, a, sizeof a);
+    const struct cert *cb = certcache_intern(cc, b, sizeof b);
+    CHECK(ca && cb && ca != cb);
+    CHECK(memcmp(ca->sha256, cb->sha256, 32) != 0);
+    CHECK(certcache_intern(cc, a, sizeof a) == ca);
+    CHECK(certcache_intern(cc, b, sizeof b) == cb);
+    CHECK_EQ_INT(ca->refs, 2);
+    CHECK_EQ_INT(cb->refs, 2);
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    for (int i = 0; i < 2; i++) certcache_unref(cc, ca); /* evicted: over the cap of 1 */
+    CHECK_EQ_INT(certcache_count(cc), 1);
+    const struct cert *ca2 = certcache_intern(cc, a, sizeof a); /* parsed again */
+    CHECK(ca2 != NULL);
+    CHECK_EQ_INT(ca2->refs, 1);
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    uint8_t want[32];
+    digest_sha256(a, sizeof a, want);
+    CHECK_EQ_MEM(ca2->sha256, want, 32);
+    certcache_free(cc);
+}
+
+/* The byte budget: unreferenced certificates go while the estimate is over
+ * it, referenced ones stay whatever it says. */
+static void test_cache_bytes(void)
+{
+    const char *names[] = {"leaf.pem", "int.pem", "root.pem", "root-twin.pem", "selfsigned-ec.pem"};
+    const struct cert *c[5];
+    size_t w[5];
+    struct cert_cache *cc = certcache_new(1000);
+    size_t total = 0;
+    for (int i = 0; i < 5; i++) {
+        size_t n;
+        uint8_t *der = fixture_der(names[i], 0, &n);
+        c[i] = certcache_intern(cc, der, n);
+        free(der);
+        w[i] = certcache_bytes(cc) - total;
+        total = certcache_bytes(cc);
+        /* the estimate is an upper bound: at least 4 KiB plus 6x the DER */
+        CHECK(w[i] >= 4096 + 6 * (size_t)c[i]->der_len);
+    }
+    CHECK_EQ_INT(certcache_count(cc), 5);
+    certcache_limit_bytes(cc, 1);            /* all referenced: nothing goes */
+    CHECK_EQ_INT(certcache_count(cc), 5);
+    CHECK_EQ_INT(certcache_bytes(cc), total);
+    certcache_limit_bytes(cc, w[0] + w[1] + w[2]);
+    certcache_unref(cc, c[3]);               /* over the budget: evicted */
+    CHECK_EQ_INT(certcache_count(cc), 4);
+    CHECK_EQ_INT(certcache_bytes(cc), total - w[3]);
+    certcache_unref(cc, c[4]);
+    CHECK_EQ_INT(certcache_count(cc), 3);
+    certcache_unref(cc, c[2]);               /* at the budget now: kept */
+    CHECK_EQ_INT(certcache_count(cc), 3);
+    CHECK_EQ_INT(certcache_bytes(cc), w[0] + w[1] + w[2]);
+    certcache_limit_bytes(cc, w[0] + w[1]);  /* lowering it evicts at once */
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    certcache_limit_bytes(cc, 0);            /* no byte limit */
+    certcache_unref(cc, c[0]);
+    certcache_unref(cc, c[1]);
+    CHECK_EQ_INT(certcache_count(cc), 2);
+    certcache_free(cc);
+}
+
 int main(void)
 {
     test_leaf();
@@ -404,5 +509,8 @@ int main(void)
     test_canonical_names();
     test_pem_and_digests();
     test_cache();
+    test_signature_memo();
+    test_cache_recent();
+    test_cache_bytes();
     return check_summary();
 }

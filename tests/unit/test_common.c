@@ -4,6 +4,7 @@
 
 #include "common/cursor.h"
 #include "common/escape.h"
+#include "common/sbuf.h"
 #include "common/timefmt.h"
 #include "check.h"
 
@@ -166,11 +167,60 @@ static void test_time(void)
     CHECK_EQ_INT(time_from_civil(2000, 2, 29, 0, 0, 0), 951782400);
 }
 
+/* sbuf at its edges: growth past the first 256 bytes one byte at a time
+ * and in blocks, the hard cap (dropped bytes remembered), NUL termination
+ * after every append, reset. */
+static void test_sbuf(void)
+{
+    struct sbuf sb;
+    char want[700];
+    sbuf_init(&sb, 0);
+    CHECK_EQ_STR(sbuf_str(&sb), "");
+    for (int i = 0; i < 600; i++) {
+        sbuf_putc(&sb, (char)('a' + i % 26));
+        want[i] = (char)('a' + i % 26);
+        want[i + 1] = '\0';
+        if (i == 254 || i == 255 || i == 256 || i == 511) CHECK_EQ_STR(sbuf_str(&sb), want);
+    }
+    CHECK_EQ_INT(sb.len, 600);
+    CHECK_EQ_STR(sbuf_str(&sb), want);
+    sbuf_reset(&sb);
+    CHECK_EQ_STR(sbuf_str(&sb), "");
+    memset(want, 'x', sizeof want);
+    for (size_t n = 1; n < 700; n += 7) {  /* blocks that end on and across the capacity */
+        sbuf_reset(&sb);
+        sbuf_append(&sb, want, n);
+        sbuf_append(&sb, "yz", 2);
+        CHECK_EQ_INT(sb.len, n + 2);
+        CHECK(memcmp(sb.p, want, n) == 0 && sb.p[n] == 'y' && sb.p[n + 1] == 'z' && sb.p[n + 2] == '\0');
+    }
+    sbuf_free(&sb);
+
+    sbuf_init(&sb, 10);
+    sbuf_append(&sb, "0123456", 7);
+    sbuf_putc(&sb, '7');
+    sbuf_putc(&sb, '8');
+    sbuf_putc(&sb, '9');
+    CHECK(!sb.overflow);
+    sbuf_putc(&sb, 'X');                   /* over the cap: dropped */
+    CHECK(sb.overflow);
+    sbuf_append(&sb, "YZ", 2);
+    CHECK_EQ_INT(sb.len, 10);
+    CHECK_EQ_STR(sbuf_str(&sb), "0123456789");
+    sbuf_reset(&sb);
+    CHECK(!sb.overflow);
+    sbuf_append(&sb, "abcdefghijklmnop", 16); /* what fits is kept */
+    CHECK(sb.overflow);
+    CHECK_EQ_STR(sbuf_str(&sb), "abcdefghij");
+    sbuf_free(&sb);
+}
+
 int main(void)
 {
     test_cursor();
     test_escape();
     test_escape_hostile();
     test_time();
+    test_sbuf();
     return check_summary();
 }
