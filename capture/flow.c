@@ -62,19 +62,16 @@
  * Callbacks into the sink must not call back into the table.
  */
 #include "capture/flow.h"
+#include "capture/tuple.h"
 
-#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 /* Packets of the flow to wait after an ACK beyond a hole before declaring it
  * (see above). */
 #define FLOW_ACK_GAP_GRACE 1
 
-#define FLOW_HASH_MIN_BUCKETS 64u
 #define FLOW_HIST_BYTES 4096u                  /* delivered bytes remembered per direction */
 #define FLOW_HIST_TRACK_BYTES 65536u           /* only the start of a stream (the handshake) */
 #define FLOW_HIST_BUDGET (16u * 1024u * 1024u) /* all rings of a table together */
@@ -82,53 +79,7 @@
 
 /* ---------------------------------------------------------------- hashing */
 
-/* SipHash-1-3 (Aumasson & Bernstein; the variant Rust's HashMap uses): fast
- * enough per packet, keyed so bucket choice is unpredictable. */
-static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
-
-#define SIPROUND                                                                   \
-    do {                                                                           \
-        v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);             \
-        v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                                   \
-        v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                                   \
-        v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);             \
-    } while (0)
-
-static uint64_t siphash13(const uint64_t key[2], const uint8_t *in, size_t len)
-{
-    uint64_t v0 = 0x736f6d6570736575ULL ^ key[0];
-    uint64_t v1 = 0x646f72616e646f6dULL ^ key[1];
-    uint64_t v2 = 0x6c7967656e657261ULL ^ key[0];
-    uint64_t v3 = 0x7465646279746573ULL ^ key[1];
-    uint64_t b = (uint64_t)len << 56, m;
-    size_t i, full = len & ~(size_t)7;
-    for (i = 0; i < full; i += 8) {
-        memcpy(&m, in + i, 8); /* one load, not eight: this runs for every packet */
-        m = le64toh(m);
-        v3 ^= m;
-        SIPROUND;
-        v0 ^= m;
-    }
-    for (int k = 0; i + (size_t)k < len; k++) b |= (uint64_t)in[i + k] << (8 * k);
-    v3 ^= b;
-    SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
 /* ------------------------------------------------------------------ types */
-
-/* The canonical 5-tuple: the endpoint that sorts lower comes first, so both
- * directions of a connection produce the same key. */
-struct flow_key {
-    uint8_t family;
-    uint8_t addr[2][16];
-    uint16_t port[2];
-};
 
 /* A held out-of-order piece; owned by its fdir, freed when delivered. */
 struct seg {
@@ -171,12 +122,10 @@ struct fdir {
 
 /* A connection; owned by the table, freed right after the sink's close. */
 struct flow {
-    struct flow *hnext;
+    struct tuple_node node;  /* first: the flow table's hash entry (key, hash) */
     struct flow *lru_prev, *lru_next;
     struct flow *all_prev, *all_next;
-    uint64_t hash;
     bool on_data_list;  /* has carried payload: idle_timeout applies */
-    struct flow_key key;
     struct flow_meta meta;
     void *app;
     struct fdir d[2];
@@ -188,7 +137,7 @@ struct flow {
 struct flow_tomb {
     bool used;
     uint64_t hash;
-    struct flow_key key;
+    struct tuple_key key;
     bool isn_known[2];
     uint32_t isn[2];
     int64_t ts;
@@ -202,10 +151,7 @@ struct flow_table {
     struct flow_limits lim;
     struct flow_sink sink;
     struct flow_stats stats;
-    uint64_t hkey[2];
-    struct flow **buckets;
-    uint32_t nbuckets;        /* power of two */
-    uint32_t max_buckets;
+    struct tuple_table hash;  /* flows by 5-tuple */
     uint32_t nflows;
     uint32_t ndata;           /* flows on data_lru */
     uint64_t next_id;
@@ -256,71 +202,7 @@ static struct flow_list *flow_lru(struct flow_table *ft, struct flow *f)
     return f->on_data_list ? &ft->data_lru : &ft->syn_lru;
 }
 
-static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *k)
-{
-    uint8_t buf[1 + 32 + 4];
-    buf[0] = k->family;
-    memcpy(buf + 1, k->addr[0], 16);
-    memcpy(buf + 17, k->addr[1], 16);
-    buf[33] = (uint8_t)(k->port[0] >> 8);
-    buf[34] = (uint8_t)k->port[0];
-    buf[35] = (uint8_t)(k->port[1] >> 8);
-    buf[36] = (uint8_t)k->port[1];
-    return siphash13(ft->hkey, buf, sizeof(buf));
-}
-
-static bool key_eq(const struct flow_key *a, const struct flow_key *b)
-{
-    return a->family == b->family && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
-           memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
-}
-
-static void key_make(struct flow_key *k, const struct pkt_info *s)
-{
-    int c = memcmp(s->src, s->dst, 16);
-    bool src_first = c < 0 || (c == 0 && s->sport <= s->dport);
-    memset(k, 0, sizeof(*k));
-    k->family = s->family;
-    memcpy(k->addr[0], src_first ? s->src : s->dst, 16);
-    memcpy(k->addr[1], src_first ? s->dst : s->src, 16);
-    k->port[0] = src_first ? s->sport : s->dport;
-    k->port[1] = src_first ? s->dport : s->sport;
-}
-
-static struct flow *hash_find(struct flow_table *ft, const struct flow_key *k, uint64_t h)
-{
-    for (struct flow *f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->hnext)
-        if (f->hash == h && key_eq(&f->key, k)) return f;
-    return NULL;
-}
-
-/* Double the bucket array while flows outnumber buckets, up to the size
- * max_flows needs; on allocation failure keep the old (longer chains). */
-static void hash_grow(struct flow_table *ft)
-{
-    if (ft->nflows <= ft->nbuckets || ft->nbuckets >= ft->max_buckets) return;
-    uint32_t n = ft->nbuckets * 2;
-    struct flow **nb = calloc(n, sizeof(*nb));
-    if (!nb) return;
-    for (uint32_t i = 0; i < ft->nbuckets; i++) {
-        struct flow *f = ft->buckets[i], *next;
-        for (; f; f = next) {
-            next = f->hnext;
-            f->hnext = nb[f->hash & (n - 1)];
-            nb[f->hash & (n - 1)] = f;
-        }
-    }
-    free(ft->buckets);
-    ft->buckets = nb;
-    ft->nbuckets = n;
-}
-
-static void hash_remove(struct flow_table *ft, struct flow *f)
-{
-    struct flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
-    while (*pp && *pp != f) pp = &(*pp)->hnext;
-    if (*pp) *pp = f->hnext;
-}
+static struct flow *flow_of(struct tuple_node *n) { return (struct flow *)n; } /* node is first */
 
 /* ------------------------------------------------------------- sink calls */
 
@@ -746,7 +628,7 @@ static void stream_data(struct flow_table *ft, struct flow *f, int dir, uint32_t
 
 static void flow_unlink_free(struct flow_table *ft, struct flow *f)
 {
-    hash_remove(ft, f);
+    tuple_remove(&ft->hash, &f->node);
     list_unlink(flow_lru(ft, f), f);
     if (f->all_prev) f->all_prev->all_next = f->all_next;
     else ft->all_head = f->all_next;
@@ -766,13 +648,13 @@ static void flow_unlink_free(struct flow_table *ft, struct flow *f)
 /* 0 if direction `dir` of the flow is the key's first endpoint, else 1. */
 static int flow_key_side(const struct flow *f, int dir)
 {
-    return (f->meta.port[dir] == f->key.port[0] &&
-            memcmp(f->meta.addr[dir], f->key.addr[0], 16) == 0)
+    return (f->meta.port[dir] == f->node.key.port[0] &&
+            memcmp(f->meta.addr[dir], f->node.key.addr[0], 16) == 0)
                ? 0
                : 1;
 }
 
-static int seg_key_side(const struct flow_key *k, const struct pkt_info *s)
+static int seg_key_side(const struct tuple_key *k, const struct pkt_info *s)
 {
     return (s->sport == k->port[0] && memcmp(s->src, k->addr[0], 16) == 0) ? 0 : 1;
 }
@@ -780,11 +662,11 @@ static int seg_key_side(const struct flow_key *k, const struct pkt_info *s)
 static void tomb_bury(struct flow_table *ft, const struct flow *f, int64_t ts)
 {
     if (!ft->tombs && !(ft->tombs = calloc(FLOW_TOMB_SLOTS, sizeof(*ft->tombs)))) return;
-    struct flow_tomb *t = &ft->tombs[f->hash & (FLOW_TOMB_SLOTS - 1)];
+    struct flow_tomb *t = &ft->tombs[f->node.hash & (FLOW_TOMB_SLOTS - 1)];
     memset(t, 0, sizeof(*t));
     t->used = true;
-    t->hash = f->hash;
-    t->key = f->key;
+    t->hash = f->node.hash;
+    t->key = f->node.key;
     t->ts = ts;
     for (int dir = 0; dir < 2; dir++) {
         int side = flow_key_side(f, dir);
@@ -795,12 +677,12 @@ static void tomb_bury(struct flow_table *ft, const struct flow *f, int64_t ts)
 
 static bool idle_longer(int64_t last, int64_t now, int64_t timeout);
 
-static struct flow_tomb *tomb_find(struct flow_table *ft, const struct flow_key *k, uint64_t h,
+static struct flow_tomb *tomb_find(struct flow_table *ft, const struct tuple_key *k, uint64_t h,
                                    int64_t ts)
 {
     if (!ft->tombs) return NULL;
     struct flow_tomb *t = &ft->tombs[h & (FLOW_TOMB_SLOTS - 1)];
-    if (!t->used || t->hash != h || !key_eq(&t->key, k)) return NULL;
+    if (!t->used || t->hash != h || !tuple_key_eq(&t->key, k)) return NULL;
     if (idle_longer(t->ts, ts, ft->lim.syn_timeout_ns)) {
         t->used = false;
         return NULL;
@@ -852,7 +734,7 @@ static struct flow *flow_oldest(struct flow_table *ft)
 /* A new connection for segment `s`, whose first packet it is. Orientation
  * (flow.h): A sent the SYN; if a SYN-ACK is the first thing seen, A is its
  * receiver; otherwise A sent this packet and the start was not seen. */
-static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k, uint64_t h,
+static struct flow *flow_create(struct flow_table *ft, const struct tuple_key *k, uint64_t h,
                                 const struct pkt_info *s, int64_t ts)
 {
     if (ft->nflows >= ft->lim.max_flows) {
@@ -862,8 +744,8 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
     }
     struct flow *f = calloc(1, sizeof(*f));
     if (!f) return NULL;
-    f->key = *k;
-    f->hash = h;
+    f->node.key = *k;
+    f->node.hash = h;
     bool syn = s->tcp_flags & TCPF_SYN, ack = s->tcp_flags & TCPF_ACK;
     bool a_is_dst = syn && ack;
     f->meta.id = ++ft->next_id;
@@ -876,8 +758,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
     f->meta.first_ts_ns = ts;
     f->last_ts = ts;
 
-    f->hnext = ft->buckets[h & (ft->nbuckets - 1)];
-    ft->buckets[h & (ft->nbuckets - 1)] = f;
+    tuple_insert(&ft->hash, &f->node);
     list_append(&ft->syn_lru, f);
     f->all_prev = ft->all_tail;
     if (ft->all_tail) ft->all_tail->all_next = f;
@@ -886,7 +767,6 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
     ft->nflows++;
     ft->stats.flows_opened++;
     if (ft->nflows > ft->stats.peak_flows) ft->stats.peak_flows = ft->nflows;
-    hash_grow(ft);
 
     f->app = ft->sink.open ? ft->sink.open(ft->sink.ctx, &f->meta) : NULL;
     if (!syn) emit_event(ft, f, FLOW_EV_MIDSTREAM, FLOW_DIR_A, 0, 0, ts);
@@ -931,19 +811,10 @@ struct flow_table *flowtab_new(const struct flow_limits *lim, const struct flow_
         ft->lim.max_total_ooo_segments = def.max_total_ooo_segments;
     }
     if (sink) ft->sink = *sink;
-    ft->max_buckets = FLOW_HASH_MIN_BUCKETS;
-    while (ft->max_buckets < ft->lim.max_flows && ft->max_buckets < (1u << 30))
-        ft->max_buckets *= 2;
-    ft->nbuckets = FLOW_HASH_MIN_BUCKETS;
-    ft->buckets = calloc(ft->nbuckets, sizeof(*ft->buckets));
-    if (!ft->buckets) {
+    if (tuple_table_init(&ft->hash, ft->lim.max_flows) != 0) {
+        free(ft->tombs);
         free(ft);
         return NULL;
-    }
-    if (getrandom(ft->hkey, sizeof(ft->hkey), GRND_NONBLOCK) != (ssize_t)sizeof(ft->hkey)) {
-        /* No entropy yet (early boot): still a fine hash, just predictable. */
-        ft->hkey[0] = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-        ft->hkey[1] = (uint64_t)(uintptr_t)ft;
     }
     return ft;
 }
@@ -1019,10 +890,10 @@ static bool dir_done(const struct fdir *d)
 void flowtab_segment(struct flow_table *ft, const struct pkt_info *s, int64_t ts_ns)
 {
     if (s->proto != 6 || (s->family != 4 && s->family != 6)) return;
-    struct flow_key k;
-    key_make(&k, s);
-    uint64_t h = key_hash(ft, &k);
-    struct flow *f = hash_find(ft, &k, h);
+    struct tuple_key k;
+    tuple_key_make(&k, s);
+    uint64_t h = tuple_hash(&ft->hash, &k);
+    struct flow *f = flow_of(tuple_find(&ft->hash, &k, h));
     const uint8_t fl = s->tcp_flags;
     const bool syn = fl & TCPF_SYN, ack = fl & TCPF_ACK;
 
@@ -1143,6 +1014,6 @@ void flowtab_free(struct flow_table *ft)
     if (!ft) return;
     flowtab_flush(ft);
     free(ft->tombs);
-    free(ft->buckets);
+    tuple_table_free(&ft->hash);
     free(ft);
 }
