@@ -158,7 +158,7 @@ rc=0
 echo "# exit $rc" >>"$work/cut.got"
 expect cut "^tlsscope: cut.tar.gz: corrupt or truncated archive: .*(3 members listed before the damage)"
 expect cut "^  cut.tar.gz: 1 capture, 1 log, 0 other text files, 1 other file (incomplete)"
-expect cut "^Log vs capture (window ±2 s): 3 of 4 log failures matched a captured connection"
+expect cut "^Log vs capture (window +/-2 s): 3 of 4 log failures matched a captured connection"
 expect cut "^# exit 2"
 
 # 8. A compression bomb: a "capture" of 64 MiB of zeros after a pcap

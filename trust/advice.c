@@ -78,8 +78,8 @@ void verdict_advice_from_log(int code, int depth, bool name_failure, const char 
              depth);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        outf(&o, "Upload the missing CA certificate — the issuer of the certificate at depth "
-                 "%d, the root or an intermediate — to " ADVICE_EVERY_NODE ", " ADVICE_ISSUERS_UP,
+        outf(&o, "Upload the missing CA certificate - the issuer of the certificate at depth "
+                 "%d, the root or an intermediate - to " ADVICE_EVERY_NODE ", " ADVICE_ISSUERS_UP,
              depth);
         if (depth == 0)
             outf(&o, " If the missing one is an intermediate, the server could also be "

@@ -394,12 +394,12 @@ size_t store_lint(const struct trust_store *st, int64_t at,
         if (!c || !cert_impl_of(c)->walked) {
             emit(cb, arg, &count, STORE_LINT_UNPARSABLE, e, NULL,
                  "%s #%d: not a certificate tlsscope can read%s%s", e->file, e->index,
-                 c && c->parse_error[0] ? " — " : "", c ? c->parse_error : "");
+                 c && c->parse_error[0] ? " - " : "", c ? c->parse_error : "");
             continue;
         }
         if (!c->parsed)
             emit(cb, arg, &count, STORE_LINT_UNPARSABLE, e, NULL,
-                 "%s #%d (CN=%s): signatures cannot be checked — %s", e->file, e->index,
+                 "%s #%d (CN=%s): signatures cannot be checked - %s", e->file, e->index,
                  c->subject_cn, c->parse_error);
 
         const struct store_entry *twin = NULL, *same_cn = NULL;
@@ -421,7 +421,7 @@ size_t store_lint(const struct trust_store *st, int64_t at,
         if (same_cn)
             emit(cb, arg, &count, STORE_LINT_SAME_CN, e, same_cn,
                  "%s #%d and %s #%d are different certificates with the same CN \"%s\": "
-                 "Expressway's trust store cannot hold both (CSCwa12905) — use CA-signed "
+                 "Expressway's trust store cannot hold both (CSCwa12905) - use CA-signed "
                  "certificates or distinct CNs; chain building itself tells them apart "
                  "by key identifier and key",
                  e->file, e->index, same_cn->file, same_cn->index, c->subject_cn);
@@ -439,7 +439,7 @@ size_t store_lint(const struct trust_store *st, int64_t at,
         if (!ss)
             emit(cb, arg, &count, STORE_LINT_NOT_SELF_SIGNED, e, NULL,
                  "%s #%d (CN=%s) is not self-signed (issuer %s): it is not an anchor on its "
-                 "own — a chain through it still needs its root in the store",
+                 "own - a chain through it still needs its root in the store",
                  e->file, e->index, c->subject_cn, c->issuer);
         if (at < c->not_before)
             emit(cb, arg, &count, STORE_LINT_EXPIRED, e, NULL,

@@ -265,7 +265,7 @@ static void write_advice(struct judge *j, int code, int depth)
         advice_ku_note(&o, c);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        outf(&o, "Upload the missing CA certificate \"%s\" — the issuer of \"%s\" at depth %d, "
+        outf(&o, "Upload the missing CA certificate \"%s\" - the issuer of \"%s\" at depth %d, "
                  "the root or an intermediate",
              c->issuer, cn_or_subject(c), depth);
         if (c->aki_len) {
@@ -273,7 +273,7 @@ static void write_advice(struct judge *j, int code, int depth)
             cert_fingerprint_hex(c->aki, c->aki_len, kid, sizeof kid, true);
             outf(&o, " with key identifier %s", kid);
         }
-        outf(&o, " — to " ADVICE_EVERY_NODE ", " ADVICE_ISSUERS_UP);
+        outf(&o, " - to " ADVICE_EVERY_NODE ", " ADVICE_ISSUERS_UP);
         if (v->n_path == 1 && j->in->n_chain == 1)
             outf(&o, " The server sent no intermediate certificates; if the missing one is an "
                      "intermediate, the server could also be configured to send it.");
@@ -498,7 +498,7 @@ static const char *resumption_name(enum tls_resumption r)
 static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
 {
     if (conn->resumed != TLS_RESUME_NONE || conn->nochain == TLS_NOCHAIN_RESUMED) {
-        set_not_judged(v, "resumed session (%s): no certificate in an abbreviated handshake — "
+        set_not_judged(v, "resumed session (%s): no certificate in an abbreviated handshake - "
                           "see the earlier full handshake with this server",
                        resumption_name(conn->resumed));
         return;

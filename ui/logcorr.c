@@ -230,7 +230,7 @@ static void compare(struct logcorr_match *m, const struct logcorr_conn *c)
     if (c->status == VERDICT_TRUSTED) {
         m->agrees = LOGCORR_AGREE_NO;
         snprintf(o, n,
-                 "no: tlsscope finds this chain trusted, Expressway-C did not — its trust store "
+                 "no: tlsscope finds this chain trusted, Expressway-C did not - its trust store "
                  "differs from --trust (another cluster node? changed since?)");
         return;
     }
@@ -476,7 +476,7 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
     } else if (!f->server_ip[0]) {
         m->why = LOGCORR_WHY_NO_SNI_MATCH;
         snprintf(o, n,
-                 "no captured connection with SNI %.120s within ±%g s (the line names no "
+                 "no captured connection with SNI %.120s within +/-%g s (the line names no "
                  "address)",
                  f->name, w);
     } else if (!nr->have) {
@@ -500,7 +500,7 @@ static void explain_unmatched(struct logcorr *lc, size_t fi, bool captured, int6
         } else {
             m->why = LOGCORR_WHY_WINDOW;
             snprintf(why, sizeof(why),
-                     "outside the ±%g s window: clock skew between log and capture? "
+                     "outside the +/-%g s window: clock skew between log and capture? "
                      "(--log-window)", w);
         }
         snprintf(o, n, "the nearest connection to %s is #%llu (%s from its first packet): %s",
@@ -543,7 +543,7 @@ static void explain_unmentioned(const struct logcorr *lc, const struct logcorr_c
         else if (!name_fits(f, c))
             snprintf(why, sizeof(why), "it names %.100s", f->name);
         else
-            snprintf(why, sizeof(why), "it is outside the ±%g s window (--log-window)",
+            snprintf(why, sizeof(why), "it is outside the +/-%g s window (--log-window)",
                      (double)lc->window / 1e9);
         snprintf(o, n, "the log's failure about %s at %s (%s from this connection's first "
                        "packet) was not paired with it: %s",

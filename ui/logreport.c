@@ -558,7 +558,7 @@ static void print_correlation(struct out *o, struct logreport *lr)
         else unknown++;
     }
     double w = (double)logcorr_window_ns(lc) / 1e9;
-    fprintf(o->f, "\nLog vs capture (window ±%g s): %zu of %zu log failure%s matched a captured "
+    fprintf(o->f, "\nLog vs capture (window +/-%g s): %zu of %zu log failure%s matched a captured "
                   "connection; %zu agree, %zu disagree, %zu cannot be compared.\n",
             w, matched, n, n == 1 ? "" : "s", yes, no, unknown);
     const struct explog_stats *ls = explog_stats(lr->lg);
@@ -628,7 +628,7 @@ static void print_correlation(struct out *o, struct logreport *lr)
             fputs(": ", o->f);
             put_verdict(o, c0);
             if (g->count > 1)
-                fprintf(o->f, " — %llu connections, the last #%llu at %s",
+                fprintf(o->f, " - %llu connections, the last #%llu at %s",
                         (unsigned long long)g->count, (unsigned long long)g->last_seq,
                         ts(g->last_ts_ns));
             fputc('\n', o->f);

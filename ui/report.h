@@ -93,7 +93,7 @@ const char *report_endpoint(char *buf, size_t len, uint8_t family, const uint8_t
 /* "TLS1.2", "SSL3.0", "TLS1.3-d23", "-" */
 const char *report_version_short(uint16_t v, char buf[16]);
 /* the verdict column text, e.g. "FAILED 18@0 self signed certificate" */
-void report_verdict_cell(struct sbuf *sb, const struct conn_record *r);
+void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8);
 
 /* Write every certificate of the record not yet exported as
  * DIR/<cn>_<sha256-prefix>.pem. Returns the number of new files, -1 on error

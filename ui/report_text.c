@@ -62,7 +62,7 @@ static const char *color_of(const struct conn_record *r)
     }
 }
 
-void report_verdict_cell(struct sbuf *sb, const struct conn_record *r)
+void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8)
 {
     const struct verdict *v = &r->verdict;
     if (v->presumed) {
@@ -77,19 +77,19 @@ void report_verdict_cell(struct sbuf *sb, const struct conn_record *r)
         if (v->code == VERR_HOSTNAME_MISMATCH || v->code == VERR_IP_ADDRESS_MISMATCH) {
             if (v->profile == PROFILE_EXPRESSWAY) {
                 sbuf_puts(sb, "FAILED name: ");
-                esc_text_str(sb, v->reason, false);
+                esc_text_str(sb, v->reason, utf8);
             } else {
                 sbuf_printf(sb, "FAILED %d@%d ", v->code, v->depth);
-                esc_text_str(sb, v->reason, false);
+                esc_text_str(sb, v->reason, utf8);
             }
         } else {
             sbuf_printf(sb, "FAILED %d@%d ", v->code, v->depth);
-            esc_text_str(sb, v->reason, false);
+            esc_text_str(sb, v->reason, utf8);
         }
         break;
     default:
         sbuf_puts(sb, "not judged: ");
-        esc_text_str(sb, v->not_judged[0] ? v->not_judged : "unknown", false);
+        esc_text_str(sb, v->not_judged[0] ? v->not_judged : "unknown", utf8);
         break;
     }
 }
@@ -158,7 +158,7 @@ void report_text_conn(struct sbuf *sb, const struct conn_record *r, const struct
     sbuf_printf(sb, "%2s  ", num);
 
     sbuf_reset(&cell);
-    report_verdict_cell(&cell, r);
+    report_verdict_cell(&cell, r, st->utf8);
     if (st->color) sbuf_puts(sb, color_of(r));
     sbuf_puts(sb, sbuf_str(&cell));
     if (st->color) sbuf_puts(sb, ANSI_RESET);

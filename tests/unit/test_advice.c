@@ -31,8 +31,8 @@ int main(void)
     CHECK(strstr(a, "lets tlsscope name the certificate and export it.") != NULL);
 
     verdict_advice_from_log(20, 1, false, "imp.steven.lab", "10.48.36.216", a, sizeof(a));
-    CHECK_EQ_STR(a, "Upload the missing CA certificate — the issuer of the certificate at depth 1, "
-                    "the root or an intermediate — to the trust store of every Expressway-C "
+    CHECK_EQ_STR(a, "Upload the missing CA certificate - the issuer of the certificate at depth 1, "
+                    "the root or an intermediate - to the trust store of every Expressway-C "
                     "cluster node, together with its own issuers up to the self-signed root. "
                     "A capture of the connection (Diagnostic logging with \"Take tcpdump while "
                     "logging\") lets tlsscope name the certificate and export it.");

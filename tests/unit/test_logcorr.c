@@ -187,7 +187,7 @@ int main(void)
     CHECK_EQ_INT(m->conn_seq, 1);
     CHECK(m->late);
     CHECK_EQ_INT(m->agrees, LOGCORR_AGREE_NO);
-    CHECK_EQ_STR(m->comparison, "no: tlsscope finds this chain trusted, Expressway-C did not — its "
+    CHECK_EQ_STR(m->comparison, "no: tlsscope finds this chain trusted, Expressway-C did not - its "
                                 "trust store differs from --trust (another cluster node? changed "
                                 "since?)");
     m = logcorr_match(lc, 2);
@@ -196,7 +196,7 @@ int main(void)
     CHECK_EQ_STR(m->comparison, "no: the log says the name failed, tlsscope says self signed "
                                 "certificate (code 18, depth 0)");
     m = logcorr_match(lc, 4);
-    CHECK_EQ_STR(m->unmatched, "no captured connection with SNI unity.steven.lab within ±2 s (the "
+    CHECK_EQ_STR(m->unmatched, "no captured connection with SNI unity.steven.lab within +/-2 s (the "
                                "line names no address)");
     CHECK_EQ_INT(m->why, LOGCORR_WHY_NO_SNI_MATCH);
     m = logcorr_match(lc, 3);
@@ -231,7 +231,7 @@ int main(void)
     CHECK_EQ_INT(logcorr_match(lc, 4)->near_seq, 0);
     CHECK_EQ_STR(logcorr_match(lc, 0)->unmatched,
                  "the nearest connection to 10.48.36.215 is #1 (+0.010 s from its first packet): "
-                 "outside the ±0.0001 s window: clock skew between log and capture? (--log-window)");
+                 "outside the +/-0.0001 s window: clock skew between log and capture? (--log-window)");
     CHECK_EQ_STR(logcorr_match(lc, 2)->unmatched,
                  "the nearest connection to 10.48.36.216 is #2 (+0.001 s from its first packet): "
                  "port 9443, not 8443");
@@ -242,7 +242,7 @@ int main(void)
     const char *why = logcorr_unmentioned(lc, 0)->why[0];
     CHECK_EQ_STR(why, "the log's failure about 10.48.36.215 at 2022-07-11T16:55:25.922Z (+0.010 s "
                       "from this connection's first packet) was not paired with it: it is outside "
-                      "the ±0.0001 s window (--log-window)");
+                      "the +/-0.0001 s window (--log-window)");
     why = logcorr_unmentioned(lc, 1)->why[0];
     CHECK_EQ_STR(why, "the log's failure about 10.48.36.216 at 2022-07-11T16:55:26.007Z (+0.001 s "
                       "from this connection's first packet) was not paired with it: it is about "

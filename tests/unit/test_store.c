@@ -200,7 +200,7 @@ static void test_lint(void)
     CHECK_EQ_INT(l.other[0], 0);
     snprintf(want, sizeof want,
              "%s #1 and %s #0 are different certificates with the same CN \"vngtp-ACTIVE-DIR-CA\": "
-             "Expressway's trust store cannot hold both (CSCwa12905) — use CA-signed certificates "
+             "Expressway's trust store cannot hold both (CSCwa12905) - use CA-signed certificates "
              "or distinct CNs; chain building itself tells them apart by key identifier and key",
              f, f);
     CHECK_EQ_STR(l.msg[0], want);
@@ -209,7 +209,7 @@ static void test_lint(void)
     CHECK_EQ_INT(l.index[1], 2);
     snprintf(want, sizeof want,
              "%s #2 (CN=vngtp-intermediate-CA-1) is not self-signed (issuer DC=lab, DC=vngtp, "
-             "CN=vngtp-ACTIVE-DIR-CA): it is not an anchor on its own — a chain through it still "
+             "CN=vngtp-ACTIVE-DIR-CA): it is not an anchor on its own - a chain through it still "
              "needs its root in the store", f);
     CHECK_EQ_STR(l.msg[1], want);
     /* #3: a server certificate */
@@ -229,7 +229,7 @@ static void test_lint(void)
     CHECK_EQ_INT(l.kind[5], STORE_LINT_UNPARSABLE);
     CHECK_EQ_INT(l.index[5], 5);
     snprintf(want, sizeof want,
-             "%s #5 (CN=ed25519.vngtp.lab): signatures cannot be checked — mbedTLS: X509 - "
+             "%s #5 (CN=ed25519.vngtp.lab): signatures cannot be checked - mbedTLS: X509 - "
              "Signature algorithm (oid) is unsupported : OID - OID is not found", f);
     CHECK_EQ_STR(l.msg[5], want);
     /* #6: a PEM block that is not a certificate */

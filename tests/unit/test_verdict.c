@@ -297,7 +297,7 @@ static void test_chain_errors(void)
                  "Action=Terminate Error=unable to get local issuer certificate "
                  "server=cucm.vngtp.lab(10.48.36.215) depth=1");
     CHECK(strstr(v.advice, "Upload the missing CA certificate \"DC=lab, DC=vngtp, "
-                           "CN=vngtp-ACTIVE-DIR-CA\" — the issuer of \"vngtp-intermediate-CA-1\" "
+                           "CN=vngtp-ACTIVE-DIR-CA\" - the issuer of \"vngtp-intermediate-CA-1\" "
                            "at depth 1") != NULL);
     CHECK(strstr(v.advice, "with key identifier " FIX_INT_AKI) != NULL);
     CHECK_EQ_INT(v.n_path, 2);
@@ -558,13 +558,13 @@ static void test_not_judged(void)
     } cases[] = {
         {TLS_NOCHAIN_TLS13, TLS_RESUME_NONE, "TLS 1.3: the server's certificates are encrypted"},
         {TLS_NOCHAIN_RESUMED, TLS_RESUME_SESSION_ID,
-         "resumed session (session ID): no certificate in an abbreviated handshake — see the "
+         "resumed session (session ID): no certificate in an abbreviated handshake - see the "
          "earlier full handshake with this server"},
         {TLS_NOCHAIN_RESUMED, TLS_RESUME_TICKET,
-         "resumed session (session ticket): no certificate in an abbreviated handshake — see "
+         "resumed session (session ticket): no certificate in an abbreviated handshake - see "
          "the earlier full handshake with this server"},
         {TLS_NOCHAIN_RESUMED, TLS_RESUME_PSK,
-         "resumed session (TLS 1.3 PSK): no certificate in an abbreviated handshake — see the "
+         "resumed session (TLS 1.3 PSK): no certificate in an abbreviated handshake - see the "
          "earlier full handshake with this server"},
         {TLS_NOCHAIN_NO_SERVER_HELLO, TLS_RESUME_NONE,
          "no ServerHello: the server did not answer, or the capture missed it"},
