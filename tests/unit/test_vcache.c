@@ -14,6 +14,7 @@
 #include "../fixtures/expected.h"
 #include "certgen.h"
 #include "check.h"
+#include "testconn.h"
 #include "fixture.h"
 #include "trust/cert.h"
 #include "trust/store.h"
@@ -22,27 +23,7 @@
 
 static struct cert_cache *cache;
 
-static struct tls_conn *conn_new(const char *sni, uint16_t cipher)
-{
-    struct tls_conn *c = calloc(1, sizeof *c);
-    c->flow_id = 42;
-    c->family = 4;
-    inet_pton(AF_INET, "10.48.36.215", c->server_ip);
-    inet_pton(AF_INET, "10.48.36.100", c->client_ip);
-    c->server_port = 6972;
-    c->is_tls = true;
-    c->ch.present = true;
-    if (sni) {
-        c->ch.has_sni = true;
-        c->ch.sni_len = c->ch.sni_total = (uint16_t)strlen(sni);
-        memcpy(c->ch.sni, sni, strlen(sni));
-    }
-    c->sh.present = true;
-    c->sh.legacy_version = TLS_V_12;
-    c->sh.cipher = cipher;
-    c->chain_final = true;
-    return c;
-}
+static struct tls_conn *conn_new(const char *sni, uint16_t cipher) { return testconn_new(sni, cipher); }
 
 struct spec {
     const char *store, *chain, *sni;

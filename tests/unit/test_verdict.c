@@ -10,6 +10,7 @@
 
 #include "../fixtures/expected.h"
 #include "check.h"
+#include "testconn.h"
 #include "fixture.h"
 #include "trust/cert.h"
 #include "trust/store.h"
@@ -17,27 +18,8 @@
 
 static struct cert_cache *cache;
 
-static struct tls_conn *conn_new(const char *sni)
-{
-    struct tls_conn *c = calloc(1, sizeof *c);
-    c->flow_id = 42;
-    c->family = 4;
-    inet_pton(AF_INET, "10.48.36.215", c->server_ip);
-    inet_pton(AF_INET, "10.48.36.100", c->client_ip);
-    c->server_port = 6972;
-    c->is_tls = true;
-    c->ch.present = true;
-    if (sni) {
-        c->ch.has_sni = true;
-        c->ch.sni_len = c->ch.sni_total = (uint16_t)strlen(sni);
-        memcpy(c->ch.sni, sni, strlen(sni));
-    }
-    c->sh.present = true;
-    c->sh.legacy_version = TLS_V_12;
-    c->sh.cipher = 0xc02f; /* ECDHE-RSA-AES128-GCM-SHA256 */
-    c->chain_final = true;
-    return c;
-}
+/* ECDHE-RSA-AES128-GCM-SHA256 unless a test says otherwise */
+static struct tls_conn *conn_new(const char *sni) { return testconn_new(sni, 0xc02f); }
 
 static void add_alert(struct tls_conn *c, enum tls_side from, uint8_t desc, bool encrypted)
 {
