@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ui/logcorr.h"
+#include "explog/logcorr.h"
 
 #define T0 1657558525000000000LL /* 2022-07-11T16:55:25Z */
 #define MS 1000000LL

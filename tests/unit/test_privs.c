@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ui/privs.h"
+#include "capture/privs.h"
 
 /* In a child: drop to `user` and report through the exit status what the
  * process can still do. 0 = as expected. */

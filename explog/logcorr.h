@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "explog/explog.h"
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 #define LOGCORR_DEFAULT_WINDOW_NS 2000000000LL
 #define LOGCORR_MAX_CONNS 200000   /* connection summaries kept (matched ones, and

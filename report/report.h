@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "common/sbuf.h"
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 struct report_style {
     bool color;        /* ANSI colours in text output */

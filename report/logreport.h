@@ -34,11 +34,11 @@
 #include <stdio.h>
 
 #include "capture/source.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "explog/explog.h"
 #include "json.h"
-#include "logcorr.h"
-#include "pipeline.h"
+#include "explog/logcorr.h"
+#include "engine/pipeline.h"
 #include "report.h"
 
 struct logreport;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "pipeline.h"
 
 #define EXIT_TRUSTED 0
