@@ -30,8 +30,8 @@
  * its own copies of what it needs from each conn_record: records may be
  * freed right after logcorr_add_conn(). logcorr_free() releases the rest.
  */
-#ifndef TLSSCOPE_UI_LOGCORR_H
-#define TLSSCOPE_UI_LOGCORR_H
+#ifndef TLSSCOPE_EXPLOG_LOGCORR_H
+#define TLSSCOPE_EXPLOG_LOGCORR_H
 
 #include <stdbool.h>
 #include <stddef.h>

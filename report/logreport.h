@@ -27,8 +27,8 @@
  * Ownership: a logreport owns its bundle listing, log, correlation and
  * capture input list; logreport_free() releases them.
  */
-#ifndef TLSSCOPE_UI_LOGREPORT_H
-#define TLSSCOPE_UI_LOGREPORT_H
+#ifndef TLSSCOPE_REPORT_LOGREPORT_H
+#define TLSSCOPE_REPORT_LOGREPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>
