@@ -63,6 +63,7 @@ static void usage(FILE *out)
           "  --json              JSON Lines, one object per TLS connection (summary on stderr)\n"
           "  --pem               with --json: include each certificate as PEM\n"
           "  -v, --verbose       chain, alerts and verdict details under each connection\n"
+          "                      (text report; the JSON lines always carry them)\n"
           "  --color WHEN        auto (default), always or never; NO_COLOR is honoured\n"
           "  --export-certs DIR  write every distinct certificate seen as PEM into DIR\n"
           "  -h, --help          this text;  -V, --version  the version\n"
@@ -121,6 +122,10 @@ int main(int argc, char **argv)
         printf("tlsscope %s\n", TLSSCOPE_VERSION);
         return 0;
     }
+    if (o.verbose && o.json)
+        /* said, not silently ignored: the JSON lines are the same with or without -v */
+        fputs("tlsscope: note: -v does not change the JSON lines: each already carries the chain, "
+              "alerts and events (--pem adds the certificates)\n", stderr);
     if (o.list_ifaces) return list_ifaces();
     struct session s;
     int rc = session_open(&s, &o);

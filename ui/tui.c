@@ -345,6 +345,14 @@ static void export_finish(struct tui *t, const char *path, bool overwrite)
         return;
     }
     if (rc == 0) {
+        /* the full path: "wrote x.pem" leaves the reader to guess where the
+         * browser was started */
+        char *abs = realpath(path, NULL);
+        if (abs) {
+            sbuf_reset(&shown);
+            tui_esc_str(&shown, abs, t->utf8);
+            free(abs);
+        }
         char fp[100];
         cert_fingerprint_hex(pr->certs[0]->sha256, 32, fp, sizeof(fp), false);
         if (pr->n_certs == 1 && !pr->chain)
