@@ -13,6 +13,7 @@ for tool in tmux tshark openssl; do
 done
 src=$TLSSCOPE_SRC
 tmp=$(mktemp -d)
+tmp_real=$(cd "$tmp" && pwd -P) # the export messages name the full path
 sock="tlsscope-t-$$"
 T() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() {
@@ -102,7 +103,7 @@ wait_for "Self-signed    yes"
 T send-keys -t main e
 wait_for "Export certificate to: $name"
 T send-keys -t main Enter
-wait_for "wrote $name"
+wait_for "wrote $tmp_real/$name"
 [ -f "$tmp/$name" ] || fail "$name was not written"
 [ "$(der_of_pem "$tmp/$name")" = "$want" ] || fail "the exported PEM is not the certificate in the capture"
 
@@ -120,14 +121,14 @@ wait_for "not overwritten"
 T send-keys -t main e
 wait_for "Export certificate to:"
 T send-keys -t main C-u typed.pem Enter
-wait_for "wrote typed.pem"
+wait_for "wrote $tmp_real/typed.pem"
 [ "$(der_of_pem "$tmp/typed.pem")" = "$want" ] || fail "typed.pem is not the certificate"
 
 # the chain into one file
 T send-keys -t main E
 wait_for "Export chain (1 certificate) to: cucm-EC.steven.lab_37a522826e050769_chain.pem"
 T send-keys -t main Enter
-wait_for "wrote cucm-EC.steven.lab_37a522826e050769_chain.pem (1 certificate)"
+wait_for "wrote $tmp_real/cucm-EC.steven.lab_37a522826e050769_chain.pem (1 certificate)"
 [ "$(grep -c 'BEGIN CERTIFICATE' "$tmp/cucm-EC.steven.lab_37a522826e050769_chain.pem")" -eq 1 ] ||
     fail "the chain file should hold exactly the one certificate"
 
