@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "common/escape.h"
 #include "engine/session.h"
 #include "report/logreport.h"
@@ -152,7 +153,9 @@ int main(int argc, char **argv)
     /* Logs without a capture: the browser opens on its Log view; -b, --json
      * and pipes get the log-only report. */
     if (tui) rc = run_tui(&s);
-    else rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
+    /* no browser on this terminal: the batch report answers the question */
+    if (!tui || rc == TUI_NO_TERMINAL)
+        rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
     session_close(&s);
     logreport_free(s.lr);
     return rc;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "options.h"
 #include "pipeline.h"
 
 #define EXIT_TRUSTED 0
@@ -76,6 +76,9 @@ void frontend_print_lint(void *arg, const struct store_lint *item);
 
 int run_batch(struct session *s);
 int run_logreport(struct session *s); /* logs without captures (logreport.c) */
+/* The browser; TUI_NO_TERMINAL when it cannot start on this terminal (said
+ * when --tui asked for it): the caller shows the batch report instead. */
+#define TUI_NO_TERMINAL (-1)
 int run_tui(struct session *s);
 int run_store(int argc, char **argv);
 

@@ -34,7 +34,7 @@
 #include <stdio.h>
 
 #include "capture/source.h"
-#include "cli/cli.h"
+#include "engine/options.h"
 #include "explog/explog.h"
 #include "json.h"
 #include "explog/logcorr.h"

@@ -1309,7 +1309,7 @@ int run_tui(struct session *s)
         if (o->tui) /* asked for; otherwise a dumb terminal simply gets the report */
             fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
                   stderr);
-        return log_only ? run_logreport(s) : run_batch(s);
+        return TUI_NO_TERMINAL;
     }
     if (!log_only) {
         struct pipeline_ops ops = {.ctx = t, .judged = on_judged, .done = on_done};
