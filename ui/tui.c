@@ -1226,7 +1226,13 @@ static void main_loop(struct tui *t)
             dirty = true;
             if (t->quit) break;
         }
-        if (t->loading && (!t->headless || t->budget)) load_slice(t);
+        if (t->loading && (!t->headless || t->budget)) {
+            load_slice(t);
+            /* loading ended inside the slice (end of input, or Ctrl-C caught
+             * while reading): the status bar must say so now, not after the
+             * next key */
+            if (!t->loading) dirty = true;
+        }
         int key;
         if (t->headless) {
             draw(t);
