@@ -184,13 +184,7 @@ static void judge(struct pipeline *p, struct conn_record *r)
     tls_conn_drop_cert_copies(c);
     p->stats.distinct_certs = certcache_count(p->certs);
 
-    int64_t at;
-    if (p->opts.have_at)
-        at = p->opts.at;
-    else if (c->chain_ts_ns)
-        at = c->chain_ts_ns / 1000000000;
-    else
-        at = c->last_ts_ns / 1000000000;
+    int64_t at = p->opts.have_at ? p->opts.at : verdict_conn_time(c);
 
     struct judge_input in = {
         .conn = c,
