@@ -105,6 +105,7 @@ struct tls_dir {
     uint64_t sync_off;       /* stream offset of that record */
     bool encrypted;          /* TLS <= 1.2: after CCS, handshake/alert records are ciphertext */
     bool encrypted_rec13;    /* current record is a TLS 1.3 opaque handshake record */
+    bool decrypt_rec13;      /* ... and tls13_keys.c opens it (its bytes are buffered there) */
     bool small_lost;         /* a gap hit the current alert/CCS body */
     bool hs_resync;          /* after a resync: wait for a plausible message start */
     uint8_t head[8];         /* first bytes of the direction (client-first protocols) */
@@ -146,6 +147,8 @@ struct tls_parser {
                                 mid-connection (as opposed to losing the
                                 handshake to gaps, e.g. a small snaplen) */
     struct dtls_state *dtls; /* DTLS only (dtls.c); NULL for TCP */
+    const struct keylog *keylog; /* TLS 1.3 secrets (tls_conn_set_keylog), or NULL */
+    struct tls13_keys *keys13;   /* TLS 1.3 decryption state (tls13_keys.c), or NULL */
 };
 
 /* --- tls.c --- */
@@ -203,6 +206,33 @@ struct dtls_state;
 /* End of the association: deliver what reassembly still holds, in order. */
 void dtls_flush(struct tls_conn *c, int64_t ts_ns);
 void dtls_state_free(struct tls_conn *c);
+
+/* --- tls13_keys.c: which TLS 1.3 records to open with key-log secrets ---
+ * record.c asks tls13_keys_wants() for each opaque record of a TLS 1.3
+ * connection, hands its bytes to tls13_keys_bytes() and, at its end, gets
+ * the plaintext from tls13_keys_open(); handshake.c starts it at the
+ * ServerHello and tells it about Finished messages. */
+struct tls13_keys;
+/* At a TLS 1.3 ServerHello (full handshake): look up the ClientHello random.
+ * True if the server's handshake records will be decrypted (then the chain
+ * is not final yet); false with a TLS_EV_DECRYPT event saying why not when a
+ * key log was given. */
+bool tls13_keys_start(struct tls_conn *c, int64_t ts_ns);
+/* Is the opaque record now starting in `dir` one to decrypt? */
+bool tls13_keys_wants(struct tls_conn *c, enum flow_dir dir);
+void tls13_keys_bytes(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n);
+/* The record (header hdr) ended: its plaintext, or NULL (an event says why;
+ * decryption of that side stops). The pointer is valid until the next call. */
+const uint8_t *tls13_keys_open(struct tls_conn *c, enum flow_dir dir, const uint8_t hdr[5],
+                               uint64_t off, int64_t ts_ns, size_t *len, uint8_t *inner_type);
+/* Bytes of the record were lost (gap): it cannot be opened, nor can any
+ * later one of that side (the sequence number is unknown). */
+void tls13_keys_lost(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns);
+/* A side's Finished (or an alert) was read: its handshake keys are done. */
+void tls13_keys_finished(struct tls_conn *c, enum tls_side side, int64_t ts_ns);
+/* Still decrypting this side? */
+bool tls13_keys_active(const struct tls_conn *c, enum tls_side side);
+void tls13_keys_free(struct tls_conn *c);
 
 /* --- handshake.c --- */
 /* One complete handshake message from `side` (body is `len` bytes). */

@@ -1,0 +1,199 @@
+/* tls13_keys.c — a TLS 1.3 connection whose ClientHello random is in a key
+ * log: which records to open with the handshake traffic secrets, and when the
+ * chain is final.
+ *
+ * RFC 8446 §2 / §7.1: after the ServerHello each side protects its records
+ * with its own handshake traffic key until its Finished; later records use the
+ * application traffic keys (not needed: tlsscope stops at Finished). The
+ * records of one side are numbered from 0 under each key (§5.3), so a record
+ * lost to a gap ends decryption of that side.
+ *
+ * The chain is final (and judged) once the server's Certificate was read and
+ * the client's Certificate, if any, can no longer come: the client's Finished
+ * or alert, the end of its decryption, or the end of the connection
+ * (tls_conn_close). Without a server Certificate the connection stays
+ * TLS_NOCHAIN_TLS13, with a TLS_EV_DECRYPT event saying why.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "keylog.h"
+#include "tls13_decrypt.h"
+#include "tls_internal.h"
+
+struct tls13_keys {
+    struct tls13_traffic *traffic[2];     /* [enum tls_side] */
+    bool active[2];                       /* still opening this side's records */
+    uint32_t rec_len[2];                  /* ciphertext bytes buffered */
+    uint8_t rec[2][TLS_RECORD_MAX];       /* the current record of each side */
+    uint8_t plain[TLS13_MAX_PLAIN];       /* the last record opened */
+};
+
+static const char *side_name(enum tls_side s) { return s == TLS_SERVER ? "server" : "client"; }
+
+static const char *secret_name(enum tls_side s)
+{
+    return s == TLS_SERVER ? "SERVER_HANDSHAKE_TRAFFIC_SECRET" : "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+}
+
+void tls_conn_set_keylog(struct tls_conn *c, const struct keylog *kl)
+{
+    if (c->parser) c->parser->keylog = kl;
+}
+
+/* Judge now if nothing more can change the chains (see the top). */
+static void maybe_final(struct tls_conn *c, int64_t ts_ns)
+{
+    struct tls_parser *ps = c->parser;
+    struct tls13_keys *k = ps->keys13;
+    if (c->chain_final || !k) return;
+    if (ps->server_cert_seen) {
+        if (!k->active[TLS_CLIENT] && (c->finished[TLS_SERVER] || !k->active[TLS_SERVER]))
+            tls_set_chain_final(c, TLS_NOCHAIN_NONE, c->server_certs.ts_ns);
+    } else if (!k->active[TLS_SERVER]) {
+        tls_set_chain_final(c, TLS_NOCHAIN_TLS13, ts_ns);
+    }
+}
+
+static void stop_side(struct tls_conn *c, enum tls_side side, int64_t ts_ns)
+{
+    struct tls13_keys *k = c->parser->keys13;
+    k->active[side] = false;
+    k->rec_len[side] = 0;
+    if (side == TLS_CLIENT) c->parser->client_fin13 = true;
+    /* the server is done: a client without a secret will show nothing more */
+    if (side == TLS_SERVER && k->traffic[TLS_CLIENT] == NULL) k->active[TLS_CLIENT] = false;
+    maybe_final(c, ts_ns);
+    tls_update_complete(c);
+}
+
+bool tls13_keys_start(struct tls_conn *c, int64_t ts_ns)
+{
+    struct tls_parser *ps = c->parser;
+    const struct keylog_secrets *s;
+    char err[96];
+    /* an empty key log (no --keylog, no secrets block so far) says nothing */
+    if (!ps->keylog || !keylog_stats(ps->keylog)->secrets || !c->ch.present || ps->keys13)
+        return false;
+    s = keylog_find(ps->keylog, c->ch.random);
+    if (!s || !s->server_hs_len) {
+        c->keylog_no_secrets = true;
+        tls_event_fmt(c, TLS_EV_DECRYPT, TLS_SERVER, 0, 0, ts_ns,
+                      "key log has no SERVER_HANDSHAKE_TRAFFIC_SECRET for client random "
+                      "%02x%02x%02x%02x...",
+                      c->ch.random[0], c->ch.random[1], c->ch.random[2], c->ch.random[3]);
+        return false;
+    }
+    if (!tls_held_take(sizeof(struct tls13_keys))) {
+        tls_event_fmt(c, TLS_EV_CAP, TLS_SERVER, 0, 0, ts_ns,
+                      "TLS 1.3 handshake not decrypted: memory cap (%u MiB for all connections)",
+                      TLS_MAX_HELD_TOTAL >> 20);
+        return false;
+    }
+    struct tls13_keys *k = calloc(1, sizeof *k);
+    if (!k) {
+        tls_held_give(sizeof(struct tls13_keys));
+        return false;
+    }
+    k->traffic[TLS_SERVER] =
+        tls13_traffic_new(c->sh.cipher, s->server_hs, s->server_hs_len, err, sizeof err);
+    if (!k->traffic[TLS_SERVER]) {
+        tls_event_fmt(c, TLS_EV_DECRYPT, TLS_SERVER, 0, 0, ts_ns, "not decrypted: %s", err);
+        free(k);
+        tls_held_give(sizeof(struct tls13_keys));
+        return false;
+    }
+    if (s->client_hs_len)
+        k->traffic[TLS_CLIENT] =
+            tls13_traffic_new(c->sh.cipher, s->client_hs, s->client_hs_len, err, sizeof err);
+    if (!k->traffic[TLS_CLIENT])
+        tls_event_fmt(c, TLS_EV_DECRYPT, TLS_CLIENT, 0, 0, ts_ns,
+                      "no usable CLIENT_HANDSHAKE_TRAFFIC_SECRET: the client's flight is not read");
+    k->active[TLS_SERVER] = true;
+    k->active[TLS_CLIENT] = k->traffic[TLS_CLIENT] != NULL;
+    ps->keys13 = k;
+    return true;
+}
+
+bool tls13_keys_wants(struct tls_conn *c, enum flow_dir dir)
+{
+    struct tls13_keys *k = c->parser->keys13;
+    enum tls_side side = tls_side_of(c, dir);
+    if (!k || !k->active[side]) return false;
+    k->rec_len[side] = 0;
+    return true;
+}
+
+bool tls13_keys_active(const struct tls_conn *c, enum tls_side side)
+{
+    return c->parser && c->parser->keys13 && c->parser->keys13->active[side];
+}
+
+void tls13_keys_bytes(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n)
+{
+    struct tls13_keys *k = c->parser->keys13;
+    enum tls_side side = tls_side_of(c, dir);
+    if (!k) return;
+    /* rec_begin admits records of at most TLS_RECORD_MAX bytes */
+    if (n > TLS_RECORD_MAX - k->rec_len[side]) n = TLS_RECORD_MAX - k->rec_len[side];
+    memcpy(k->rec[side] + k->rec_len[side], p, n);
+    k->rec_len[side] += (uint32_t)n;
+}
+
+const uint8_t *tls13_keys_open(struct tls_conn *c, enum flow_dir dir, const uint8_t hdr[5],
+                               uint64_t off, int64_t ts_ns, size_t *len, uint8_t *inner_type)
+{
+    struct tls13_keys *k = c->parser->keys13;
+    enum tls_side side = tls_side_of(c, dir);
+    int rc;
+    if (!k || !k->active[side]) return NULL;
+    uint64_t seq = tls13_traffic_seq(k->traffic[side]);
+    rc = tls13_record_open(k->traffic[side], hdr, k->rec[side], k->rec_len[side], k->plain, len,
+                           inner_type);
+    k->rec_len[side] = 0;
+    if (rc == TLS13_OK) {
+        c->decrypted = true;
+        return k->plain;
+    }
+    c->decrypt_failed = true;
+    if (rc == TLS13_EAUTH)
+        tls_event_fmt(c, TLS_EV_DECRYPT, side, off, 0, ts_ns,
+                      "%s record %llu: AEAD tag mismatch: wrong %s?", side_name(side),
+                      (unsigned long long)seq, secret_name(side));
+    else
+        tls_event_fmt(c, TLS_EV_DECRYPT, side, off, 0, ts_ns,
+                      "%s record %llu: no TLS 1.3 content inside (RFC 8446 5.2)", side_name(side),
+                      (unsigned long long)seq);
+    stop_side(c, side, ts_ns);
+    return NULL;
+}
+
+void tls13_keys_lost(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
+{
+    struct tls13_keys *k = c->parser->keys13;
+    enum tls_side side = tls_side_of(c, dir);
+    if (!k || !k->active[side]) return;
+    tls_event_fmt(c, TLS_EV_DECRYPT, side, 0, 0, ts_ns,
+                  "%s bytes lost: its later handshake records cannot be decrypted",
+                  side_name(side));
+    if (side == TLS_SERVER && !c->parser->server_cert_seen)
+        tls_set_chain_final(c, TLS_NOCHAIN_LOST, ts_ns);
+    stop_side(c, side, ts_ns);
+}
+
+void tls13_keys_finished(struct tls_conn *c, enum tls_side side, int64_t ts_ns)
+{
+    if (!c->parser->keys13 || !c->parser->keys13->active[side]) return;
+    stop_side(c, side, ts_ns);
+}
+
+void tls13_keys_free(struct tls_conn *c)
+{
+    struct tls13_keys *k = c->parser ? c->parser->keys13 : NULL;
+    if (!k) return;
+    tls13_traffic_free(k->traffic[0]);
+    tls13_traffic_free(k->traffic[1]);
+    free(k);
+    tls_held_give(sizeof(struct tls13_keys));
+    c->parser->keys13 = NULL;
+}
