@@ -57,7 +57,7 @@ static void usage(FILE *out)
           "                      repeatable. Without it chains are not judged.\n"
           "  --keylog FILE       NSS key log (SSLKEYLOGFILE, s_client -keylogfile): decrypt the\n"
           "                      TLS 1.3 handshakes it has secrets for, so their chains are\n"
-          "                      judged; repeatable. pcapng secrets blocks are read too\n"
+          "                      judged; repeatable\n"
           "  --profile NAME      name matching: expressway (default) or rfc\n"
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
