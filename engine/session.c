@@ -11,9 +11,9 @@
 
 #include "common/escape.h"
 #include "dissect/keylog.h"
-#include "frontend.h"
-#include "privs.h"
-#include "logreport.h"
+#include "session.h"
+#include "capture/privs.h"
+#include "report/logreport.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 
