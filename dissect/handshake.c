@@ -58,6 +58,30 @@ void tls_set_chain_final(struct tls_conn *c, enum tls_nochain why, int64_t ts_ns
     else c->chain_ts_ns = c->sh.ts_ns;
 }
 
+/* The chain of a decrypted TLS 1.3 handshake is final once the server's
+ * Certificate was read and the client's, if any, can no longer come: the
+ * server finished (or stopped) and the client finished, alerted or cannot
+ * be read. Without a server Certificate it stays TLS_NOCHAIN_TLS13 (a
+ * TLS_EV_DECRYPT event says why), or LOST after a capture gap. The end of the
+ * connection decides too (tls_conn_close). */
+void tls_on_keys_stopped(struct tls_conn *c, int64_t ts_ns)
+{
+    struct tls_parser *ps = c->parser;
+    bool srv = tls13_keys_active(c, TLS_SERVER), cli = tls13_keys_active(c, TLS_CLIENT);
+    if (!c->chain_final) {
+        if (ps->server_cert_seen) {
+            if (!cli && (c->finished[TLS_SERVER] || !srv))
+                tls_set_chain_final(c, TLS_NOCHAIN_NONE, c->server_certs.ts_ns);
+        } else if (!srv) {
+            tls_set_chain_final(c, c->decrypt_failed || !ps->d[tls_dir_of(c, TLS_SERVER)].gap
+                                       ? TLS_NOCHAIN_TLS13
+                                       : TLS_NOCHAIN_LOST,
+                                ts_ns);
+        }
+    }
+    tls_update_complete(c);
+}
+
 void tls_update_complete(struct tls_conn *c)
 {
     bool done;
@@ -338,7 +362,10 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         break;
     case HS_FINISHED:
         c->finished[side] = true;
-        tls13_keys_finished(c, side, ts_ns);
+        if (tls13_keys_used(c)) {
+            tls13_keys_finished(c, side);
+            tls_on_keys_stopped(c, ts_ns);
+        }
         break;
     case HS_SERVER_HELLO_DONE:
         /* the server's flight ended without a Certificate: fine for

@@ -199,14 +199,6 @@ static void rec_reset(struct tls_dir *d)
     d->decrypt_rec13 = false;
 }
 
-void tls_dir_free(struct tls_dir *d)
-{
-    tls_held_give(d->hs_cap);
-    free(d->hs_buf);
-    d->hs_buf = NULL;
-    d->hs_cap = 0;
-}
-
 /* A message that was being reassembled will not complete. */
 static void hs_abandon(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
 {
@@ -401,7 +393,10 @@ static void rec_end_decrypted(struct tls_conn *c, enum flow_dir dir, int64_t ts_
     size_t len;
     uint8_t type;
     const uint8_t *plain = tls13_keys_open(c, dir, d->hdr, d->rec_off, ts_ns, &len, &type);
-    if (!plain) return;
+    if (!plain) {
+        tls_on_keys_stopped(c, ts_ns);
+        return;
+    }
     switch (type) {
     case CT_HANDSHAKE:
         hs_feed(c, dir, plain, len, d->rec_off + TLS_RECORD_HDR, ts_ns);
@@ -409,7 +404,8 @@ static void rec_end_decrypted(struct tls_conn *c, enum flow_dir dir, int64_t ts_
     case CT_ALERT:
         if (len == 2) tls_on_alert(c, dir, false, plain[0], plain[1], ts_ns);
         else tls_on_alert(c, dir, true, 0, 0, ts_ns);
-        tls13_keys_finished(c, tls_side_of(c, dir), ts_ns); /* an alert ends the handshake */
+        tls13_keys_finished(c, tls_side_of(c, dir)); /* an alert ends the handshake */
+        tls_on_keys_stopped(c, ts_ns);
         break;
     default: /* §5.1: application data under handshake keys is a protocol error */
         tls_event_fmt(c, TLS_EV_MALFORMED, tls_side_of(c, dir), d->rec_off, len, ts_ns,
@@ -761,9 +757,10 @@ void tls_record_gap(struct tls_conn *c, enum flow_dir dir, uint64_t offset, uint
     d->gap = true;
     if (server && !c->parser->server_cert_seen && !c->chain_final) d->gap_before_cert = true;
     /* TLS 1.3 record nonces count records: after a loss they are unknown */
-    if (c->parser->keys13) {
+    if (c->parser->keys13 && tls13_keys_active(c, tls_side_of(c, dir))) {
         d->decrypt_rec13 = false;
         tls13_keys_lost(c, dir, ts_ns);
+        tls_on_keys_stopped(c, ts_ns);
     }
     switch (d->mode) {
     case DM_SCAN_CH:

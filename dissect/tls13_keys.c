@@ -8,11 +8,9 @@
  * records of one side are numbered from 0 under each key (§5.3), so a record
  * lost to a gap ends decryption of that side.
  *
- * The chain is final (and judged) once the server's Certificate was read and
- * the client's Certificate, if any, can no longer come: the client's Finished
- * or alert, the end of its decryption, or the end of the connection
- * (tls_conn_close). Without a server Certificate the connection stays
- * TLS_NOCHAIN_TLS13, with a TLS_EV_DECRYPT event saying why.
+ * When a side stops, handshake.c (tls_on_keys_stopped) decides whether the
+ * chain is final. Calls go record.c / handshake.c -> here -> keylog.c,
+ * tls13_decrypt.c, tls.c; never back up.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +39,15 @@ void tls_conn_set_keylog(struct tls_conn *c, const struct keylog *kl)
     if (c->parser) c->parser->keylog = kl;
 }
 
-/* Judge now if nothing more can change the chains (see the top). */
-static void maybe_final(struct tls_conn *c, int64_t ts_ns)
-{
-    struct tls_parser *ps = c->parser;
-    struct tls13_keys *k = ps->keys13;
-    if (c->chain_final || !k) return;
-    if (ps->server_cert_seen) {
-        if (!k->active[TLS_CLIENT] && (c->finished[TLS_SERVER] || !k->active[TLS_SERVER]))
-            tls_set_chain_final(c, TLS_NOCHAIN_NONE, c->server_certs.ts_ns);
-    } else if (!k->active[TLS_SERVER]) {
-        tls_set_chain_final(c, TLS_NOCHAIN_TLS13, ts_ns);
-    }
-}
-
-static void stop_side(struct tls_conn *c, enum tls_side side, int64_t ts_ns)
+/* This side's handshake records are over (Finished, alert, failure, loss).
+ * The caller then lets handshake.c decide about the chain
+ * (tls_on_keys_stopped): this file does not call upwards. */
+static void stop_side(struct tls_conn *c, enum tls_side side)
 {
     struct tls13_keys *k = c->parser->keys13;
     k->active[side] = false;
     k->rec_len[side] = 0;
     if (side == TLS_CLIENT) c->parser->client_fin13 = true;
-    /* the server is done: a client without a secret will show nothing more */
-    if (side == TLS_SERVER && k->traffic[TLS_CLIENT] == NULL) k->active[TLS_CLIENT] = false;
-    maybe_final(c, ts_ns);
-    tls_update_complete(c);
 }
 
 bool tls13_keys_start(struct tls_conn *c, int64_t ts_ns)
@@ -112,6 +95,7 @@ bool tls13_keys_start(struct tls_conn *c, int64_t ts_ns)
     k->active[TLS_SERVER] = true;
     k->active[TLS_CLIENT] = k->traffic[TLS_CLIENT] != NULL;
     ps->keys13 = k;
+    ps->free_keys = tls13_keys_free;
     return true;
 }
 
@@ -164,7 +148,7 @@ const uint8_t *tls13_keys_open(struct tls_conn *c, enum flow_dir dir, const uint
         tls_event_fmt(c, TLS_EV_DECRYPT, side, off, 0, ts_ns,
                       "%s record %llu: no TLS 1.3 content inside (RFC 8446 5.2)", side_name(side),
                       (unsigned long long)seq);
-    stop_side(c, side, ts_ns);
+    stop_side(c, side);
     return NULL;
 }
 
@@ -176,16 +160,19 @@ void tls13_keys_lost(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
     tls_event_fmt(c, TLS_EV_DECRYPT, side, 0, 0, ts_ns,
                   "%s bytes lost: its later handshake records cannot be decrypted",
                   side_name(side));
-    if (side == TLS_SERVER && !c->parser->server_cert_seen)
-        tls_set_chain_final(c, TLS_NOCHAIN_LOST, ts_ns);
-    stop_side(c, side, ts_ns);
+    stop_side(c, side);
 }
 
-void tls13_keys_finished(struct tls_conn *c, enum tls_side side, int64_t ts_ns)
+void tls13_keys_finished(struct tls_conn *c, enum tls_side side)
 {
-    if (!c->parser->keys13 || !c->parser->keys13->active[side]) return;
-    stop_side(c, side, ts_ns);
+    struct tls13_keys *k = c->parser->keys13;
+    if (!k || !k->active[side]) return;
+    stop_side(c, side);
+    /* the server is done: a client without a secret will show nothing more */
+    if (side == TLS_SERVER && k->traffic[TLS_CLIENT] == NULL) k->active[TLS_CLIENT] = false;
 }
+
+bool tls13_keys_used(const struct tls_conn *c) { return c->parser && c->parser->keys13; }
 
 void tls13_keys_free(struct tls_conn *c)
 {

@@ -4,7 +4,8 @@
  * include it. The public view is tls.h.
  *
  * Layers (one file each):
- *   tls.c        connection lifecycle, roles, flow events, close
+ *   conn.c       the entry points: bytes, flow events, FIN, close
+ *   tls.c        the connection: creation, roles, events, held bytes, release
  *   record.c     per-direction scanning for a TLS start, record layer,
  *                handshake message reassembly, resynchronisation, skimming
  *   hello.c      ClientHello / ServerHello / SSLv2 hello / HelloVerifyRequest
@@ -149,8 +150,13 @@ struct tls_parser {
                                 mid-connection (as opposed to losing the
                                 handshake to gaps, e.g. a small snaplen) */
     struct dtls_state *dtls; /* DTLS only (dtls.c); NULL for TCP */
+    /* Frees what a record layer above tls.c keeps (dtls_state_free, set by
+     * dtls_conn_new; NULL for TCP): tls_conn_release_parser calls it without
+     * naming dtls.c, which itself calls tls.c. */
+    void (*free_layer)(struct tls_conn *c);
     const struct keylog *keylog; /* TLS 1.3 secrets (tls_conn_set_keylog), or NULL */
     struct tls13_keys *keys13;   /* TLS 1.3 decryption state (tls13_keys.c), or NULL */
+    void (*free_keys)(struct tls_conn *c); /* tls13_keys_free once keys13 is set */
 };
 
 /* --- tls.c --- */
@@ -167,6 +173,8 @@ void tls_roles_fix(struct tls_conn *c, enum flow_dir client);
 void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,
                    uint64_t offset, uint64_t length, int64_t ts_ns, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* Free a direction's handshake reassembly buffer (and give its bytes back). */
+void tls_dir_free(struct tls_dir *d);
 
 /* --- record.c --- */
 /* Feed n ordered bytes of direction `dir`. */
@@ -175,7 +183,6 @@ void tls_record_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, ui
 /* A gap of `length` bytes at `offset` in direction `dir`. */
 void tls_record_gap(struct tls_conn *c, enum flow_dir dir, uint64_t offset, uint64_t length,
                     int64_t ts_ns);
-void tls_dir_free(struct tls_dir *d);
 
 /* --- hello.c: pure parsers over one complete handshake message body ---
  * Return TLS_OK, TLS_ETRUNC (the body ends before a required field: the
@@ -231,7 +238,9 @@ const uint8_t *tls13_keys_open(struct tls_conn *c, enum flow_dir dir, const uint
  * later one of that side (the sequence number is unknown). */
 void tls13_keys_lost(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns);
 /* A side's Finished (or an alert) was read: its handshake keys are done. */
-void tls13_keys_finished(struct tls_conn *c, enum tls_side side, int64_t ts_ns);
+void tls13_keys_finished(struct tls_conn *c, enum tls_side side);
+/* This connection is being decrypted (tls13_keys_start succeeded). */
+bool tls13_keys_used(const struct tls_conn *c);
 /* Still decrypting this side? */
 bool tls13_keys_active(const struct tls_conn *c, enum tls_side side);
 void tls13_keys_free(struct tls_conn *c);
@@ -254,6 +263,9 @@ void tls_on_sslv2_record(struct tls_conn *c, enum flow_dir dir, const uint8_t *b
 void tls_on_first_sync(struct tls_conn *c, enum flow_dir dir, uint8_t first_type, int64_t ts_ns);
 void tls_set_chain_final(struct tls_conn *c, enum tls_nochain why, int64_t ts_ns);
 void tls_update_complete(struct tls_conn *c);
+/* TLS 1.3 with a key log: a side's decryption stopped (tls13_keys.c);
+ * judge when nothing more can change the chains. */
+void tls_on_keys_stopped(struct tls_conn *c, int64_t ts_ns);
 bool tls_conn_is13(const struct tls_conn *c);
 
 #endif
