@@ -220,7 +220,7 @@ static void on_server_hello(struct tls_conn *c, enum tls_side side, const uint8_
         if (sh.psk_accepted) {
             c->resumed = TLS_RESUME_PSK;
             tls_set_chain_final(c, TLS_NOCHAIN_RESUMED, ts_ns);
-        } else if (!tls13_keys_start(c, ts_ns)) {
+        } else if (!(ps->quic_keys ? ps->quic_keys(c, ts_ns) : tls13_keys_start(c, ts_ns))) {
             tls_set_chain_final(c, TLS_NOCHAIN_TLS13, ts_ns);
         }
     }

@@ -316,6 +316,12 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
     }
 }
 
+void tls_record_messages(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n,
+                         uint64_t off, int64_t ts_ns)
+{
+    hs_feed(c, dir, p, n, off, ts_ns);
+}
+
 /* Is this TLS 1.3 opaque record part of the handshake rather than
  * application data? The server's records before the client's Finished are
  * its encrypted flight (EncryptedExtensions..Finished); the client's first

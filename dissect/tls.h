@@ -301,6 +301,10 @@ struct tls_conn {
     uint64_t tcp_bytes[2];      /* all TCP payload (UDP payload for DTLS), from flow close */
 
     bool is_dtls;               /* TLS over UDP: see dtls and dissect/dtls.h */
+    bool is_quic;               /* TLS inside QUIC over UDP (dissect/quic.h) */
+    uint32_t quic_version;      /* QUIC_V1 or QUIC_V2 of the long-header packets */
+    bool quic_retry;            /* the server sent a Retry (RFC 9000 §17.2.5) */
+    bool quic_version_negotiation; /* ... or a Version Negotiation packet (§17.2.1) */
     struct tls_dtls dtls;
 
     /* TLS 1.3 with key-log secrets (dissect/tls13_keys.c): the encrypted

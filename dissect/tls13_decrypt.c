@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/aes.h>
+#include <mbedtls/chacha20.h>
 #include <mbedtls/cipher.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
@@ -80,8 +82,88 @@ int tls13_hkdf_expand_label(size_t hash_len, const uint8_t *secret, size_t secre
                : TLS13_EINTERNAL;
 }
 
+static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
+                                         size_t secret_len, const char *key_label,
+                                         const char *iv_label, char *err, size_t errlen);
+
+int tls13_hkdf_extract_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                              size_t ikm_len, uint8_t prk[32])
+{
+    return mbedtls_hkdf_extract(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, salt_len,
+                                ikm, ikm_len, prk) == 0
+               ? TLS13_OK
+               : TLS13_EINTERNAL;
+}
+
 struct tls13_traffic *tls13_traffic_new(uint16_t suite, const uint8_t *secret, size_t secret_len,
                                         char *err, size_t errlen)
+{
+    return traffic_new(suite, secret, secret_len, "key", "iv", err, errlen);
+}
+
+struct tls13_traffic *tls13_traffic_new_quic(uint16_t suite, const uint8_t *secret,
+                                             size_t secret_len, int quic_version2, uint8_t *hp,
+                                             size_t *hp_len, char *err, size_t errlen)
+{
+    struct tls13_traffic *t = traffic_new(suite, secret, secret_len,
+                                          quic_version2 ? "quicv2 key" : "quic key",
+                                          quic_version2 ? "quicv2 iv" : "quic iv", err, errlen);
+    if (!t) return NULL;
+    *hp_len = t->suite->key_len;
+    if (tls13_hkdf_expand_label(t->suite->hash_len, secret, secret_len,
+                                quic_version2 ? "quicv2 hp" : "quic hp", NULL, 0, hp,
+                                *hp_len) != 0) {
+        snprintf(err, errlen, "mbedTLS could not derive the header protection key");
+        tls13_traffic_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int tls13_aead_open(struct tls13_traffic *t, uint64_t seq, const uint8_t *aad, size_t aad_len,
+                    const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len)
+{
+    uint8_t nonce[TLS13_IV_LEN];
+    int rc;
+    *out_len = 0;
+    if (ct_len < t->suite->tag_len) return TLS13_EFORMAT;
+    memcpy(nonce, t->iv, TLS13_IV_LEN);
+    for (int i = 0; i < 8; i++) nonce[TLS13_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+    rc = mbedtls_cipher_auth_decrypt_ext(&t->aead, nonce, TLS13_IV_LEN, aad, aad_len, ct, ct_len,
+                                         out, ct_len, out_len, t->suite->tag_len);
+    if (rc == MBEDTLS_ERR_CIPHER_AUTH_FAILED) return TLS13_EAUTH;
+    return rc == 0 ? TLS13_OK : TLS13_EINTERNAL;
+}
+
+int tls13_hp_mask(uint16_t suite, const uint8_t *hp, size_t hp_len, const uint8_t sample[16],
+                  uint8_t mask[5])
+{
+    uint8_t block[64];
+    int rc;
+    if (suite == 0x1303) {
+        /* RFC 9001 §5.4.4: counter = sample[0..3] (little-endian), nonce = sample[4..15],
+         * mask = ChaCha20(hp, counter, nonce, {0,0,0,0,0}) */
+        static const uint8_t zeros[5];
+        uint32_t counter = (uint32_t)sample[0] | (uint32_t)sample[1] << 8 |
+                           (uint32_t)sample[2] << 16 | (uint32_t)sample[3] << 24;
+        if (hp_len != 32) return TLS13_EINTERNAL;
+        rc = mbedtls_chacha20_crypt(hp, sample + 4, counter, 5, zeros, mask);
+        return rc == 0 ? TLS13_OK : TLS13_EINTERNAL;
+    }
+    /* §5.4.3: mask = AES-ECB(hp_key, sample) */
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    rc = mbedtls_aes_setkey_enc(&aes, hp, (unsigned)hp_len * 8);
+    if (rc == 0) rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, sample, block);
+    mbedtls_aes_free(&aes);
+    if (rc != 0) return TLS13_EINTERNAL;
+    memcpy(mask, block, 5);
+    return TLS13_OK;
+}
+
+static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
+                                         size_t secret_len, const char *key_label,
+                                         const char *iv_label, char *err, size_t errlen)
 {
     const struct suite_info *s = suite_find(suite);
     uint8_t key[32];
@@ -104,9 +186,9 @@ struct tls13_traffic *tls13_traffic_new(uint16_t suite, const uint8_t *secret, s
     mbedtls_cipher_init(&t->aead);
     /* §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
      *       [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
-    if (tls13_hkdf_expand_label(s->hash_len, secret, secret_len, "key", NULL, 0, key,
+    if (tls13_hkdf_expand_label(s->hash_len, secret, secret_len, key_label, NULL, 0, key,
                                 s->key_len) != 0 ||
-        tls13_hkdf_expand_label(s->hash_len, secret, secret_len, "iv", NULL, 0, t->iv,
+        tls13_hkdf_expand_label(s->hash_len, secret, secret_len, iv_label, NULL, 0, t->iv,
                                 TLS13_IV_LEN) != 0 ||
         mbedtls_cipher_setup(&t->aead, mbedtls_cipher_info_from_type(s->cipher)) != 0 ||
         mbedtls_cipher_setkey(&t->aead, key, s->key_len * 8, MBEDTLS_DECRYPT) != 0) {

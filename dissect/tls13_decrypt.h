@@ -39,6 +39,11 @@ int tls13_hkdf_expand_label(size_t hash_len, const uint8_t *secret, size_t secre
                             const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
                             size_t out_len);
 
+/* HKDF-Extract with SHA-256 (RFC 5869 §2.2): prk gets 32 bytes. QUIC's
+ * Initial secret (RFC 9001 §5.2). */
+int tls13_hkdf_extract_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                              size_t ikm_len, uint8_t prk[32]);
+
 struct tls13_traffic;
 
 /* Keys of one direction from its traffic secret (secret_len must be the
@@ -56,5 +61,24 @@ int tls13_record_open(struct tls13_traffic *t, const uint8_t hdr[5], const uint8
 
 /* Records opened (or tried) so far in this direction. */
 uint64_t tls13_traffic_seq(const struct tls13_traffic *t);
+
+/* QUIC packet protection (RFC 9001 §5.1, §5.3) is the same AEAD with other
+ * labels and other inputs: keys from HKDF-Expand-Label(secret, "quic key" /
+ * "quic iv"), or "quicv2 key" / "quicv2 iv" (RFC 9369 §3.3.2), the nonce from
+ * the packet number, the header as additional data. hp gets the header
+ * protection key (label "quic hp" / "quicv2 hp") of key length. */
+struct tls13_traffic *tls13_traffic_new_quic(uint16_t suite, const uint8_t *secret,
+                                             size_t secret_len, int quic_version2, uint8_t *hp,
+                                             size_t *hp_len, char *err, size_t errlen);
+/* Open one AEAD payload with nonce = IV XOR seq and the given additional
+ * data; out holds at least ct_len bytes. TLS13_OK with *out_len, or
+ * TLS13_EAUTH / TLS13_EFORMAT. Does not touch the record counter. */
+int tls13_aead_open(struct tls13_traffic *t, uint64_t seq, const uint8_t *aad, size_t aad_len,
+                    const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len);
+/* The header protection mask (RFC 9001 §5.4.3, §5.4.4): AES-ECB of the
+ * 16-byte sample for the AES suites, ChaCha20 with the sample as counter and
+ * nonce for ChaCha20-Poly1305. mask gets 5 bytes. */
+int tls13_hp_mask(uint16_t suite, const uint8_t *hp, size_t hp_len, const uint8_t sample[16],
+                  uint8_t mask[5]);
 
 #endif

@@ -157,6 +157,10 @@ struct tls_parser {
     const struct keylog *keylog; /* TLS 1.3 secrets (tls_conn_set_keylog), or NULL */
     struct tls13_keys *keys13;   /* TLS 1.3 decryption state (tls13_keys.c), or NULL */
     void (*free_keys)(struct tls_conn *c); /* tls13_keys_free once keys13 is set */
+    struct quic_state *quic;     /* QUIC only (quic.c); NULL otherwise */
+    /* QUIC: at the ServerHello, Handshake packet keys from the key log
+     * instead of TLS record keys (quic.c sets it; handshake.c calls it) */
+    bool (*quic_keys)(struct tls_conn *c, int64_t ts_ns);
 };
 
 /* --- tls.c --- */
@@ -175,6 +179,10 @@ void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side s
     __attribute__((format(printf, 7, 8)));
 /* Free a direction's handshake reassembly buffer (and give its bytes back). */
 void tls_dir_free(struct tls_dir *d);
+/* Handshake messages without a record layer (QUIC CRYPTO frames): n bytes
+ * at stream offset off of direction dir's message stream. */
+void tls_record_messages(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n,
+                         uint64_t off, int64_t ts_ns);
 
 /* --- record.c --- */
 /* Feed n ordered bytes of direction `dir`. */

@@ -494,7 +494,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_int(&j, "port", c->server_port);
     json_obj_end(&j);
     json_obj(&j, "network");
-    json_str(&j, "transport", c->is_dtls ? "udp" : "tcp");
+    json_str(&j, "transport", c->is_dtls || c->is_quic ? "udp" : "tcp");
+    if (c->is_quic) json_str(&j, "protocol", "quic");
     json_str(&j, "type", c->family == 6 ? "ipv6" : "ipv4");
     json_obj_end(&j);
 
@@ -555,6 +556,13 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     /* TLS 1.3 handshake read with key-log secrets (the chains below came
      * out of decrypted records) */
     if (c->decrypted) json_str(&j, "decrypted", "keylog");
+    if (c->is_quic) {
+        json_obj(&j, "quic");
+        json_str(&j, "version", c->quic_version == 0x6b3343cfu ? "2" : "1");
+        if (c->quic_retry) json_bool(&j, "retry", true);
+        if (c->quic_version_negotiation) json_bool(&j, "version_negotiation", true);
+        json_obj_end(&j);
+    }
     if (c->sni_ack) json_bool(&j, "server_name_acknowledged", true);
     if (c->cert_verify_alg[TLS_SERVER] || c->cert_verify_alg[TLS_CLIENT]) {
         json_obj(&j, "certificate_verify");

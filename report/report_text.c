@@ -205,6 +205,9 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
         if (c->hello_retry) sbuf_puts(sb, ", HelloRetryRequest");
         if (c->cert_request) sbuf_puts(sb, ", client certificate requested");
         if (c->decrypted) sbuf_puts(sb, ", handshake decrypted with key log");
+        if (c->is_quic)
+            sbuf_printf(sb, ", QUIC v%c%s", c->quic_version == 0x6b3343cfu ? '2' : '1',
+                        c->quic_retry ? " after Retry" : "");
         if (c->sni_ack) sbuf_puts(sb, ", SNI acknowledged");
         sbuf_putc(sb, '\n');
     }

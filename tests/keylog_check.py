@@ -42,19 +42,22 @@ def tlsscope_json(tlsscope, cap, keys, store):
     return recs, probs
 
 
-def tshark_conns(cap, keys):
-    """client port -> {sni, cipher, server: [sha256...], client: [sha256...]}"""
+def tshark_conns(cap, keys, server_ports):
+    """client port -> {sni, cipher, server: [sha256...], client: [sha256...]}
+    (TCP, or UDP for QUIC: tshark decrypts QUIC's Handshake packets with the
+    same key log)"""
     args = ["tshark", "-n", "-r", cap, "-o", "tls.keylog_file:" + keys, "-Y", "tls.handshake",
             "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|",
-            "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tls.handshake.type",
+            "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "udp.srcport", "-e", "udp.dstport",
+            "-e", "tls.handshake.type",
             "-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.ciphersuite",
             "-e", "tls.handshake.certificate"]
     out = subprocess.run(args, capture_output=True, timeout=120, check=True).stdout.decode()
     conns = {}
     for line in out.splitlines():
-        src, dst, types, sni, suite, certs = (line.split("\t") + [""] * 6)[:6]
-        src, dst = int(src), int(dst)
-        server = src == 443
+        tsrc, tdst, usrc, udst, types, sni, suite, certs = (line.split("\t") + [""] * 8)[:8]
+        src, dst = int(tsrc or usrc), int(tdst or udst)
+        server = src in server_ports
         c = conns.setdefault(dst if server else src, {"sni": None, "cipher": None,
                                                       "server": [], "client": []})
         types = types.split("|")
@@ -92,7 +95,7 @@ def main():
         keys = os.path.join(d, cap.rsplit(".", 1)[0] + ".keys")
         ours, probs = tlsscope_json(tlsscope, path, keys, store)
         problems += ["%s: %s" % (cap, p) for p in probs]
-        theirs = tshark_conns(path, keys)
+        theirs = tshark_conns(path, keys, {int(r["server_port"]) for r in rows if r["capture"] == cap})
         for row in (r for r in rows if r["capture"] == cap):
             port = int(row["client_port"])
             where = "%s port %d" % (cap, port)
@@ -119,6 +122,9 @@ def main():
                                         "client_certs")}
             want["cipher"] = row["cipher_iana"]
             want["decrypted"] = "keylog"
+            quic = int(row["server_port"]) != 443
+            got["transport"] = (r["network"]["transport"], r["network"].get("protocol"))
+            want["transport"] = ("udp", "quic") if quic else ("tcp", None)
             for k in want:
                 if got[k] != want[k]:
                     problems.append("%s: %s is %r, expected %r" % (where, k, got[k], want[k]))
@@ -162,6 +168,23 @@ def main():
                            for e in ts["events"]):
                     problems.append("%s: no decrypt event" % where)
                 checked += 1
+    # without keys every connection still shows its ClientHello: TLS from the
+    # record layer, QUIC from the Initial packets anyone can decrypt
+    for cap in caps:
+        p = subprocess.run([tlsscope, "-b", "--json", "--trust", store, "-r", os.path.join(d, cap)],
+                           capture_output=True, timeout=120)
+        ours = {int(json.loads(l)["source"]["port"]): json.loads(l) for l in p.stdout.decode().splitlines()}
+        for row in (r for r in rows if r["capture"] == cap):
+            r = ours.get(int(row["client_port"]))
+            where = "%s port %s (no keys)" % (cap, row["client_port"])
+            if not r:
+                problems.append("%s: connection missing" % where)
+                continue
+            if r["tls"]["client"].get("server_name") != row["sni"] or r["tls"].get("cipher") != row["cipher_iana"]:
+                problems.append("%s: SNI/cipher %r %r" % (where, r["tls"]["client"].get("server_name"), r["tls"].get("cipher")))
+            if r["tlsscope"]["verdict"]["status"] != "not_judged" or r["tlsscope"]["chain"]:
+                problems.append("%s: judged without keys" % where)
+            checked += 1
     for p in problems:
         print("FAIL " + p)
     print("%s: %d connections checked in %d captures" % ("FAILED" if problems else "ok", checked, len(caps)))

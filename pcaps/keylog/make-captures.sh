@@ -23,7 +23,7 @@ P=$HERE/../pki
 die() { echo "make-keylog-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, tcpdump)"
-for t in openssl tcpdump editcap ip ss timeout; do
+for t in openssl tcpdump editcap ip ss timeout tshark gtlsserver gtlsclient; do
   command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
 done
 
@@ -37,6 +37,7 @@ cleanup() {
   set +e
   for p in $BG_PIDS $TD_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   ip netns del "$NS" 2>/dev/null
+  rm -rf "/etc/netns/$NS"
   if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then
     echo "make-keylog-captures: scratch directory kept: $WORK" >&2
   else
@@ -54,6 +55,12 @@ nsx ip link set lo mtu 1500
 nsx ip link set lo gso_max_size 1500 gso_max_segs 1 || true
 nsx ip link set lo up
 for a in $C4 $S4; do nsx ip addr add "$a/32" dev lo; done
+# QUIC clients cannot bind: route the server address from the client address,
+# and let rsa.test.lab resolve inside the namespace (ip netns exec reads
+# /etc/netns/NS/hosts)
+nsx ip route replace local $S4 dev lo src $C4 table local
+mkdir -p "/etc/netns/$NS"
+echo "$S4 rsa.test.lab" >"/etc/netns/$NS/hosts"
 printf '<html><body>tlsscope test server</body></html>\n' >"$WORK/www/index.html"
 STORE=$HERE/../test-store.pem
 
@@ -63,7 +70,7 @@ start_capture() {
   TD_LOG=$WORK/tcpdump-${CAP%.*}.log
   : >"$TD_LOG"
   log "capture $CAP"
-  ip netns exec "$NS" tcpdump -Z root -i lo -U --immediate-mode -B 65536 -s 0 -w "$CAP_RAW" tcp \
+  ip netns exec "$NS" tcpdump -Z root -i lo -U --immediate-mode -B 65536 -s 0 -w "$CAP_RAW" "${CAP_FILTER:-tcp}" \
     >"$TD_LOG" 2>&1 &
   TD_PID=$!
   local i=0
@@ -170,7 +177,53 @@ client TLS_AES_128_GCM_SHA256 2 unknown.test.lab failed 20 1 0 \
   -- -verify_return_error
 wait_servers; stop_capture
 
-# 5. the same secrets carried inside the capture (pcapng Decryption Secrets Block)
+# 5. QUIC v1 (RFC 9000/9001) from Debian's ngtcp2 examples (GnuTLS; key log from
+#    SSLKEYLOGFILE): AES-128-GCM, a Retry (-V), ChaCha20 (ChaCha20 header
+#    protection), AES-256-GCM, and a server whose chain does not verify.
+#    Debian 12's ngtcp2 (0.12) knows only a draft of QUIC v2, so v2 is covered
+#    by RFC 9369's test vectors in tests/unit/test_quic.c instead.
+# quic PORT SERVER-OPTIONS CERT CHAIN CERTS LEAF_CN STATUS CODE DEPTH SUITE NOTE [-- client options]
+quic() {
+  local port=$1 sopts=$2 crt=$3 chain=$4 certs=$5 cn=$6 status=$7 code=$8 depth=$9 suite=${10}
+  local note=${11}
+  shift 11; [ "${1:-}" = -- ] && shift
+  local lg=$WORK/quic-$port.log kl=$WORK/quic-$port.keys
+  cat "$P/$crt.crt" "$P/$chain" >"$WORK/quic-$port.pem"
+  # shellcheck disable=SC2086
+  ip netns exec "$NS" timeout 10 gtlsserver -q $sopts -d "$WORK/www" "$S4" "$port" \
+     "$P/$crt.key" "$WORK/quic-$port.pem" >"$WORK/quic-server-$port.log" 2>&1 &
+  local spid=$!
+  sleep 0.5
+  SSLKEYLOGFILE=$kl nsx timeout 8 gtlsclient -q --exit-on-all-streams-close "$@" rsa.test.lab "$port" \
+    "https://rsa.test.lab:$port/index.html" >"$lg" 2>&1 || true
+  kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true
+  grep -q "^SERVER_HANDSHAKE_TRAFFIC_SECRET " "$kl" || die "quic port $port: no key log"
+  cat "$kl" >>"$OUT/${CAP%.*}.keys"
+  QUIC_ROWS+=("$port	$suite	$certs	$cn	$status	$code	$depth	$note")
+}
+QUIC_ROWS=()
+CAP_FILTER=udp start_capture tls13-keylog-quic.pcap
+quic 4433 "" rsa chain-test-int1.pem 2 rsa.test.lab trusted 0 - TLS_AES_128_GCM_SHA256 \
+  "QUIC v1, AES-128-GCM"
+quic 4434 "-V" rsa chain-test-int1.pem 2 rsa.test.lab trusted 0 - TLS_AES_128_GCM_SHA256 \
+  "QUIC v1 after a Retry"
+quic 4435 "" rsa chain-test-int1.pem 2 rsa.test.lab trusted 0 - TLS_CHACHA20_POLY1305_SHA256 \
+  "QUIC v1, ChaCha20-Poly1305 (ChaCha20 header protection)" \
+  -- --ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305
+quic 4436 "" rsa chain-test-int1.pem 2 rsa.test.lab trusted 0 - TLS_AES_256_GCM_SHA384 \
+  "QUIC v1, AES-256-GCM" -- --ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM
+quic 4437 "" unknown chain-unknown.pem 2 unknown.test.lab failed 20 1 TLS_AES_128_GCM_SHA256 \
+  "QUIC v1, Unknown Intermediate CA sent"
+stop_capture
+# the client ports are the kernel's: read them back from the capture
+for r in "${QUIC_ROWS[@]}"; do
+  IFS=$'\t' read -r port suite certs cn status code depth note <<<"$r"
+  cport=$(tshark -n -r "$OUT/tls13-keylog-quic.pcap" -Y "udp.dstport==$port" -T fields -e udp.srcport | head -n 1)
+  [ -n "$cport" ] || die "quic port $port: no packets"
+  printf '%s\n' "tls13-keylog-quic.pcap	$C4	$cport	$S4	$port	rsa.test.lab	$suite	$certs	$cn	$status	$code	$depth	0	$note" >>"$ROWS"
+done
+
+# 6. the same secrets carried inside the capture (pcapng Decryption Secrets Block)
 editcap --inject-secrets "tls,$OUT/tls13-keylog-suites.keys" "$OUT/tls13-keylog-suites.pcap" \
   "$OUT/tls13-keylog-dsb.pcapng"
 
