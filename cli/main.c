@@ -130,7 +130,7 @@ int main(int argc, char **argv)
     if (rc != 0) return rc;
     if (!o.iface) {
         /* bundles, directories and logs: what is inside decides (report/logreport.h) */
-        s.lr = logreport_open(&o);
+        s.lr = logreport_open(&o, s.keylog);
         if (!s.lr) {
             fprintf(stderr, "tlsscope: out of memory\n");
             session_close(&s);

@@ -160,10 +160,9 @@ static bool store(struct keylog *kl, const uint8_t random[32], bool server, cons
     return true;
 }
 
-static bool one_line(struct keylog *kl, const char *source, struct cursor line)
+static bool one_line(struct keylog *kl, const char *source, uint64_t no, struct cursor line)
 {
     uint8_t random[32], secret[KEYLOG_MAX_SECRET];
-    uint64_t no = kl->st.lines;
     /* tolerate CRLF and trailing blanks (files edited on Windows) */
     while (line.end > line.p && (line.end[-1] == '\r' || line.end[-1] == ' ' ||
                                  line.end[-1] == '\t'))
@@ -203,7 +202,7 @@ static bool one_line(struct keylog *kl, const char *source, struct cursor line)
 uint64_t keylog_add_text(struct keylog *kl, const char *source, const uint8_t *p, size_t n)
 {
     struct cursor all = cur_init(p, n);
-    uint64_t stored = 0;
+    uint64_t stored = 0, no = 0; /* line numbers count within this text */
     while (!cur_empty(&all)) {
         const uint8_t *nl = memchr(all.p, '\n', cur_left(&all));
         size_t len = nl ? (size_t)(nl - all.p) : cur_left(&all);
@@ -211,11 +210,12 @@ uint64_t keylog_add_text(struct keylog *kl, const char *source, const uint8_t *p
         cur_sub(&all, len, &line);
         if (nl) cur_skip(&all, 1);
         kl->st.lines++;
+        no++;
         if (len > KEYLOG_MAX_LINE) {
-            problem(kl, source, kl->st.lines, "line longer than 1024 bytes");
+            problem(kl, source, no, "line longer than 1024 bytes");
             continue;
         }
-        stored += one_line(kl, source, line);
+        stored += one_line(kl, source, no, line);
     }
     return stored;
 }

@@ -185,6 +185,24 @@ def main():
             if r["tlsscope"]["verdict"]["status"] != "not_judged" or r["tlsscope"]["chain"]:
                 problems.append("%s: judged without keys" % where)
             checked += 1
+    # a key log found by content: in a directory and in a .tar.gz bundle
+    import tarfile
+    with tempfile.TemporaryDirectory() as tmp:
+        bdir = os.path.join(tmp, "diag")
+        os.mkdir(bdir)
+        for f in ("tls13-keylog-mtls.pcap", "tls13-keylog-mtls.keys"):
+            shutil.copy(os.path.join(d, f), os.path.join(bdir, f.replace(".keys", ".txt")))
+        tgz = os.path.join(tmp, "diag.tar.gz")
+        with tarfile.open(tgz, "w:gz") as t:
+            t.add(bdir, arcname="diag")
+        for inp in (bdir, tgz):
+            p = subprocess.run([tlsscope, "-b", "--json", "--trust", store, inp], capture_output=True,
+                               timeout=120)
+            recs = [json.loads(l) for l in p.stdout.decode().splitlines()]
+            if len(recs) != 1 or recs[0]["tlsscope"].get("decrypted") != "keylog" or \
+                    len(recs[0]["tlsscope"]["chain"]) != 2 or len(recs[0]["tlsscope"].get("client_chain", [])) != 2:
+                problems.append("key log inside %s not used: %s" % (os.path.basename(inp), p.stderr.decode()[-300:]))
+            checked += 1
     for p in problems:
         print("FAIL " + p)
     print("%s: %d connections checked in %d captures" % ("FAILED" if problems else "ok", checked, len(caps)))
