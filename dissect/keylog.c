@@ -72,6 +72,16 @@ static struct cursor next_field(struct cursor *line)
     return f;
 }
 
+/* The next line of text (without its '\n'; the last may lack one). */
+static struct cursor next_line(struct cursor *all)
+{
+    const uint8_t *nl = memchr(all->p, '\n', cur_left(all));
+    struct cursor line = cur_init(NULL, 0);
+    cur_sub(all, nl ? (size_t)(nl - all->p) : cur_left(all), &line);
+    if (nl) cur_skip(all, 1);
+    return line;
+}
+
 static uint32_t hash_random(const uint8_t r[32])
 {
     /* the random is uniformly random already (RFC 8446 §4.1.2); but a
@@ -204,11 +214,8 @@ uint64_t keylog_add_text(struct keylog *kl, const char *source, const uint8_t *p
     struct cursor all = cur_init(p, n);
     uint64_t stored = 0, no = 0; /* line numbers count within this text */
     while (!cur_empty(&all)) {
-        const uint8_t *nl = memchr(all.p, '\n', cur_left(&all));
-        size_t len = nl ? (size_t)(nl - all.p) : cur_left(&all);
-        struct cursor line = cur_init(NULL, 0);
-        cur_sub(&all, len, &line);
-        if (nl) cur_skip(&all, 1);
+        struct cursor line = next_line(&all);
+        size_t len = cur_left(&line);
         kl->st.lines++;
         no++;
         if (len > KEYLOG_MAX_LINE) {
@@ -264,11 +271,7 @@ bool keylog_text_looks_like(const uint8_t *p, size_t n)
 {
     struct cursor all = cur_init(p, n);
     while (!cur_empty(&all)) {
-        const uint8_t *nl = memchr(all.p, '\n', cur_left(&all));
-        size_t len = nl ? (size_t)(nl - all.p) : cur_left(&all);
-        struct cursor line = cur_init(NULL, 0);
-        cur_sub(&all, len, &line);
-        if (nl) cur_skip(&all, 1);
+        struct cursor line = next_line(&all);
         if (cur_empty(&line) || *line.p == '#' || *line.p == '\r') continue;
         struct cursor label = next_field(&line);
         struct cursor rnd = next_field(&line);

@@ -131,16 +131,7 @@ static bool quic_keys_start(struct tls_conn *c, int64_t ts_ns)
     struct quic_state *q = c->parser->quic;
     const struct keylog_secrets *s;
     char err[96];
-    if (!q || !c->parser->keylog || !keylog_stats(c->parser->keylog)->secrets) return false;
-    s = keylog_find(c->parser->keylog, c->ch.random);
-    if (!s || !s->server_hs_len) {
-        c->keylog_no_secrets = true;
-        tls_event_fmt(c, TLS_EV_DECRYPT, TLS_SERVER, 0, 0, ts_ns,
-                      "key log has no SERVER_HANDSHAKE_TRAFFIC_SECRET for client random "
-                      "%02x%02x%02x%02x...",
-                      c->ch.random[0], c->ch.random[1], c->ch.random[2], c->ch.random[3]);
-        return false;
-    }
+    if (!q || !(s = tls13_keys_lookup(c, ts_ns))) return false;
     if (!space_keys_set(&q->sp[TLS_SERVER][LVL_HANDSHAKE], q->version, c->sh.cipher, s->server_hs,
                         s->server_hs_len, err, sizeof err)) {
         tls_event_fmt(c, TLS_EV_DECRYPT, TLS_SERVER, 0, 0, ts_ns, "not decrypted: %s", err);

@@ -50,23 +50,28 @@ static void stop_side(struct tls_conn *c, enum tls_side side)
     if (side == TLS_CLIENT) c->parser->client_fin13 = true;
 }
 
+const struct keylog_secrets *tls13_keys_lookup(struct tls_conn *c, int64_t ts_ns)
+{
+    const struct keylog *kl = c->parser->keylog;
+    const struct keylog_secrets *s;
+    /* an empty key log (no --keylog, no secrets block so far) says nothing */
+    if (!kl || !keylog_stats(kl)->secrets || !c->ch.present) return NULL;
+    s = keylog_find(kl, c->ch.random);
+    if (s && s->server_hs_len) return s;
+    c->keylog_no_secrets = true;
+    tls_event_fmt(c, TLS_EV_DECRYPT, TLS_SERVER, 0, 0, ts_ns,
+                  "key log has no SERVER_HANDSHAKE_TRAFFIC_SECRET for client random "
+                  "%02x%02x%02x%02x...",
+                  c->ch.random[0], c->ch.random[1], c->ch.random[2], c->ch.random[3]);
+    return NULL;
+}
+
 bool tls13_keys_start(struct tls_conn *c, int64_t ts_ns)
 {
     struct tls_parser *ps = c->parser;
     const struct keylog_secrets *s;
     char err[96];
-    /* an empty key log (no --keylog, no secrets block so far) says nothing */
-    if (!ps->keylog || !keylog_stats(ps->keylog)->secrets || !c->ch.present || ps->keys13)
-        return false;
-    s = keylog_find(ps->keylog, c->ch.random);
-    if (!s || !s->server_hs_len) {
-        c->keylog_no_secrets = true;
-        tls_event_fmt(c, TLS_EV_DECRYPT, TLS_SERVER, 0, 0, ts_ns,
-                      "key log has no SERVER_HANDSHAKE_TRAFFIC_SECRET for client random "
-                      "%02x%02x%02x%02x...",
-                      c->ch.random[0], c->ch.random[1], c->ch.random[2], c->ch.random[3]);
-        return false;
-    }
+    if (ps->keys13 || !(s = tls13_keys_lookup(c, ts_ns))) return false;
     if (!tls_held_take(sizeof(struct tls13_keys))) {
         tls_event_fmt(c, TLS_EV_CAP, TLS_SERVER, 0, 0, ts_ns,
                       "TLS 1.3 handshake not decrypted: memory cap (%u MiB for all connections)",

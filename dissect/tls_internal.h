@@ -230,6 +230,11 @@ void dtls_state_free(struct tls_conn *c);
  * the plaintext from tls13_keys_open(); handshake.c starts it at the
  * ServerHello and tells it about Finished messages. */
 struct tls13_keys;
+struct keylog_secrets;
+/* The key log's secrets for this connection's ClientHello random, or NULL
+ * (with a TLS_EV_DECRYPT event and keylog_no_secrets when a non-empty key log
+ * lacks them). Shared by TLS records and QUIC packets. */
+const struct keylog_secrets *tls13_keys_lookup(struct tls_conn *c, int64_t ts_ns);
 /* At a TLS 1.3 ServerHello (full handshake): look up the ClientHello random.
  * True if the server's handshake records will be decrypted (then the chain
  * is not final yet); false with a TLS_EV_DECRYPT event saying why not when a
