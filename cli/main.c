@@ -56,6 +56,9 @@ static void usage(FILE *out)
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
+          "  --keylog FILE       NSS key log (SSLKEYLOGFILE, s_client -keylogfile): decrypt the\n"
+          "                      TLS 1.3 handshakes it has secrets for, so their chains are\n"
+          "                      judged; repeatable\n"
           "  --profile NAME      name matching: expressway (default) or rfc\n"
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
     if (rc != 0) return rc;
     if (!o.iface) {
         /* bundles, directories and logs: what is inside decides (report/logreport.h) */
-        s.lr = logreport_open(&o);
+        s.lr = logreport_open(&o, s.keylog);
         if (!s.lr) {
             fprintf(stderr, "tlsscope: out of memory\n");
             session_close(&s);

@@ -521,8 +521,20 @@ static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
     }
     switch (conn->nochain) {
     case TLS_NOCHAIN_TLS13:
-        set_not_judged(v, "%s 1.3: the server's certificates are encrypted",
-                       conn->is_dtls ? "DTLS" : "TLS");
+        /* say what would make the chain visible (dissect/tls13_keys.c) */
+        if (conn->is_dtls)
+            set_not_judged(v, "DTLS 1.3: the server's certificates are encrypted (tlsscope does "
+                              "not decrypt DTLS 1.3)");
+        else if (conn->decrypt_failed)
+            set_not_judged(v, "TLS 1.3: the server's certificates are encrypted and the key "
+                              "log's secrets did not decrypt them (wrong key log? see the events)");
+        else if (conn->keylog_no_secrets)
+            set_not_judged(v, "TLS 1.3: the server's certificates are encrypted; the key log has "
+                              "no secrets for this connection's client random");
+        else
+            set_not_judged(v, "TLS 1.3: the server's certificates are encrypted - give --keylog "
+                              "with the client's SSLKEYLOGFILE, or judge the certificate "
+                              "obtained another way");
         break;
     case TLS_NOCHAIN_NO_SERVER_HELLO:
         set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");
