@@ -22,7 +22,7 @@
  *   callback stops at the first error, so the code and depth are the first
  *   error's — what the enforcing client acts on.
  *
- * Protocol. Nothing happens unless TLSSCOPE_OSSL111_SHIM=1 is in the
+ * Protocol. Nothing happens unless TLSSCOPE_OSSL_SHIM=1 is in the
  * environment (so the same node still runs normally otherwise). Then, from a
  * constructor, before node's main(), requests are read from stdin, one per
  * line, fields separated by TAB:
@@ -34,6 +34,10 @@
  * OpenSSL_version(OPENSSL_VERSION). At end of input the process exits 0
  * without ever starting node.
  * The driver is tests/tools/ossl111.
+ *
+ * The same file linked normally with -lcrypto (an executable: the
+ * constructor runs before its empty main) is the batch oracle for the `rfc`
+ * profile, Debian's OpenSSL 3.0, with exactly the same settings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +158,7 @@ static int split_tabs(char *line, char **f)
 
 __attribute__((constructor)) static void ossl111_shim_main(void)
 {
-    const char *on = getenv("TLSSCOPE_OSSL111_SHIM");
+    const char *on = getenv("TLSSCOPE_OSSL_SHIM");
     if (!on || strcmp(on, "1") != 0) return;
     static char line[MAX_LINE];
     while (fgets(line, sizeof line, stdin)) {
@@ -171,3 +175,10 @@ __attribute__((constructor)) static void ossl111_shim_main(void)
     fflush(stdout);
     _exit(0); /* never start node itself */
 }
+
+#ifdef OSSL_SHIM_EXECUTABLE
+int main(void)
+{
+    return 0; /* everything happened in the constructor */
+}
+#endif

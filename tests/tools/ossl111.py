@@ -19,6 +19,9 @@ libcrypto linked) into the same cache folder, named by a hash of its source.
   ossl111 paths        prints where node and the shim are
   ossl111 batch        requests on stdin, answers on stdout (see the shim)
 
+  --openssl 3 (before the command): the same verification by Debian's
+  OpenSSL 3.0 (the shim linked with -lcrypto), the `rfc` profile's library.
+
 As a module: Oracle() keeps one node process and verifies many chains.
 Exit status 0; 2 on bad arguments or an unusable request; 3 when node 16 is
 not installed.
@@ -55,22 +58,28 @@ def node_path():
     return p
 
 
-def shim_path():
-    """Compile the shim once per source version; concurrent callers race
-    harmlessly (each renames its own complete file into place)."""
+def _compile(kind):
+    """Compile the shim once per source version and kind; concurrent callers
+    race harmlessly (each renames its own complete file into place).
+    kind "so": the preload object, NO -lcrypto, so that every OpenSSL symbol
+    binds to node's 1.1.1v; kind "ossl3": an executable linked with Debian's
+    libcrypto 3."""
     with open(SHIM_SRC, "rb") as f:
         tag = hashlib.sha256(f.read()).hexdigest()[:16]
-    out = os.path.join(cache_dir(), "ossl111-shim-%s.so" % tag)
+    name = "ossl111-shim-%s.so" % tag if kind == "so" else "ossl3-verify-%s" % tag
+    out = os.path.join(cache_dir(), name)
     if os.path.exists(out):
         return out
     os.makedirs(cache_dir(), exist_ok=True)
     cc = os.environ.get("CC") or shutil.which("cc") or "gcc"
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache_dir())
+    fd, tmp = tempfile.mkstemp(dir=cache_dir())
     os.close(fd)
+    flags = ["-O1", "-Wall", "-Wextra", "-Werror", "-o", tmp, SHIM_SRC]
+    cmd = [cc, "-shared", "-fPIC"] + flags if kind == "so" else \
+        [cc, "-DOSSL_SHIM_EXECUTABLE"] + flags + ["-lcrypto"]
     try:
-        # No -lcrypto: every OpenSSL symbol must bind to node's 1.1.1v.
-        subprocess.run([cc, "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror",
-                        "-o", tmp, SHIM_SRC], check=True)
+        subprocess.run(cmd, check=True)
+        os.chmod(tmp, 0o755)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -78,16 +87,30 @@ def shim_path():
     return out
 
 
-class Oracle:
-    """One node 16 process; verify() sends a request and reads one answer."""
+def shim_path():
+    return _compile("so")
 
-    def __init__(self):
-        env = dict(os.environ, TLSSCOPE_OSSL111_SHIM="1", LD_PRELOAD=shim_path())
-        self.proc = subprocess.Popen([node_path(), "-e", "0"], env=env, stdin=subprocess.PIPE,
+
+def oracle_command(openssl="1.1.1"):
+    """(argv, env) of a process that answers the shim's requests."""
+    if openssl == "3":
+        return [_compile("ossl3")], dict(os.environ, TLSSCOPE_OSSL_SHIM="1")
+    env = dict(os.environ, TLSSCOPE_OSSL_SHIM="1", LD_PRELOAD=shim_path())
+    return [node_path(), "-e", "0"], env
+
+
+class Oracle:
+    """One oracle process (node 16 with the shim for 1.1.1, the shim
+    executable for 3.0); verify() sends a request and reads one answer."""
+
+    def __init__(self, openssl="1.1.1"):
+        argv, env = oracle_command(openssl)
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, bufsize=1)
         self.version = self._ask("version")
-        if " 1.1.1" not in " " + self.version:
-            raise OracleMissing("node's OpenSSL is %r, not 1.1.1" % self.version)
+        want = "OpenSSL 1.1.1" if openssl == "1.1.1" else "OpenSSL 3."
+        if not self.version.startswith(want):
+            raise OracleMissing("the oracle's OpenSSL is %r, not %s" % (self.version, want))
 
     def _ask(self, line):
         self.proc.stdin.write(line + "\n")
@@ -128,6 +151,7 @@ PURPOSES = {"sslserver": "ssl_server", "sslclient": "ssl_client",
 
 def main(argv):
     ap = argparse.ArgumentParser(prog="ossl111", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--openssl", choices=["1.1.1", "3"], default="1.1.1")
     sub = ap.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("verify")
     v.add_argument("--attime", type=int, required=True)
@@ -144,12 +168,12 @@ def main(argv):
     args = ap.parse_args(argv)
     try:
         if args.cmd == "paths":
-            print("node %s\nshim %s" % (node_path(), shim_path()))
+            print("node %s\nshim %s\nossl3 %s" % (node_path(), shim_path(), _compile("ossl3")))
             return 0
         if args.cmd == "batch":
-            env = dict(os.environ, TLSSCOPE_OSSL111_SHIM="1", LD_PRELOAD=shim_path())
-            return subprocess.run([node_path(), "-e", "0"], env=env).returncode
-        with Oracle() as o:
+            argv_, env = oracle_command(args.openssl)
+            return subprocess.run(argv_, env=env).returncode
+        with Oracle(args.openssl) as o:
             if args.cmd == "version":
                 print(o.version)
                 return 0
