@@ -30,7 +30,8 @@
  * PURPOSE is ssl_server or ssl_client; ATTIME seconds since the epoch;
  * UNTRUSTED, HOST and IP may be empty. Each answer is one line
  * "CODE DEPTH" (X509_V_ERR_* and error depth; "0 -1" when verified; "-2 -2"
- * and a reason when the request itself is unusable). "version" answers
+ * and a reason when the request itself is unusable; "-3 INDEX" when the
+ * certificate at INDEX of the peer's chain does not decode). "version" answers
  * OpenSSL_version(OPENSSL_VERSION). At end of input the process exits 0
  * without ever starting node.
  * The driver is tests/tools/ossl111.
@@ -56,12 +57,33 @@
 #define MAX_FIELDS 8
 #define MAX_CERTS_PER_FILE 64 /* a TLS chain or a test store; more is a test bug */
 
-/* Every certificate in a PEM file, in file order (as `openssl verify
- * -untrusted` and a TLS Certificate message give them). */
-static STACK_OF(X509) *load_pem_certs(const char *path)
+/* How many PEM certificates the file holds, by their BEGIN lines: the
+ * library's error codes are packed differently in 1.1.1 and 3.0, so "end of
+ * file" and "this certificate does not decode" are told apart this way. */
+static int count_pem_certs(const char *path)
 {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    static char line[MAX_LINE];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "-----BEGIN CERTIFICATE-----", 28)) n++;
+    fclose(f);
+    return n;
+}
+
+/* Every certificate in a PEM file, in file order (as `openssl verify
+ * -untrusted` and a TLS Certificate message give them). *undecodable is
+ * the index of the first certificate the library cannot decode, or -1. */
+static STACK_OF(X509) *load_pem_certs(const char *path, int *undecodable)
+{
+    *undecodable = -1;
+    int want = count_pem_certs(path);
     BIO *in = BIO_new_file(path, "r");
-    if (!in) return NULL;
+    if (!in || want < 0) {
+        BIO_free(in);
+        return NULL;
+    }
     STACK_OF(X509) *sk = sk_X509_new_null();
     X509 *x;
     while (sk && sk_X509_num(sk) < MAX_CERTS_PER_FILE &&
@@ -73,6 +95,8 @@ static STACK_OF(X509) *load_pem_certs(const char *path)
     }
     ERR_clear_error(); /* end of file reads as a PEM "no start line" error */
     BIO_free(in);
+    if (sk && sk_X509_num(sk) < want && sk_X509_num(sk) < MAX_CERTS_PER_FILE)
+        *undecodable = sk_X509_num(sk);
     return sk;
 }
 
@@ -100,12 +124,20 @@ static void do_verify(char **f, int nf)
         return;
     }
 
+    int bad_leaf = -1, bad_chain = -1;
     X509_STORE *store = X509_STORE_new();
-    STACK_OF(X509) *leafs = load_pem_certs(leaf_path);
-    STACK_OF(X509) *chain = *untrusted ? load_pem_certs(untrusted) : sk_X509_new_null();
+    STACK_OF(X509) *leafs = load_pem_certs(leaf_path, &bad_leaf);
+    STACK_OF(X509) *chain = *untrusted ? load_pem_certs(untrusted, &bad_chain) : sk_X509_new_null();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    if (!store || !ctx || !chain || !leafs || sk_X509_num(leafs) < 1) {
+    if (!store || !ctx || !chain || !leafs) {
         answer_bad("cannot read the leaf or the untrusted file");
+        goto out;
+    }
+    /* A certificate of the peer's chain that does not decode: a TLS client
+     * aborts with decode_error before any verification
+     * (tls_process_server_certificate). Answer "-3 INDEX" (wire index). */
+    if (bad_leaf == 0 || sk_X509_num(leafs) < 1 || bad_chain >= 0) {
+        printf("-3 %d\n", bad_leaf == 0 || sk_X509_num(leafs) < 1 ? 0 : bad_chain);
         goto out;
     }
     /* What SSL_CTX_load_verify_locations(ctx, CAfile, NULL) does. */
