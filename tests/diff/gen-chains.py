@@ -915,7 +915,12 @@ def save_case_file(case, outdir, why):
     os.makedirs(outdir, exist_ok=True)
     base = re.sub(r"[^a-z0-9]+", "-", case.label.lower()).strip("-")
     path = os.path.join(outdir, base + ".case")
+    old = []
+    if os.path.exists(path):   # the other purpose or profile of the same scenario
+        with open(path) as f:
+            old = [l for l in f if l.startswith("# ")]
     with open(path, "w") as f:
+        f.writelines(old)
         f.write("# %s\n" % why)
         f.write("at %d\n" % case.at)
         if case.name:
@@ -1022,6 +1027,7 @@ def main():
     ap.add_argument("--save-cases", help="write each disagreement as a regression case here")
     ap.add_argument("--crosscheck", type=int, default=0,
                     help="rfc: also run `openssl verify` on this many scenarios")
+    ap.add_argument("--report", help="write the disagreements as TSV to this file")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
 
@@ -1106,9 +1112,17 @@ def main():
             if args.v:
                 print("  files: %s" % os.path.dirname(c.leaf))
             if args.save_cases and m:
-                print("  saved: " + save_case_file(c, args.save_cases, "%s: tlsscope %d@%d, "
-                                                   "OpenSSL %d@%d (%s)" % (c.label, o[0], o[1],
-                                                                           t[0], t[1], purpose)))
+                why = "found as %s, %s profile, %s: tlsscope said %d@%d, OpenSSL %s %d@%d" % (
+                    c.label, args.profile, purpose, o[0], o[1],
+                    "1.1.1" if args.profile == "expressway" else "3.0", t[0], t[1])
+                print("  saved: " + save_case_file(c, args.save_cases, why))
+        if args.report:
+            with open(args.report, "w") as f:
+                f.write("#case\tpurpose\tname\ttlsscope\topenssl\tcategory\ttags\n")
+                for c, purpose, name, o, t in bad:
+                    cat = next((x[4:] for x in c.tags if x.startswith("cat-")), "regression")
+                    f.write("%s\t%s\t%s\t%d@%d\t%d@%d\t%s\t%s\n" % (c.label, purpose, name, o[0], o[1],
+                                                                t[0], t[1], cat, " ".join(c.tags)))
         for c, purpose, name, t, cli in cross_bad:
             print("ORACLE MISMATCH %s purpose=%s name=%s: shim %s, openssl verify %s"
                   % (c.label, purpose, name, t, cli))

@@ -142,10 +142,18 @@ static int judge_one(const struct request *r)
         goto out;
     }
 
+    /* --untrusted is the peer's whole Certificate message, as OpenSSL's
+     * -untrusted is: when it begins with the leaf itself, that copy is the
+     * leaf, not a second one (which would push the last certificate past
+     * TLS_MAX_CHAIN). */
     const struct cert *wire[TLS_MAX_CHAIN + 1];
     int n = 0;
     wire[n++] = leafs.entries[0].cert;
-    for (size_t i = 0; i < chain.n && n < TLS_MAX_CHAIN; i++)
+    size_t first = chain.n > 0 && chain.entries[0].cert &&
+                           !memcmp(chain.entries[0].cert->sha256, leafs.entries[0].cert->sha256, 32)
+                       ? 1
+                       : 0;
+    for (size_t i = first; i < chain.n && n < TLS_MAX_CHAIN; i++)
         if (chain.entries[i].cert) wire[n++] = chain.entries[i].cert;
 
     bool named = r->name && *r->name;
