@@ -47,6 +47,8 @@ import argparse
 import base64
 import collections
 import glob
+import hashlib
+import json
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -128,6 +130,8 @@ class Scenario:
         self.wire = []
         self.name = None
         self.serial = 1000
+        self.built = []       # every certificate made: what a user could get hold of
+        self.issuer_line = []  # the leaf's real issuers, nearest first (the store fix)
         self.cat = rng.choices([c for c, _ in CATEGORIES], [w for _, w in CATEGORIES])[0]
 
     # -- helpers --
@@ -360,6 +364,7 @@ class Scenario:
         e.der = xb.certificate(e.subject, issuer_name, e.serial, e.nb, e.na, e.key, signer,
                                e.sigalg or self.sigalg_for(e, signer), e.exts, e.version,
                                e.nb_der, e.na_der)
+        self.built.append(e)
         return e.der
 
     def leaf_setup(self, leaf, cn, self_signed):
@@ -673,6 +678,7 @@ class Scenario:
             target = rng.choice(cas) if rng.random() < 0.4 else root
             for _ in range(rng.choice([1, 1, 2])):
                 r2 = Entity("renewal", target.subject, target.key if rng.random() < 0.6 else self.key())
+                r2.cn = target.cn
                 r2.issuer = target.issuer
                 r2.serial = self.next_serial()
                 r2.is_root = target.is_root
@@ -696,6 +702,7 @@ class Scenario:
 
         for e in cas + [leaf] + [t for _, t in twins] + [r for _, r in renewals]:
             self.build(e)
+        self.issuer_line = [leaf] if self_signed_leaf else cas[::-1]
 
         # cross-signed root: root's name and key, issued by another root
         cross = other = None
@@ -705,6 +712,7 @@ class Scenario:
             other.exts = self.ca_exts(other)
             self.build(other)
             cross = Entity("cross", root.subject, root.key)
+            cross.cn = root.cn
             cross.issuer = other
             cross.serial = self.next_serial()
             self.validity_kind(cross, rng.choice(["valid", "valid", "expired"]))
@@ -724,6 +732,7 @@ class Scenario:
                 self.tags.add("ss-leaf-in-store")
             elif r < 0.6:
                 mimic = Entity("mimic", leaf.subject, self.key(weak_ok=False))
+                mimic.cn = leaf.cn
                 mimic.serial = self.next_serial()
                 mimic.nb, mimic.na = self.at - 10 * DAY, self.at + 10 * DAY
                 mimic.exts = [xb.ext_bc(True)]
@@ -808,6 +817,7 @@ class Scenario:
             # a cross certificate for the root issued by an intermediate: a
             # name loop OpenSSL must not follow forever
             x = Entity("cross", root.subject, root.key)
+            x.cn = root.cn
             x.issuer = cas[-1]
             x.serial = self.next_serial()
             x.nb, x.na = self.at - 10 * DAY, self.at + 100 * DAY
@@ -829,6 +839,7 @@ class Scenario:
     def unrelated_root(self, j):
         e = Entity("other%d" % j, xb.name(("CN", "Unrelated Root %d.%d" % (self.idx, j))),
                    self.rng.choice(self.pool["ec"]))
+        e.cn = "Unrelated Root %d.%d" % (self.idx, j)
         e.serial = self.next_serial()
         e.nb, e.na = self.at - 100 * DAY, self.at + 1000 * DAY
         e.exts = [xb.ext_bc(True), xb.ext_ski(e.key.key_id())]
@@ -875,9 +886,28 @@ def generate(job):
     write_pem(os.path.join(d, "leaf.pem"), sc.wire[:1])
     with open(os.path.join(d, "README"), "w") as f:
         f.write("at=%d name=%s\ntags=%s\n" % (sc.at, sc.name, " ".join(sorted(sc.tags))))
+    write_universe(os.path.join(d, "universe.json"), sc)
     return Case("seed %d #%d" % (seed, idx), sc.at, sc.name, sorted(sc.tags),
                 os.path.join(d, "store.pem"), os.path.join(d, "chain.pem"),
                 os.path.join(d, "leaf.pem"))
+
+
+def write_universe(path, sc):
+    """Every certificate of the scenario with its name, key id and issuer —
+    what the advice test looks the advised certificate up in — and the
+    leaf's real issuers (the store change that would fix a missing anchor)."""
+    ents = []
+    for e in sc.built:
+        if all(e.der != x.der for x in ents):
+            ents.append(e)
+    pos = {id(e): i for i, e in enumerate(ents)}
+    out = {"certs": [{"der": base64.b64encode(e.der).decode(), "cn": getattr(e, "cn", ""),
+                      "keyid": e.key.key_id().hex(),
+                      "issuer": pos.get(id(e.issuer)) if e.issuer is not None else None}
+                     for e in ents],
+           "fix": [pos[id(e)] for e in sc.issuer_line if id(e) in pos]}
+    with open(path, "w") as f:
+        json.dump(out, f)
 
 
 PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?", re.S)
@@ -1005,6 +1035,121 @@ def openssl_cli(case, purpose, name):
     return None
 
 
+# ---- advice that works ---------------------------------------------------------------
+# For a chain that fails for want of an anchor (2, 18, 19, 20) and that a store
+# change really fixes (the leaf's own issuers added: the oracle then says ok),
+# apply the change tlsscope's advice names — the certificate with the SHA-256
+# it gives, or the CA with the name and key identifier it gives, with its
+# issuers up to the root — and ask both again: both must say ok. A note that
+# says the upload would not help must then not be there.
+
+ADVICE_CODES = (2, 18, 19, 20)
+NOTE_CONTRADICTS = re.compile(r"even when it is in the trust store|would still fail", re.I)
+
+
+def canon(text):
+    return " ".join(text.lower().split())
+
+
+def dn_cn(dn):
+    """The CN of a DN as tlsscope prints it ("C=BE, O=x, CN=Diff Root 5")."""
+    m = re.search(r"(?:^|[,+]\s*)CN=(.*?)(?:\s*[,+]\s*[A-Za-z.0-9]+=|$)", dn)
+    return canon(m.group(1) if m else dn)
+
+
+def advised_certs(advice, universe):
+    """Indexes into universe["certs"] of what the advice says to upload."""
+    certs = universe["certs"]
+    m = re.search(r"SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})", advice)
+    m20 = re.search(r'Upload the missing CA certificate "(.*?)" - the issuer of', advice)
+    m2 = re.search(r'upload the root CA certificate "(.*?)"', advice)
+    if m20 or m2:
+        cn = dn_cn((m20 or m2).group(1))
+        kid = re.search(r"with key identifier ([0-9a-f:]+)", advice) if m20 else None
+        kid = kid.group(1).replace(":", "") if kid else None
+        pick = [i for i, c in enumerate(certs)
+                if canon(c["cn"]) == cn and (kid is None or c["keyid"] == kid)]
+        out = []
+        for i in pick:          # with its own issuers up to the self-signed root
+            while i is not None and i not in out:
+                out.append(i)
+                i = certs[i]["issuer"]
+        return out
+    if m:
+        fp = m.group(1).replace(":", "")
+        return [i for i, c in enumerate(certs)
+                if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() == fp]
+    return []
+
+
+def with_store(case, extra_ders, tag):
+    """A copy of the case whose store also holds extra_ders."""
+    path = case.store[:-4] + "-" + tag + ".pem"
+    with open(case.store) as f, open(path, "w") as g:
+        g.write(f.read())
+        g.write("".join(xb.pem(d) for d in extra_ders))
+    return case._replace(store=path)
+
+
+def advice_test(cases, keys, ours, theirs, profile, chaincheck):
+    """Returns (n_fixable, failures: [(case, name, what)])."""
+    todo = []
+    for (ci, purpose, name), o, t in zip(keys, ours, theirs):
+        uni = os.path.join(os.path.dirname(cases[ci].leaf), "universe.json")
+        if purpose == "ssl_server" and o == t and t[0] in ADVICE_CODES and os.path.exists(uni):
+            with open(uni) as f:
+                todo.append((ci, name, json.load(f)))
+    if not todo:
+        return 0, []
+    argv, env = ossl111.oracle_command("1.1.1" if profile == "expressway" else "3")
+
+    def oracle_lines(cs, names):
+        return ["\t".join(["verify", "ssl_server", str(c.at), c.store, c.chain, c.leaf,
+                           n if n and not ip_literal(n) else "", n if n and ip_literal(n) else ""])
+                for c, n in zip(cs, names)]
+
+    def ours_lines(cs, names):
+        return ["\t".join([profile, "ssl_server", str(c.at), c.store, c.chain, c.leaf, n or ""])
+                for c, n in zip(cs, names)]
+
+    names = [n for _, n, _ in todo]
+    # 1. which of them does a store change fix at all?
+    true_fixed = [with_store(cases[ci], [base64.b64decode(u["certs"][i]["der"]) for i in u["fix"]],
+                             "truefix") for ci, _, u in todo]
+    ok = run_batch(argv, env, oracle_lines(true_fixed, names))
+    todo = [(x, n) for x, n, r in zip(todo, names, ok) if r == (0, -1)]
+    if not todo:
+        return 0, []
+    names = [n for _, n in todo]
+    # 2. tlsscope's advice on the original, applied
+    adv = subprocess.run([chaincheck, "--batch", "--advice"], capture_output=True, text=True,
+                         input="".join(l + "\n" for l in ours_lines([cases[ci] for (ci, _, _), _ in todo],
+                                                                     names))).stdout.splitlines()
+    failures, fixed, idx = [], [], []
+    for k, (((ci, _, u), n), line) in enumerate(zip(todo, adv)):
+        advice = line.partition("\t")[2]
+        pick = advised_certs(advice, u)
+        if not pick:
+            failures.append((cases[ci], n, "the advice names no certificate of the scenario: "
+                             + advice[:300]))
+            continue
+        fixed.append(with_store(cases[ci], [base64.b64decode(u["certs"][i]["der"]) for i in pick],
+                                "advised"))
+        idx.append((k, advice))
+    if fixed:
+        fnames = [names[k] for k, _ in idx]
+        o_ok = run_batch(argv, env, oracle_lines(fixed, fnames))
+        t_ok = run_batch([chaincheck, "--batch"], None, ours_lines(fixed, fnames))
+        for c, (k, advice), a, b in zip(fixed, idx, o_ok, t_ok):
+            if a != (0, -1) or b != (0, -1):
+                failures.append((c, names[k], "after the advised upload OpenSSL says %d@%d, "
+                                 "tlsscope %d@%d; advice: %s" % (a + b + (advice[:300],))))
+            elif NOTE_CONTRADICTS.search(advice):
+                failures.append((c, names[k], "the advice says the upload would not help, but "
+                                 "OpenSSL trusts it after the upload: " + advice[:300]))
+    return len(todo), failures
+
+
 # OpenSSL 3.0 renumbered one code: X509_V_ERR_INVALID_CA is 24 in 1.1.1 and
 # 79 in 3.0 (24 became X509_V_ERR_NO_ISSUER_PUBLIC_KEY), same condition and
 # text, "invalid CA certificate". tlsscope reports 1.1.1's numbers in both
@@ -1085,6 +1230,9 @@ def main():
                 if cli != t:
                     cross_bad.append((cases[ci], purpose, name, t, cli))
 
+        n_fixable, advice_bad = advice_test(cases, keys, ours, theirs, args.profile,
+                                            args.chaincheck)
+
         n = len(keys)
         print("differential %s: %d regression cases + %d scenarios, %d judgements "
               "(ssl_server and ssl_client), %d equal, %d differ"
@@ -1096,6 +1244,8 @@ def main():
                                           for c in cats))
         print("oracle outcomes: " + ", ".join(
             "%s:%d" % ("ok" if k == (0, -1) else "%d@%d" % k, v) for k, v in sorted(outcomes.items())))
+        print("advice: %d failing chains (2/18/19/20) that a store change fixes; tlsscope's "
+              "advised change makes both trust %d" % (n_fixable, n_fixable - len(advice_bad)))
         if args.crosscheck:
             print("crosscheck: %d judgements also by `openssl verify`, %d differ"
                   % (min(args.crosscheck, n), len(cross_bad)))
@@ -1126,9 +1276,12 @@ def main():
         for c, purpose, name, t, cli in cross_bad:
             print("ORACLE MISMATCH %s purpose=%s name=%s: shim %s, openssl verify %s"
                   % (c.label, purpose, name, t, cli))
-        if bad or cross_bad:
+        for c, name, what in advice_bad:
+            print("ADVICE %s name=%s: %s" % (c.label, name, what))
+            print("  tags: " + " ".join(c.tags))
+        if bad or cross_bad or advice_bad:
             print("seeds of this run: %s" % " ".join(map(str, seeds)))
-        return 1 if bad or cross_bad else 0
+        return 1 if bad or cross_bad or advice_bad else 0
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

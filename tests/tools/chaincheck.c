@@ -5,13 +5,15 @@
  *   chaincheck --trust store.pem [--untrusted chain.pem] --at EPOCH
  *              [--name NAME] [--profile rfc|expressway]
  *              [--purpose sslserver|sslclient] [-v] leaf.pem
- *   chaincheck --batch
+ *   chaincheck --batch [--advice]
  *
  * --batch reads one request per line from stdin, fields separated by TAB:
  *     PROFILE PURPOSE EPOCH STORE UNTRUSTED LEAF NAME
  * (PROFILE expressway|rfc, PURPOSE ssl_server|ssl_client, UNTRUSTED and NAME
  * may be empty) and answers each with one "code depth" line: one process
  * for a whole differential run, as tests/tools/ossl111 does for OpenSSL.
+ * With --advice the line goes on with a TAB and the advice text (the test
+ * that applies tlsscope's fix and asks the oracle again).
  *
  * Prints "code depth" (OpenSSL X509_V_ERR_* and error depth; "0 -1" when
  * trusted, "-1 -1" when not judged). The peer's chain is the leaf followed
@@ -91,7 +93,7 @@ static void usage(void)
     fputs("usage: chaincheck --trust FILE [--untrusted FILE] --at EPOCH [--name NAME]\n"
           "                  [--profile rfc|expressway] [--purpose sslserver|sslclient]\n"
           "                  [--sha1-weak] [-v] leaf.pem\n"
-          "       chaincheck --batch\n",
+          "       chaincheck --batch [--advice]\n",
           stderr);
     exit(2);
 }
@@ -101,7 +103,7 @@ struct request {
     int64_t at;
     enum verdict_profile profile;
     enum verdict_purpose purpose;
-    bool verbose, sha1_weak;
+    bool verbose, sha1_weak, advice_inline;
 };
 
 static void print_details(const struct verdict *v)
@@ -168,7 +170,14 @@ static int judge_one(const struct request *r)
     struct judge_input in = {conn, wire, n, &store, r->profile, r->at, !named, r->purpose};
     verdict_judge(&in, v);
     if (r->sha1_weak) reapply_auth_level_openssl3(v);
-    printf("%d %d\n", v->code, v->depth);
+    if (r->advice_inline) {
+        /* one line per answer: the advice's own TABs/newlines become spaces */
+        for (char *p = v->advice; *p; p++)
+            if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
+        printf("%d %d\t%s\n", v->code, v->depth, v->advice);
+    } else {
+        printf("%d %d\n", v->code, v->depth);
+    }
     if (r->verbose) print_details(v);
     rc = 0;
 out:
@@ -212,7 +221,7 @@ static int parse_purpose(const char *p, enum verdict_purpose *out)
 
 /* One request per line (see the header); a bad line answers "-2 -2" and
  * the run goes on, so the driver's answers stay in step. */
-static int run_batch(void)
+static int run_batch(bool advice)
 {
     static char line[BATCH_LINE_MAX];
     while (fgets(line, sizeof line, stdin)) {
@@ -226,6 +235,7 @@ static int run_batch(void)
                 f[nf++] = p + 1;
             }
         struct request r = {0};
+        r.advice_inline = advice;
         if (nf != BATCH_FIELDS || parse_profile(f[0], &r.profile) || parse_purpose(f[1], &r.purpose) ||
             parse_at(f[2], &r.at)) {
             printf("-2 -2\n");
@@ -250,7 +260,8 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--batch")) return run_batch();
+        if (!strcmp(a, "--batch"))
+            return run_batch(i + 1 < argc && !strcmp(argv[i + 1], "--advice"));
         if (!strcmp(a, "--trust") && i + 1 < argc) r.trust = argv[++i];
         else if (!strcmp(a, "--untrusted") && i + 1 < argc) r.untrusted = argv[++i];
         else if (!strcmp(a, "--name") && i + 1 < argc) r.name = argv[++i];
