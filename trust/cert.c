@@ -1098,6 +1098,7 @@ enum cert_sig cert_signature_check_uncached(const struct cert *issuer, const str
 }
 
 /* OpenSSL check_ca() (crypto/x509v3/v3_purp.c). */
+#define NS_SSL_CLIENT 0x80
 #define NS_SSL_SERVER 0x40
 #define NS_SSL_CA 0x04
 #define NS_ANY_CA 0x07
@@ -1113,6 +1114,15 @@ int cert_check_ca(const struct cert *c)
     return 0;
 }
 
+/* OpenSSL check_ssl_ca(): a CA, and a CA for TLS if it only says so by
+ * nsCertType. */
+static int check_ssl_ca(const struct cert *c)
+{
+    int r = cert_check_ca(c);
+    if (r == 0) return 0;
+    return r != 5 || (cert_impl_of(c)->ns_cert_type & NS_SSL_CA) ? 1 : 0;
+}
+
 /* OpenSSL check_purpose_ssl_server(): EKU (if present) must allow serverAuth
  * (or the old SGC purposes); a CA must pass check_ssl_ca(); a leaf needs
  * nsCertType SSL server (if present) and a key usage for TLS (if present). */
@@ -1120,15 +1130,26 @@ int cert_purpose_sslserver(const struct cert *c, bool non_leaf)
 {
     const struct cert_impl *im = cert_impl_of(c);
     if (c->has_eku && !(c->eku & CERT_EKU_SERVER_AUTH) && !im->eku_sgc) return 0;
-    if (non_leaf) {
-        int r = cert_check_ca(c);
-        if (r == 0) return 0;
-        return r != 5 || (im->ns_cert_type & NS_SSL_CA) ? 1 : 0;
-    }
+    if (non_leaf) return check_ssl_ca(c);
     if (im->has_ns_cert_type && !(im->ns_cert_type & NS_SSL_SERVER)) return 0;
     if (c->has_key_usage &&
         !(c->key_usage & (CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_ENCIPHERMENT | CERT_KU_KEY_AGREEMENT)))
         return 0;
+    return 1;
+}
+
+/* OpenSSL check_purpose_ssl_client(): EKU (if present) must allow
+ * clientAuth (no SGC here); a CA must pass check_ssl_ca(); a leaf needs a key
+ * usage for signing or key agreement (if present) and nsCertType SSL client
+ * (if present). */
+int cert_purpose_sslclient(const struct cert *c, bool non_leaf)
+{
+    const struct cert_impl *im = cert_impl_of(c);
+    if (c->has_eku && !(c->eku & CERT_EKU_CLIENT_AUTH)) return 0;
+    if (non_leaf) return check_ssl_ca(c);
+    if (c->has_key_usage && !(c->key_usage & (CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_AGREEMENT)))
+        return 0;
+    if (im->has_ns_cert_type && !(im->ns_cert_type & NS_SSL_CLIENT)) return 0;
     return 1;
 }
 

@@ -142,5 +142,6 @@ int cert_check_ca(const struct cert *c);
 
 /* OpenSSL check_purpose_ssl_server(): 1 ok, 0 rejected. */
 int cert_purpose_sslserver(const struct cert *c, bool non_leaf);
+int cert_purpose_sslclient(const struct cert *c, bool non_leaf);
 
 #endif

@@ -649,7 +649,9 @@ static void judge_chain(struct judge *j)
             int ca = cert_check_ca(x);
             if (ca == 0 || (i + 1 < n && ca != 1)) { fail(j, VERR_INVALID_CA, i); return; }
         }
-        if (!cert_purpose_sslserver(x, i > 0)) { fail(j, VERR_INVALID_PURPOSE, i); return; }
+        bool purpose_ok = in->purpose == PURPOSE_SSL_CLIENT ? cert_purpose_sslclient(x, i > 0)
+                                                            : cert_purpose_sslserver(x, i > 0);
+        if (!purpose_ok) { fail(j, VERR_INVALID_PURPOSE, i); return; }
         if (i > 1 && x->path_len != -1 && plen > x->path_len)
             { fail(j, VERR_PATH_LENGTH_EXCEEDED, i); return; }
         if (i > 0 && !x->self_issued) plen++; /* self-issued CAs do not count */
@@ -666,7 +668,8 @@ static void judge_chain(struct judge *j)
     }
 
     /* 4. check_id() for the rfc profile */
-    bool have_name = v->name_checked[0] != '\0';
+    /* A server checks no name in its client's certificate. */
+    bool have_name = v->name_checked[0] != '\0' && in->purpose == PURPOSE_SSL_SERVER;
     if (v->profile == PROFILE_RFC && have_name) {
         v->name_ok = name_match_rfc(leaf, v->name_checked);
         if (!v->name_ok) { fail_name(j); return; }
@@ -784,7 +787,8 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         return;
     }
     judge_chain(&j);
-    if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only) {
+    if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only &&
+        in->purpose == PURPOSE_SSL_SERVER) {
         out->reason[0] = '\0';
         set_not_judged(out, "the chain verifies, but the ClientHello is not in the capture: the "
                             "name the client asked for is unknown");

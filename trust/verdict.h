@@ -54,6 +54,10 @@
 
 enum verdict_status { VERDICT_NOT_JUDGED = 0, VERDICT_TRUSTED, VERDICT_FAILED };
 enum verdict_profile { PROFILE_EXPRESSWAY = 0, PROFILE_RFC };
+/* Whose chain is judged: a server's, by a TLS client (OpenSSL purpose
+ * "ssl_server", the default), or a client's, by a server that asked for it
+ * (mutual TLS, "ssl_client": leaf EKU clientAuth, no name check). */
+enum verdict_purpose { PURPOSE_SSL_SERVER = 0, PURPOSE_SSL_CLIENT };
 enum verdict_agree { AGREE_UNKNOWN = 0, AGREE_YES, AGREE_NO };
 enum chain_src { CHAIN_FROM_PEER = 0, CHAIN_FROM_STORE };
 
@@ -100,6 +104,7 @@ struct judge_input {
     enum verdict_profile profile;
     int64_t at;                       /* judging time, seconds since epoch (capture time or --at) */
     bool chain_only;                  /* judge the chain without any name check (tools, tests) */
+    enum verdict_purpose purpose;     /* zero (omitted): a server's chain */
 };
 
 /* Judge one connection. Always fills *out (status NOT_JUDGED with a reason

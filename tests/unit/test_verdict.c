@@ -86,7 +86,7 @@ static void judge(struct verdict *v, const char *store_files, const char *chain_
     struct chain ch;
     store_of(&st, store_files);
     chain_of(&ch, chain_files);
-    struct judge_input in = {conn, ch.c, ch.n, &st, profile, at, false};
+    struct judge_input in = {conn, ch.c, ch.n, &st, profile, at, false, PURPOSE_SSL_SERVER};
     verdict_judge(&in, v);
     /* the verdict points into the store: copy what the tests look at
      * before it goes (the real program keeps the store alive) */
@@ -105,7 +105,7 @@ static void test_trusted(void)
     struct chain ch;
     store_of(&st, "root.pem");
     chain_of(&ch, "leaf.pem,int.pem");
-    struct judge_input in = {c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false};
+    struct judge_input in = {c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_SERVER};
     verdict_judge(&in, &v);
     CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
     CHECK_EQ_INT(v.code, 0);
@@ -156,7 +156,7 @@ static void test_trusted(void)
     c = conn_new("cucm.vngtp.lab");
     store_of(&st, "root-twin.pem,root.pem");
     chain_of(&ch, "leaf.pem,int.pem");
-    in = (struct judge_input){c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false};
+    in = (struct judge_input){c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_SERVER};
     verdict_judge(&in, &v);
     CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
     CHECK(v.n_path == 3 && v.path[2].cert == st.entries[1].cert);
@@ -527,7 +527,7 @@ static void test_not_judged(void)
     chain_of(&ch, "leaf.pem,int.pem");
 
     /* no store: the chain is still shown */
-    struct judge_input in = {c, ch.c, ch.n, NULL, PROFILE_EXPRESSWAY, T, false};
+    struct judge_input in = {c, ch.c, ch.n, NULL, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_SERVER};
     verdict_judge(&in, &v);
     CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
     CHECK_EQ_INT(v.code, -1);
@@ -566,7 +566,7 @@ static void test_not_judged(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         c->nochain = cases[i].why;
         c->resumed = cases[i].resumed;
-        in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T, false};
+        in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_SERVER};
         verdict_judge(&in, &v);
         CHECK_EQ_INT(v.status, VERDICT_NOT_JUDGED);
         CHECK_EQ_STR(v.not_judged, cases[i].text);
@@ -598,7 +598,7 @@ static void test_observe_and_presume(void)
     r->resumed = TLS_RESUME_SESSION_ID;
     r->nochain = TLS_NOCHAIN_RESUMED;
     add_alert(r, TLS_CLIENT, 0, true);
-    struct judge_input in = {r, NULL, 0, NULL, PROFILE_EXPRESSWAY, T, false};
+    struct judge_input in = {r, NULL, 0, NULL, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_SERVER};
     verdict_judge(&in, &resumed);
     CHECK_EQ_INT(resumed.status, VERDICT_NOT_JUDGED);
     CHECK_EQ_INT(resumed.observed_alert, -2);
