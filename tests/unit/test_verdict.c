@@ -686,7 +686,7 @@ static void judge_chain_only(struct verdict *v, const char *store_files, const c
     c->ch.present = false; /* no name: the chain alone */
     store_of(&st, store_files);
     chain_of(&ch, chain_files);
-    struct judge_input in = {c, ch.c, ch.n, &st, profile, T, true};
+    struct judge_input in = {c, ch.c, ch.n, &st, profile, T, true, PURPOSE_SSL_SERVER};
     verdict_judge(&in, v);
     for (int i = 0; i < v->n_path; i++) v->path[i].cert = NULL;
     store_free(&st);
