@@ -562,6 +562,7 @@ static void walk_spki(struct cert *c, const struct der_tlv *spki_tlv)
              * order (EC_GROUP_order_bits). */
             struct cursor skip, order;
             snprintf(c->curve, sizeof c->curve, "explicit");
+            im->ec_explicit = true;
             if (der_expect(&params, DER_INTEGER, &skip) == 0 &&
                 der_expect(&params, DER_SEQUENCE, &skip) == 0 &&
                 der_expect(&params, DER_SEQUENCE, &skip) == 0 &&
@@ -641,6 +642,7 @@ static void walk_sigalg(struct cert *c, struct cursor alg)
     c->sig_key_type = (enum cert_key_type)sa->key_type;
     c->sig_md5 = sa->md == DER_MD_MD2 || sa->md == DER_MD_MD4 || sa->md == DER_MD_MD5;
     im->sig_secbits = sa->secbits;
+    im->sig_md = sa->md;
     if (DER_OID_EQ(&oid, OID_PK_RSAPSS)) {
         /* RFC 4055 3.1 RSASSA-PSS-params: hashAlgorithm [0] defaults to
          * SHA-1. OpenSSL rates the signature by that digest. */
@@ -652,6 +654,7 @@ static void walk_sigalg(struct cert *c, struct cursor alg)
             md = der_md_lookup(&hoid);
         c->sig_md5 = md == DER_MD_MD5;
         im->sig_secbits = der_md_secbits(md);
+        im->sig_md = md;
     }
 }
 

@@ -70,6 +70,8 @@ struct cert_impl {
     /* OpenSSL semantics the public struct has no field for. */
     int key_secbits;          /* EVP_PKEY_security_bits (1.1.1); -1 unknown key */
     int sig_secbits;          /* X509_get_signature_info secbits (1.1.1); 0 unknown */
+    enum der_md sig_md;       /* the signature's digest (RSASSA-PSS: its hashAlgorithm) */
+    bool ec_explicit;         /* EC key with explicit curve parameters (RFC 3279 2.3.5) */
     bool eku_sgc;             /* msSGC / nsSGC: OpenSSL accepts them for sslserver */
     bool has_ns_cert_type;
     uint8_t ns_cert_type;

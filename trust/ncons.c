@@ -244,6 +244,34 @@ static int nc_match_single(const struct gname *g, const struct subtree *st, char
     }
 }
 
+/* The type-id OID of an otherName's contents (OtherName ::= SEQUENCE {
+ * type-id OID, value [0] EXPLICIT ANY }, IMPLICIT [0]). */
+static struct cursor othername_type(const uint8_t *p, size_t n)
+{
+    struct cursor c = cur_init(p, n), oid;
+    if (der_expect(&c, DER_OID, &oid) != 0) return cur_init(NULL, 0);
+    return oid;
+}
+
+#define OID_ON_SMTPUTF8MAILBOX "\x2b\x06\x01\x05\x05\x07\x08\x09"
+
+static bool othername_smtputf8(const struct gname *g)
+{
+    struct cursor t = othername_type(g->p, g->n);
+    return DER_OID_EQ(&t, OID_ON_SMTPUTF8MAILBOX);
+}
+
+/* OpenSSL 3.0 nc_match() compares an otherName only with otherName
+ * subtrees of the same type-id (1.1.1: with every otherName subtree). */
+static bool othername_other_type(const struct gname *g, const struct subtree *st,
+                                 enum verdict_profile profile)
+{
+    if (g->type != GN_OTHERNAME || profile != PROFILE_RFC) return false;
+    struct cursor a = othername_type(g->p, g->n);
+    struct cursor b = othername_type(st->base.val.p, cur_left(&st->base.val));
+    return cur_left(&a) != cur_left(&b) || memcmp(a.p, b.p, cur_left(&a)) != 0;
+}
+
 struct nc_ctx {
     enum verdict_profile profile;
     uint32_t pairs;          /* comparisons made for this certificate and constraint */
@@ -262,7 +290,7 @@ static int nc_match(const struct gname *g, struct cursor nc, struct nc_ctx *cx)
 
     if (split_nc(nc, &trees[0], &trees[1]) != 0) return VERR_UNSPECIFIED; /* checked at parse */
     while ((r = next_subtree(&trees[0], &st)) == 1) {
-        if ((st.base.tag & 0x1f) != g->type) continue;
+        if ((st.base.tag & 0x1f) != g->type || othername_other_type(g, &st, cx->profile)) continue;
         if (st.minmax) return VERR_SUBTREE_MINMAX;
         if (match == 2) continue;
         if (++cx->pairs > NCONS_MAX_PAIRS) goto capped;
@@ -273,7 +301,7 @@ static int nc_match(const struct gname *g, struct cursor nc, struct nc_ctx *cx)
     }
     if (match == 1) return VERR_PERMITTED_VIOLATION;
     while ((r = next_subtree(&trees[1], &st)) == 1) {
-        if ((st.base.tag & 0x1f) != g->type) continue;
+        if ((st.base.tag & 0x1f) != g->type || othername_other_type(g, &st, cx->profile)) continue;
         if (st.minmax) return VERR_SUBTREE_MINMAX;
         if (++cx->pairs > NCONS_MAX_PAIRS) goto capped;
         int m = nc_match_single(g, &st, cx->why, cx->whylen);
@@ -286,18 +314,6 @@ capped:
              "name constraints too large to check (more than %u name/subtree comparisons, "
              "a tlsscope cap)", NCONS_MAX_PAIRS);
     return NCONS_NOT_JUDGED;
-}
-
-/* Does the constraint have a subtree of this type? */
-static bool nc_has_type(struct cursor nc, uint8_t type)
-{
-    struct cursor trees[2];
-    struct subtree st;
-    if (split_nc(nc, &trees[0], &trees[1]) != 0) return false;
-    for (int k = 0; k < 2; k++)
-        while (next_subtree(&trees[k], &st) == 1)
-            if ((st.base.tag & 0x1f) == type) return true;
-    return false;
 }
 
 /* Each AVA of a Name's contents with its attribute OID and value TLV;
@@ -436,10 +452,9 @@ static int check_cert(const struct cert *x, bool leaf, struct cursor nc, struct 
         struct der_tlv t;
         if (der_next(&it, &t) != 0) break;
         struct gname g = {(uint8_t)(t.tag & 0x1f), t.val.p, cur_left(&t.val)};
-        if (g.type == GN_OTHERNAME && cx->profile == PROFILE_RFC &&
-            (nc_has_type(nc, GN_OTHERNAME) || nc_has_type(nc, GN_EMAIL))) {
-            snprintf(cx->why, cx->whylen, "an otherName under email name constraints (OpenSSL "
-                                          "3.0's SmtpUTF8Mailbox rules are not modelled)");
+        if (g.type == GN_OTHERNAME && cx->profile == PROFILE_RFC && othername_smtputf8(&g)) {
+            snprintf(cx->why, cx->whylen, "an SmtpUTF8Mailbox otherName under name constraints "
+                                          "(OpenSSL 3.0's RFC 9598 rules are not modelled)");
             return NCONS_NOT_JUDGED;
         }
         uint8_t *canon = NULL;

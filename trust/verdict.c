@@ -96,6 +96,7 @@ const char *verdict_code_text(int code)
     case VERR_EE_KEY_TOO_SMALL: return "EE certificate key too weak";
     case VERR_CA_KEY_TOO_SMALL: return "CA certificate key too weak";
     case VERR_CA_MD_TOO_WEAK: return "CA signature digest algorithm too weak";
+    case VERR_EC_KEY_EXPLICIT_PARAMS: return "Certificate public key has explicit ECC parameters";
     case VERR_TLSSCOPE_UNPARSABLE: return "certificate could not be parsed";
     default: return "unknown certificate verification error";
     }
@@ -485,7 +486,7 @@ static void set_reason_texts(struct judge *j, bool name_failure)
                  v->name_checked, verdict_code_text(v->code), j->host, j->ip, v->depth);
 }
 
-static void unchecked_outcome(struct judge *j, const char *outcome);
+static void unchecked_outcome(struct judge *j, const char *outcome, int code, int depth);
 
 static void fail(struct judge *j, int code, int depth)
 {
@@ -493,7 +494,7 @@ static void fail(struct judge *j, int code, int depth)
     if (j->sig_unchecked) {
         char o[200];
         snprintf(o, sizeof o, "failed %d (%s) at depth %d", code, verdict_code_text(code), depth);
-        unchecked_outcome(j, o);
+        unchecked_outcome(j, o, code, depth);
         return;
     }
     v->status = VERDICT_FAILED;
@@ -511,7 +512,9 @@ static void fail_name(struct judge *j)
     bool is_ip = inet_pton(AF_INET, v->name_checked, ip) == 1 ||
                  inet_pton(AF_INET6, v->name_checked, ip) == 1;
     if (j->sig_unchecked) {
-        unchecked_outcome(j, "failed: the name is not in the certificate");
+        unchecked_outcome(j, "failed: the name is not in the certificate",
+                          v->profile == PROFILE_RFC && is_ip ? VERR_IP_ADDRESS_MISMATCH
+                                                             : VERR_HOSTNAME_MISMATCH, 0);
         return;
     }
     v->status = VERDICT_FAILED;
@@ -537,9 +540,12 @@ static void set_not_judged(struct verdict *v, const char *fmt, ...)
 
 /* Not judged because of a signature mbedTLS cannot check (judge.sig_*),
  * saying what the verdict is if that signature is good. */
-static void unchecked_outcome(struct judge *j, const char *outcome)
+static void unchecked_outcome(struct judge *j, const char *outcome, int code, int depth)
 {
     struct verdict *v = j->v;
+    v->sig_unchecked = true;
+    v->code_if_sig_ok = code;
+    v->depth_if_sig_ok = depth;
     const struct cert *c = path_cert(j, j->sig_unchecked_depth);
     set_not_judged(v, "the signature on \"%.60s\" (depth %d) cannot be checked: %s; if it is "
                       "good: %s",
@@ -649,6 +655,11 @@ static void judge_chain(struct judge *j)
             int ca = cert_check_ca(x);
             if (ca == 0 || (i + 1 < n && ca != 1)) { fail(j, VERR_INVALID_CA, i); return; }
         }
+        /* OpenSSL 3.0 check_extensions(): with more than one certificate,
+         * an EC key with explicit parameters is refused (check_curve);
+         * 1.1.1 has no such rule. */
+        if (v->profile == PROFILE_RFC && n > 1 && cert_impl_of(x)->ec_explicit)
+            { fail(j, VERR_EC_KEY_EXPLICIT_PARAMS, i); return; }
         bool purpose_ok = in->purpose == PURPOSE_SSL_CLIENT ? cert_purpose_sslclient(x, i > 0)
                                                             : cert_purpose_sslserver(x, i > 0);
         if (!purpose_ok) { fail(j, VERR_INVALID_PURPOSE, i); return; }
@@ -657,13 +668,17 @@ static void judge_chain(struct judge *j)
         if (i > 0 && !x->self_issued) plen++; /* self-issued CAs do not count */
     }
 
-    /* 3. check_auth_level() at security level 1 */
+    /* 3. check_auth_level() at security level 1. SHA-1 signatures: 1.1.1
+     * rates them at 80 bits (x509_init_sig_info: half the digest size),
+     * 3.0 at 64 (collision attacks), so the rfc profile refuses them. */
     for (int i = 0; i < n; i++) {
         const struct cert *x = path_cert(j, i);
         const struct cert_impl *xi = cert_impl_of(x);
+        int sig_secbits = v->profile == PROFILE_RFC && xi->sig_md == DER_MD_SHA1 ? 64
+                                                                                 : xi->sig_secbits;
         if (i > 0 && xi->key_secbits >= 0 && xi->key_secbits < 80)
             { fail(j, VERR_CA_KEY_TOO_SMALL, i); return; }
-        if (i < n - 1 && xi->sig_secbits > 0 && xi->sig_secbits < 80)
+        if (i < n - 1 && sig_secbits > 0 && sig_secbits < 80)
             { fail(j, VERR_CA_MD_TOO_WEAK, i); return; }
     }
 
@@ -719,7 +734,7 @@ static void judge_chain(struct judge *j)
         if (r != 0) { fail(j, r, depth); return; }
     }
     if (j->sig_unchecked) {
-        unchecked_outcome(j, "trusted");
+        unchecked_outcome(j, "trusted", VERR_OK, -1);
         return;
     }
     v->status = VERDICT_TRUSTED;

@@ -47,6 +47,8 @@
 #define VERR_EE_KEY_TOO_SMALL 66
 #define VERR_CA_KEY_TOO_SMALL 67
 #define VERR_CA_MD_TOO_WEAK 68
+/* OpenSSL 3.0 only (rfc profile) */
+#define VERR_EC_KEY_EXPLICIT_PARAMS 94
 /* Not an OpenSSL code: the certificate could not be parsed at all. */
 #define VERR_TLSSCOPE_UNPARSABLE 1000
 
@@ -86,6 +88,11 @@ struct verdict {
     int observed_alert;          /* first alert the client sent in the capture; -1 none,
                                     -2 encrypted */
     enum verdict_agree agrees;
+
+    /* Not judged because mbedTLS cannot check a signature (EdDSA, ...):
+     * what the verdict is if that signature is good (code 0: trusted). */
+    bool sig_unchecked;
+    int code_if_sig_ok, depth_if_sig_ok;
 
     char advice[1200];           /* what to change (VERIFY-SPEC "Remediation") */
     char not_judged[200];        /* why no verdict (no store, TLS 1.3, resumed, ...) */
