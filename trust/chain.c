@@ -42,6 +42,11 @@ static bool may_issue(const struct cert *x, const struct cert *child, enum verdi
     if (profile == PROFILE_RFC && ((x->has_key_usage && x->key_usage == 0) ||
                                    (child->has_key_usage && child->key_usage == 0)))
         return false;
+    /* 3.0 check_sig_alg_match(): an id-RSASSA-PSS key (EVP_PKEY_RSA_PSS)
+     * matches RSASSA-PSS signatures only; 1.1.1 tries the signature (7). */
+    if (profile == PROFILE_RFC && strcmp(x->key_alg, "rsassaPss") == 0 &&
+        strcmp(child->sig_alg, "rsassaPss") != 0)
+        return false;
     return true;
 }
 
