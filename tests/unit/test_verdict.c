@@ -726,6 +726,8 @@ static void test_fidelity(void)
         {F "root.pem", F "nc-minmax.pem," F "nc-minmax-ca.pem", 49, 0, 49, 0},
         {F "root.pem", F "nc-rid.pem," F "nc-rid-ca.pem", 51, 0, 51, 0},
         {F "root.pem", F "nc-uri-bad.pem," F "nc-uri-ca.pem", 53, 0, 53, 0},
+        /* tlsscope's cap (2^16 comparisons) bites: not judged, never a guess */
+        {F "root.pem", F "nc-many-leaf.pem," F "nc-many-ca.pem", -1, -1, -1, -1},
         /* a constrained root: its intermediate (DNS SAN ca.steven.lab) violates */
         {F "nc-root.pem", F "nc-root-leaf.pem," F "nc-root-int.pem", 47, 1, 47, 1},
         /* keys mbedTLS cannot parse, signatures it can check: trusted */
@@ -777,6 +779,11 @@ static void test_fidelity(void)
                            "subtrees (subjectAltName, or the CN when there is no DNS SAN). "
                            "Re-issue the certificate with names the CA allows, or have it issued "
                            "by a CA without that constraint.");
+    judge_chain_only(&v, "fidelity/root.pem", "fidelity/nc-many-leaf.pem,fidelity/nc-many-ca.pem",
+                     PROFILE_EXPRESSWAY);
+    CHECK_EQ_STR(v.not_judged, "name constraints too large to check (more than 65536 name/subtree "
+                               "comparisons, a tlsscope cap)");
+    CHECK_EQ_INT(v.n_path, 3);
     judge_chain_only(&v, "fidelity/root.pem", "fidelity/time-nosec.pem", PROFILE_EXPRESSWAY);
     CHECK_EQ_STR(v.reason, "format error in certificate's notBefore field");
     CHECK_EQ_INT(v.predicted_alert, 42);
