@@ -903,6 +903,7 @@ def write_universe(path, sc):
     pos = {id(e): i for i, e in enumerate(ents)}
     out = {"certs": [{"der": base64.b64encode(e.der).decode(), "cn": getattr(e, "cn", ""),
                       "keyid": e.key.key_id().hex(),
+                      "has_ski": bool(getattr(e, "ski", True)),
                       "issuer": pos.get(id(e.issuer)) if e.issuer is not None else None}
                      for e in ents],
            "fix": [pos[id(e)] for e in sc.issuer_line if id(e) in pos]}
@@ -1091,7 +1092,11 @@ def advised_certs(advice, universe):
         kid = re.search(r"with key identifier ([0-9a-f:]+)", advice) if m20 else None
         kid = kid.group(1).replace(":", "") if kid else None
         pick = [i for i, c in enumerate(certs)
-                if canon(c["cn"]) == cn and (kid is None or c["keyid"] == kid)]
+                if canon(c["cn"]) == cn and (kid is None or c["keyid"] == kid
+                                             # a CA without SKI is not told apart by
+                                             # the key id its child names (OpenSSL
+                                             # compares AKI with SKI only)
+                                             or not c.get("has_ski", True))]
         out = []
         for i in pick:          # with its own issuers up to the self-signed root
             while i is not None and i not in out:
