@@ -339,12 +339,16 @@ static void write_advice(struct judge *j, int code, int depth)
                      "intermediate, the server could also be configured to send it.");
         advice_ecdsa(&o, j);
         break;
-    case VERR_UNABLE_TO_GET_ISSUER_CERT:
+    case VERR_UNABLE_TO_GET_ISSUER_CERT: {
+        /* the key identifier tells same-named CAs apart (a re-keyed twin) */
+        char kid[200] = "";
+        if (c->aki_len) cert_fingerprint_hex(c->aki, c->aki_len, kid, sizeof kid, true);
         outf(&o, "The trust store holds \"%s\", which is not self-signed, but not its issuer "
                  "\"%s\". Only self-signed certificates are anchors: upload the root CA "
-                 "certificate \"%s\" (and any intermediate in between) as well.",
-             c->subject, c->issuer, c->issuer);
+                 "certificate \"%s\"%s%s (and any intermediate in between) as well.",
+             c->subject, c->issuer, c->issuer, kid[0] ? " with key identifier " : "", kid);
         break;
+    }
     case VERR_CERT_CHAIN_TOO_LONG:
         outf(&o, "The chain has more than 9 certificates (Expressway verifies to depth 7: "
                  "7 intermediates plus leaf and root) without reaching a trusted root. "

@@ -1089,7 +1089,7 @@ def advised_certs(advice, universe):
     m2 = re.search(r'upload the root CA certificate "(.*?)"', advice)
     if m20 or m2:
         cn = dn_cn((m20 or m2).group(1))
-        kid = re.search(r"with key identifier ([0-9a-f:]+)", advice) if m20 else None
+        kid = re.search(r"with key identifier ([0-9a-f:]+)", advice)
         kid = kid.group(1).replace(":", "") if kid else None
         pick = [i for i, c in enumerate(certs)
                 if canon(c["cn"]) == cn and (kid is None or c["keyid"] == kid
