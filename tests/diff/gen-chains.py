@@ -916,12 +916,13 @@ PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?
 def load_case_file(path, root):
     """A regression case: "key value" lines (at, name, why, tags), then
     "store:" and "chain:" each followed by PEM certificates (chain = the
-    peer's Certificate message, leaf first)."""
-    meta, section, blocks = {}, None, {"store": "", "chain": ""}
+    peer's Certificate message, leaf first), and maybe "universe:" with the
+    scenario's universe.json (for the advice test)."""
+    meta, section, blocks = {}, None, {"store": "", "chain": "", "universe": ""}
     with open(path) as f:
         for line in f:
             s = line.strip()
-            if s in ("store:", "chain:"):
+            if s in ("store:", "chain:", "universe:"):
                 section = s[:-1]
             elif section:
                 blocks[section] += line
@@ -931,8 +932,11 @@ def load_case_file(path, root):
     d = os.path.join(root, "case-" + os.path.basename(path))
     os.makedirs(d, exist_ok=True)
     chain = PEM_RE.findall(blocks["chain"])
-    for fn, text in (("store.pem", "".join(PEM_RE.findall(blocks["store"]))),
-                     ("chain.pem", "".join(chain)), ("leaf.pem", chain[0] if chain else "")):
+    files = [("store.pem", "".join(PEM_RE.findall(blocks["store"]))),
+             ("chain.pem", "".join(chain)), ("leaf.pem", chain[0] if chain else "")]
+    if blocks["universe"].strip():
+        files.append(("universe.json", blocks["universe"]))
+    for fn, text in files:
         with open(os.path.join(d, fn), "w") as f:
             f.write(text)
     return Case(os.path.relpath(path, os.path.join(HERE, "..", "..")), int(meta["at"]),
@@ -959,6 +963,10 @@ def save_case_file(case, outdir, why):
         for section, fn in (("store", case.store), ("chain", case.chain)):
             with open(fn) as g:
                 f.write("%s:\n%s" % (section, g.read()))
+        uni = os.path.join(os.path.dirname(case.leaf), "universe.json")
+        if os.path.exists(uni):  # for the advice test
+            with open(uni) as g:
+                f.write("universe:\n%s\n" % g.read())
     return path
 
 
@@ -1135,12 +1143,12 @@ def advice_test(cases, keys, ours, theirs, profile, chaincheck):
             continue
         fixed.append(with_store(cases[ci], [base64.b64decode(u["certs"][i]["der"]) for i in pick],
                                 "advised"))
-        idx.append((k, advice))
+        idx.append((k, advice, cases[ci]))
     if fixed:
-        fnames = [names[k] for k, _ in idx]
+        fnames = [names[k] for k, _, _ in idx]
         o_ok = run_batch(argv, env, oracle_lines(fixed, fnames))
         t_ok = run_batch([chaincheck, "--batch"], None, ours_lines(fixed, fnames))
-        for c, (k, advice), a, b in zip(fixed, idx, o_ok, t_ok):
+        for (k, advice, c), a, b in zip(idx, o_ok, t_ok):
             if a != (0, -1) or b != (0, -1):
                 failures.append((c, names[k], "after the advised upload OpenSSL says %d@%d, "
                                  "tlsscope %d@%d; advice: %s" % (a + b + (advice[:300],))))
@@ -1279,6 +1287,10 @@ def main():
         for c, name, what in advice_bad:
             print("ADVICE %s name=%s: %s" % (c.label, name, what))
             print("  tags: " + " ".join(c.tags))
+            if args.save_cases and c.label.startswith("seed "):
+                print("  saved: " + save_case_file(c, args.save_cases, "found as %s, %s profile: "
+                                                   "advice test: %s" % (c.label, args.profile,
+                                                                        what[:200])))
         if bad or cross_bad or advice_bad:
             print("seeds of this run: %s" % " ".join(map(str, seeds)))
         return 1 if bad or cross_bad or advice_bad else 0
