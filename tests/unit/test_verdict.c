@@ -654,6 +654,50 @@ static void test_texts(void)
     CHECK_EQ_STR(verdict_profile_name(PROFILE_RFC), "rfc");
 }
 
+/* Mutual TLS: a server judging its client's chain (purpose ssl_client).
+ * Expected values are OpenSSL 1.1.1v's (tests/tools/ossl111 --purpose
+ * sslclient) on the same files. */
+static void test_client_purpose(void)
+{
+    struct verdict v;
+    struct tls_conn *c = conn_new("cucm.vngtp.lab");
+    struct trust_store st;
+    struct chain ch;
+
+    /* clientAuth-only leaf: 26 for a server's chain, fine for a client's,
+     * and no name is checked (its SAN is client.vngtp.lab) */
+    store_of(&st, "root.pem");
+    chain_of(&ch, "eku-client.pem,int.pem");
+    struct judge_input in = {c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_CLIENT};
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
+    CHECK_EQ_INT(v.code, 0);
+    CHECK_EQ_INT(v.depth, -1);
+    in.purpose = PURPOSE_SSL_SERVER;
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.code, VERR_INVALID_PURPOSE);
+    CHECK_EQ_INT(v.depth, 0);
+    store_free(&st);
+    chain_release(&ch);
+
+    /* serverAuth-only self-signed leaf in the store: the other way round */
+    free(c);
+    c = conn_new("cucm-EC.steven.lab");
+    store_of(&st, "selfsigned-ec.pem");
+    chain_of(&ch, "selfsigned-ec.pem");
+    in = (struct judge_input){c, ch.c, ch.n, &st, PROFILE_RFC, T, false, PURPOSE_SSL_CLIENT};
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.status, VERDICT_FAILED);
+    CHECK_EQ_INT(v.code, VERR_INVALID_PURPOSE);
+    CHECK_EQ_INT(v.depth, 0);
+    in.purpose = PURPOSE_SSL_SERVER;
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.code, 0);
+    store_free(&st);
+    chain_release(&ch);
+    free(c);
+}
+
 int main(void)
 {
     cache = certcache_new(64);
@@ -666,6 +710,7 @@ int main(void)
     test_not_judged();
     test_observe_and_presume();
     test_texts();
+    test_client_purpose();
     certcache_free(cache);
     return check_summary();
 }
