@@ -565,13 +565,16 @@ class Scenario:
             "gen-no-z": (0x18, y4),
             "gen-early": (0x18, y4 + "Z"),     # GeneralizedTime before 2050: not DER
             "gen-leap-second": (0x18, y4[:-2] + "60Z"),
+            "utc-feb-30": (0x17, t.strftime("%y") + "0230" + t.strftime("%H%M%SZ")),
+            "utc-hour-24": (0x17, t.strftime("%y%m%d") + "24" + t.strftime("%M%SZ")),
         }[form]
         return xb.tlv(enc[0], enc[1].encode())
 
     def apply_time_forms(self, cas, leaf):
         forms = ["utc-noseconds", "utc-offset", "utc-offset-min", "utc-no-z", "utc-lower-z",
                  "utc-bad-month", "utc-bad-digit", "utc-long", "gen-fraction", "gen-fraction-comma",
-                 "gen-offset", "gen-noseconds", "gen-no-z", "gen-early", "gen-leap-second"]
+                 "gen-offset", "gen-noseconds", "gen-no-z", "gen-early", "gen-leap-second",
+                 "utc-feb-30", "utc-hour-24"]
         for _ in range(self.rng.choice([1, 1, 2])):
             e = self.rng.choice(cas + [leaf, leaf])
             form = self.rng.choice(forms)
