@@ -21,10 +21,13 @@
 
 /* OpenSSL X509_V_ERR_* values used here (include/openssl/x509_vfy.h, 1.1.1). */
 #define VERR_OK 0
+#define VERR_UNSPECIFIED 1
 #define VERR_UNABLE_TO_GET_ISSUER_CERT 2
 #define VERR_CERT_SIGNATURE_FAILURE 7
 #define VERR_CERT_NOT_YET_VALID 9
 #define VERR_CERT_HAS_EXPIRED 10
+#define VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD 13
+#define VERR_ERROR_IN_CERT_NOT_AFTER_FIELD 14
 #define VERR_DEPTH_ZERO_SELF_SIGNED_CERT 18
 #define VERR_SELF_SIGNED_CERT_IN_CHAIN 19
 #define VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY 20
@@ -34,11 +37,18 @@
 #define VERR_PATH_LENGTH_EXCEEDED 25
 #define VERR_INVALID_PURPOSE 26
 #define VERR_UNHANDLED_CRITICAL_EXTENSION 34
+#define VERR_PERMITTED_VIOLATION 47
+#define VERR_EXCLUDED_VIOLATION 48
+#define VERR_SUBTREE_MINMAX 49
+#define VERR_UNSUPPORTED_CONSTRAINT_TYPE 51
+#define VERR_UNSUPPORTED_NAME_SYNTAX 53
 #define VERR_HOSTNAME_MISMATCH 62
 #define VERR_IP_ADDRESS_MISMATCH 64
 #define VERR_EE_KEY_TOO_SMALL 66
 #define VERR_CA_KEY_TOO_SMALL 67
 #define VERR_CA_MD_TOO_WEAK 68
+/* OpenSSL 3.0 only (rfc profile) */
+#define VERR_EC_KEY_EXPLICIT_PARAMS 94
 /* Not an OpenSSL code: the certificate could not be parsed at all. */
 #define VERR_TLSSCOPE_UNPARSABLE 1000
 
@@ -78,6 +88,11 @@ struct verdict {
     int observed_alert;          /* first alert the client sent in the capture; -1 none,
                                     -2 encrypted */
     enum verdict_agree agrees;
+
+    /* Not judged because mbedTLS cannot check a signature (EdDSA, ...):
+     * what the verdict is if that signature is good (code 0: trusted). */
+    bool sig_unchecked;
+    int code_if_sig_ok, depth_if_sig_ok;
 
     char advice[1200];           /* what to change (VERIFY-SPEC "Remediation") */
     char not_judged[200];        /* why no verdict (no store, TLS 1.3, resumed, ...) */

@@ -174,9 +174,13 @@ static int judge_one(const struct request *r)
         /* one line per answer: the advice's own TABs/newlines become spaces */
         for (char *p = v->advice; *p; p++)
             if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
-        printf("%d %d\t%s\n", v->code, v->depth, v->advice);
+        printf("%d %d", v->code, v->depth);
+        if (v->sig_unchecked) printf(" if-signature-good %d %d", v->code_if_sig_ok, v->depth_if_sig_ok);
+        printf("\t%s\n", v->advice);
     } else {
-        printf("%d %d\n", v->code, v->depth);
+        printf("%d %d", v->code, v->depth);
+        if (v->sig_unchecked) printf(" if-signature-good %d %d", v->code_if_sig_ok, v->depth_if_sig_ok);
+        printf("\n");
     }
     if (r->verbose) print_details(v);
     rc = 0;
