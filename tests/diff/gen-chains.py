@@ -1298,7 +1298,7 @@ def main():
         if args.crosscheck:
             print("crosscheck: %d judgements also by `openssl verify`, %d differ"
                   % (min(args.crosscheck, n), len(cross_bad)))
-        me = os.path.relpath(os.path.abspath(__file__))
+        me = os.path.abspath(__file__)
         for c, purpose, name, o, t in bad:
             print("DISAGREE %s purpose=%s name=%s at=%d: tlsscope %d@%d, OpenSSL %s %d@%d"
                   % (c.label, purpose, name, c.at, o[0], o[1],
