@@ -1001,23 +1001,26 @@ def run_batch(argv, env, lines):
 def parse_answer(line):
     """'code depth' -> (code, depth). tlsscope's 'not judged' for a signature
     mbedTLS cannot check (EdDSA, DSA, curves it lacks) comes as '-1 -1
-    if-signature-good C D': the verdict the rest of the checks reach if that
-    signature is good. OpenSSL, which can check it, is then compared with
-    that (a good signature is what the generator makes), and the pair counts
-    as equal only when both agree on it - the not-judged status is how
-    tlsscope reports it, tallied apart (UNCHECKED)."""
+    if-signature-good C D unchecked-depths MASK': the verdict the rest of the
+    checks reach if those signatures are good. OpenSSL is then asked for its
+    verdict with the signatures at exactly those depths taken as good
+    (judge_all), and the pair counts as equal only when both agree on it -
+    the not-judged status is how tlsscope reports it, tallied apart."""
     f = line.split("\t")[0].split()
     if len(f) >= 5 and f[2] == "if-signature-good":
-        return Answer((int(f[3]), int(f[4])), unchecked=True)
+        depths = int(f[6]) if len(f) >= 7 and f[5] == "unchecked-depths" else 0
+        return Answer((int(f[3]), int(f[4])), unchecked=True, unchecked_depths=depths)
     return Answer((int(f[0]), int(f[1])))
 
 
 class Answer(tuple):
-    """(code, depth), remembering whether it is tlsscope's outcome-if-good."""
+    """(code, depth), remembering whether it is tlsscope's outcome-if-good
+    and at which depths (bit mask) the signatures could not be checked."""
 
-    def __new__(cls, pair, unchecked=False):
+    def __new__(cls, pair, unchecked=False, unchecked_depths=0):
         a = super().__new__(cls, pair)
         a.unchecked = unchecked
+        a.unchecked_depths = unchecked_depths
         return a
 
 
@@ -1046,7 +1049,18 @@ def judge_all(cases, profile, chaincheck):
     t.join()
     if "theirs" not in res:
         raise RuntimeError("the oracle failed")
-    return keys, ours, res["theirs"]
+    theirs = res["theirs"]
+    # tlsscope could not check some signatures and says what the verdict is
+    # if they are good: ask OpenSSL exactly that (its verify callback lets a
+    # signature failure at those depths pass), whatever those signatures are
+    # — the generator also makes bad ones (bad-signature, signed-by-twin).
+    again = [i for i, o in enumerate(ours) if o.unchecked and o.unchecked_depths]
+    if again:
+        answers = run_batch(argv, env, [oracle_lines[i] + "\t%d" % ours[i].unchecked_depths
+                                        for i in again])
+        for i, a in zip(again, answers):
+            theirs[i] = a
+    return keys, ours, theirs
 
 
 OPENSSL_CLI_ERR = re.compile(r"^error (\d+) at (-?\d+) depth lookup")
