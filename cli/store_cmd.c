@@ -28,7 +28,9 @@ int run_store(int argc, char **argv)
         }
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             puts("Usage: tlsscope store [--at TIME] PATH ...\n"
-                 "List the certificates of a trust store and what is wrong with it.");
+                 "List the certificates of a trust store and what is wrong with it.\n"
+                 "Exit status: 0 no findings, 1 the lint found something, 2 usage or input "
+                 "error.");
             store_free(&store);
             return 0;
         }

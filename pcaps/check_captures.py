@@ -48,7 +48,7 @@ REASON = {0: "ok", 2: "unable to get issuer certificate",
           18: "self signed certificate",
           19: "self signed certificate in certificate chain",
           20: "unable to get local issuer certificate",
-          22: "certificate chain too long"}
+          22: "certificate chain too long", 47: "permitted subtree violation"}
 
 
 # ---------------------------------------------------------------- DER bits

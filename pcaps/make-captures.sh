@@ -298,6 +298,7 @@ reason_text() {
     18) echo "self signed certificate" ;;
     19) echo "self signed certificate in certificate chain" ;;
     20) echo "unable to get local issuer certificate" ;;
+    47) echo "permitted subtree violation" ;;
     *) die "no reason text for $1" ;;
   esac
 }
@@ -664,6 +665,43 @@ scenarios_verdict() {
   wait_servers; stop_capture
 }
 
+# ------------------------------------------------------- name constraints
+# Its own small PKI and store, so that ONLY=name-constraints can add these
+# captures without re-keying (and so changing) every other one.
+make_pki_nc() {
+  log "PKI (name constraints)"
+  mkdir -p "$PKI" "$WORK/ca"
+  mkcert nc-root rsa "/O=tlsscope NC PKI/CN=tlsscope NC Root CA" self v3_root
+  mkcert nc-int  rsa "/O=tlsscope NC PKI/CN=tlsscope NC Issuing CA (.nc.test.lab only)" \
+    nc-root v3_int_nc
+  mkcert nc-in   ec  "/O=tlsscope NC PKI/CN=in.nc.test.lab"  nc-int leaf_nc_in
+  mkcert nc-out  ec  "/O=tlsscope NC PKI/CN=out.other.lab"   nc-int leaf_nc_out
+  bundle "$PKI/chain-nc.pem" nc-int
+  bundle "$OUT/nc-store.pem" nc-root
+  rm -f "$PKI"/*.csr
+}
+
+# Client ports 44001.. A satisfied and a violated constraint: the issuing
+# CA permits DNS names under .nc.test.lab; out.other.lab (its SAN matches
+# the SNI, so only the constraint fails) is outside -> 47 at depth 0, after
+# signatures, times and the name (OpenSSL check_name_constraints).
+scenario_name_constraints() {
+  STORE=nc-store.pem NEXT_PORT=44001
+  start_capture verdict-name-constraint-ok.pcap
+  start_server $S4 443 1 -cert "$P/nc-in.crt" -key "$P/nc-in.key" -cert_chain "$P/chain-nc.pem"
+  client cip=$C4 sip=$S4 port=443 sni=in.nc.test.lab cipher=ECDHE-ECDSA-AES256-GCM-SHA384 \
+    certs=2 cn=in.nc.test.lab status=trusted code=0 rfc=0 \
+    note="issuing CA: nameConstraints permitted DNS:.nc.test.lab; leaf DNS:in.nc.test.lab"
+  wait_servers; stop_capture
+
+  start_capture verdict-name-constraint-violated.pcap
+  start_server $S4 443 1 -cert "$P/nc-out.crt" -key "$P/nc-out.key" -cert_chain "$P/chain-nc.pem"
+  client cip=$C4 sip=$S4 port=443 sni=out.other.lab cipher=ECDHE-ECDSA-AES256-GCM-SHA384 \
+    certs=2 cn=out.other.lab status=failed code=47 depth=0 alert=certificate_unknown rfc=47 \
+    note="issuing CA: nameConstraints permitted DNS:.nc.test.lab; leaf DNS:out.other.lab"
+  wait_servers; stop_capture
+}
+
 # -------------------------------------------------------------------- DTLS
 # DTLS has no -WWW in s_server: the server answers one line from its stdin,
 # the client sends one line; the truth is checked in s_client's log.
@@ -712,7 +750,12 @@ scenario_dtls() {
 # -------------------------------------------------------------------- main
 main() {
   mkdir -p "$OUT"
+  if [ "${ONLY:-}" = name-constraints ]; then
+    main_only_nc
+    return
+  fi
   make_pki
+  make_pki_nc
   make_ns
   make_www
   : >"$ROWS"
@@ -720,6 +763,7 @@ main() {
   scenario_expressway
   scenarios_verdict
   scenario_dtls
+  scenario_name_constraints
   {
     printf '# Ground truth per TLS connection, in capture order, from how pcaps/make-captures.sh builds each scenario.\n'
     printf '# status/code/depth/reason: expressway profile (VERIFY-SPEC.md); rfc_code: what openssl s_client (RFC 6125 profile) reported.\n'
@@ -733,6 +777,32 @@ main() {
   log "replacing the captures, PKI, stores and expected.tsv in $HERE"
   rm -rf "$HERE/pki" "$HERE"/*.pcap "$HERE"/*.pcapng "$HERE"/*-store.pem "$HERE/expected.tsv"
   cp -R "$OUT"/. "$HERE"/
+}
+
+# ONLY=name-constraints: (re)make just the name-constraint captures, their
+# PKI and store; every other file in pcaps/ stays byte for byte. The check
+# runs over the whole set (the committed captures copied in).
+main_only_nc() {
+  local nc_caps="verdict-name-constraint-ok.pcap verdict-name-constraint-violated.pcap"
+  make_pki_nc
+  make_ns
+  make_www
+  : >"$ROWS"
+  scenario_name_constraints
+  ip netns del "$NS"
+  for f in "$HERE"/*.pcap "$HERE"/*.pcapng "$HERE"/*-store.pem; do
+    case " $nc_caps nc-store.pem " in *" ${f##*/} "*) continue ;; esac
+    cp "$f" "$OUT/"
+  done
+  { grep -v -e '^verdict-name-constraint-' "$HERE/expected.tsv"; cat "$ROWS"; } >"$OUT/expected.tsv"
+  log "checking captures against expected.tsv"
+  python3 "$HERE/check_captures.py" "$OUT"
+  log "adding the name-constraint captures, PKI and store to $HERE"
+  mkdir -p "$HERE/pki"
+  cp "$PKI"/nc-* "$PKI/chain-nc.pem" "$HERE/pki/"
+  cp "$OUT/nc-store.pem" "$HERE/"
+  for c in $nc_caps; do cp "$OUT/$c" "$HERE/"; done
+  cp "$OUT/expected.tsv" "$HERE/expected.tsv"
 }
 
 main "$@"

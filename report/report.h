@@ -73,6 +73,7 @@ struct summary {
     unsigned reasons_dropped;        /* SUMMARY_MAX_REASONS(_PER_SERVER) bit */
     unsigned long long conns_capped; /* connections with a cap event (TLS_EV_CAP/TCP_CAP) */
     unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
+    unsigned long long presumed_trusted, presumed_failed; /* of conns_presumed, by status */
 };
 
 void summary_init(struct summary *s);

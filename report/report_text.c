@@ -232,6 +232,27 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
                         al->from == TLS_CLIENT ? "client" : "server",
                         al->level == 2 ? "fatal" : "warning", name ? name : "unknown", al->desc);
     }
+    if (v->agrees == AGREE_NO && !v->presumed) {
+        /* what tlsscope predicts and what the capture shows part ways:
+         * another client profile, another store, or a refusal for another
+         * reason - worth saying in words, not only in a flag */
+        const char *pn = v->predicted_alert >= 0 ? tls_alert_name((uint8_t)v->predicted_alert) : NULL;
+        const char *on = v->observed_alert >= 0 ? tls_alert_name((uint8_t)v->observed_alert) : NULL;
+        sbuf_printf(sb, "%spredicted and observed disagree: ", indent);
+        if (v->status == VERDICT_TRUSTED)
+            sbuf_printf(sb, "the chain is trusted, but the client sent alert %s(%d) - it refused "
+                            "for another reason, or does not judge as the %s profile does\n",
+                        on ? on : "unknown", v->observed_alert, verdict_profile_name(v->profile));
+        else if (v->observed_alert >= 0)
+            sbuf_printf(sb, "the client would send alert %s(%d), it sent %s(%d)\n",
+                        pn ? pn : "unknown", v->predicted_alert, on ? on : "unknown",
+                        v->observed_alert);
+        else
+            sbuf_printf(sb, "the client would refuse this chain (alert %s(%d)), but it went on "
+                            "with the handshake - its trust store or settings differ from "
+                            "the ones given\n",
+                        pn ? pn : "unknown", v->predicted_alert);
+    }
     if (c->is_dtls) {
         /* DTLS over UDP: what the datagram layer did (tls.h struct tls_dtls) */
         const struct tls_dtls *d = &c->dtls;

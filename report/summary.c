@@ -76,7 +76,11 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     case VERDICT_FAILED: s->conns_failed++; break;
     default: s->conns_not_judged++; break;
     }
-    if (v->presumed) s->conns_presumed++;
+    if (v->presumed) {
+        s->conns_presumed++;
+        if (v->status == VERDICT_TRUSTED) s->presumed_trusted++;
+        if (v->status == VERDICT_FAILED) s->presumed_failed++;
+    }
     for (int i = 0; i < r->tls->n_events; i++)
         if (r->tls->events[i].kind == TLS_EV_CAP || r->tls->events[i].kind == TLS_EV_TCP_CAP) {
             s->conns_capped++;
@@ -194,9 +198,18 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
     else
         fprintf(out, "; %llu packets", (unsigned long long)pc->packets);
     fprintf(out, ".\n");
-    fprintf(out, "  verdicts: %llu trusted, %llu failed, %llu not judged",
-            s->conns_trusted, s->conns_failed, s->conns_not_judged);
-    if (s->conns_presumed) fprintf(out, " (%llu presumed from an earlier handshake)", s->conns_presumed);
+    /* A presumed verdict is one of the trusted or failed ones (a resumed
+     * session takes its full handshake's): say which, next to that count,
+     * so it cannot be read as a fourth kind or as one of the not judged. */
+    fprintf(out, "  verdicts: %llu trusted", s->conns_trusted);
+    if (s->presumed_trusted)
+        fprintf(out, " (%llu of them resumed, presumed from the earlier full handshake)",
+                s->presumed_trusted);
+    fprintf(out, ", %llu failed", s->conns_failed);
+    if (s->presumed_failed)
+        fprintf(out, " (%llu of them resumed, presumed from the earlier full handshake)",
+                s->presumed_failed);
+    fprintf(out, ", %llu not judged", s->conns_not_judged);
     fprintf(out, "%s.\n", have_store ? "" : " (no trust store: use --trust)");
     fprintf(out,
             "  streams: %llu TCP connections, %llu not TLS, %llu without payload.\n"

@@ -31,16 +31,21 @@
 
 #include "internal.h"
 
-/* cert_could_issue(), and for the rfc profile also OpenSSL 3.0's
- * ossl_x509_signing_allowed(): an issuer whose keyUsage lacks keyCertSign
- * issues nothing (measured: 3.0 gives 20 where 1.1.1 builds the chain and
- * then says 24). A certificate is still "issued" by its own byte-identical
- * store copy (a self-signed leaf uploaded to the store). */
+/* cert_could_issue(), and for the rfc profile OpenSSL 3.0's stricter
+ * x509v3_cache_extensions(): a keyUsage extension with no bit set at all is
+ * EXFLAG_INVALID there ("empty key usage", RFC 5280 4.2.1.3), so such a
+ * certificate neither issues nor is issued (measured: 3.0 gives 20 where
+ * 1.1.1 builds the chain and says 24). */
 static bool may_issue(const struct cert *x, const struct cert *child, enum verdict_profile profile)
 {
     if (!cert_could_issue(x, child)) return false;
-    if (profile == PROFILE_RFC && x->has_key_usage && !(x->key_usage & CERT_KU_KEY_CERT_SIGN) &&
-        memcmp(x->sha256, child->sha256, sizeof x->sha256) != 0)
+    if (profile == PROFILE_RFC && ((x->has_key_usage && x->key_usage == 0) ||
+                                   (child->has_key_usage && child->key_usage == 0)))
+        return false;
+    /* 3.0 check_sig_alg_match(): an id-RSASSA-PSS key (EVP_PKEY_RSA_PSS)
+     * matches RSASSA-PSS signatures only; 1.1.1 tries the signature (7). */
+    if (profile == PROFILE_RFC && strcmp(x->key_alg, "rsassaPss") == 0 &&
+        strcmp(child->sig_alg, "rsassaPss") != 0)
         return false;
     return true;
 }

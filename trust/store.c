@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "../common/timefmt.h"
+#include "chain.h"
 #include "der.h"
 #include "internal.h"
 
@@ -398,6 +399,23 @@ static void emit(void (*cb)(void *, const struct store_lint *), void *arg, size_
 /* Findings per entry, in entry order, each entry's in the order of enum
  * store_lint_kind's severity for the user: unparsable, duplicate, same CN,
  * not a CA, not self-signed, expired. */
+/* Follow `c` up through the store the way chain building would
+ * (chain_store_issuer); NULL when that reaches a self-signed certificate
+ * (the store holds the root: no warning, whatever the order of the
+ * entries), else the certificate whose issuer the store lacks. */
+static const struct cert *store_top_without_issuer(const struct trust_store *st,
+                                                   const struct cert *c, int64_t at)
+{
+    const struct cert *x = c;
+    for (int k = 0; k < VERDICT_MAX_PATH; k++) {
+        if (cert_is_self_signed(x)) return NULL;
+        const struct cert *up = chain_store_issuer(st, x, at, PROFILE_EXPRESSWAY);
+        if (!up || up == x) return x;
+        x = up;
+    }
+    return x; /* a loop of cross-signed CAs without a root */
+}
+
 size_t store_lint(const struct trust_store *st, int64_t at,
                   void (*cb)(void *arg, const struct store_lint *item), void *arg)
 {
@@ -452,11 +470,14 @@ size_t store_lint(const struct trust_store *st, int64_t at,
                  : !c->is_ca              ? "basicConstraints CA:FALSE"
                                           : "keyUsage without keyCertSign",
                  ss ? ": it can only vouch for itself (a self-signed server certificate)" : "");
-        if (!ss)
+        const struct cert *top = ss ? NULL : store_top_without_issuer(st, c, at);
+        if (top)
             emit(cb, arg, &count, STORE_LINT_NOT_SELF_SIGNED, e, NULL,
-                 "%s #%d (CN=%s) is not self-signed (issuer %s): it is not an anchor on its "
-                 "own - a chain through it still needs its root in the store",
-                 e->file, e->index, c->subject_cn, c->issuer);
+                 "%s #%d (CN=%s) is not self-signed and the store lacks %s%s%s (issuer %s): it is "
+                 "not an anchor on its own - a chain through it fails (\"unable to get issuer "
+                 "certificate\") until that root is added",
+                 e->file, e->index, c->subject_cn, top == c ? "its issuer" : "the issuer of ",
+                 top == c ? "" : "CN=", top == c ? "" : top->subject_cn, top->issuer);
         if (at < c->not_before)
             emit(cb, arg, &count, STORE_LINT_EXPIRED, e, NULL,
                  "%s #%d (CN=%s) is not valid before %s", e->file, e->index, c->subject_cn,

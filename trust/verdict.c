@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/timefmt.h"
@@ -190,6 +191,7 @@ struct judge {
      * verdict would be — not judged, since a bad signature would be 7 at
      * this depth instead. */
     bool sig_unchecked;
+    bool simulated;     /* judging "what if this were uploaded": no advice of its own */
     int nc_ca_depth;    /* the CA whose name constraints were violated */
     int sig_unchecked_depth;
     unsigned sig_unchecked_depths; /* every such depth (the differential test asks
@@ -240,6 +242,38 @@ static void advice_ecdsa(struct out *o, const struct judge *j)
             "\"ECDHE-RSA-AES256-GCM-SHA384:\").");
 }
 
+static void judge_impl(const struct judge_input *in, struct verdict *out, bool simulated);
+
+/* The advice to upload `c` (18, 19) checked before it is given: the same
+ * chain judged again with `c` added to the store (one level: the simulated
+ * judgement advises nothing). When even then the chain fails, say so and
+ * why, instead of promising a fix (issue #11: advice that works). */
+static void advice_upload_check(struct out *o, const struct judge *j, const struct cert *c)
+{
+    const struct trust_store *st = j->in->store;
+    if (j->simulated || !st) return;
+    struct trust_store more = *st;
+    more.entries = malloc((st->n + 1) * sizeof *more.entries);
+    if (!more.entries) return;
+    if (st->n) memcpy(more.entries, st->entries, st->n * sizeof *more.entries);
+    more.entries[st->n].cert = (struct cert *)c;
+    more.entries[st->n].file = (char *)"(uploaded)";
+    more.entries[st->n].index = 0;
+    more.n = more.cap = st->n + 1;
+    struct judge_input in = *j->in;
+    in.store = &more;
+    struct verdict *w = malloc(sizeof *w);
+    if (w) {
+        judge_impl(&in, w, true);
+        if (w->status == VERDICT_FAILED)
+            outf(o, " Note: with it in the store this chain still fails (%s at depth %d): fix "
+                    "that too.",
+                 w->reason, w->depth);
+        free(w);
+    }
+    free(more.entries);
+}
+
 static const char workaround[] = ADVICE_WORKAROUND;
 
 static void write_advice(struct judge *j, int code, int depth)
@@ -259,6 +293,7 @@ static void write_advice(struct judge *j, int code, int depth)
              cn_or_subject(leaf), fp(leaf, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, leaf);
+        advice_upload_check(&o, j, leaf);
         break;
     case VERR_SELF_SIGNED_CERT_IN_CHAIN:
         outf(&o, "The chain ends in the self-signed CA \"%s\" (SHA-256 %s), which the trust "
@@ -268,6 +303,7 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
+        advice_upload_check(&o, j, c);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         outf(&o, "Upload the missing CA certificate \"%s\" - the issuer of \"%s\" at depth %d, "
@@ -748,7 +784,7 @@ static void judge_chain(struct judge *j)
     snprintf(v->reason, sizeof v->reason, "ok");
 }
 
-void verdict_judge(const struct judge_input *in, struct verdict *out)
+static void judge_impl(const struct judge_input *in, struct verdict *out, bool simulated)
 {
     struct judge j;
     const struct tls_conn *conn = in->conn;
@@ -757,6 +793,7 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
     memset(&j, 0, sizeof j);
     j.in = in;
     j.v = out;
+    j.simulated = simulated;
     out->status = VERDICT_NOT_JUDGED;
     out->code = -1;
     out->depth = -1;
@@ -813,6 +850,11 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
                             "name the client asked for is unknown");
     }
     verdict_observe(out, conn);
+}
+
+void verdict_judge(const struct judge_input *in, struct verdict *out)
+{
+    judge_impl(in, out, false);
 }
 
 /* First alert the client sent: what it did after seeing the chain. */

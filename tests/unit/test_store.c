@@ -178,6 +178,40 @@ static void collect(void *arg, const struct store_lint *item)
     l->n++;
 }
 
+/* Issue #11: a bundle of a root and its three intermediates is not an
+ * "intermediate without its root", in either order; an intermediate alone
+ * is, and the message names what is missing. */
+static void test_lint_roots(void)
+{
+    static const char *const orders[2][4] = {
+        {"fidelity/root.pem", "fidelity/nc-dns-ca.pem", "fidelity/nc-excl-ca.pem", "fidelity/nc-ip-ca.pem"},
+        {"fidelity/nc-dns-ca.pem", "fidelity/nc-excl-ca.pem", "fidelity/nc-ip-ca.pem", "fidelity/root.pem"},
+    };
+    char err[256], want[700];
+    for (int o = 0; o < 2; o++) {
+        struct trust_store st;
+        struct lint_log l = {0};
+        store_init(&st);
+        for (int i = 0; i < 4; i++)
+            CHECK_EQ_INT(store_load(&st, fixture_path(orders[o][i]), err, sizeof err), 0);
+        CHECK_EQ_INT(store_lint(&st, FIX_T_CAPTURE, collect, &l), 0);
+        store_free(&st);
+    }
+    struct trust_store st;
+    struct lint_log l = {0};
+    store_init(&st);
+    CHECK_EQ_INT(store_load(&st, fixture_path("int.pem"), err, sizeof err), 0);
+    CHECK_EQ_INT(store_lint(&st, FIX_T_CAPTURE, collect, &l), 1);
+    CHECK_EQ_INT(l.kind[0], STORE_LINT_NOT_SELF_SIGNED);
+    snprintf(want, sizeof want,
+             "%s #0 (CN=vngtp-intermediate-CA-1) is not self-signed and the store lacks its issuer "
+             "(issuer DC=lab, DC=vngtp, CN=vngtp-ACTIVE-DIR-CA): it is not an anchor on its own - "
+             "a chain through it fails (\"unable to get issuer certificate\") until that root is "
+             "added", fixture_path("int.pem"));
+    CHECK_EQ_STR(l.msg[0], want);
+    store_free(&st);
+}
+
 static void test_lint(void)
 {
     struct trust_store st;
@@ -190,8 +224,8 @@ static void test_lint(void)
 
     struct lint_log l = {0};
     size_t n = store_lint(&st, FIX_T_CAPTURE, collect, &l);
-    CHECK_EQ_INT(n, 7);
-    CHECK_EQ_INT(l.n, 7);
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_INT(l.n, 5);
     const char *f = fixture_path("lint-store.pem");
     char want[700];
     /* #1: same CN as #0, a different certificate (CSCwa12905) */
@@ -204,38 +238,31 @@ static void test_lint(void)
              "or distinct CNs; chain building itself tells them apart by key identifier and key",
              f, f);
     CHECK_EQ_STR(l.msg[0], want);
-    /* #2: an intermediate is no anchor */
-    CHECK_EQ_INT(l.kind[1], STORE_LINT_NOT_SELF_SIGNED);
-    CHECK_EQ_INT(l.index[1], 2);
-    snprintf(want, sizeof want,
-             "%s #2 (CN=vngtp-intermediate-CA-1) is not self-signed (issuer DC=lab, DC=vngtp, "
-             "CN=vngtp-ACTIVE-DIR-CA): it is not an anchor on its own - a chain through it still "
-             "needs its root in the store", f);
-    CHECK_EQ_STR(l.msg[1], want);
-    /* #3: a server certificate */
-    CHECK_EQ_INT(l.kind[2], STORE_LINT_NOT_CA);
-    CHECK_EQ_INT(l.index[2], 3);
+    /* #2, the intermediate, is not an anchor on its own, but its root is
+     * entry #0: no warning (issue #11 - an earlier version said it "still
+     * needs its root" although the root was there); nor for #3, the
+     * server certificate the intermediate issued */
+    CHECK_EQ_INT(l.kind[1], STORE_LINT_NOT_CA);
+    CHECK_EQ_INT(l.index[1], 3);
     snprintf(want, sizeof want, "%s #3 (CN=cucm.vngtp.lab) is not a CA certificate (no basicConstraints)", f);
-    CHECK_EQ_STR(l.msg[2], want);
-    CHECK_EQ_INT(l.kind[3], STORE_LINT_NOT_SELF_SIGNED);
-    CHECK_EQ_INT(l.index[3], 3);
+    CHECK_EQ_STR(l.msg[1], want);
     /* #4: byte-identical to #0 */
-    CHECK_EQ_INT(l.kind[4], STORE_LINT_DUPLICATE);
-    CHECK_EQ_INT(l.index[4], 4);
-    CHECK_EQ_INT(l.other[4], 0);
+    CHECK_EQ_INT(l.kind[2], STORE_LINT_DUPLICATE);
+    CHECK_EQ_INT(l.index[2], 4);
+    CHECK_EQ_INT(l.other[2], 0);
     snprintf(want, sizeof want, "%s #4 is a byte-identical copy of %s #0 (CN=vngtp-ACTIVE-DIR-CA)", f, f);
-    CHECK_EQ_STR(l.msg[4], want);
+    CHECK_EQ_STR(l.msg[2], want);
     /* #5: Ed25519, described but not verifiable with mbedTLS */
-    CHECK_EQ_INT(l.kind[5], STORE_LINT_UNPARSABLE);
-    CHECK_EQ_INT(l.index[5], 5);
+    CHECK_EQ_INT(l.kind[3], STORE_LINT_UNPARSABLE);
+    CHECK_EQ_INT(l.index[3], 5);
     snprintf(want, sizeof want,
              "%s #5 (CN=ed25519.vngtp.lab): signatures cannot be checked - mbedTLS: X509 - "
              "Signature algorithm (oid) is unsupported : OID - OID is not found", f);
-    CHECK_EQ_STR(l.msg[5], want);
+    CHECK_EQ_STR(l.msg[3], want);
     /* #6: a PEM block that is not a certificate */
-    CHECK_EQ_INT(l.kind[6], STORE_LINT_UNPARSABLE);
-    CHECK_EQ_INT(l.index[6], 6);
-    CHECK(strstr(l.msg[6], "#6: not a certificate tlsscope can read") != NULL);
+    CHECK_EQ_INT(l.kind[4], STORE_LINT_UNPARSABLE);
+    CHECK_EQ_INT(l.index[4], 6);
+    CHECK(strstr(l.msg[4], "#6: not a certificate tlsscope can read") != NULL);
 
     /* in 2051 everything has expired; in 2019 nothing had started yet */
     memset(&l, 0, sizeof l);
@@ -260,7 +287,7 @@ static void test_lint(void)
             saw = true;
         }
     CHECK(saw);
-    CHECK_EQ_INT(store_lint(&st, FIX_T_CAPTURE, NULL, NULL), 7);
+    CHECK_EQ_INT(store_lint(&st, FIX_T_CAPTURE, NULL, NULL), 5);
     store_free(&st);
 }
 
@@ -272,5 +299,6 @@ int main(void)
     test_system();
     test_trusted_certificate_and_cap();
     test_lint();
+    test_lint_roots();
     return check_summary();
 }

@@ -222,6 +222,15 @@ static void test_self_signed_leaf(void)
     CHECK_EQ_STR(v.advice, "");
     free(c);
 
+    /* advice that works: uploading the self-signed certificate would not
+     * be enough when the name does not match either - said, not promised */
+    c = conn_new("cucm.vngtp.lab");
+    judge(&v, "root.pem", "selfsigned-ec.pem", c, PROFILE_EXPRESSWAY, T);
+    CHECK_EQ_INT(v.code, VERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    CHECK(strstr(v.advice, " Note: with it in the store this chain still fails (SNI "
+                           "(cucm.vngtp.lab) not in certificate at depth 0): fix that too.") != NULL);
+    free(c);
+
     /* keyUsage without keyCertSign (digitalSignature, keyEncipherment):
      * once in the store it is trusted — measured with OpenSSL 1.1.1v
      * (issue #11) as with 3.0 — so the advice to upload it carries no note
@@ -761,6 +770,8 @@ static void test_fidelity(void)
         {F "root.pem", F "nc-minmax.pem," F "nc-minmax-ca.pem", 49, 0, 49, 0},
         {F "root.pem", F "nc-rid.pem," F "nc-rid-ca.pem", 51, 0, 51, 0},
         {F "root.pem", F "nc-uri-bad.pem," F "nc-uri-ca.pem", 53, 0, 53, 0},
+        /* tlsscope's cap (2^16 comparisons) bites: not judged, never a guess */
+        {F "root.pem", F "nc-many-leaf.pem," F "nc-many-ca.pem", -1, -1, -1, -1},
         /* a constrained root: its intermediate (DNS SAN ca.steven.lab) violates */
         {F "nc-root.pem", F "nc-root-leaf.pem," F "nc-root-int.pem", 47, 1, 47, 1},
         /* keys mbedTLS cannot parse, signatures it can check: trusted */
@@ -812,6 +823,11 @@ static void test_fidelity(void)
                            "subtrees (subjectAltName, or the CN when there is no DNS SAN). "
                            "Re-issue the certificate with names the CA allows, or have it issued "
                            "by a CA without that constraint.");
+    judge_chain_only(&v, "fidelity/root.pem", "fidelity/nc-many-leaf.pem,fidelity/nc-many-ca.pem",
+                     PROFILE_EXPRESSWAY);
+    CHECK_EQ_STR(v.not_judged, "name constraints too large to check (more than 65536 name/subtree "
+                               "comparisons, a tlsscope cap)");
+    CHECK_EQ_INT(v.n_path, 3);
     judge_chain_only(&v, "fidelity/root.pem", "fidelity/time-nosec.pem", PROFILE_EXPRESSWAY);
     CHECK_EQ_STR(v.reason, "format error in certificate's notBefore field");
     CHECK_EQ_INT(v.predicted_alert, 42);
