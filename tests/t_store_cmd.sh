@@ -21,12 +21,19 @@ pki/b-int.pem #0: DC=lab, DC=vngtp, CN=vngtp-intermediate-CA-1
 
 2 certificates loaded.
 Not read from the directories: 1 subdirectory (not read recursively), 2 files without a certificate (first: pki/README).
-store lint: pki/b-int.pem #0 (CN=vngtp-intermediate-CA-1) is not self-signed (issuer DC=lab, DC=vngtp, CN=vngtp-ACTIVE-DIR-CA): it is not an anchor on its own - a chain through it still needs its root in the store
+store lint: no findings.
 EOT
 fail=0
 if ! diff -u want out; then echo "FAIL: tlsscope store pki/ output differs"; fail=1; fi
-[ "$rc" = 1 ] || { echo "FAIL: exit $rc, want 1 (a lint finding)"; fail=1; }
+# the intermediate's root is in the store: no finding (issue #11), exit 0
+[ "$rc" = 0 ] || { echo "FAIL: exit $rc, want 0 (no lint finding)"; fail=1; }
 [ -s err ] && { echo "FAIL: unexpected stderr:"; cat err; fail=1; }
+# the intermediate alone: its root is missing - a finding, exit 1
+rc=0
+"$TLSSCOPE" store --at 2024-01-01T00:00:00Z pki/b-int.pem >out2 2>&1 || rc=$?
+grep -q '^store lint: pki/b-int.pem #0 (CN=vngtp-intermediate-CA-1) is not self-signed and the store lacks its issuer' out2 \
+  || { echo "FAIL: the intermediate alone is not reported"; cat out2; fail=1; }
+[ "$rc" = 1 ] || { echo "FAIL: exit $rc for the intermediate alone, want 1 (a lint finding)"; fail=1; }
 # one certificate file, no directory: no "Not read" line
 "$TLSSCOPE" store --at 2024-01-01T00:00:00Z pki/a-root.crt >out1 2>&1 || true
 if grep -q "Not read" out1; then echo "FAIL: a single file says Not read"; fail=1; fi

@@ -42,7 +42,15 @@ static bool gn_tag_ok(uint8_t tag)
 struct subtree {
     struct der_tlv base;     /* the GeneralName */
     bool minmax;             /* minimum or maximum present */
+    bool min_zero_only;      /* ... and that was a minimum of 0, no maximum */
 };
+
+/* 1.1.1 refuses any minimum or maximum (49); 3.0's nc_minmax_valid()
+ * accepts an explicit minimum of 0 (the DEFAULT) without a maximum. */
+static bool subtree_minmax(const struct subtree *st, enum verdict_profile profile)
+{
+    return st->minmax && !(profile == PROFILE_RFC && st->min_zero_only);
+}
 
 /* Next GeneralSubtree of a GeneralSubtrees' contents. 1 one read, 0 none
  * left, -1 malformed. */
@@ -53,15 +61,18 @@ static int next_subtree(struct cursor *trees, struct subtree *st)
     if (der_expect(trees, DER_SEQUENCE, &seq) != 0) return -1;
     if (der_next(&seq, &st->base) != 0 || !gn_tag_ok(st->base.tag)) return -1;
     st->minmax = false;
+    st->min_zero_only = false;
     if (der_peek(&seq) == DER_CTX(0)) {
         struct cursor v;
         if (der_expect(&seq, DER_CTX(0), &v) != 0) return -1;
         st->minmax = true;
+        st->min_zero_only = cur_left(&v) == 1 && v.p[0] == 0;
     }
     if (der_peek(&seq) == DER_CTX(1)) {
         struct cursor v;
         if (der_expect(&seq, DER_CTX(1), &v) != 0) return -1;
         st->minmax = true;
+        st->min_zero_only = false;
     }
     return cur_empty(&seq) ? 1 : -1;
 }
@@ -291,7 +302,7 @@ static int nc_match(const struct gname *g, struct cursor nc, struct nc_ctx *cx)
     if (split_nc(nc, &trees[0], &trees[1]) != 0) return VERR_UNSPECIFIED; /* checked at parse */
     while ((r = next_subtree(&trees[0], &st)) == 1) {
         if ((st.base.tag & 0x1f) != g->type || othername_other_type(g, &st, cx->profile)) continue;
-        if (st.minmax) return VERR_SUBTREE_MINMAX;
+        if (subtree_minmax(&st, cx->profile)) return VERR_SUBTREE_MINMAX;
         if (match == 2) continue;
         if (++cx->pairs > NCONS_MAX_PAIRS) goto capped;
         if (match == 0) match = 1;
@@ -302,7 +313,7 @@ static int nc_match(const struct gname *g, struct cursor nc, struct nc_ctx *cx)
     if (match == 1) return VERR_PERMITTED_VIOLATION;
     while ((r = next_subtree(&trees[1], &st)) == 1) {
         if ((st.base.tag & 0x1f) != g->type || othername_other_type(g, &st, cx->profile)) continue;
-        if (st.minmax) return VERR_SUBTREE_MINMAX;
+        if (subtree_minmax(&st, cx->profile)) return VERR_SUBTREE_MINMAX;
         if (++cx->pairs > NCONS_MAX_PAIRS) goto capped;
         int m = nc_match_single(g, &st, cx->why, cx->whylen);
         if (m == 0) return VERR_EXCLUDED_VIOLATION;

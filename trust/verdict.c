@@ -248,13 +248,14 @@ static void judge_impl(const struct judge_input *in, struct verdict *out, bool s
  * chain judged again with `c` added to the store (one level: the simulated
  * judgement advises nothing). When even then the chain fails, say so and
  * why, instead of promising a fix (issue #11: advice that works). */
-static void advice_upload_check(struct out *o, const struct judge *j, const struct cert *c)
+static bool advice_upload_check(struct out *o, const struct judge *j, const struct cert *c)
 {
     const struct trust_store *st = j->in->store;
-    if (j->simulated || !st) return;
+    bool still_fails = false;
+    if (j->simulated || !st) return false;
     struct trust_store more = *st;
     more.entries = malloc((st->n + 1) * sizeof *more.entries);
-    if (!more.entries) return;
+    if (!more.entries) return false;
     if (st->n) memcpy(more.entries, st->entries, st->n * sizeof *more.entries);
     more.entries[st->n].cert = (struct cert *)c;
     more.entries[st->n].file = (char *)"(uploaded)";
@@ -265,13 +266,33 @@ static void advice_upload_check(struct out *o, const struct judge *j, const stru
     struct verdict *w = malloc(sizeof *w);
     if (w) {
         judge_impl(&in, w, true);
-        if (w->status == VERDICT_FAILED)
+        if (w->status == VERDICT_FAILED) {
+            still_fails = true;
             outf(o, " Note: with it in the store this chain still fails (%s at depth %d): fix "
                     "that too.",
                  w->reason, w->depth);
+        }
         free(w);
     }
     free(more.entries);
+    return still_fails;
+}
+
+/* 19 where uploading the chain's root would not be enough: the CA just
+ * below it may be a cross-certificate, a CA that also exists as its own
+ * self-signed root; with that root in the store, trusted-first chain
+ * building ends there and never reaches the cross-certificate. */
+static void advice_cross_root(struct out *o, const struct judge *j)
+{
+    const struct verdict *v = j->v;
+    if (v->n_path < 3) return;
+    const struct cert *x = path_cert(j, v->n_path - 2);
+    if (!x || x->self_issued || cert_check_ca(x) == 0) return;
+    char kid[200] = "";
+    if (x->ski_len) cert_fingerprint_hex(x->ski, x->ski_len, kid, sizeof kid, true);
+    outf(o, " If \"%s\" (depth %d) also exists as a self-signed root (a cross-signed CA), "
+            "upload the root CA certificate \"%s\"%s%s instead: the chain then ends there.",
+         cn_or_subject(x), v->n_path - 2, x->subject, kid[0] ? " with key identifier " : "", kid);
 }
 
 static const char workaround[] = ADVICE_WORKAROUND;
@@ -293,7 +314,7 @@ static void write_advice(struct judge *j, int code, int depth)
              cn_or_subject(leaf), fp(leaf, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, leaf);
-        advice_upload_check(&o, j, leaf);
+        (void)advice_upload_check(&o, j, leaf);
         break;
     case VERR_SELF_SIGNED_CERT_IN_CHAIN:
         outf(&o, "The chain ends in the self-signed CA \"%s\" (SHA-256 %s), which the trust "
@@ -303,7 +324,7 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
-        advice_upload_check(&o, j, c);
+        if (advice_upload_check(&o, j, c)) advice_cross_root(&o, j);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         outf(&o, "Upload the missing CA certificate \"%s\" - the issuer of \"%s\" at depth %d, "

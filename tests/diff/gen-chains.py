@@ -1119,8 +1119,9 @@ def advised_certs(advice, universe):
         kid = re.search(r"with key identifier ([0-9a-f:]+)", advice) if m20 else None
         kid = kid.group(1).replace(":", "") if kid else None
         # a key identifier is looked for in the candidate's SKI, when it has one
+        # (OpenSSL compares AKI with SKI only; older case files say "has_ski")
         pick = [i for i, c in enumerate(certs) if canon(c["cn"]) == cn and
-                (kid is None or not c.get("ski", True) or c["keyid"] == kid)]
+                (kid is None or not c.get("ski", c.get("has_ski", True)) or c["keyid"] == kid)]
         choices = []
         for i in pick:          # with its own issuers up to the self-signed root
             line = []

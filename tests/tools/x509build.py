@@ -118,6 +118,13 @@ def utc_datetime(epoch):
     return datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=epoch)
 
 
+def epoch(y, m, d, hh=0, mm=0, ss=0):
+    """Seconds since 1970-01-01 of a UTC date."""
+    import datetime
+    return int((datetime.datetime(y, m, d, hh, mm, ss) - datetime.datetime(1970, 1, 1))
+               .total_seconds())
+
+
 def time_der(epoch):
     """RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime after."""
     import datetime

@@ -78,21 +78,28 @@ static void chain_release(struct chain *ch)
     for (int i = 0; i < ch->n; i++) certcache_unref(cache, ch->c[i]);
 }
 
-/* Judge a chain against a store for a connection. */
-static void judge(struct verdict *v, const char *store_files, const char *chain_files,
-                  struct tls_conn *conn, enum verdict_profile profile, int64_t at)
+/* Judge a chain against a store for a connection (chain_only: no name). */
+static void judge_ex(struct verdict *v, const char *store_files, const char *chain_files,
+                     struct tls_conn *conn, enum verdict_profile profile, int64_t at,
+                     bool chain_only)
 {
     struct trust_store st;
     struct chain ch;
     store_of(&st, store_files);
     chain_of(&ch, chain_files);
-    struct judge_input in = {conn, ch.c, ch.n, &st, profile, at, false, PURPOSE_SSL_SERVER};
+    struct judge_input in = {conn, ch.c, ch.n, &st, profile, at, chain_only, PURPOSE_SSL_SERVER};
     verdict_judge(&in, v);
     /* the verdict points into the store: copy what the tests look at
      * before it goes (the real program keeps the store alive) */
     for (int i = 0; i < v->n_path; i++) v->path[i].cert = NULL;
     store_free(&st);
     chain_release(&ch);
+}
+
+static void judge(struct verdict *v, const char *store_files, const char *chain_files,
+                  struct tls_conn *conn, enum verdict_profile profile, int64_t at)
+{
+    judge_ex(v, store_files, chain_files, conn, profile, at, false);
 }
 
 #define T FIX_T_CAPTURE
@@ -733,17 +740,9 @@ struct fid_case {
 static void judge_chain_only(struct verdict *v, const char *store_files, const char *chain_files,
                              enum verdict_profile profile)
 {
-    struct trust_store st;
-    struct chain ch;
     struct tls_conn *c = conn_new(NULL);
     c->ch.present = false; /* no name: the chain alone */
-    store_of(&st, store_files);
-    chain_of(&ch, chain_files);
-    struct judge_input in = {c, ch.c, ch.n, &st, profile, T, true, PURPOSE_SSL_SERVER};
-    verdict_judge(&in, v);
-    for (int i = 0; i < v->n_path; i++) v->path[i].cert = NULL;
-    store_free(&st);
-    chain_release(&ch);
+    judge_ex(v, store_files, chain_files, c, profile, T, true);
     free(c);
 }
 
