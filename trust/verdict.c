@@ -194,6 +194,8 @@ struct judge {
     bool simulated;     /* judging "what if this were uploaded": no advice of its own */
     int nc_ca_depth;    /* the CA whose name constraints were violated */
     int sig_unchecked_depth;
+    unsigned sig_unchecked_depths; /* every such depth (the differential test asks
+                                      OpenSSL for the outcome with those assumed good) */
     char sig_unchecked_why[120];
 };
 
@@ -632,6 +634,7 @@ static void unchecked_outcome(struct judge *j, const char *outcome, int code, in
     v->would_log[0] = '\0';
     v->predicted_alert = -1;
     v->cert_index = j->sig_unchecked_depth;
+    v->sig_unchecked_depths = j->sig_unchecked_depths;
 }
 
 static const char *resumption_name(enum tls_resumption r)
@@ -787,6 +790,7 @@ static void judge_chain(struct judge *j)
             const struct cert *iss = path_cert(j, i + 1);
             enum cert_sig sig = cert_signature_check(iss, x);
             if (sig == CERT_SIG_BAD) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
+            if (sig == CERT_SIG_UNCHECKABLE) j->sig_unchecked_depths |= 1u << i;
             if (sig == CERT_SIG_UNCHECKABLE && !j->sig_unchecked) {
                 j->sig_unchecked = true;
                 j->sig_unchecked_depth = i;

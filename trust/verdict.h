@@ -93,6 +93,7 @@ struct verdict {
      * what the verdict is if that signature is good (code 0: trusted). */
     bool sig_unchecked;
     int code_if_sig_ok, depth_if_sig_ok;
+    unsigned sig_unchecked_depths; /* bit d: the signature at depth d could not be checked */
 
     char advice[1200];           /* what to change (VERIFY-SPEC "Remediation") */
     char not_judged[200];        /* why no verdict (no store, TLS 1.3, resumed, ...) */

@@ -565,13 +565,16 @@ class Scenario:
             "gen-no-z": (0x18, y4),
             "gen-early": (0x18, y4 + "Z"),     # GeneralizedTime before 2050: not DER
             "gen-leap-second": (0x18, y4[:-2] + "60Z"),
+            "utc-feb-30": (0x17, t.strftime("%y") + "0230" + t.strftime("%H%M%SZ")),
+            "utc-hour-24": (0x17, t.strftime("%y%m%d") + "24" + t.strftime("%M%SZ")),
         }[form]
         return xb.tlv(enc[0], enc[1].encode())
 
     def apply_time_forms(self, cas, leaf):
         forms = ["utc-noseconds", "utc-offset", "utc-offset-min", "utc-no-z", "utc-lower-z",
                  "utc-bad-month", "utc-bad-digit", "utc-long", "gen-fraction", "gen-fraction-comma",
-                 "gen-offset", "gen-noseconds", "gen-no-z", "gen-early", "gen-leap-second"]
+                 "gen-offset", "gen-noseconds", "gen-no-z", "gen-early", "gen-leap-second",
+                 "utc-feb-30", "utc-hour-24"]
         for _ in range(self.rng.choice([1, 1, 2])):
             e = self.rng.choice(cas + [leaf, leaf])
             form = self.rng.choice(forms)
@@ -903,7 +906,7 @@ def write_universe(path, sc):
     pos = {id(e): i for i, e in enumerate(ents)}
     out = {"certs": [{"der": base64.b64encode(e.der).decode(), "cn": getattr(e, "cn", ""),
                       "keyid": e.key.key_id().hex(),
-                      "has_ski": bool(getattr(e, "ski", True)),
+                      "ski": any(ext_oid_is(x, EXT_SKI) for x in e.exts or ()),
                       "issuer": pos.get(id(e.issuer)) if e.issuer is not None else None}
                      for e in ents],
            "fix": [pos[id(e)] for e in sc.issuer_line if id(e) in pos]}
@@ -917,12 +920,13 @@ PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?
 def load_case_file(path, root):
     """A regression case: "key value" lines (at, name, why, tags), then
     "store:" and "chain:" each followed by PEM certificates (chain = the
-    peer's Certificate message, leaf first)."""
-    meta, section, blocks = {}, None, {"store": "", "chain": ""}
+    peer's Certificate message, leaf first), and maybe "universe:" with the
+    scenario's universe.json (for the advice test)."""
+    meta, section, blocks = {}, None, {"store": "", "chain": "", "universe": ""}
     with open(path) as f:
         for line in f:
             s = line.strip()
-            if s in ("store:", "chain:"):
+            if s in ("store:", "chain:", "universe:"):
                 section = s[:-1]
             elif section:
                 blocks[section] += line
@@ -932,8 +936,11 @@ def load_case_file(path, root):
     d = os.path.join(root, "case-" + os.path.basename(path))
     os.makedirs(d, exist_ok=True)
     chain = PEM_RE.findall(blocks["chain"])
-    for fn, text in (("store.pem", "".join(PEM_RE.findall(blocks["store"]))),
-                     ("chain.pem", "".join(chain)), ("leaf.pem", chain[0] if chain else "")):
+    files = [("store.pem", "".join(PEM_RE.findall(blocks["store"]))),
+             ("chain.pem", "".join(chain)), ("leaf.pem", chain[0] if chain else "")]
+    if blocks["universe"].strip():
+        files.append(("universe.json", blocks["universe"]))
+    for fn, text in files:
         with open(os.path.join(d, fn), "w") as f:
             f.write(text)
     return Case(os.path.relpath(path, os.path.join(HERE, "..", "..")), int(meta["at"]),
@@ -960,6 +967,10 @@ def save_case_file(case, outdir, why):
         for section, fn in (("store", case.store), ("chain", case.chain)):
             with open(fn) as g:
                 f.write("%s:\n%s" % (section, g.read()))
+        uni = os.path.join(os.path.dirname(case.leaf), "universe.json")
+        if os.path.exists(uni):  # for the advice test
+            with open(uni) as g:
+                f.write("universe:\n%s\n" % g.read())
     return path
 
 
@@ -990,23 +1001,26 @@ def run_batch(argv, env, lines):
 def parse_answer(line):
     """'code depth' -> (code, depth). tlsscope's 'not judged' for a signature
     mbedTLS cannot check (EdDSA, DSA, curves it lacks) comes as '-1 -1
-    if-signature-good C D': the verdict the rest of the checks reach if that
-    signature is good. OpenSSL, which can check it, is then compared with
-    that (a good signature is what the generator makes), and the pair counts
-    as equal only when both agree on it - the not-judged status is how
-    tlsscope reports it, tallied apart (UNCHECKED)."""
+    if-signature-good C D unchecked-depths MASK': the verdict the rest of the
+    checks reach if those signatures are good. OpenSSL is then asked for its
+    verdict with the signatures at exactly those depths taken as good
+    (judge_all), and the pair counts as equal only when both agree on it -
+    the not-judged status is how tlsscope reports it, tallied apart."""
     f = line.split("\t")[0].split()
     if len(f) >= 5 and f[2] == "if-signature-good":
-        return Answer((int(f[3]), int(f[4])), unchecked=True)
+        depths = int(f[6]) if len(f) >= 7 and f[5] == "unchecked-depths" else 0
+        return Answer((int(f[3]), int(f[4])), unchecked=True, unchecked_depths=depths)
     return Answer((int(f[0]), int(f[1])))
 
 
 class Answer(tuple):
-    """(code, depth), remembering whether it is tlsscope's outcome-if-good."""
+    """(code, depth), remembering whether it is tlsscope's outcome-if-good
+    and at which depths (bit mask) the signatures could not be checked."""
 
-    def __new__(cls, pair, unchecked=False):
+    def __new__(cls, pair, unchecked=False, unchecked_depths=0):
         a = super().__new__(cls, pair)
         a.unchecked = unchecked
+        a.unchecked_depths = unchecked_depths
         return a
 
 
@@ -1035,7 +1049,18 @@ def judge_all(cases, profile, chaincheck):
     t.join()
     if "theirs" not in res:
         raise RuntimeError("the oracle failed")
-    return keys, ours, res["theirs"]
+    theirs = res["theirs"]
+    # tlsscope could not check some signatures and says what the verdict is
+    # if they are good: ask OpenSSL exactly that (its verify callback lets a
+    # signature failure at those depths pass), whatever those signatures are
+    # — the generator also makes bad ones (bad-signature, signed-by-twin).
+    again = [i for i, o in enumerate(ours) if o.unchecked and o.unchecked_depths]
+    if again:
+        answers = run_batch(argv, env, [oracle_lines[i] + "\t%d" % ours[i].unchecked_depths
+                                        for i in again])
+        for i, a in zip(again, answers):
+            theirs[i] = a
+    return keys, ours, theirs
 
 
 OPENSSL_CLI_ERR = re.compile(r"^error (\d+) at (-?\d+) depth lookup")
@@ -1082,7 +1107,9 @@ def dn_cn(dn):
 
 
 def advised_certs(advice, universe):
-    """Indexes into universe["certs"] of what the advice says to upload."""
+    """What the advice says to upload: a list of choices (more than one
+    when several certificates fit what it says), each a list of indexes into
+    universe["certs"]."""
     certs = universe["certs"]
     m = re.search(r"SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})", advice)
     m20 = re.search(r'Upload the missing CA certificate "(.*?)" - the issuer of', advice)
@@ -1091,21 +1118,21 @@ def advised_certs(advice, universe):
         cn = dn_cn((m20 or m2).group(1))
         kid = re.search(r"with key identifier ([0-9a-f:]+)", advice)
         kid = kid.group(1).replace(":", "") if kid else None
-        pick = [i for i, c in enumerate(certs)
-                if canon(c["cn"]) == cn and (kid is None or c["keyid"] == kid
-                                             # a CA without SKI is not told apart by
-                                             # the key id its child names (OpenSSL
-                                             # compares AKI with SKI only)
-                                             or not c.get("has_ski", True))]
-        out = []
+        # a key identifier is looked for in the candidate's SKI, when it has one
+        # (OpenSSL compares AKI with SKI only; older case files say "has_ski")
+        pick = [i for i, c in enumerate(certs) if canon(c["cn"]) == cn and
+                (kid is None or not c.get("ski", c.get("has_ski", True)) or c["keyid"] == kid)]
+        choices = []
         for i in pick:          # with its own issuers up to the self-signed root
-            while i is not None and i not in out:
-                out.append(i)
+            line = []
+            while i is not None and i not in line:
+                line.append(i)
                 i = certs[i]["issuer"]
-        return out
+            choices.append(line)
+        return choices
     if m:
         fp = m.group(1).replace(":", "")
-        return [i for i, c in enumerate(certs)
+        return [[i] for i, c in enumerate(certs)
                 if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() == fp]
     return []
 
@@ -1156,19 +1183,26 @@ def advice_test(cases, keys, ours, theirs, profile, chaincheck):
     failures, fixed, idx = [], [], []
     for k, (((ci, _, u), n), line) in enumerate(zip(todo, adv)):
         advice = line.partition("\t")[2]
-        pick = advised_certs(advice, u)
-        if not pick:
+        choices = advised_certs(advice, u)
+        if not choices:
             failures.append((cases[ci], n, "the advice names no certificate of the scenario: "
                              + advice[:300]))
             continue
-        fixed.append(with_store(cases[ci], [base64.b64decode(u["certs"][i]["der"]) for i in pick],
-                                "advised"))
-        idx.append((k, advice))
+        for j, pick in enumerate(choices):
+            fixed.append(with_store(cases[ci], [base64.b64decode(u["certs"][i]["der"])
+                                                for i in pick], "advised%d" % j))
+            idx.append((k, advice, cases[ci]))
     if fixed:
-        fnames = [names[k] for k, _ in idx]
+        fnames = [names[k] for k, _, _ in idx]
         o_ok = run_batch(argv, env, oracle_lines(fixed, fnames))
         t_ok = run_batch([chaincheck, "--batch"], None, ours_lines(fixed, fnames))
-        for c, (k, advice), a, b in zip(fixed, idx, o_ok, t_ok):
+        # one of the certificates that fit the advice must do (the user
+        # looks at them and takes the one that fits)
+        result = {}
+        for (k, advice, c), a, b in zip(idx, o_ok, t_ok):
+            if k not in result or result[k][1:3] != ((0, -1), (0, -1)):
+                result[k] = (c, a, b, advice)
+        for k, (c, a, b, advice) in sorted(result.items()):
             if a != (0, -1) or b != (0, -1):
                 failures.append((c, names[k], "after the advised upload OpenSSL says %d@%d, "
                                  "tlsscope %d@%d; advice: %s" % (a + b + (advice[:300],))))
@@ -1279,7 +1313,7 @@ def main():
         if args.crosscheck:
             print("crosscheck: %d judgements also by `openssl verify`, %d differ"
                   % (min(args.crosscheck, n), len(cross_bad)))
-        me = os.path.relpath(os.path.abspath(__file__))
+        me = os.path.abspath(__file__)
         for c, purpose, name, o, t in bad:
             print("DISAGREE %s purpose=%s name=%s at=%d: tlsscope %d@%d, OpenSSL %s %d@%d"
                   % (c.label, purpose, name, c.at, o[0], o[1],
@@ -1309,6 +1343,10 @@ def main():
         for c, name, what in advice_bad:
             print("ADVICE %s name=%s: %s" % (c.label, name, what))
             print("  tags: " + " ".join(c.tags))
+            if args.save_cases and c.label.startswith("seed "):
+                print("  saved: " + save_case_file(c, args.save_cases, "found as %s, %s profile: "
+                                                   "advice test: %s" % (c.label, args.profile,
+                                                                        what[:200])))
         if bad or cross_bad or advice_bad:
             print("seeds of this run: %s" % " ".join(map(str, seeds)))
         return 1 if bad or cross_bad or advice_bad else 0

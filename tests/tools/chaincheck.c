@@ -175,11 +175,15 @@ static int judge_one(const struct request *r)
         for (char *p = v->advice; *p; p++)
             if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
         printf("%d %d", v->code, v->depth);
-        if (v->sig_unchecked) printf(" if-signature-good %d %d", v->code_if_sig_ok, v->depth_if_sig_ok);
+        if (v->sig_unchecked)
+            printf(" if-signature-good %d %d unchecked-depths %u", v->code_if_sig_ok, v->depth_if_sig_ok,
+                   v->sig_unchecked_depths);
         printf("\t%s\n", v->advice);
     } else {
         printf("%d %d", v->code, v->depth);
-        if (v->sig_unchecked) printf(" if-signature-good %d %d", v->code_if_sig_ok, v->depth_if_sig_ok);
+        if (v->sig_unchecked)
+            printf(" if-signature-good %d %d unchecked-depths %u", v->code_if_sig_ok, v->depth_if_sig_ok,
+                   v->sig_unchecked_depths);
         printf("\n");
     }
     if (r->verbose) print_details(v);

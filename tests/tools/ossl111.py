@@ -120,11 +120,13 @@ class Oracle:
             raise OracleMissing("the OpenSSL 1.1.1 shim did not answer (is it loaded?)")
         return out.strip()
 
-    def verify(self, attime, cafile, leaf, untrusted="", purpose="ssl_server", host="", ip=""):
-        """(code, depth); (0, -1) when verified. Raises ValueError on an
-        unusable request."""
+    def verify(self, attime, cafile, leaf, untrusted="", purpose="ssl_server", host="", ip="",
+               good_sig_depths=0):
+        """(code, depth); (0, -1) when verified. good_sig_depths: a bit mask
+        of depths whose signature failures are let pass. Raises ValueError
+        on an unusable request."""
         fields = ["verify", purpose, str(int(attime)), cafile, untrusted or "", leaf,
-                  host or "", ip or ""]
+                  host or "", ip or ""] + ([str(good_sig_depths)] if good_sig_depths else [])
         if any("\t" in x or "\n" in x for x in fields):
             raise ValueError("TAB or newline in a request field")
         ans = self._ask("\t".join(fields)).split(" ", 2)

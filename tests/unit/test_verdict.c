@@ -595,7 +595,7 @@ static void test_not_judged(void)
     c->nochain = TLS_NOCHAIN_TLS13;
     c->resumed = TLS_RESUME_NONE;
     c->keylog_no_secrets = true;
-    in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T, false};
+    in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_SERVER};
     verdict_judge(&in, &v);
     CHECK_EQ_STR(v.not_judged, "TLS 1.3: the server's certificates are encrypted; the key log "
                                "has no secrets for this connection's client random");
@@ -702,6 +702,50 @@ static void test_texts(void)
     CHECK_EQ_STR(verdict_status_name(VERDICT_NOT_JUDGED), "not_judged");
     CHECK_EQ_STR(verdict_profile_name(PROFILE_EXPRESSWAY), "expressway");
     CHECK_EQ_STR(verdict_profile_name(PROFILE_RFC), "rfc");
+}
+
+/* Mutual TLS: a server judging its client's chain (purpose ssl_client).
+ * Expected values are OpenSSL 1.1.1v's (tests/tools/ossl111 --purpose
+ * sslclient) on the same files. */
+static void test_client_purpose(void)
+{
+    struct verdict v;
+    struct tls_conn *c = conn_new("cucm.vngtp.lab");
+    struct trust_store st;
+    struct chain ch;
+
+    /* clientAuth-only leaf: 26 for a server's chain, fine for a client's,
+     * and no name is checked (its SAN is client.vngtp.lab) */
+    store_of(&st, "root.pem");
+    chain_of(&ch, "eku-client.pem,int.pem");
+    struct judge_input in = {c, ch.c, ch.n, &st, PROFILE_EXPRESSWAY, T, false, PURPOSE_SSL_CLIENT};
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.status, VERDICT_TRUSTED);
+    CHECK_EQ_INT(v.code, 0);
+    CHECK_EQ_INT(v.depth, -1);
+    in.purpose = PURPOSE_SSL_SERVER;
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.code, VERR_INVALID_PURPOSE);
+    CHECK_EQ_INT(v.depth, 0);
+    store_free(&st);
+    chain_release(&ch);
+
+    /* serverAuth-only self-signed leaf in the store: the other way round */
+    free(c);
+    c = conn_new("cucm-EC.steven.lab");
+    store_of(&st, "selfsigned-ec.pem");
+    chain_of(&ch, "selfsigned-ec.pem");
+    in = (struct judge_input){c, ch.c, ch.n, &st, PROFILE_RFC, T, false, PURPOSE_SSL_CLIENT};
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.status, VERDICT_FAILED);
+    CHECK_EQ_INT(v.code, VERR_INVALID_PURPOSE);
+    CHECK_EQ_INT(v.depth, 0);
+    in.purpose = PURPOSE_SSL_SERVER;
+    verdict_judge(&in, &v);
+    CHECK_EQ_INT(v.code, 0);
+    store_free(&st);
+    chain_release(&ch);
+    free(c);
 }
 
 /* Issue #11: the cases where OpenSSL 1.1.1 (expressway) and 3.0 (rfc) were
@@ -829,6 +873,7 @@ int main(void)
     test_not_judged();
     test_observe_and_presume();
     test_texts();
+    test_client_purpose();
     certcache_free(cache);
     return check_summary();
 }
