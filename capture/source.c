@@ -38,6 +38,7 @@
 #include "capture/bundle.h"
 #include "capture/packet.h"
 #include "capture/pcapfile.h"
+#include "common/timefmt.h"
 
 #define CAP_ERRLEN (PCAP_ERRBUF_SIZE + 512)
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
@@ -63,6 +64,7 @@ struct cap_input {
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int64_t head_ts;
+    bool head_bad_time;  /* the head's own time did not fit int64 ns */
     uint64_t size;       /* file size; 0 = unknown (pipe, stdin) */
     gzFile gz;           /* gzip-compressed input: the stream libpcap reads
                             through a cookie FILE; closed by pcap_close */
@@ -120,16 +122,13 @@ const char *capsrc_linktype_name(int linktype)
     return s ? s : "unknown";
 }
 
-/* Seconds + fraction to ns since the epoch, saturating instead of
- * overflowing on absurd pcapng timestamps. */
-static int64_t ts_to_ns(const struct timeval *tv, bool nano)
+/* Seconds + fraction to ns since the epoch. A time int64 ns cannot hold
+ * (pcapng allows 2^64 units; a negative if_tsoffset) is not saturated into
+ * a date: false, and the caller flags the packet (common/timefmt.h). */
+static bool ts_to_ns(const struct timeval *tv, bool nano, int64_t *ns)
 {
-    int64_t sec = (int64_t)tv->tv_sec, ns;
     int64_t frac = nano ? (int64_t)tv->tv_usec : (int64_t)tv->tv_usec * 1000;
-    if (__builtin_mul_overflow(sec, (int64_t)1000000000, &ns))
-        return sec < 0 ? INT64_MIN : INT64_MAX;
-    if (__builtin_add_overflow(ns, frac, &ns)) return INT64_MAX;
-    return ns;
+    return time_ns_from((int64_t)tv->tv_sec, frac, ns);
 }
 
 static void input_close(struct cap_input *in)
@@ -415,7 +414,12 @@ static void input_take(struct cap_source *src, struct cap_input *in)
 {
     in->have_head = true;
     in->npackets++;
-    in->head_ts = ts_to_ns(&in->hdr->ts, in->nano);
+    int64_t ts;
+    /* Out of range: the packet keeps the input's previous time for the
+     * merge order and is flagged, so it is counted, never judged at a
+     * made-up date (capsrc_next: cap_packet.ts_out_of_range). */
+    in->head_bad_time = !ts_to_ns(&in->hdr->ts, in->nano, &ts);
+    if (!in->head_bad_time) in->head_ts = ts;
     if (src->dumper) pcap_dump((u_char *)src->dumper, in->hdr, in->data);
 }
 
@@ -562,6 +566,7 @@ int capsrc_next(struct cap_source *src, struct cap_packet *out)
     if (best < 0) return CAP_EOF;
     struct cap_input *in = &src->in[best];
     out->ts_ns = in->head_ts;
+    out->ts_out_of_range = in->head_bad_time;
     out->data = in->data;
     out->caplen = in->hdr->caplen;
     out->wirelen = in->hdr->len;

@@ -15,6 +15,7 @@
 #define TLSSCOPE_CAPTURE_SOURCE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Return codes (negative = error). */
@@ -38,6 +39,8 @@ struct cap_packet {
     uint32_t wirelen;      /* bytes on the wire */
     int linktype;          /* DLT_ value as libpcap reports it (LINKTYPE_ in files) */
     int source_index;      /* which opened file/interface it came from */
+    bool ts_out_of_range;  /* its time is outside 1677-09-21..2262-04-11 (int64 ns):
+                              ts_ns is the input's previous time; not a date */
 };
 
 struct cap_source;

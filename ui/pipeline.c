@@ -492,6 +492,13 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
             if (rc == CAP_ETRUNC) continue; /* other files may still have packets */
             return rc;
         }
+        if (pkt.ts_out_of_range) {
+            /* No date to judge at or to order by: skipped and counted
+             * (the summary's "skipped packets"), never saturated. */
+            p->stats.pkt.packets++;
+            p->stats.packets_bad_time++;
+            continue;
+        }
         if (!p->stats.first_ts_ns || pkt.ts_ns < p->stats.first_ts_ns)
             p->stats.first_ts_ns = pkt.ts_ns;
         if (pkt.ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = pkt.ts_ns;

@@ -198,16 +198,20 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
             s->conns_trusted, s->conns_failed, s->conns_not_judged);
     if (s->conns_presumed) fprintf(out, " (%llu presumed from an earlier handshake)", s->conns_presumed);
     fprintf(out, "%s.\n", have_store ? "" : " (no trust store: use --trust)");
+    char bad_time[96] = "";
+    if (ps->packets_bad_time)
+        snprintf(bad_time, sizeof(bad_time), ", %llu with a time out of range (not 1677-2262)",
+                 (unsigned long long)ps->packets_bad_time);
     fprintf(out,
             "  streams: %llu TCP connections, %llu not TLS, %llu without payload.\n"
             "  skipped packets: %llu non-IP, %llu IP fragments, %llu other IP protocols, "
-            "%llu truncated, %llu malformed.\n"
+            "%llu truncated, %llu malformed%s.\n"
             "  TCP: %llu gaps (%llu bytes missing), %llu overlaps with differing bytes, "
             "%llu port reuses.\n",
             (unsigned long long)ps->tcp_connections, (unsigned long long)ps->non_tls_streams,
             (unsigned long long)ps->empty_streams, (unsigned long long)pc->non_ip,
             (unsigned long long)pc->ip_fragments, (unsigned long long)pc->other_ip_proto,
-            (unsigned long long)pc->truncated, (unsigned long long)pc->malformed,
+            (unsigned long long)pc->truncated, (unsigned long long)pc->malformed, bad_time,
             (unsigned long long)fs->gaps, (unsigned long long)fs->gap_bytes,
             (unsigned long long)fs->overlaps_differing, (unsigned long long)fs->port_reuse);
     if (ps->udp.datagrams)
