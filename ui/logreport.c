@@ -530,6 +530,9 @@ static void print_log_stats(struct out *o, const struct logreport *lr)
             (unsigned long long)used, (unsigned long long)s->joined_lines,
             (unsigned long long)s->other_programs, (unsigned long long)s->ts_other,
             (unsigned long long)s->malformed, (unsigned long long)s->orphan_lines);
+    if (s->bad_times)
+        fprintf(o->f, "; %llu dated outside 1677-2262 (no usable time)",
+                (unsigned long long)s->bad_times);
     if (s->text_files)
         fprintf(o->f, "; %llu text file%s without log records", (unsigned long long)s->text_files,
                 s->text_files == 1 ? "" : "s");

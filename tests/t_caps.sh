@@ -1,0 +1,91 @@
+#!/bin/sh
+# Issue #17: a cap or a hostile byte never changes an answer silently. One
+# section per item of the issue; every input is made here, at test time,
+# from the bundled real captures (tests/tools/caps_inputs.py) or by the
+# openssl CLI. Each check asserts the exact exit status and exact lines.
+set -eu
+SRC=$TLSSCOPE_SRC
+T=$TLSSCOPE
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+PY=${PYTHON:-python3}
+GEN="$PY $SRC/tests/tools/caps_inputs.py"
+
+# run NAME ARGS...: tlsscope's stdout+stderr in $work/NAME.out, status in $rc
+run() {
+  name=$1
+  shift
+  rc=0
+  "$T" "$@" >"$work/$name.out" 2>&1 || rc=$?
+}
+# status NAME WANT
+status() {
+  if [ "$rc" = "$2" ]; then echo "ok: $1 exits $2"; else
+    echo "FAIL: $1 exits $rc, want $2"; sed 's/^/  | /' "$work/$1.out" | head -20; fail=1; fi
+}
+# has NAME FIXED-STRING / lacks NAME FIXED-STRING
+has() {
+  if grep -qF -- "$2" "$work/$1.out"; then echo "ok: $1 has: $2"; else
+    echo "FAIL: $1 lacks: $2"; sed 's/^/  | /' "$work/$1.out" | head -30; fail=1; fi
+}
+lacks() {
+  if grep -qF -- "$2" "$work/$1.out"; then echo "FAIL: $1 has: $2"; fail=1; else
+    echo "ok: $1 lacks: $2"; fi
+}
+
+STORE=$SRC/pcaps/test-store.pem
+
+# ---- item 4: times that int64 ns cannot hold -------------------------------
+# A pcapng with one packet before 1677 (if_tsoffset) and one after 2262: both
+# were saturated into dates (the summary said "from 1677-09-21"); now they
+# are skipped and counted, and the verdict is that of the real packets.
+$GEN pcapng-times "$SRC/pcaps/tls12-rsa.pcap" "$work/times.pcapng"
+run times -b -r "$work/times.pcapng" --trust "$STORE"
+status times 0
+has times "21 packets from 2026-11-27T15:11:10.917Z to 2026-11-27T15:11:10.919Z."
+has times "0 malformed, 2 with a time out of range (not 1677-2262)."
+has times "verdicts: 1 trusted, 0 failed, 0 not judged."
+lacks times "1677-09"
+# A log record dated 1600 or 9999: counted, not a date.
+cat >"$work/bad-times.log" <<'LOG'
+2022-07-11T18:55:26.000+02:00 vcsc traffic_server[1]: UTCTime="2022-07-11 16:55:26,000" Module="network.http.trafficserver" Level="INFO": Detail="Receive Request" Txn-id="1" Src-ip="127.0.0.1" Src-port="1" Msg="GET /a HTTP/1.1"
+1600-01-01T00:00:00.000+00:00 vcsc traffic_server[1]: Detail="Receive Request" Txn-id="2" Src-ip="127.0.0.1" Src-port="2" Msg="GET /b HTTP/1.1"
+9999-12-31T23:59:59.999+00:00 vcsc traffic_server[1]: Detail="Receive Request" Txn-id="3" Src-ip="127.0.0.1" Src-port="3" Msg="GET /c HTTP/1.1"
+LOG
+run badlog -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$STORE" --log "$work/bad-times.log"
+status badlog 0
+has badlog "3 records"
+has badlog "; 2 dated outside 1677-2262 (no usable time)"
+lacks badlog "1677-09"
+lacks badlog "1753-"
+
+# ---- item 5: input that is not what it claims ------------------------------
+# --trust with a DER private key (PKCS#8, traditional RSA, EC) was one
+# "unparsable certificate" and every connection failed: now exit 2.
+if command -v openssl >/dev/null 2>&1; then
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER \
+    -out "$work/p8.der" 2>/dev/null
+  openssl genrsa -traditional -out "$work/rsa.pem" 1024 2>/dev/null
+  openssl rsa -in "$work/rsa.pem" -traditional -outform DER -out "$work/rsa.der" 2>/dev/null
+  openssl ec -in "$work/p8.der" -inform DER -outform DER -out "$work/ec.der" 2>/dev/null
+  for k in p8 rsa ec; do
+    run key-$k -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$work/$k.der"
+    status key-$k 2
+    has key-$k "$work/$k.der: a private key (DER), not a certificate: give the CA certificates (PEM or DER)"
+  done
+else
+  echo "note: no openssl CLI; DER key files not checked here (tests/unit/test_store.c does)"
+fi
+# --at takes real times only.
+for at in @99999999999999999999 @-99999999999 2022-02-30 2022-07-11T10:00:00+99:99 \
+          2021-02-29T00:00:00Z 10000-01-01; do
+  run at -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$STORE" --at "$at"
+  status at 2
+  has at "--at: cannot read '$at'"
+done
+run at-ok -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$STORE" --at 2024-02-29T12:00:00+14:00
+status at-ok 0
+
+if [ $fail = 0 ]; then echo "t_caps: all passed"; fi
+exit $fail
