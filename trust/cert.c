@@ -704,6 +704,7 @@ static struct cert *cert_parse_impl(const uint8_t *der, size_t len, bool use_mbe
     if (!c) return NULL;
     struct cert_impl *im = cert_impl_of(c);
     if (too_big) {
+        c->too_large = true;
         snprintf(c->parse_error, sizeof c->parse_error,
                  "certificate larger than %u bytes (CERT_MAX_DER)", CERT_MAX_DER);
         return c;

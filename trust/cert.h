@@ -24,8 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CERT_MAX_SAN 256          /* SAN entries kept per kind */
-#define CERT_MAX_DER (256u * 1024u)
+/* SAN entries kept per kind. Real certificates carry SAN lists of
+ * thousands (CDN and multi-tenant certificates); a name check that would
+ * need one beyond the cap makes the verdict "not judged", never "failed"
+ * (verdict.c). */
+#define CERT_MAX_SAN 4096
+/* Largest certificate parsed: = TLS_MAX_CERT_LEN, so every certificate the
+ * dissector keeps is parsed (a 400 KB one is legal); a larger one from a
+ * store file keeps its fingerprints only (too_large). */
+#define CERT_MAX_DER (1024u * 1024u)
 /* A cert_cache never holds more than this (by the estimate certcache_bytes
  * reports): unreferenced certificates are evicted first (earlier, down to
  * certcache_limit_bytes, when that is set); when referenced ones alone fill
@@ -65,6 +72,7 @@ struct cert {
     uint32_t der_len;
 
     bool parsed;              /* mbedTLS accepted it */
+    bool too_large;           /* not parsed because of CERT_MAX_DER (a cap, not a defect) */
     char parse_error[128];    /* why not, when !parsed */
 
     int version;              /* 1..3 */

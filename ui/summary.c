@@ -77,11 +77,20 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     default: s->conns_not_judged++; break;
     }
     if (v->presumed) s->conns_presumed++;
-    for (int i = 0; i < r->tls->n_events; i++)
-        if (r->tls->events[i].kind == TLS_EV_CAP || r->tls->events[i].kind == TLS_EV_TCP_CAP) {
-            s->conns_capped++;
-            break;
+    uint32_t caps = tls_conn_caps_hit(r->tls);
+    for (int i = 0; i < TLS_CAPHIT_COUNT; i++)
+        if (caps & (1u << i)) s->cap_conns[i]++;
+    if (v->cap[0] && !v->presumed) {
+        for (int i = 0; i < SUMMARY_MAX_VERDICT_CAPS; i++) {
+            if (!s->verdict_caps[i].name[0])
+                snprintf(s->verdict_caps[i].name, sizeof s->verdict_caps[i].name, "%s", v->cap);
+            if (strcmp(s->verdict_caps[i].name, v->cap) == 0) {
+                s->verdict_caps[i].n++;
+                break;
+            }
         }
+    }
+    if (caps || v->cap[0]) s->conns_capped++;
     server_key_of(r, key, sizeof(key), st);
     struct summary_server *sv = server_get(s, key);
     if (!sv) return;
@@ -153,9 +162,17 @@ static void print_caps(FILE *out, const struct summary *s, const struct pipeline
                 (unsigned long long)fs->ooo_bytes_dropped);
         sep = ",";
     }
-    if (s->conns_capped) {
-        fprintf(out, "%s %llu connection%s with a cap event (see its events)", sep, s->conns_capped,
-                s->conns_capped == 1 ? "" : "s");
+    /* Each cap by name with the connections it bit on; a cap that made
+     * verdicts "not judged" says how many (the rest of the answer stands). */
+    for (int i = 0; i < TLS_CAPHIT_COUNT; i++) {
+        if (!s->cap_conns[i]) continue;
+        fprintf(out, "%s %s on %llu connection%s", sep, tls_caphit_name((enum tls_caphit)i),
+                s->cap_conns[i], s->cap_conns[i] == 1 ? "" : "s");
+        sep = ",";
+    }
+    for (int i = 0; i < SUMMARY_MAX_VERDICT_CAPS && s->verdict_caps[i].name[0]; i++) {
+        fprintf(out, "%s %s: %llu verdict%s not judged", sep, s->verdict_caps[i].name,
+                s->verdict_caps[i].n, s->verdict_caps[i].n == 1 ? "" : "s");
         sep = ",";
     }
     if (ps->certs_refused) {
