@@ -7,7 +7,9 @@
  *   tls.c        connection lifecycle, roles, flow events, close
  *   record.c     per-direction scanning for a TLS start, record layer,
  *                handshake message reassembly, resynchronisation, skimming
- *   hello.c      ClientHello / ServerHello / SSLv2 hellos (pure parsers)
+ *   hello.c      ClientHello / ServerHello / SSLv2 hello / HelloVerifyRequest
+ *                (pure parsers)
+ *   certificate.c  the Certificate message (pure parser, keeps DER copies)
  *   handshake.c  the other handshake messages and the connection state
  *                machine (resumption, chain_final, handshake_complete)
  *   dtls.c       DTLS: datagrams, record layer, handshake fragment reassembly;
