@@ -144,6 +144,14 @@ static void take_input(struct logreport *lr, const char *path, bool log_only)
             }
         }
         if (it->kind == BUNDLE_CAPTURE && !log_only) add_spec(lr, it, NULL);
+        if (it->unread_capture && !log_only) {
+            /* the answer would cover less than was given: say so, exit 2 */
+            char msg[900];
+            snprintf(msg, sizeof(msg), "%s: %s", it->display, it->note);
+            print_err(lr, msg);
+            lr->input_errors++;
+            lr->active = true;
+        }
     }
     if (rc == 1 && !log_only) {
         /* a single file that is no capture, archive or text: let the

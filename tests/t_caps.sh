@@ -96,6 +96,44 @@ else
   echo "note: no openssl CLI: item 2 needs it to sign the certificates"
 fi
 
+# ---- item 3: input not read is said, and a capture not read is exit 2 ------
+# A capture nine directories deep was skipped silently: "trusted", exit 0.
+D=$work/dir
+mkdir -p "$D/1/2/3/4/5/6/7/8/9"
+cp "$SRC/pcaps/tls12-rsa.pcap" "$D/top.pcap"
+cp "$SRC/pcaps/verdict-expired.pcap" "$D/1/2/3/4/5/6/7/8/9/deep.pcap"
+run deep -b -r "$D" --trust "$STORE"
+status deep 2
+has deep "verdicts: 1 trusted, 0 failed, 0 not judged."
+has deep "    skipped  $D/1/2/3/4/5/6/7/8 (directory): not read: deeper than 8 directory levels (the walk's cap)"
+has deep "tlsscope: $D/1/2/3/4/5/6/7/8: not read: deeper than 8 directory levels (the walk's cap)"
+rm -r "$D/1"
+# A symbolic link to a capture, a FIFO: listed, exit 2; a link to text: listed only.
+ln -s "$SRC/pcaps/verdict-expired.pcap" "$D/link.pcap"
+ln -s "$SRC/README.md" "$D/link.txt"
+run links -b -r "$D" --trust "$STORE"
+status links 2
+has links "    skipped  $D/link.pcap (symbolic link): not read: a symbolic link (not followed) to a capture"
+has links "    skipped  $D/link.txt (symbolic link): not read: a symbolic link (not followed)"
+has links "tlsscope: $D/link.pcap: not read: a symbolic link (not followed) to a capture"
+lacks links "tlsscope: $D/link.txt"
+rm "$D/link.pcap"
+run onlytext -b -r "$D" --trust "$STORE"
+status onlytext 0
+if mkfifo "$D/fifo" 2>/dev/null; then
+  run fifo -b -r "$D" --trust "$STORE"
+  status fifo 2
+  has fifo "tlsscope: $D/fifo: not read: a FIFO is not a file (it may carry a capture)"
+  rm "$D/fifo"
+fi
+# Archives are listed whole: a capture nine levels deep in a tar is read.
+mkdir -p "$work/tb/a/b/c/d/e/f/g/h/i"
+cp "$SRC/pcaps/verdict-expired.pcap" "$work/tb/a/b/c/d/e/f/g/h/i/deep.pcap"
+tar -C "$work/tb" -czf "$work/deep.tar.gz" a
+run deeptar -b -r "$work/deep.tar.gz" --trust "$STORE"
+status deeptar 1
+has deeptar "verdicts: 0 trusted, 1 failed, 0 not judged."
+
 # ---- item 5: input that is not what it claims ------------------------------
 # --trust with a DER private key (PKCS#8, traditional RSA, EC) was one
 # "unparsable certificate" and every connection failed: now exit 2.
