@@ -940,12 +940,36 @@ static void explain_activate(const char *iface, int rc, const char *perr, char *
 }
 
 /* -w: created by us rather than pcap_dump_open so that the error is the
- * plain errno text and the descriptor is close-on-exec. */
+ * plain errno text and the descriptor is close-on-exec. Safe where another
+ * user can write (/tmp): a symbolic link is not followed (O_NOFOLLOW), and
+ * an existing file is truncated only after fstat() shows it is a regular
+ * file of our own effective user; anything else is refused, so a link or a
+ * file planted by someone else never makes a root-run capture overwrite a
+ * file. A FIFO or character device (/dev/null) is written as is. */
 static pcap_dumper_t *dump_create(pcap_t *p, const char *path, char *msg, size_t msglen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                  0666);
     if (fd < 0) {
-        snprintf(msg, msglen, "%s: cannot create capture file: %s", path, strerror(errno));
+        if (errno == ELOOP)
+            snprintf(msg, msglen, "%s: cannot create capture file: it is a symbolic link (not "
+                                  "followed)", path);
+        else
+            snprintf(msg, msglen, "%s: cannot create capture file: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    const char *bad = NULL;
+    if (fstat(fd, &st) != 0) bad = strerror(errno);
+    else if (S_ISREG(st.st_mode) && st.st_uid != geteuid())
+        bad = "it exists and belongs to another user (not overwritten)";
+    else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+        bad = "not a regular file";
+    else if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) bad = strerror(errno);
+    if (!bad && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) bad = strerror(errno);
+    if (bad) {
+        snprintf(msg, msglen, "%s: cannot create capture file: %s", path, bad);
+        close(fd);
         return NULL;
     }
     FILE *fp = fdopen(fd, "wb");
@@ -960,6 +984,21 @@ static pcap_dumper_t *dump_create(pcap_t *p, const char *path, char *msg, size_t
         fclose(fp);
     }
     return d;
+}
+
+int capsrc_dump_open(struct cap_source *src, const char *path, char *err, size_t errlen)
+{
+    char msg[CAP_ERRLEN];
+    if (!src->live || src->dumper || src->n < 1) {
+        copy_err(err, errlen, "-w needs a live capture");
+        return CAP_ELIVE;
+    }
+    src->dumper = dump_create(src->in[0].p, path, msg, sizeof(msg));
+    if (!src->dumper) {
+        copy_err(err, errlen, msg);
+        return CAP_ELIVE;
+    }
+    return CAP_OK;
 }
 
 int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, char *err,

@@ -366,13 +366,17 @@ const char *report_cert_filename(const struct cert *c, const char *suffix, char 
     return out;
 }
 
-static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+/* Written relative to the export directory's descriptor with O_EXCL and
+ * O_NOFOLLOW: nothing planted in the folder (a link, a file) is followed or
+ * overwritten. */
+static int export_one(int dirfd, const char *dir, const struct cert *c, char *err, size_t errlen)
 {
     char name[200], path[4096];
     static char pem[CERT_MAX_DER * 2];
     size_t n = 0;
-    snprintf(path, sizeof(path), "%s/%s", dir, report_cert_filename(c, NULL, name, sizeof(name)));
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    report_cert_filename(c, NULL, name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         if (errno == EEXIST) return 0;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -392,13 +396,24 @@ int report_export_certs(const char *dir, const struct conn_record *r, char *err,
     int written = 0;
     const struct cert *const *lists[2] = {r->chain, r->client_chain};
     int counts[2] = {r->n_chain, r->n_client_chain};
-    for (int l = 0; l < 2; l++) {
+    /* The folder itself: a symbolic link put in its place is not followed. */
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(err, errlen, "%s: %s", dir,
+                 errno == ELOOP ? "is a symbolic link (not followed)" : strerror(errno));
+        return -1;
+    }
+    for (int l = 0; l < 2 && written >= 0; l++) {
         for (int i = 0; i < counts[l]; i++) {
             if (!lists[l][i]) continue;
-            int rc = export_one(dir, lists[l][i], err, errlen);
-            if (rc < 0) return -1;
+            int rc = export_one(dirfd, dir, lists[l][i], err, errlen);
+            if (rc < 0) {
+                written = -1;
+                break;
+            }
             written += rc;
         }
     }
+    close(dirfd);
     return written;
 }

@@ -134,6 +134,55 @@ run deeptar -b -r "$work/deep.tar.gz" --trust "$STORE"
 status deeptar 1
 has deeptar "verdicts: 0 trusted, 1 failed, 0 not judged."
 
+# ---- item 6: files written as root ------------------------------------------
+# --export-certs through a planted directory link wrote into its target; a
+# link planted in the folder under a certificate's file name is not followed.
+mkdir "$work/victim-dir"
+ln -s "$work/victim-dir" "$work/exp-link"
+run explink -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$STORE" --export-certs "$work/exp-link"
+status explink 2
+has explink "tlsscope: --export-certs: $work/exp-link: is a symbolic link (not followed)"
+[ -z "$(ls -A "$work/victim-dir")" ] && echo "ok: nothing written through the link" ||
+  { echo "FAIL: written through the link: $(ls "$work/victim-dir")"; fail=1; }
+run exp1 -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$STORE" --export-certs "$work/exp1"
+status exp1 0
+mkdir "$work/exp2"
+echo "precious" >"$work/victim"
+for f in "$work"/exp1/*.pem; do ln -s "$work/victim" "$work/exp2/$(basename "$f")"; done
+run exp2 -b -r "$SRC/pcaps/tls12-rsa.pcap" --trust "$STORE" --export-certs "$work/exp2"
+status exp2 0
+[ "$(cat "$work/victim")" = precious ] && echo "ok: planted links in the folder not followed" ||
+  { echo "FAIL: a planted link was followed"; fail=1; }
+# -w (live): a planted link is refused, a file of another user is not
+# overwritten, a new file belongs to the user privileges are dropped to.
+NS=tlsscope-caps-$$
+if [ "$(id -u)" -eq 0 ] && ip netns add "$NS" 2>/dev/null; then
+  ip netns exec "$NS" ip link set lo up
+  chmod 755 "$work" # the dropped-to user (nobody) reaches $WD, as it would reach /tmp
+  WD=$work/wdir
+  mkdir -m 1777 "$WD"
+  echo "root's" >"$WD/victim"
+  ln -s victim "$WD/link.pcap"
+  trap 'ip netns del "$NS" 2>/dev/null || true; rm -rf "$work"' EXIT
+  rc=0; ip netns exec "$NS" "$T" -i lo -b -w "$WD/link.pcap" --duration 1 >"$work/wlink.out" 2>&1 || rc=$?
+  status wlink 2
+  has wlink "tlsscope: $WD/link.pcap: cannot create capture file: it is a symbolic link (not followed)"
+  [ "$(cat "$WD/victim")" = "root's" ] && echo "ok: -w did not follow the link" ||
+    { echo "FAIL: -w wrote through a link"; fail=1; }
+  chmod 666 "$WD/victim" # writable by nobody, but root's: still not overwritten
+  rc=0; ip netns exec "$NS" "$T" -i lo -b -w "$WD/victim" -Z nobody --duration 1 >"$work/wother.out" 2>&1 || rc=$?
+  status wother 2
+  has wother "tlsscope: $WD/victim: cannot create capture file: it exists and belongs to another user (not overwritten)"
+  ip netns exec "$NS" "$T" -i lo -b -w "$WD/new.pcap" --duration 1 >"$work/wnew.out" 2>&1; rc=$?
+  status wnew 0
+  owner=$(stat -c %U "$WD/new.pcap" 2>/dev/null || echo missing)
+  [ "$owner" = nobody ] && echo "ok: -w file created as nobody" ||
+    { echo "FAIL: -w file owner: $owner"; fail=1; }
+  ip netns del "$NS"
+else
+  echo "note: not root or no network namespace: -w not checked here"
+fi
+
 # ---- item 5: input that is not what it claims ------------------------------
 # --trust with a DER private key (PKCS#8, traditional RSA, EC) was one
 # "unparsable certificate" and every connection failed: now exit 2.
