@@ -174,6 +174,39 @@ static int intern_chain(struct pipeline *p, const struct tls_certificate *msg,
     return n;
 }
 
+/* The certificate cache refused some of the chain (CERT_CACHE_HARD_MAX_BYTES
+ * full of referenced certificates: a front end that keeps every record, as
+ * the browser does). The verdict must not depend on that, or the browser
+ * and the batch report would disagree: the chain is judged with temporary
+ * copies of the refused certificates, which are freed again, and the
+ * verdict's path keeps no pointer to them (those links show "certificate
+ * missing"; the summary counts "certificates not stored"). */
+static bool judge_refused(const struct tls_certificate *msg, const struct cert **chain, int n,
+                          const struct judge_input *in, struct verdict *out)
+{
+    struct cert *tmp[TLS_MAX_CHAIN] = {0};
+    const struct cert *full[TLS_MAX_CHAIN];
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        full[i] = chain[i];
+        if (!chain[i] && msg->certs[i].der) {
+            tmp[i] = cert_parse(msg->certs[i].der, msg->certs[i].len);
+            full[i] = tmp[i];
+            any = any || tmp[i];
+        }
+    }
+    if (any) {
+        struct judge_input j = *in;
+        j.chain = full;
+        verdict_judge(&j, out);
+        for (int k = 0; k < out->n_path && k < VERDICT_MAX_PATH; k++)
+            for (int i = 0; i < n; i++)
+                if (tmp[i] && out->path[k].cert == tmp[i]) out->path[k].cert = NULL;
+    }
+    for (int i = 0; i < n; i++) cert_free(tmp[i]);
+    return any;
+}
+
 static void judge(struct pipeline *p, struct conn_record *r)
 {
     struct tls_conn *c = r->tls;
@@ -181,7 +214,6 @@ static void judge(struct pipeline *p, struct conn_record *r)
     r->judged = true;
     r->n_chain = intern_chain(p, &c->server_certs, r->chain);
     r->n_client_chain = intern_chain(p, &c->client_certs, r->client_chain);
-    tls_conn_drop_cert_copies(c);
     p->stats.distinct_certs = certcache_count(p->certs);
 
     int64_t at;
@@ -200,7 +232,11 @@ static void judge(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
     };
-    verdictcache_judge(p->verdicts, &in, &r->verdict);
+    bool refused = false;
+    for (int i = 0; i < r->n_chain; i++) refused = refused || !r->chain[i];
+    if (!refused || !judge_refused(&c->server_certs, r->chain, r->n_chain, &in, &r->verdict))
+        verdictcache_judge(p->verdicts, &in, &r->verdict);
+    tls_conn_drop_cert_copies(c);
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
         const struct server_slot *s = server_lookup(p, c);

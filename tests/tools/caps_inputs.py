@@ -17,6 +17,14 @@ capture of pcaps/; nothing is sent anywhere.
       OUTDIR/caps.pcap holds one handshake per scenario (ClientHello with
       the SNI, ServerHello, Certificate, ServerHelloDone), client ports
       41001, 41002, ... in the order of SCENARIOS.
+
+  big-cn OUT.pcap
+      One handshake whose certificate has a 70 KB commonName (the browser
+      lost that row: "1 lost (memory)"; the batch report had it).
+
+  json-verdicts
+      Reads `tlsscope -b --json` on stdin, writes "#N status code depth"
+      per connection (the format of TLSSCOPE_TUI_VERDICTS, tests/t_agree.sh).
 """
 import os
 import struct
@@ -147,11 +155,37 @@ def cert_caps(out):
     p.close()
 
 
+def big_cn(out):
+    import hostile as h
+    p = h.Pcap(out)
+    c = h.Conn(p, "192.0.2.10", "192.0.2.20", 42001)
+    c.handshake()
+    c.send("c", h.record(h.client_hello(sni=b"big-cn.example")))
+    cert = h.fake_cert(7, cn=b"C" * 70000)
+    c.send("s", h.record(h.server_hello() + h.certificate([cert]) + h.server_hello_done()))
+    c.close()
+    p.close()
+
+
+def json_verdicts():
+    import json
+    for line in sys.stdin:
+        t = json.loads(line)["tlsscope"]
+        v = t["verdict"]
+        code = -1 if v.get("code") is None else v["code"]
+        depth = -1 if v.get("depth") is None else v["depth"]
+        print("#%d %s %d %d" % (t["connection"], v["status"], code, depth))
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == 'pcapng-times':
         pcapng_times(argv[2], argv[3])
     elif len(argv) == 3 and argv[1] == 'cert-caps':
         cert_caps(argv[2])
+    elif len(argv) == 3 and argv[1] == 'big-cn':
+        big_cn(argv[2])
+    elif len(argv) == 2 and argv[1] == 'json-verdicts':
+        json_verdicts()
     else:
         sys.stderr.write(__doc__)
         return 2
