@@ -44,6 +44,7 @@ struct flow_app {
 };
 
 struct pipeline {
+    uint64_t verify_used0;             /* cert_verify_units_used() when this run began */
     struct pipeline_opts opts;
     struct pipeline_ops ops;
     struct cap_source *src;
@@ -232,6 +233,10 @@ static void judge(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
     };
+    /* The signature work a capture may cost grows with what was read
+     * (README "Hostile input and limits": VERIFY_BUDGET). */
+    cert_verify_budget(p->verify_used0 + PIPELINE_VERIFY_BASE +
+                       p->stats.pkt.bytes / PIPELINE_VERIFY_BYTES);
     bool refused = false;
     for (int i = 0; i < r->n_chain; i++) refused = refused || !r->chain[i];
     if (!refused || !judge_refused(&c->server_certs, r->chain, r->n_chain, &in, &r->verdict))
@@ -465,6 +470,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     }
     p->opts = *opts;
     p->ops = *ops;
+    p->verify_used0 = cert_verify_units_used();
     int rc;
     if (opts->live)
         rc = capsrc_open_live(&p->src, opts->live, err, errlen);

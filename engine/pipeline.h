@@ -114,6 +114,15 @@ struct pipeline_stats {
     uint64_t kernel_if_dropped;       /* dropped by the interface/driver */
 };
 
+/* Signature verification budget (trust/cert.h cert_verify_budget): this
+ * many units (about one P-256 check each; P-521 costs 6) plus one per
+ * PIPELINE_VERIFY_BYTES captured bytes read so far. A capture of real
+ * handshakes needs a few units per connection and several KiB per
+ * connection; one made of nothing but distinct P-521 certificates gets
+ * its remaining chains "not judged (VERIFY_BUDGET)" instead of minutes. */
+#define PIPELINE_VERIFY_BASE 2048
+#define PIPELINE_VERIFY_BYTES 512
+
 struct pipeline;
 
 /* Open the sources; on failure returns NULL with one line in err. */

@@ -827,21 +827,77 @@ static bool signature_verify(const struct cert_impl *ii, const struct cert_impl 
  * the child, keyed by the issuer's SHA-256: the same bytes always give the
  * same answer, and a different issuer (a same-named twin with another key)
  * has a different fingerprint. */
-bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+/* ---- signature checks: a cache by (issuer key, signed certificate) and a
+ * work budget (cert.h cert_verify_budget) ---------------------------------
+ * The per-certificate memo goes with the certificate when the cache evicts
+ * it, and does not help when the same key signs under two issuer
+ * certificates (cross-signing, re-issued CAs). This table does: the key is
+ * SHA-256(SHA-256 of the issuer's SubjectPublicKeyInfo || SHA-256 of the
+ * child's DER, which covers its TBS and its signature). Fixed size,
+ * direct-mapped: a collision only costs a verification. */
+#define SIGCACHE_SLOTS 16384
+static struct {
+    uint8_t key[32];
+    bool used, ok;
+} sigcache[SIGCACHE_SLOTS];
+static uint64_t verify_budget, verify_used; /* units; budget 0 = unlimited */
+
+void cert_verify_budget(uint64_t units) { verify_budget = units; }
+uint64_t cert_verify_units_used(void) { return verify_used; }
+
+/* What one verification costs, in units of about one P-256 ECDSA check
+ * with mbedTLS (0.5-1 ms): P-384 3, P-521 6; RSA up to 4096 bits 1 (public
+ * exponent small), larger RSA by the square of its size. */
+static uint64_t verify_cost(const struct cert *issuer)
+{
+    uint64_t bits = issuer->key_bits > 0 ? (uint64_t)issuer->key_bits : 256;
+    if (issuer->key_type == CERT_KEY_EC) return bits <= 256 ? 1 : bits <= 384 ? 3 : 6;
+    if (issuer->key_type == CERT_KEY_RSA || issuer->key_type == CERT_KEY_DSA)
+        return bits <= 4096 ? 1 : (bits * bits) / (4096u * 4096u) + 1;
+    return 1;
+}
+
+int cert_signature_check(const struct cert *issuer, const struct cert *child)
 {
     struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
-    if (!ii->mbed_ok || !ci->mbed_ok) return false;
+    if (!ii->mbed_ok || !ci->mbed_ok) return 0;
     for (int i = 0; i < CERT_SIG_MEMO; i++)
         if (ci->sig_memo[i].valid &&
             memcmp(ci->sig_memo[i].issuer_sha256, issuer->sha256, 32) == 0)
             return ci->sig_memo[i].ok;
-    bool ok = signature_verify(ii, ci);
+    uint8_t both[64], key[32];
+    digest_sha256(ii->crt.pk_raw.p, ii->crt.pk_raw.len, both);
+    memcpy(both + 32, child->sha256, 32);
+    digest_sha256(both, sizeof both, key);
+    size_t slot_i = ((size_t)key[0] | (size_t)key[1] << 8) % SIGCACHE_SLOTS;
+    bool ok;
+    if (sigcache[slot_i].used && memcmp(sigcache[slot_i].key, key, 32) == 0) {
+        ok = sigcache[slot_i].ok;
+    } else {
+        uint64_t cost = verify_cost(issuer);
+        if (verify_budget && verify_used + cost > verify_budget) return -1;
+        verify_used += cost;
+        ok = signature_verify(ii, ci);
+        memcpy(sigcache[slot_i].key, key, 32);
+        sigcache[slot_i].used = true;
+        sigcache[slot_i].ok = ok;
+    }
     int slot = ci->sig_memo_next;
     ci->sig_memo_next = (uint8_t)((slot + 1) % CERT_SIG_MEMO);
     memcpy(ci->sig_memo[slot].issuer_sha256, issuer->sha256, 32);
     ci->sig_memo[slot].ok = ok;
     ci->sig_memo[slot].valid = true;
     return ok;
+}
+
+bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+{
+    int saved = verify_budget != 0;
+    uint64_t b = verify_budget;
+    verify_budget = 0; /* this entry point always answers */
+    int rc = cert_signature_check(issuer, child);
+    if (saved) verify_budget = b;
+    return rc == 1;
 }
 
 bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child)

@@ -180,6 +180,18 @@ bool cert_is_self_signed(const struct cert *c);
  * remembered in `child` per issuer fingerprint (the one mutable part of a
  * certificate besides refs); the _uncached variant always verifies (tests). */
 bool cert_signature_ok(const struct cert *issuer, const struct cert *child);
+/* The same within the verification budget: 1 verifies, 0 does not, -1 not
+ * checked because the budget is spent (an answer from the caches costs
+ * nothing). Checks are also remembered by (issuer key, child certificate)
+ * in a fixed table, so a key that signs under several issuer certificates
+ * is verified once. */
+int cert_signature_check(const struct cert *issuer, const struct cert *child);
+/* Bound the signature verification work of a run (units of about one P-256
+ * check; P-521 costs 6): once spent, cert_signature_check answers -1 and
+ * the verdict is "not judged" naming VERIFY_BUDGET. 0 = no bound (the
+ * default). The pipeline raises it with the bytes read. */
+void cert_verify_budget(uint64_t units);
+uint64_t cert_verify_units_used(void);
 bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child);
 
 /* Generic digest helpers so that layers above need no crypto library. */

@@ -652,7 +652,15 @@ static void judge_chain(struct judge *j)
             const struct cert *iss = path_cert(j, i + 1);
             if (!cert_impl_of(x)->mbed_ok) { fail(j, VERR_TLSSCOPE_UNPARSABLE, i); return; }
             if (!cert_impl_of(iss)->mbed_ok) { fail(j, VERR_TLSSCOPE_UNPARSABLE, i + 1); return; }
-            if (!cert_signature_ok(iss, x)) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
+            int sig = cert_signature_check(iss, x);
+            if (sig < 0) {
+                set_not_judged_cap(j->v, "VERIFY_BUDGET",
+                                   "cap VERIFY_BUDGET: the signature work this capture may cost "
+                                   "is spent (%llu units); the signature at depth %d was not checked",
+                                   (unsigned long long)cert_verify_units_used(), i);
+                return;
+            }
+            if (!sig) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
         }
         if (in->at < x->not_before) { fail(j, VERR_CERT_NOT_YET_VALID, i); return; }
         if (in->at >= x->not_after) { fail(j, VERR_CERT_HAS_EXPIRED, i); return; }
