@@ -56,7 +56,7 @@ static void usage(FILE *out)
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
           "  --profile NAME      name matching: expressway (default) or rfc\n"
-          "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
+          "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch, 1950-9999) instead of capture time\n"
           "Output:\n"
           "  -b, --batch         batch report (the default when stdout is not a terminal)\n"
           "  --tui               the browser (the default on a terminal; ? lists its keys)\n"
