@@ -11,17 +11,9 @@
 
 #include "check.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
 int main(void)
 {
-#ifdef SANITIZED
+#if CHECK_SANITIZED
     pid_t pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
