@@ -56,7 +56,7 @@ test-asan: deps-test
 	      -DTLSSCOPE_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
 
 # libFuzzer targets (fuzz/README.md): clang build in build-fuzz, seeds from
 # the bundled captures, each target FUZZ_SECONDS. The corpus grows across

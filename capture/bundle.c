@@ -13,11 +13,13 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "common/escape.h"
@@ -520,6 +522,7 @@ static struct bundle_item *process_member(struct bundle *b, struct bundle_stream
     case BUNDLE_CAPTURE:
         if (b->captures >= b->lim.max_captures) {
             it->kind = BUNDLE_SKIPPED;
+            it->unread_capture = true;
             snprintf(it->note, sizeof(it->note), "more than %u captures: not read",
                      b->lim.max_captures);
         } else {
@@ -617,8 +620,23 @@ static int scan_archive(struct bundle *b, const char *file, const struct bundle_
             result = -1;
             break;
         }
-        if (archive_entry_filetype(e) != AE_IFREG) {
+        if (archive_entry_filetype(e) == AE_IFDIR) {
             b->not_regular++;
+            continue;
+        }
+        if (archive_entry_filetype(e) != AE_IFREG) {
+            /* a link, FIFO or device entry carries no data of its own: listed */
+            const char *nm = archive_entry_pathname(e);
+            struct bundle_item *it = item_add(b, file, nm ? nm : "(unnamed)", index, -1);
+            if (!it) {
+                snprintf(err, errlen, "%s: out of memory", file);
+                result = -1;
+                break;
+            }
+            it->kind = BUNDLE_SKIPPED;
+            snprintf(it->what, sizeof(it->what), "%s",
+                     archive_entry_filetype(e) == AE_IFLNK ? "symbolic link" : "not a regular file");
+            snprintf(it->note, sizeof(it->note), "not read: %s in the archive", it->what);
             continue;
         }
         const char *name = archive_entry_pathname(e);
@@ -707,6 +725,52 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* A directory entry that is not read, listed with why. A symbolic link is
+ * not followed, but a link to a regular file has its first bytes classified
+ * (opened O_NONBLOCK, BUNDLE_HEAD bytes at most): a link to a capture is an
+ * unread capture. */
+static void note_unread(struct bundle *b, const char *child, const struct stat *lst, bool too_deep)
+{
+    struct bundle_item *it = item_add(b, NULL, child, -1, -1);
+    if (!it) return;
+    it->kind = BUNDLE_SKIPPED;
+    if (too_deep) {
+        snprintf(it->what, sizeof(it->what), "directory");
+        snprintf(it->note, sizeof(it->note),
+                 "not read: deeper than %d directory levels (the walk's cap)", b->lim.max_depth);
+        it->unread_capture = true; /* it may hold captures */
+        return;
+    }
+    if (!S_ISLNK(lst->st_mode)) {
+        snprintf(it->what, sizeof(it->what), "%s",
+                 S_ISFIFO(lst->st_mode) ? "FIFO" : S_ISSOCK(lst->st_mode) ? "socket" : "device");
+        snprintf(it->note, sizeof(it->note), "not read: a %s is not a file (it may carry a capture)",
+                 it->what);
+        it->unread_capture = true;
+        return;
+    }
+    snprintf(it->what, sizeof(it->what), "symbolic link");
+    struct stat st;
+    uint8_t head[64];
+    ssize_t n = -1;
+    if (stat(child, &st) == 0 && S_ISREG(st.st_mode)) {
+        int fd = open(child, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0) {
+            n = read(fd, head, sizeof(head));
+            close(fd);
+        }
+    }
+    const char *what = "";
+    bool gz = n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+    if (n > 0 && (gz || bundle_classify(head, (size_t)n, &what) == BUNDLE_CAPTURE)) {
+        it->unread_capture = true;
+        snprintf(it->note, sizeof(it->note),
+                 "not read: a symbolic link (not followed) to %s", gz ? "gzip data" : "a capture");
+    } else {
+        snprintf(it->note, sizeof(it->note), "not read: a symbolic link (not followed)");
+    }
+}
+
 /* Depth is bounded by lim.max_depth (8), not by the input. An unreadable
  * file or subdirectory is noted (first message in err) and the walk goes
  * on; only the entry cap stops it. */
@@ -739,13 +803,15 @@ static void scan_dir(struct bundle *b, const char *dir, int depth, uint32_t *ent
         }
         snprintf(child, pl, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", nm);
         struct stat st;
-        if (lstat(child, &st) != 0 || S_ISLNK(st.st_mode)) {
-            b->not_regular++;
+        if (lstat(child, &st) != 0) {
+            if (!err[0]) snprintf(err, errlen, "%s: %s", child, strerror(errno));
+        } else if (S_ISLNK(st.st_mode)) {
+            note_unread(b, child, &st, false);
         } else if (S_ISDIR(st.st_mode)) {
             if (depth + 1 < b->lim.max_depth)
                 scan_dir(b, child, depth + 1, entries, sink, err, errlen);
             else
-                b->not_regular++;
+                note_unread(b, child, &st, true);
         } else if (S_ISREG(st.st_mode)) {
             char e2[512];
             e2[0] = '\0';
@@ -759,7 +825,7 @@ static void scan_dir(struct bundle *b, const char *dir, int depth, uint32_t *ent
                 if (!err[0]) snprintf(err, errlen, "%s", e2);
             }
         } else {
-            b->not_regular++;
+            note_unread(b, child, &st, false);
         }
         free(child);
     }

@@ -28,7 +28,10 @@
  *   max_captures capture members used (the rest listed as skipped);
  *   max_depth    directory depth walked.
  * Symbolic links are not followed; archives inside archives are listed but
- * not opened.
+ * not opened. Whatever is not read (a link, a FIFO or device, a directory
+ * beyond max_depth, a capture beyond max_captures) is an item of kind
+ * BUNDLE_SKIPPED saying why; unread_capture marks the ones that are or may
+ * be captures (a link's target is classified from its first bytes).
  *
  * Ownership: struct bundle owns its items and their strings (bundle_free).
  * A stream's FILE owns the stream: fclose() (pcap_close) frees it, so query
@@ -80,6 +83,10 @@ struct bundle_item {
     bool capped;          /* text: stopped at max_member */
     char what[64];        /* "pcapng", "pcap (ns)", "text", "tar archive", ... */
     char note[400];       /* why skipped, what was capped; "" */
+    bool unread_capture;  /* not read, and it is or may be a capture (a capture beyond
+                             max_captures, a directory beyond max_depth, a FIFO or
+                             device, a link to a capture): the caller must not
+                             answer as if it had read everything (exit 2) */
 };
 
 struct bundle {
@@ -88,7 +95,7 @@ struct bundle {
     struct bundle_limits lim;
     struct bundle_budget budget;
     uint32_t captures;    /* capture items kept */
-    uint64_t not_regular; /* directories, links, devices skipped silently */
+    uint64_t not_regular; /* directory entries of archives (structure, nothing to read) */
 };
 
 /* Text members are streamed here while listing. begin() returning < 0 skips

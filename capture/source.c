@@ -38,6 +38,7 @@
 #include "capture/bundle.h"
 #include "capture/packet.h"
 #include "capture/pcapfile.h"
+#include "common/timefmt.h"
 
 #define CAP_ERRLEN (PCAP_ERRBUF_SIZE + 512)
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
@@ -63,6 +64,7 @@ struct cap_input {
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int64_t head_ts;
+    bool head_bad_time;  /* the head's own time did not fit int64 ns */
     uint64_t size;       /* file size; 0 = unknown (pipe, stdin) */
     gzFile gz;           /* gzip-compressed input: the stream libpcap reads
                             through a cookie FILE; closed by pcap_close */
@@ -120,16 +122,13 @@ const char *capsrc_linktype_name(int linktype)
     return s ? s : "unknown";
 }
 
-/* Seconds + fraction to ns since the epoch, saturating instead of
- * overflowing on absurd pcapng timestamps. */
-static int64_t ts_to_ns(const struct timeval *tv, bool nano)
+/* Seconds + fraction to ns since the epoch. A time int64 ns cannot hold
+ * (pcapng allows 2^64 units; a negative if_tsoffset) is not saturated into
+ * a date: false, and the caller flags the packet (common/timefmt.h). */
+static bool ts_to_ns(const struct timeval *tv, bool nano, int64_t *ns)
 {
-    int64_t sec = (int64_t)tv->tv_sec, ns;
     int64_t frac = nano ? (int64_t)tv->tv_usec : (int64_t)tv->tv_usec * 1000;
-    if (__builtin_mul_overflow(sec, (int64_t)1000000000, &ns))
-        return sec < 0 ? INT64_MIN : INT64_MAX;
-    if (__builtin_add_overflow(ns, frac, &ns)) return INT64_MAX;
-    return ns;
+    return time_ns_from((int64_t)tv->tv_sec, frac, ns);
 }
 
 static void input_close(struct cap_input *in)
@@ -415,7 +414,12 @@ static void input_take(struct cap_source *src, struct cap_input *in)
 {
     in->have_head = true;
     in->npackets++;
-    in->head_ts = ts_to_ns(&in->hdr->ts, in->nano);
+    int64_t ts;
+    /* Out of range: the packet keeps the input's previous time for the
+     * merge order and is flagged, so it is counted, never judged at a
+     * made-up date (capsrc_next: cap_packet.ts_out_of_range). */
+    in->head_bad_time = !ts_to_ns(&in->hdr->ts, in->nano, &ts);
+    if (!in->head_bad_time) in->head_ts = ts;
     if (src->dumper) pcap_dump((u_char *)src->dumper, in->hdr, in->data);
 }
 
@@ -562,6 +566,7 @@ int capsrc_next(struct cap_source *src, struct cap_packet *out)
     if (best < 0) return CAP_EOF;
     struct cap_input *in = &src->in[best];
     out->ts_ns = in->head_ts;
+    out->ts_out_of_range = in->head_bad_time;
     out->data = in->data;
     out->caplen = in->hdr->caplen;
     out->wirelen = in->hdr->len;
@@ -935,12 +940,36 @@ static void explain_activate(const char *iface, int rc, const char *perr, char *
 }
 
 /* -w: created by us rather than pcap_dump_open so that the error is the
- * plain errno text and the descriptor is close-on-exec. */
+ * plain errno text and the descriptor is close-on-exec. Safe where another
+ * user can write (/tmp): a symbolic link is not followed (O_NOFOLLOW), and
+ * an existing file is truncated only after fstat() shows it is a regular
+ * file of our own effective user; anything else is refused, so a link or a
+ * file planted by someone else never makes a root-run capture overwrite a
+ * file. A FIFO or character device (/dev/null) is written as is. */
 static pcap_dumper_t *dump_create(pcap_t *p, const char *path, char *msg, size_t msglen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                  0666);
     if (fd < 0) {
-        snprintf(msg, msglen, "%s: cannot create capture file: %s", path, strerror(errno));
+        if (errno == ELOOP)
+            snprintf(msg, msglen, "%s: cannot create capture file: it is a symbolic link (not "
+                                  "followed)", path);
+        else
+            snprintf(msg, msglen, "%s: cannot create capture file: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    const char *bad = NULL;
+    if (fstat(fd, &st) != 0) bad = strerror(errno);
+    else if (S_ISREG(st.st_mode) && st.st_uid != geteuid())
+        bad = "it exists and belongs to another user (not overwritten)";
+    else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+        bad = "not a regular file";
+    else if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) bad = strerror(errno);
+    if (!bad && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) bad = strerror(errno);
+    if (bad) {
+        snprintf(msg, msglen, "%s: cannot create capture file: %s", path, bad);
+        close(fd);
         return NULL;
     }
     FILE *fp = fdopen(fd, "wb");
@@ -955,6 +984,21 @@ static pcap_dumper_t *dump_create(pcap_t *p, const char *path, char *msg, size_t
         fclose(fp);
     }
     return d;
+}
+
+int capsrc_dump_open(struct cap_source *src, const char *path, char *err, size_t errlen)
+{
+    char msg[CAP_ERRLEN];
+    if (!src->live || src->dumper || src->n < 1) {
+        copy_err(err, errlen, "-w needs a live capture");
+        return CAP_ELIVE;
+    }
+    src->dumper = dump_create(src->in[0].p, path, msg, sizeof(msg));
+    if (!src->dumper) {
+        copy_err(err, errlen, msg);
+        return CAP_ELIVE;
+    }
+    return CAP_OK;
 }
 
 int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, char *err,

@@ -15,6 +15,7 @@
 #define TLSSCOPE_CAPTURE_SOURCE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Return codes (negative = error). */
@@ -38,6 +39,8 @@ struct cap_packet {
     uint32_t wirelen;      /* bytes on the wire */
     int linktype;          /* DLT_ value as libpcap reports it (LINKTYPE_ in files) */
     int source_index;      /* which opened file/interface it came from */
+    bool ts_out_of_range;  /* its time is outside 1677-09-21..2262-04-11 (int64 ns):
+                              ts_ns is the input's previous time; not a date */
 };
 
 struct cap_source;
@@ -88,12 +91,19 @@ int capsrc_open_inputs(struct cap_source **out, const struct cap_input_spec *inp
 
 /* Open a live interface. `iface` may also be a number from
  * capsrc_list_ifaces (tcpdump -i 2). With dump_path the file is created
- * here, before the caller drops privileges (mode 0666 & ~umask, truncated).
+ * here, as the caller's user (tlsscope itself opens -w with capsrc_dump_open
+ * after dropping privileges, as tcpdump -Z does).
  * Errors are one line naming the interface and what to do, e.g.
  *   "eth9: no such capture device (available: eth0, any, lo; see tlsscope -D)"
  *   "lo: permission denied: live capture needs root or the CAP_NET_RAW and
  *    CAP_NET_ADMIN capabilities (...)"
  *   "bad filter expression \"tcp port and\": syntax error at \"and\" (character 10)" */
+/* -w for a live source opened without dump_path: create the file now (the
+ * caller has dropped privileges, so it belongs to that user). Mode 0666 &
+ * ~umask; a symbolic link is not followed, an existing file is truncated
+ * only if it is a regular file of the effective user. CAP_OK or CAP_ELIVE
+ * with one line in err ("x.pcap: cannot create capture file: ..."). */
+int capsrc_dump_open(struct cap_source *src, const char *path, char *err, size_t errlen);
 int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts,
                      char *err, size_t errlen);
 

@@ -60,7 +60,7 @@ static void usage(FILE *out)
           "                      TLS 1.3 handshakes it has secrets for, so their chains are\n"
           "                      judged; repeatable\n"
           "  --profile NAME      name matching: expressway (default) or rfc\n"
-          "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
+          "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch, 1950-9999) instead of capture time\n"
           "Output:\n"
           "  -b, --batch         batch report (the default when stdout is not a terminal)\n"
           "  --tui               the browser (the default on a terminal; ? lists its keys)\n"

@@ -1,6 +1,7 @@
 #include "timefmt.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,37 @@ static const char *format_utc(int64_t secs, int64_t ns, int frac, char buf[TIMEF
 
 const char *time_iso8601(int64_t ts_ns, int frac, char buf[TIMEFMT_LEN])
 {
-    int64_t secs = floor_div(ts_ns, 1000000000);
-    return format_utc(secs, ts_ns - secs * 1000000000, frac, buf);
+    /* The remainder first: secs * 10^9 overflows for INT64_MIN's second. */
+    int64_t ns = ts_ns % 1000000000;
+    if (ns < 0) ns += 1000000000;
+    return format_utc(floor_div(ts_ns, 1000000000), ns, frac, buf);
+}
+
+bool time_ns_from(int64_t secs, int64_t frac_ns, int64_t *ns)
+{
+    int64_t v;
+    /* Same signs first: INT64_MIN is -9223372037 s + 145224192 ns, and
+     * the seconds alone overflow. |frac_ns| < 10^9 is the caller's part. */
+    if (secs < 0 && frac_ns > 0) {
+        secs++;
+        frac_ns -= 1000000000;
+    } else if (secs > 0 && frac_ns < 0) {
+        secs--;
+        frac_ns += 1000000000;
+    }
+    if (__builtin_mul_overflow(secs, (int64_t)1000000000, &v) ||
+        __builtin_add_overflow(v, frac_ns, &v))
+        return false;
+    *ns = v;
+    return true;
+}
+
+unsigned time_days_in_month(int64_t y, unsigned m)
+{
+    static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12) return 0;
+    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) return 29;
+    return dim[m - 1];
 }
 
 /* Certificates can say year 9999, beyond what int64 nanoseconds hold. */
@@ -91,8 +121,10 @@ int time_parse(const char *s, int64_t *secs)
     if (!s || !*s) return -1;
     if (s[0] == '@') {
         char *end;
+        errno = 0;
         long long v = strtoll(s + 1, &end, 10);
-        if (end == s + 1 || *end) return -1;
+        if (end == s + 1 || *end || errno == ERANGE) return -1;
+        if (v < TIME_PARSE_MIN_SECS || v > TIME_PARSE_MAX_SECS) return -1;
         *secs = v;
         return 0;
     }
@@ -101,7 +133,7 @@ int time_parse(const char *s, int64_t *secs)
     if (read_uint(&p, 4, &y) || *p++ != '-' || read_uint(&p, 2, &mo) || *p++ != '-' ||
         read_uint(&p, 2, &d))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > time_days_in_month(y, mo)) return -1;
     int64_t off = 0;
     if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;
@@ -125,10 +157,13 @@ int time_parse(const char *s, int64_t *secs)
             if (read_uint(&p, 2, &oh)) return -1;
             if (*p == ':') p++;
             if (*p && read_uint(&p, 2, &om)) return -1;
+            if (oh > 23 || om > 59) return -1; /* ISO 8601 offsets; "+99:99" is no zone */
             off = sign * (int64_t)(oh * 3600 + om * 60);
         }
     }
     if (*p) return -1;
-    *secs = time_from_civil((int)y, mo, d, hh, mi, ss) - off;
+    int64_t v = time_from_civil((int)y, mo, d, hh, mi, ss) - off;
+    if (v < TIME_PARSE_MIN_SECS || v > TIME_PARSE_MAX_SECS) return -1;
+    *secs = v;
     return 0;
 }

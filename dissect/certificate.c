@@ -63,9 +63,15 @@ int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size
         }
         if (out->n_total < UINT16_MAX) out->n_total++;
         if (out->n >= TLS_MAX_CHAIN) continue;
-        if (cur_left(&der) > TLS_MAX_CERT_LEN) continue; /* caller reports n < n_total */
+        if (cur_left(&der) > TLS_MAX_CERT_LEN) { /* caller reports n < n_total */
+            out->skipped_inside = true;
+            continue;
+        }
         /* over TLS_MAX_HELD_TOTAL: not kept either (n < n_total reports it) */
-        if (!tls_held_take(cur_left(&der))) continue;
+        if (!tls_held_take(cur_left(&der))) {
+            out->skipped_inside = true;
+            continue;
+        }
         uint8_t *copy = malloc(cur_left(&der));
         if (!copy) {
             tls_held_give(cur_left(&der));

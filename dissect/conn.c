@@ -32,7 +32,7 @@ void tls_conn_flow_event(struct tls_conn *c, const struct flow_event *ev)
     static const char *const what[] = {
         [FLOW_EV_GAP] = "bytes missing from the capture",
         [FLOW_EV_OVERLAP_DIFF] = "retransmission with different bytes",
-        [FLOW_EV_CAP] = "reassembly cap: out-of-order data dropped",
+        [FLOW_EV_CAP] = "max_ooo_bytes/segments: out-of-order data dropped",
         [FLOW_EV_MIDSTREAM] = "capture starts mid-connection",
         [FLOW_EV_PORT_REUSE] = "port reuse",
         [FLOW_EV_DATA_BEFORE_BASE] = "data before the stream base",
@@ -43,6 +43,7 @@ void tls_conn_flow_event(struct tls_conn *c, const struct flow_event *ev)
     /* the TLS_EV_ values of flow events equal the FLOW_EV_ ones */
     tls_conn_add_event(c, (enum tls_event_kind)ev->kind, side, ev->offset, ev->length, ev->ts_ns,
                        detail);
+    if (ev->kind == FLOW_EV_CAP) c->caps_hit |= 1u << TLS_CAPHIT_TCP_OOO;
     if (ev->ts_ns > c->last_ts_ns) c->last_ts_ns = ev->ts_ns;
     if (!c->parser) return;
     if (ev->kind == FLOW_EV_GAP) {

@@ -253,11 +253,11 @@ static void deliver_ready(struct tls_conn *c, enum flow_dir dir, bool force, int
 /* Give up message m (a cap bit): it is marked delivered so that its
  * retransmissions do not start it again. */
 static void msg_give_up(struct tls_conn *c, enum flow_dir dir, struct dtls_msg *m,
-                        const char *why, int64_t ts_ns)
+                        enum tls_caphit cap, const char *why, int64_t ts_ns)
 {
     struct dtls_state *st = c->parser->dtls;
     struct dtls_dir *d = &st->d[dir];
-    tls_event_fmt(c, TLS_EV_CAP, tls_side_of(c, dir), m->off, m->len, ts_ns,
+    tls_event_cap(c, cap, tls_side_of(c, dir), m->off, m->len, ts_ns,
                   "DTLS %s (message_seq %u, %u bytes) dropped: %s",
                   tls_handshake_name(m->type) ? tls_handshake_name(m->type) : "handshake message",
                   m->seq, m->len, why);
@@ -365,22 +365,22 @@ static bool msg_add(struct tls_conn *c, enum flow_dir dir, struct dtls_msg *m, u
     }
     if (new_bytes == 0) return true;
     if (m->n_pieces + ngaps > DTLS_MAX_PIECES) {
-        msg_give_up(c, dir, m, "too many fragments", ts_ns);
+        msg_give_up(c, dir, m, TLS_CAPHIT_DTLS_PIECES, "too many fragments", ts_ns);
         return false;
     }
     if (d->held + new_bytes > DTLS_MAX_HELD_BYTES) {
-        msg_give_up(c, dir, m, "per-direction cap", ts_ns);
+        msg_give_up(c, dir, m, TLS_CAPHIT_DTLS_HELD, "per-direction cap", ts_ns);
         return false;
     }
     if (st->budget && st->budget->max_bytes &&
         st->budget->held + new_bytes > st->budget->max_bytes) {
         st->budget->refused += new_bytes;
-        msg_give_up(c, dir, m, "shared memory cap", ts_ns);
+        msg_give_up(c, dir, m, TLS_CAPHIT_DTLS_SHARED, "shared memory cap", ts_ns);
         return false;
     }
     for (int g = 0; g < ngaps; g++) {
         if (!piece_insert(m, gap_a[g], gap_b[g], src + (gap_a[g] - fo))) {
-            msg_give_up(c, dir, m, "out of memory", ts_ns);
+            msg_give_up(c, dir, m, TLS_CAPHIT_MEMORY, "out of memory", ts_ns);
             return false;
         }
         m->have += gap_b[g] - gap_a[g];
@@ -403,7 +403,7 @@ static struct dtls_msg *msg_slot(struct tls_conn *c, enum flow_dir dir, int64_t 
         if (!d->msg[i].used) return &d->msg[i];
         if (!high || d->msg[i].seq > high->seq) high = &d->msg[i];
     }
-    msg_give_up(c, dir, high, "too many messages in flight", ts_ns);
+    msg_give_up(c, dir, high, TLS_CAPHIT_DTLS_INFLIGHT, "too many messages in flight", ts_ns);
     return high; /* now free */
 }
 
@@ -438,7 +438,7 @@ static void on_fragment(struct tls_conn *c, enum flow_dir dir, uint8_t type, uin
         return;
     }
     if (!m && msg_len > TLS_MAX_HANDSHAKE_MSG) {
-        tls_event_fmt(c, TLS_EV_CAP, side, off, msg_len, ts_ns,
+        tls_event_cap(c, TLS_CAPHIT_HANDSHAKE_MSG, side, off, msg_len, ts_ns,
                       "DTLS handshake message type %u of %u bytes skipped", type, msg_len);
         tls_handshake_lost(c, dir, type, off, ts_ns, true);
         seq_mark(d, seq, type);

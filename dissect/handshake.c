@@ -120,7 +120,7 @@ static void on_client_hello(struct tls_conn *c, enum tls_side side, const uint8_
      * a capture with many unanswered ClientHellos keeps many parsers. */
     struct tls_client_hello *tmp = malloc(sizeof *tmp);
     if (!tmp) {
-        tls_event_fmt(c, TLS_EV_CAP, side, off, len, ts_ns, "no memory to decode a ClientHello");
+        tls_event_cap(c, TLS_CAPHIT_MEMORY, side, off, len, ts_ns, "no memory to decode a ClientHello");
         return;
     }
     rc = c->is_dtls ? dtls_parse_client_hello(tmp, body, len, note_event, &n)
@@ -239,7 +239,7 @@ static void on_certificate(struct tls_conn *c, enum tls_side side, const uint8_t
     }
     rc = tls_parse_certificate(cert, body, len, tls_conn_is13(c), note_event, &n);
     if (rc == TLS_ECAP) {
-        tls_event_fmt(c, TLS_EV_CAP, side, off, len, ts_ns, "no memory for certificates");
+        tls_event_cap(c, TLS_CAPHIT_MEMORY, side, off, len, ts_ns, "no memory for certificates");
     } else if (rc != TLS_OK) {
         tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns,
                       "Certificate message malformed; %u certificate(s) kept", cert->n);
@@ -247,8 +247,8 @@ static void on_certificate(struct tls_conn *c, enum tls_side side, const uint8_t
     }
     cert->ts_ns = ts_ns;
     if (cert->n_total > cert->n)
-        tls_event_fmt(c, TLS_EV_CAP, side, off, len, ts_ns,
-                      "kept %u of %u certificates (caps: %u per chain, %u bytes each)", cert->n,
+        tls_event_cap(c, TLS_CAPHIT_CHAIN, side, off, len, ts_ns,
+                      "kept %u of %u certificates (%u per chain, %u bytes each)", cert->n,
                       cert->n_total, TLS_MAX_CHAIN, TLS_MAX_CERT_LEN);
     if (side == TLS_SERVER) {
         c->parser->server_cert_seen = true;

@@ -266,8 +266,8 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
             d->hs_have = 0;
             d->hs_skip = false;
             if (d->hs_len > TLS_MAX_HANDSHAKE_MSG) {
-                tls_event_fmt(c, TLS_EV_CAP, tls_side_of(c, dir), d->hs_off, d->hs_len, ts_ns,
-                              "handshake message type %u of %u bytes skipped", d->hs_type,
+                tls_event_cap(c, TLS_CAPHIT_HANDSHAKE_MSG, tls_side_of(c, dir), d->hs_off,
+                              d->hs_len, ts_ns, "handshake message type %u of %u bytes skipped", d->hs_type,
                               d->hs_len);
                 tls_handshake_lost(c, dir, d->hs_type, d->hs_off, ts_ns, true);
                 d->hs_skip = true;
@@ -295,8 +295,8 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
         /* The buffer grows with the bytes that arrive, not with the length
          * the header claims: four bytes must not commit a megabyte. */
         if (!d->hs_skip && !hs_reserve(d, d->hs_have + (uint32_t)k)) {
-            tls_event_fmt(c, TLS_EV_CAP, tls_side_of(c, dir), d->hs_off, d->hs_len, ts_ns,
-                          "%u-byte handshake message skipped: memory cap (%u MiB for all "
+            tls_event_cap(c, TLS_CAPHIT_HELD_TOTAL, tls_side_of(c, dir), d->hs_off, d->hs_len,
+                          ts_ns, "%u-byte handshake message skipped (%u MiB for all "
                           "connections)",
                           d->hs_len, TLS_MAX_HELD_TOTAL >> 20);
             tls_handshake_lost(c, dir, d->hs_type, d->hs_off, ts_ns, true);

@@ -190,6 +190,59 @@ void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side s
     tls_conn_add_event(c, kind, side, offset, length, ts_ns, buf);
 }
 
+const char *tls_caphit_name(enum tls_caphit cap)
+{
+    static const char *const names[TLS_CAPHIT_COUNT] = {
+        [TLS_CAPHIT_HANDSHAKE_MSG] = "TLS_MAX_HANDSHAKE_MSG",
+        [TLS_CAPHIT_HELD_TOTAL] = "TLS_MAX_HELD_TOTAL",
+        [TLS_CAPHIT_CHAIN] = "TLS_MAX_CHAIN",
+        [TLS_CAPHIT_DTLS_PIECES] = "DTLS_MAX_PIECES",
+        [TLS_CAPHIT_DTLS_HELD] = "DTLS_MAX_HELD_BYTES",
+        [TLS_CAPHIT_DTLS_SHARED] = "DTLS fragment memory",
+        [TLS_CAPHIT_DTLS_INFLIGHT] = "DTLS_MAX_INFLIGHT",
+        [TLS_CAPHIT_MEMORY] = "out of memory",
+        [TLS_CAPHIT_TCP_OOO] = "max_ooo_bytes/segments",
+        [TLS_CAPHIT_SNI] = "TLS_MAX_SNI",
+        [TLS_CAPHIT_ALPN] = "TLS_MAX_ALPN",
+        [TLS_CAPHIT_CIPHERS] = "TLS_MAX_CIPHERS",
+        [TLS_CAPHIT_EXTENSIONS] = "TLS_MAX_EXTENSIONS",
+        [TLS_CAPHIT_LIST] = "TLS_MAX_LIST",
+        [TLS_CAPHIT_ALERTS] = "TLS_MAX_ALERTS",
+        [TLS_CAPHIT_EVENTS] = "TLS_MAX_EVENTS",
+    };
+    return (unsigned)cap < TLS_CAPHIT_COUNT && names[cap] ? names[cap] : "?";
+}
+
+void tls_event_cap(struct tls_conn *c, enum tls_caphit cap, enum tls_side side,
+                   uint64_t offset, uint64_t length, int64_t ts_ns, const char *fmt, ...)
+{
+    char buf[sizeof c->events[0].detail];
+    int n = snprintf(buf, sizeof buf, "%s: ", tls_caphit_name(cap));
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof buf) vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+    va_end(ap);
+    c->caps_hit |= 1u << cap;
+    tls_conn_add_event(c, TLS_EV_CAP, side, offset, length, ts_ns, buf);
+}
+
+uint32_t tls_conn_caps_hit(const struct tls_conn *c)
+{
+    uint32_t m = c->caps_hit;
+    const struct tls_client_hello *ch = &c->ch;
+    const struct tls_u16_list *lists[] = {&ch->supported_versions, &ch->groups, &ch->sig_algs};
+    if (ch->sni_total > ch->sni_len) m |= 1u << TLS_CAPHIT_SNI;
+    if (ch->n_alpn_total > ch->n_alpn) m |= 1u << TLS_CAPHIT_ALPN;
+    if (ch->n_ciphers_total > ch->n_ciphers) m |= 1u << TLS_CAPHIT_CIPHERS;
+    if (ch->n_exts_total > ch->n_exts || c->sh.n_exts_total > c->sh.n_exts)
+        m |= 1u << TLS_CAPHIT_EXTENSIONS;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (lists[i]->total > lists[i]->n) m |= 1u << TLS_CAPHIT_LIST;
+    if (c->n_alerts_total > c->n_alerts) m |= 1u << TLS_CAPHIT_ALERTS;
+    if (c->n_events_total > c->n_events) m |= 1u << TLS_CAPHIT_EVENTS;
+    return m;
+}
+
 uint16_t tls_conn_version(const struct tls_conn *c)
 {
     if (!c->sh.present) return 0;

@@ -43,7 +43,10 @@
 #define TLS_MAX_ALPN 8
 #define TLS_MAX_ALPN_LEN 255
 #define TLS_MAX_LIST 64        /* groups, signature algorithms, versions, ... */
-#define TLS_MAX_CHAIN 12       /* certificates kept per Certificate message */
+/* Certificates kept per Certificate message. Chains of 12 and more are rare
+ * but legal (cross-signed paths, servers sending their whole store); a
+ * verdict that would depend on one not kept is "not judged" (verdict.c). */
+#define TLS_MAX_CHAIN 32
 #define TLS_MAX_CERT_LEN (1024u * 1024u) /* = TLS_MAX_HANDSHAKE_MSG: Zeek's fragmented-handshake test has a 340 KB certificate */
 #define TLS_MAX_HANDSHAKE_MSG (1024u * 1024u) /* a bigger message is skipped with an event */
 #define TLS_MAX_ALERTS 8
@@ -176,6 +179,8 @@ struct tls_certificate {        /* one Certificate message */
     bool tls13_layout;          /* RFC 8446 §4.4.2 (context + per-cert extensions) */
     struct tls_cert_der certs[TLS_MAX_CHAIN]; /* wire order: leaf first */
     uint16_t n, n_total;
+    bool skipped_inside;        /* one was not kept for its size or the held-bytes cap:
+                                   the kept ones are not simply the first n sent */
     bool empty;                 /* zero certificates (a client with none) */
 };
 
@@ -213,6 +218,38 @@ enum tls_event_kind {
 /* DTLS uses the same kinds: a datagram cut by snaplen is a TLS_EV_GAP, handshake
  * fragments that overlap with different bytes a TLS_EV_OVERLAP_DIFF, fragments
  * that contradict their message TLS_EV_MALFORMED, reassembly caps TLS_EV_CAP. */
+
+/* The caps that can bite on one connection, so that the summary names each
+ * cap and counts the connections it bit on (README "Hostile input and
+ * limits": "caps hit"). tls_conn.caps_hit holds the bits the dissector set
+ * when it dropped something (a TLS_EV_CAP event names the cap too);
+ * tls_conn_caps_hit() adds the lists that were cut (their totals say how
+ * much). */
+enum tls_caphit {
+    TLS_CAPHIT_HANDSHAKE_MSG = 0, /* TLS_MAX_HANDSHAKE_MSG */
+    TLS_CAPHIT_HELD_TOTAL,        /* TLS_MAX_HELD_TOTAL */
+    TLS_CAPHIT_CHAIN,             /* TLS_MAX_CHAIN / TLS_MAX_CERT_LEN */
+    TLS_CAPHIT_DTLS_PIECES,       /* DTLS_MAX_PIECES */
+    TLS_CAPHIT_DTLS_HELD,         /* DTLS_MAX_HELD_BYTES */
+    TLS_CAPHIT_DTLS_SHARED,       /* DTLS fragment bytes of all associations */
+    TLS_CAPHIT_DTLS_INFLIGHT,     /* DTLS_MAX_INFLIGHT */
+    TLS_CAPHIT_MEMORY,            /* an allocation failed */
+    TLS_CAPHIT_TCP_OOO,           /* TCP out-of-order caps (max_ooo_*) */
+    TLS_CAPHIT_SNI,               /* TLS_MAX_SNI */
+    TLS_CAPHIT_ALPN,              /* TLS_MAX_ALPN */
+    TLS_CAPHIT_CIPHERS,           /* TLS_MAX_CIPHERS */
+    TLS_CAPHIT_EXTENSIONS,        /* TLS_MAX_EXTENSIONS */
+    TLS_CAPHIT_LIST,              /* TLS_MAX_LIST */
+    TLS_CAPHIT_ALERTS,            /* TLS_MAX_ALERTS */
+    TLS_CAPHIT_EVENTS,            /* TLS_MAX_EVENTS */
+    TLS_CAPHIT_COUNT
+};
+/* The cap's name as the README's table gives it ("TLS_MAX_CHAIN"). */
+const char *tls_caphit_name(enum tls_caphit cap);
+struct tls_conn;
+/* tls_conn.caps_hit plus the lists cut short (SNI, ALPN, cipher suites,
+ * extensions, u16 lists, alerts, events). */
+uint32_t tls_conn_caps_hit(const struct tls_conn *c);
 
 struct tls_event {
     enum tls_event_kind kind;
@@ -329,6 +366,7 @@ struct tls_conn {
 
     struct tls_event events[TLS_MAX_EVENTS];
     uint8_t n_events, n_events_total;
+    uint32_t caps_hit;          /* 1 << TLS_CAPHIT_*: caps that dropped something here */
 
     struct tls_parser *parser;  /* private parse state; NULL once done */
 };

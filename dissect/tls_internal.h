@@ -177,6 +177,11 @@ void tls_roles_fix(struct tls_conn *c, enum flow_dir client);
 void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,
                    uint64_t offset, uint64_t length, int64_t ts_ns, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* A TLS_EV_CAP event whose detail starts with the cap's name
+ * ("TLS_MAX_CHAIN: kept 12 of 14 ..."), and the cap's bit in caps_hit. */
+void tls_event_cap(struct tls_conn *c, enum tls_caphit cap, enum tls_side side,
+                   uint64_t offset, uint64_t length, int64_t ts_ns, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 /* Free a direction's handshake reassembly buffer (and give its bytes back). */
 void tls_dir_free(struct tls_dir *d);
 /* Handshake messages without a record layer (QUIC CRYPTO frames): n bytes

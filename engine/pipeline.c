@@ -45,6 +45,7 @@ struct flow_app {
 };
 
 struct pipeline {
+    uint64_t verify_used0;             /* cert_verify_units_used() when this run began */
     struct pipeline_opts opts;
     struct pipeline_ops ops;
     struct cap_source *src;
@@ -177,6 +178,39 @@ static int intern_chain(struct pipeline *p, const struct tls_certificate *msg,
     return n;
 }
 
+/* The certificate cache refused some of the chain (CERT_CACHE_HARD_MAX_BYTES
+ * full of referenced certificates: a front end that keeps every record, as
+ * the browser does). The verdict must not depend on that, or the browser
+ * and the batch report would disagree: the chain is judged with temporary
+ * copies of the refused certificates, which are freed again, and the
+ * verdict's path keeps no pointer to them (those links show "certificate
+ * missing"; the summary counts "certificates not stored"). */
+static bool judge_refused(const struct tls_certificate *msg, const struct cert **chain, int n,
+                          const struct judge_input *in, struct verdict *out)
+{
+    struct cert *tmp[TLS_MAX_CHAIN] = {0};
+    const struct cert *full[TLS_MAX_CHAIN];
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        full[i] = chain[i];
+        if (!chain[i] && msg->certs[i].der) {
+            tmp[i] = cert_parse(msg->certs[i].der, msg->certs[i].len);
+            full[i] = tmp[i];
+            any = any || tmp[i];
+        }
+    }
+    if (any) {
+        struct judge_input j = *in;
+        j.chain = full;
+        verdict_judge(&j, out);
+        for (int k = 0; k < out->n_path && k < VERDICT_MAX_PATH; k++)
+            for (int i = 0; i < n; i++)
+                if (tmp[i] && out->path[k].cert == tmp[i]) out->path[k].cert = NULL;
+    }
+    for (int i = 0; i < n; i++) cert_free(tmp[i]);
+    return any;
+}
+
 static void judge(struct pipeline *p, struct conn_record *r)
 {
     struct tls_conn *c = r->tls;
@@ -184,7 +218,6 @@ static void judge(struct pipeline *p, struct conn_record *r)
     r->judged = true;
     r->n_chain = intern_chain(p, &c->server_certs, r->chain);
     r->n_client_chain = intern_chain(p, &c->client_certs, r->client_chain);
-    tls_conn_drop_cert_copies(c);
     p->stats.distinct_certs = certcache_count(p->certs);
 
     int64_t at = p->opts.have_at ? p->opts.at : verdict_conn_time(c);
@@ -197,7 +230,15 @@ static void judge(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
     };
-    verdictcache_judge(p->verdicts, &in, &r->verdict);
+    /* The signature work a capture may cost grows with what was read
+     * (README "Hostile input and limits": VERIFY_BUDGET). */
+    cert_verify_budget(p->verify_used0 + PIPELINE_VERIFY_BASE +
+                       p->stats.pkt.bytes / PIPELINE_VERIFY_BYTES);
+    bool refused = false;
+    for (int i = 0; i < r->n_chain; i++) refused = refused || !r->chain[i];
+    if (!refused || !judge_refused(&c->server_certs, r->chain, r->n_chain, &in, &r->verdict))
+        verdictcache_judge(p->verdicts, &in, &r->verdict);
+    tls_conn_drop_cert_copies(c);
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
         const struct server_slot *s = server_lookup(p, c);
@@ -434,6 +475,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     }
     p->opts = *opts;
     p->ops = *ops;
+    p->verify_used0 = cert_verify_units_used();
     int rc;
     if (opts->live)
         rc = capsrc_open_live(&p->src, opts->live, err, errlen);
@@ -496,6 +538,13 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
                      capsrc_error(p->src));
             if (rc == CAP_ETRUNC) continue; /* other files may still have packets */
             return rc;
+        }
+        if (pkt.ts_out_of_range) {
+            /* No date to judge at or to order by: skipped and counted
+             * (the summary's "skipped packets"), never saturated. */
+            p->stats.pkt.packets++;
+            p->stats.packets_bad_time++;
+            continue;
         }
         if (!p->stats.first_ts_ns || pkt.ts_ns < p->stats.first_ts_ns)
             p->stats.first_ts_ns = pkt.ts_ns;

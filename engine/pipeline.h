@@ -104,6 +104,7 @@ struct pipeline_stats {
     uint64_t distinct_certs;
     uint64_t certs_refused;           /* not stored: cache full (CERT_CACHE_HARD_MAX_BYTES) */
     uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */
+    uint64_t packets_bad_time;        /* skipped: time outside int64 ns (1677..2262) */
     uint64_t input_errors;            /* e.g. a truncated file */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */
@@ -114,6 +115,15 @@ struct pipeline_stats {
     uint64_t kernel_dropped;          /* dropped for lack of buffer space */
     uint64_t kernel_if_dropped;       /* dropped by the interface/driver */
 };
+
+/* Signature verification budget (trust/cert.h cert_verify_budget): this
+ * many units (about one P-256 check each; P-521 costs 6) plus one per
+ * PIPELINE_VERIFY_BYTES captured bytes read so far. A capture of real
+ * handshakes needs a few units per connection and several KiB per
+ * connection; one made of nothing but distinct P-521 certificates gets
+ * its remaining chains "not judged (VERIFY_BUDGET)" instead of minutes. */
+#define PIPELINE_VERIFY_BASE 2048
+#define PIPELINE_VERIFY_BYTES 512
 
 struct pipeline;
 

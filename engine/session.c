@@ -95,7 +95,16 @@ int session_open(struct session *s, const struct cli_opts *o)
     }
     if (o->export_dir) {
         struct stat st;
-        if (stat(o->export_dir, &st) != 0) {
+        /* a planted symbolic link is not followed (report_export_certs opens
+         * the directory with O_NOFOLLOW too) */
+        if (lstat(o->export_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            frontend_error("tlsscope", "--export-certs: %s: %s", o->export_dir,
+                           S_ISLNK(st.st_mode) ? "is a symbolic link (not followed)"
+                                               : "not a directory");
+            session_close(s);
+            return EXIT_USAGE;
+        }
+        if (lstat(o->export_dir, &st) != 0) {
             if (mkdir(o->export_dir, 0755) != 0) {
                 frontend_error("tlsscope", "--export-certs: cannot create %s", o->export_dir);
                 session_close(s);
@@ -110,7 +119,7 @@ int session_open(struct session *s, const struct cli_opts *o)
         s->live.snaplen = (int)o->snaplen;
         s->live.filter = o->filter[0] ? o->filter : NULL;
         s->live.immediate = 1;
-        s->live.dump_path = o->write_file;
+        s->live.dump_path = NULL; /* -w is created in session_ready, as the dropped-to user */
         s->live.buffer_kib = (int)o->buffer_kib;
         s->live.wakeup_ms = SESSION_LIVE_WAKEUP_MS;
         po->live = &s->live;
@@ -185,6 +194,12 @@ int session_ready(struct session *s, struct pipeline *p)
         return EXIT_USAGE;
     }
     struct cap_source *src = pipeline_source(p);
+    /* -w after the switch, as tcpdump -Z does: the file belongs to the user
+     * the capture runs as, and root never writes where that user cannot. */
+    if (o->iface && o->write_file && capsrc_dump_open(src, o->write_file, err, sizeof(err)) != 0) {
+        frontend_error("tlsscope", "%s", err);
+        return EXIT_USAGE;
+    }
     if (capsrc_is_live(src)) {
         char desc[400];
         frontend_error("tlsscope", "listening on %s", capsrc_describe(src, desc, sizeof(desc)));

@@ -83,6 +83,7 @@ struct explog {
     size_t rec_len;
     bool rec_long;
     struct pending pend;
+    bool skip_record;            /* the open record's time was out of range */
     /* results */
     struct explog_record *recs;
     size_t n_recs, cap_recs;
@@ -258,7 +259,9 @@ static void cur_spaces(struct cursor *c)
 
 /* "YYYY-MM-DD[T| ]HH:MM:SS[.,]frac" (spaces tolerated between the parts, as
  * a wrapped UTCTime may have them), then optionally "Z" or "+hh:mm"/"+hhmm"
- * when want_tz. Sets the UTC time in ns and the offset. */
+ * when want_tz. Sets the UTC time in ns and the offset. Returns 0, -1 (not
+ * a time) or PARSE_TIME_RANGE (a time int64 ns cannot hold; *ts_ns unset). */
+#define PARSE_TIME_RANGE (-2)
 static int parse_time(struct cursor *c, bool want_tz, int64_t *ts_ns, int *tz_min, bool *has_tz)
 {
     unsigned y, mo, d, hh, mi, ss;
@@ -304,8 +307,10 @@ static int parse_time(struct cursor *c, bool want_tz, int64_t *ts_ns, int *tz_mi
             if (has_tz) *has_tz = true;
         }
     }
+    /* Range-checked here, where log times enter: int64 ns hold 1677-09-21
+     * to 2262-04-11 only (common/timefmt.h time_ns_from). */
     int64_t secs = time_from_civil((int)y, mo, d, hh, mi, ss) - (int64_t)off * 60;
-    *ts_ns = secs * 1000000000LL + frac_ns;
+    if (!time_ns_from(secs, frac_ns, ts_ns)) return PARSE_TIME_RANGE;
     if (tz_min) *tz_min = off;
     return 0;
 }
@@ -940,7 +945,8 @@ static void rec_append(struct explog *lg, const char *p, size_t n)
  * the cursor is left at the message. */
 static int parse_header(struct cursor *c, struct pending *h)
 {
-    if (parse_time(c, true, &h->ts_ns, &h->tz_min, &h->has_tz) != 0) return -1;
+    int trc = parse_time(c, true, &h->ts_ns, &h->tz_min, &h->has_tz);
+    if (trc == -1) return -1;
     if (cur_peekc(c) != ' ') return -1;
     cur_spaces(c);
     size_t k = 0;
@@ -973,7 +979,7 @@ static int parse_header(struct cursor *c, struct pending *h)
     }
     if (cur_char(c, ':')) return -1;
     cur_spaces(c);
-    return 0;
+    return trc; /* PARSE_TIME_RANGE: a record header, but its time is unusable */
 }
 
 static void process_line(struct explog *lg)
@@ -995,7 +1001,20 @@ static void process_line(struct explog *lg)
     struct pending h;
     memset(&h, 0, sizeof(h));
     struct cursor c = cur_init(p, n);
-    if (lead == 0 && parse_header(&c, &h) == 0) {
+    int hrc = lead == 0 ? parse_header(&c, &h) : -1;
+    if (hrc == PARSE_TIME_RANGE) {
+        /* A record whose time is no date: counted, not used (nor its
+         * wrapped lines), never given a saturated or wrapped time. */
+        flush_record(lg);
+        lg->pend.open = false;
+        lg->skip_record = true;
+        lg->st.records++;
+        lg->st.bad_times++;
+        lg->files[lg->n_files - 1].records++;
+        return;
+    }
+    if (hrc == 0) {
+        lg->skip_record = false;
         flush_record(lg);
         lg->pend = h;
         lg->pend.open = true;
@@ -1008,7 +1027,8 @@ static void process_line(struct explog *lg)
         return;
     }
     if (!lg->pend.open) {
-        lg->st.orphan_lines++;
+        if (lg->skip_record) lg->st.joined_lines++;
+        else lg->st.orphan_lines++;
         return;
     }
     lg->st.joined_lines++;
@@ -1043,6 +1063,7 @@ int explog_begin_file(struct explog *lg, const char *name)
     lg->line_len = 0;
     lg->line_long = false;
     lg->pend.open = false;
+    lg->skip_record = false;
     return EXPLOG_OK;
 }
 

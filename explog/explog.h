@@ -188,6 +188,8 @@ struct explog_stats {
     uint64_t other_programs;     /* records of other programs */
     uint64_t ts_other;           /* traffic_server records of kinds not used */
     uint64_t malformed;          /* known kinds whose fields could not be read */
+    uint64_t bad_times;          /* records dated outside 1677-09-21..2262-04-11 (int64
+                                    ns): counted, not used */
     uint64_t kinds[EXPLOG_KIND_COUNT];
     uint64_t bad_routes;         /* first path segments that look like a route but
                                     do not decode */

@@ -182,6 +182,14 @@ static void take_input(struct logreport *lr, const char *path, bool log_only)
             }
         }
         if (it->kind == BUNDLE_CAPTURE && !log_only) add_spec(lr, it, NULL);
+        if (it->unread_capture && !log_only) {
+            /* the answer would cover less than was given: say so, exit 2 */
+            char msg[900];
+            snprintf(msg, sizeof(msg), "%s: %s", it->display, it->note);
+            print_err(lr, msg);
+            lr->input_errors++;
+            lr->active = true;
+        }
     }
     if (rc == 1 && !log_only) {
         /* a single file that is no capture, archive or text: let the
@@ -592,6 +600,9 @@ static void print_log_stats(struct out *o, const struct logreport *lr)
             (unsigned long long)used, (unsigned long long)s->joined_lines,
             (unsigned long long)s->other_programs, (unsigned long long)s->ts_other,
             (unsigned long long)s->malformed, (unsigned long long)s->orphan_lines);
+    if (s->bad_times)
+        fprintf(o->f, "; %llu dated outside 1677-2262 (no usable time)",
+                (unsigned long long)s->bad_times);
     if (s->text_files)
         fprintf(o->f, "; %llu text file%s without log records", (unsigned long long)s->text_files,
                 s->text_files == 1 ? "" : "s");

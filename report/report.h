@@ -43,6 +43,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
 #define SUMMARY_MAX_REASONS 4096     /* distinct (server, failure) pairs kept, all servers */
 #define SUMMARY_MAX_REASONS_PER_SERVER 32 /* ... and per server (each record walks them) */
 #define SUMMARY_INDEX_SIZE 8192      /* hash buckets over the servers' keys (power of two) */
+#define SUMMARY_MAX_VERDICT_CAPS 8   /* distinct verdict caps (trust/ has five) */
 
 struct summary_reason {
     int code, depth;
@@ -71,7 +72,12 @@ struct summary {
     unsigned servers_dropped;        /* SUMMARY_MAX_SERVERS bit */
     unsigned n_reasons;
     unsigned reasons_dropped;        /* SUMMARY_MAX_REASONS(_PER_SERVER) bit */
-    unsigned long long conns_capped; /* connections with a cap event (TLS_EV_CAP/TCP_CAP) */
+    unsigned long long conns_capped; /* connections on which any cap bit */
+    unsigned long long cap_conns[TLS_CAPHIT_COUNT]; /* ... per dissector cap */
+    struct {                         /* verdicts made "not judged" by a cap, per cap */
+        char name[32];               /* verdict.cap: "CERT_MAX_SAN", ... */
+        unsigned long long n;
+    } verdict_caps[SUMMARY_MAX_VERDICT_CAPS];
     unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
     unsigned long long presumed_trusted, presumed_failed; /* of conns_presumed, by status */
 };

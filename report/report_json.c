@@ -351,6 +351,7 @@ static void json_verdict(struct json *j, const struct conn_record *r)
     if (v->agrees == AGREE_UNKNOWN) json_null(j, "agrees"); else json_bool(j, "agrees", v->agrees == AGREE_YES);
     if (v->advice[0]) json_str(j, "advice", v->advice); else json_null(j, "advice");
     if (v->status == VERDICT_NOT_JUDGED) json_str(j, "not_judged_reason", v->not_judged);
+    if (v->cap[0]) json_str(j, "not_judged_cap", v->cap); /* README "Hostile input and limits" */
     json_bool(j, "anchored", v->anchored);
     json_arr(j, "path");
     for (int i = 0; i < v->n_path; i++) {

@@ -81,11 +81,20 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
         if (v->status == VERDICT_TRUSTED) s->presumed_trusted++;
         if (v->status == VERDICT_FAILED) s->presumed_failed++;
     }
-    for (int i = 0; i < r->tls->n_events; i++)
-        if (r->tls->events[i].kind == TLS_EV_CAP || r->tls->events[i].kind == TLS_EV_TCP_CAP) {
-            s->conns_capped++;
-            break;
+    uint32_t caps = tls_conn_caps_hit(r->tls);
+    for (int i = 0; i < TLS_CAPHIT_COUNT; i++)
+        if (caps & (1u << i)) s->cap_conns[i]++;
+    if (v->cap[0] && !v->presumed) {
+        for (int i = 0; i < SUMMARY_MAX_VERDICT_CAPS; i++) {
+            if (!s->verdict_caps[i].name[0])
+                snprintf(s->verdict_caps[i].name, sizeof s->verdict_caps[i].name, "%s", v->cap);
+            if (strcmp(s->verdict_caps[i].name, v->cap) == 0) {
+                s->verdict_caps[i].n++;
+                break;
+            }
         }
+    }
+    if (caps || v->cap[0]) s->conns_capped++;
     server_key_of(r, key, sizeof(key), st);
     struct summary_server *sv = server_get(s, key);
     if (!sv) return;
@@ -157,9 +166,17 @@ static void print_caps(FILE *out, const struct summary *s, const struct pipeline
                 (unsigned long long)fs->ooo_bytes_dropped);
         sep = ",";
     }
-    if (s->conns_capped) {
-        fprintf(out, "%s %llu connection%s with a cap event (see its events)", sep, s->conns_capped,
-                s->conns_capped == 1 ? "" : "s");
+    /* Each cap by name with the connections it bit on; a cap that made
+     * verdicts "not judged" says how many (the rest of the answer stands). */
+    for (int i = 0; i < TLS_CAPHIT_COUNT; i++) {
+        if (!s->cap_conns[i]) continue;
+        fprintf(out, "%s %s on %llu connection%s", sep, tls_caphit_name((enum tls_caphit)i),
+                s->cap_conns[i], s->cap_conns[i] == 1 ? "" : "s");
+        sep = ",";
+    }
+    for (int i = 0; i < SUMMARY_MAX_VERDICT_CAPS && s->verdict_caps[i].name[0]; i++) {
+        fprintf(out, "%s %s: %llu verdict%s not judged", sep, s->verdict_caps[i].name,
+                s->verdict_caps[i].n, s->verdict_caps[i].n == 1 ? "" : "s");
         sep = ",";
     }
     if (ps->certs_refused) {
@@ -211,16 +228,20 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
                 s->presumed_failed);
     fprintf(out, ", %llu not judged", s->conns_not_judged);
     fprintf(out, "%s.\n", have_store ? "" : " (no trust store: use --trust)");
+    char bad_time[96] = "";
+    if (ps->packets_bad_time)
+        snprintf(bad_time, sizeof(bad_time), ", %llu with a time out of range (not 1677-2262)",
+                 (unsigned long long)ps->packets_bad_time);
     fprintf(out,
             "  streams: %llu TCP connections, %llu not TLS, %llu without payload.\n"
             "  skipped packets: %llu non-IP, %llu IP fragments, %llu other IP protocols, "
-            "%llu truncated, %llu malformed.\n"
+            "%llu truncated, %llu malformed%s.\n"
             "  TCP: %llu gaps (%llu bytes missing), %llu overlaps with differing bytes, "
             "%llu port reuses.\n",
             (unsigned long long)ps->tcp_connections, (unsigned long long)ps->non_tls_streams,
             (unsigned long long)ps->empty_streams, (unsigned long long)pc->non_ip,
             (unsigned long long)pc->ip_fragments, (unsigned long long)pc->other_ip_proto,
-            (unsigned long long)pc->truncated, (unsigned long long)pc->malformed,
+            (unsigned long long)pc->truncated, (unsigned long long)pc->malformed, bad_time,
             (unsigned long long)fs->gaps, (unsigned long long)fs->gap_bytes,
             (unsigned long long)fs->overlaps_differing, (unsigned long long)fs->port_reuse);
     if (ps->udp.datagrams)
@@ -358,13 +379,17 @@ const char *report_cert_filename(const struct cert *c, const char *suffix, char 
     return out;
 }
 
-static int export_one(const char *dir, const struct cert *c, char *err, size_t errlen)
+/* Written relative to the export directory's descriptor with O_EXCL and
+ * O_NOFOLLOW: nothing planted in the folder (a link, a file) is followed or
+ * overwritten. */
+static int export_one(int dirfd, const char *dir, const struct cert *c, char *err, size_t errlen)
 {
     char name[200], path[4096];
     static char pem[CERT_MAX_DER * 2];
     size_t n = 0;
-    snprintf(path, sizeof(path), "%s/%s", dir, report_cert_filename(c, NULL, name, sizeof(name)));
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    report_cert_filename(c, NULL, name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         if (errno == EEXIST) return 0;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -384,13 +409,24 @@ int report_export_certs(const char *dir, const struct conn_record *r, char *err,
     int written = 0;
     const struct cert *const *lists[2] = {r->chain, r->client_chain};
     int counts[2] = {r->n_chain, r->n_client_chain};
-    for (int l = 0; l < 2; l++) {
+    /* The folder itself: a symbolic link put in its place is not followed. */
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(err, errlen, "%s: %s", dir,
+                 errno == ELOOP ? "is a symbolic link (not followed)" : strerror(errno));
+        return -1;
+    }
+    for (int l = 0; l < 2 && written >= 0; l++) {
         for (int i = 0; i < counts[l]; i++) {
             if (!lists[l][i]) continue;
-            int rc = export_one(dir, lists[l][i], err, errlen);
-            if (rc < 0) return -1;
+            int rc = export_one(dirfd, dir, lists[l][i], err, errlen);
+            if (rc < 0) {
+                written = -1;
+                break;
+            }
             written += rc;
         }
     }
+    close(dirfd);
     return written;
 }

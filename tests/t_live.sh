@@ -37,6 +37,9 @@ done
 
 NS=tlsscope-live-$$
 W=$(mktemp -d /tmp/tlsscope-live.XXXXXX)
+# -w files are created after privileges are dropped (to nobody by default
+# for a live capture), as tcpdump -Z does: the folder is writable like /tmp.
+chmod 1777 "$W"
 PIDS=""
 FAILS=0
 

@@ -535,6 +535,8 @@ static void walk_spki(struct cert *c, const struct der_tlv *spki_tlv)
     struct cursor spki = spki_tlv->val, alg, oid, bits;
 
     im->key_secbits = -1;
+    im->spki = spki_tlv->start;
+    im->spki_len = spki_tlv->total;
     if (der_expect(&spki, DER_SEQUENCE, &alg) != 0 || der_expect(&alg, DER_OID, &oid) != 0)
         return;
     if (der_expect(&spki, DER_BIT_STRING, &bits) != 0) bits = cur_init(NULL, 0);
@@ -892,6 +894,7 @@ static struct cert *cert_parse_impl(const uint8_t *der, size_t len, bool use_mbe
     if (!c) return NULL;
     struct cert_impl *im = cert_impl_of(c);
     if (too_big) {
+        c->too_large = true;
         snprintf(c->parse_error, sizeof c->parse_error,
                  "certificate larger than %u bytes (CERT_MAX_DER)", CERT_MAX_DER);
         return c;
@@ -1079,20 +1082,76 @@ void cert_signature_why(const struct cert *issuer, const struct cert *child, cha
  * the child, keyed by the issuer's SHA-256: the same bytes always give the
  * same answer, and a different issuer (a same-named twin with another key)
  * has a different fingerprint. */
+/* ---- signature checks: a cache by (issuer key, signed certificate) and a
+ * work budget (cert.h cert_verify_budget) ---------------------------------
+ * The per-certificate memo goes with the certificate when the cache evicts
+ * it, and does not help when the same key signs under two issuer
+ * certificates (cross-signing, re-issued CAs). This table does: the key is
+ * SHA-256(SHA-256 of the issuer's SubjectPublicKeyInfo || SHA-256 of the
+ * child's DER, which covers its TBS and its signature). Fixed size,
+ * direct-mapped: a collision only costs a verification. */
+#define SIGCACHE_SLOTS 16384
+static struct {
+    uint8_t key[32];
+    bool used;
+    uint8_t result; /* enum cert_sig */
+} sigcache[SIGCACHE_SLOTS];
+static uint64_t verify_budget, verify_used; /* units; budget 0 = unlimited */
+
+void cert_verify_budget(uint64_t units) { verify_budget = units; }
+uint64_t cert_verify_units_used(void) { return verify_used; }
+
+/* What one verification costs, in units of about one P-256 ECDSA check
+ * with mbedTLS (0.5-1 ms): P-384 3, P-521 6; RSA up to 4096 bits 1 (public
+ * exponent small), larger RSA by the square of its size. */
+static uint64_t verify_cost(const struct cert *issuer)
+{
+    uint64_t bits = issuer->key_bits > 0 ? (uint64_t)issuer->key_bits : 256;
+    if (issuer->key_type == CERT_KEY_EC) return bits <= 256 ? 1 : bits <= 384 ? 3 : 6;
+    if (issuer->key_type == CERT_KEY_RSA || issuer->key_type == CERT_KEY_DSA)
+        return bits <= 4096 ? 1 : (bits * bits) / (4096u * 4096u) + 1;
+    return 1;
+}
+
 enum cert_sig cert_signature_check(const struct cert *issuer, const struct cert *child)
 {
-    struct cert_impl *ci = cert_impl_of(child);
+    struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
     for (int i = 0; i < CERT_SIG_MEMO; i++)
         if (ci->sig_memo[i].valid &&
             memcmp(ci->sig_memo[i].issuer_sha256, issuer->sha256, 32) == 0)
             return (enum cert_sig)ci->sig_memo[i].result;
-    enum cert_sig r = signature_verify(issuer, child);
+    uint8_t both[64], key[32];
+    digest_sha256(ii->spki, ii->spki_len, both);
+    memcpy(both + 32, child->sha256, 32);
+    digest_sha256(both, sizeof both, key);
+    size_t slot_i = ((size_t)key[0] | (size_t)key[1] << 8) % SIGCACHE_SLOTS;
+    enum cert_sig r;
+    if (sigcache[slot_i].used && memcmp(sigcache[slot_i].key, key, 32) == 0) {
+        r = (enum cert_sig)sigcache[slot_i].result;
+    } else {
+        uint64_t cost = verify_cost(issuer);
+        if (verify_budget && verify_used + cost > verify_budget) return CERT_SIG_BUDGET;
+        verify_used += cost;
+        r = signature_verify(issuer, child);
+        memcpy(sigcache[slot_i].key, key, 32);
+        sigcache[slot_i].used = true;
+        sigcache[slot_i].result = (uint8_t)r;
+    }
     int slot = ci->sig_memo_next;
     ci->sig_memo_next = (uint8_t)((slot + 1) % CERT_SIG_MEMO);
     memcpy(ci->sig_memo[slot].issuer_sha256, issuer->sha256, 32);
     ci->sig_memo[slot].result = (uint8_t)r;
     ci->sig_memo[slot].valid = true;
     return r;
+}
+
+bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+{
+    uint64_t b = verify_budget;
+    verify_budget = 0; /* this entry point always answers */
+    enum cert_sig r = cert_signature_check(issuer, child);
+    verify_budget = b;
+    return r == CERT_SIG_OK;
 }
 
 enum cert_sig cert_signature_check_uncached(const struct cert *issuer, const struct cert *child)

@@ -24,8 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CERT_MAX_SAN 256          /* SAN entries kept per kind */
-#define CERT_MAX_DER (256u * 1024u)
+/* SAN entries kept per kind. Real certificates carry SAN lists of
+ * thousands (CDN and multi-tenant certificates); a name check that would
+ * need one beyond the cap makes the verdict "not judged", never "failed"
+ * (verdict.c). */
+#define CERT_MAX_SAN 4096
+/* Largest certificate parsed: = TLS_MAX_CERT_LEN, so every certificate the
+ * dissector keeps is parsed (a 400 KB one is legal); a larger one from a
+ * store file keeps its fingerprints only (too_large). */
+#define CERT_MAX_DER (1024u * 1024u)
 /* A cert_cache never holds more than this (by the estimate certcache_bytes
  * reports): unreferenced certificates are evicted first (earlier, down to
  * certcache_limit_bytes, when that is set); when referenced ones alone fill
@@ -65,6 +72,7 @@ struct cert {
     uint32_t der_len;
 
     bool parsed;              /* mbedTLS accepted it */
+    bool too_large;           /* not parsed because of CERT_MAX_DER (a cap, not a defect) */
     char parse_error[128];    /* why not, when !parsed */
 
     int version;              /* 1..3 */
@@ -178,13 +186,20 @@ bool cert_is_self_signed(const struct cert *c);
  * never a failure; cert_signature_why() says which. The answer is
  * remembered in `child` per issuer fingerprint (the one mutable part of a
  * certificate besides refs); the _uncached variant always verifies (tests). */
-enum cert_sig { CERT_SIG_OK = 0, CERT_SIG_BAD, CERT_SIG_UNCHECKABLE };
+enum cert_sig {
+    CERT_SIG_OK = 0,
+    CERT_SIG_BAD,
+    CERT_SIG_UNCHECKABLE,
+    CERT_SIG_BUDGET /* not checked: the run's verification budget is spent */
+};
+/* Within the verification budget (cert_verify_budget): CERT_SIG_BUDGET when
+ * the budget is spent (an answer from the caches costs nothing). Checks are
+ * also remembered by (issuer key, child certificate) in a fixed table, so a
+ * key that signs under several issuer certificates is verified once. */
 enum cert_sig cert_signature_check(const struct cert *issuer, const struct cert *child);
 enum cert_sig cert_signature_check_uncached(const struct cert *issuer, const struct cert *child);
-static inline bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
-{
-    return cert_signature_check(issuer, child) == CERT_SIG_OK;
-}
+/* cert_signature_check() == CERT_SIG_OK, outside the budget (always answers). */
+bool cert_signature_ok(const struct cert *issuer, const struct cert *child);
 static inline bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child)
 {
     return cert_signature_check_uncached(issuer, child) == CERT_SIG_OK;
@@ -192,6 +207,12 @@ static inline bool cert_signature_ok_uncached(const struct cert *issuer, const s
 /* Why cert_signature_check() is CERT_SIG_UNCHECKABLE, as a phrase
  * ("mbedTLS 2.28 cannot verify ED25519 signatures"). */
 void cert_signature_why(const struct cert *issuer, const struct cert *child, char *out, size_t n);
+/* Bound the signature verification work of a run (units of about one P-256
+ * check; P-521 costs 6): once spent, cert_signature_check answers
+ * CERT_SIG_BUDGET and the verdict is "not judged" naming VERIFY_BUDGET.
+ * 0 = no bound (the default). The pipeline raises it with the bytes read. */
+void cert_verify_budget(uint64_t units);
+uint64_t cert_verify_units_used(void);
 
 /* Generic digest helpers so that layers above need no crypto library. */
 void digest_sha256(const void *p, size_t n, uint8_t out[32]);

@@ -51,6 +51,10 @@ struct cert_impl {
      * refuses the certificate as a whole. */
     mbedtls_pk_context key;
     bool key_ok;
+    /* The whole subjectPublicKeyInfo (a slice of cert.der): the key half
+     * of the signature cache's key (cert_signature_check). */
+    const uint8_t *spki;
+    size_t spki_len;
 
     /* Validity not in RFC 5280's fixed form (UTCTime YYMMDDHHMMSSZ,
      * GeneralizedTime YYYYMMDDHHMMSSZ, a real date): OpenSSL's

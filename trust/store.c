@@ -175,13 +175,33 @@ cap:
     return -1;
 }
 
+/* A DER private key: PKCS#8 PrivateKeyInfo (RFC 5208), RSAPrivateKey
+ * (RFC 8017 A.1.2), ECPrivateKey (RFC 5915) all open with an INTEGER
+ * version; a Certificate opens with the tbsCertificate SEQUENCE. */
+static bool der_is_private_key(const uint8_t *buf, size_t len)
+{
+    struct cursor c = cur_init(buf, len);
+    struct der_tlv outer, first;
+    if (der_next(&c, &outer) != 0 || outer.tag != DER_SEQUENCE) return false;
+    struct cursor in = outer.val;
+    return der_next(&in, &first) == 0 && first.tag == DER_INTEGER;
+}
+
 /* DER: certificates back to back; whatever does not look like a SEQUENCE
- * stops the scan (a single broken file becomes one unparsable entry). */
+ * stops the scan (a single broken file becomes one unparsable entry). A
+ * private key is refused with a message, as a PEM file holding only a key
+ * is ("no certificates found"): taken as a broken certificate it made
+ * every connection fail. */
 static int load_der(struct trust_store *st, const uint8_t *buf, size_t len, const char *file,
                     int *found, char *err, size_t errlen)
 {
     struct cursor c = cur_init(buf, len);
     int index = 0;
+    if (der_is_private_key(buf, len)) {
+        set_err(err, errlen, file,
+                "a private key (DER), not a certificate: give the CA certificates (PEM or DER)");
+        return -1;
+    }
     while (!cur_empty(&c)) {
         struct der_tlv t;
         if (der_next(&c, &t) != 0 || t.tag != DER_SEQUENCE) {

@@ -244,6 +244,9 @@ void verdictcache_judge(struct verdict_cache *vc, const struct judge_input *in,
         vc->stats.stale++;
         entry_drop(vc, e);
     }
+    /* Not kept: the budget grows with the bytes read, so the same chain
+     * later may be judged (cert.h cert_verify_budget). */
+    if (strcmp(out->cap, "VERIFY_BUDGET") == 0) return;
     e = malloc(sizeof *e);
     if (!e) return;
     e->hash = h;

@@ -567,9 +567,39 @@ static void set_reason_texts(struct judge *j, bool name_failure)
 
 static void unchecked_outcome(struct judge *j, const char *outcome, int code, int depth);
 
+/* A cap made the answer unknowable: "not judged", naming the cap, with
+ * what the kept part would say. Never "failed" (or "trusted") because of a
+ * cap (README "Hostile input and limits"). Clears the failure's texts, so
+ * no advice is given for a defect the certificate may not have. */
+static void set_not_judged_cap(struct verdict *v, const char *cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_not_judged_cap(struct verdict *v, const char *cap, const char *fmt, ...)
+{
+    va_list ap;
+    v->status = VERDICT_NOT_JUDGED;
+    v->code = -1;
+    v->depth = -1;
+    v->cert_index = -1;
+    v->name_ok = false;
+    v->reason[0] = v->would_log[0] = v->advice[0] = '\0';
+    v->predicted_alert = -1;
+    snprintf(v->cap, sizeof v->cap, "%s", cap);
+    va_start(ap, fmt);
+    vsnprintf(v->not_judged, sizeof v->not_judged, fmt, ap);
+    va_end(ap);
+}
+
 static void fail(struct judge *j, int code, int depth)
 {
     struct verdict *v = j->v;
+    if (code == VERR_TLSSCOPE_UNPARSABLE && depth >= 0 && depth < v->n_path &&
+        v->path[depth].cert && v->path[depth].cert->too_large) {
+        set_not_judged_cap(v, "CERT_MAX_DER",
+                           "cap CERT_MAX_DER: the certificate at depth %d (%u bytes) is larger "
+                           "than the %u bytes tlsscope parses",
+                           depth, v->path[depth].cert->der_len, CERT_MAX_DER);
+        return;
+    }
     if (j->sig_unchecked) {
         char o[200];
         snprintf(o, sizeof o, "failed %d (%s) at depth %d", code, verdict_code_text(code), depth);
@@ -587,6 +617,17 @@ static void fail(struct judge *j, int code, int depth)
 static void fail_name(struct judge *j)
 {
     struct verdict *v = j->v;
+    const struct cert *leaf = v->n_path > 0 ? v->path[0].cert : NULL;
+    /* The name may be among the SANs beyond CERT_MAX_SAN: unknown. */
+    if (leaf && (leaf->n_san_dns_total > leaf->n_san_dns || leaf->n_san_ip_total > leaf->n_san_ip)) {
+        bool dns = leaf->n_san_dns_total > leaf->n_san_dns;
+        set_not_judged_cap(v, "CERT_MAX_SAN",
+                           "cap CERT_MAX_SAN: the name is not among the first %u %s SANs of %u "
+                           "the certificate carries; the rest were not kept",
+                           dns ? leaf->n_san_dns : leaf->n_san_ip, dns ? "DNS" : "IP",
+                           dns ? leaf->n_san_dns_total : leaf->n_san_ip_total);
+        return;
+    }
     uint8_t ip[16];
     bool is_ip = inet_pton(AF_INET, v->name_checked, ip) == 1 ||
                  inet_pton(AF_INET6, v->name_checked, ip) == 1;
@@ -789,6 +830,13 @@ static void judge_chain(struct judge *j)
         if (i < n - 1) {
             const struct cert *iss = path_cert(j, i + 1);
             enum cert_sig sig = cert_signature_check(iss, x);
+            if (sig == CERT_SIG_BUDGET) {
+                set_not_judged_cap(j->v, "VERIFY_BUDGET",
+                                   "cap VERIFY_BUDGET: the signature work this capture may cost "
+                                   "is spent (%llu units); the signature at depth %d was not checked",
+                                   (unsigned long long)cert_verify_units_used(), i);
+                return;
+            }
             if (sig == CERT_SIG_BAD) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
             if (sig == CERT_SIG_UNCHECKABLE) j->sig_unchecked_depths |= 1u << i;
             if (sig == CERT_SIG_UNCHECKABLE && !j->sig_unchecked) {
@@ -835,6 +883,44 @@ static void judge_chain(struct judge *j)
     v->depth = -1;
     v->cert_index = -1;
     snprintf(v->reason, sizeof v->reason, "ok");
+}
+
+/* Certificates the server sent that are not in the chain judged: beyond
+ * TLS_MAX_CHAIN, over TLS_MAX_CERT_LEN or the held-bytes cap (the
+ * dissector's n < n_total), or refused by a full certificate cache (NULL
+ * entries). A failure may be due to one of them (the missing issuer can be
+ * the 14th certificate), so it becomes "not judged". "trusted" stands when
+ * the kept ones are the first ones sent: OpenSSL 1.1.1's find_issuer()
+ * takes the first valid issuer in wire order, and every certificate of a
+ * trusted path is valid, so later certificates cannot change it. */
+static void judge_dropped_certs(const struct judge_input *in, struct verdict *v)
+{
+    const struct tls_certificate *sc = &in->conn->server_certs;
+    int missing = 0;
+    bool inside = sc->skipped_inside; /* a kept certificate comes after a missing one */
+    for (int i = 0; i < in->n_chain; i++) {
+        if (!in->chain[i]) missing++;
+        else if (missing) inside = true;
+    }
+    int not_kept = sc->n_total > sc->n ? sc->n_total - sc->n : 0;
+    if (!missing && !not_kept) return;
+    if (v->status == VERDICT_TRUSTED && !inside) return;
+    if (v->status == VERDICT_NOT_JUDGED) return;
+    char was[120];
+    if (v->status == VERDICT_FAILED)
+        snprintf(was, sizeof was, "the certificates kept fail with %d at depth %d", v->code,
+                 v->depth);
+    else
+        snprintf(was, sizeof was, "the certificates kept verify");
+    if (not_kept)
+        set_not_judged_cap(v, "TLS_MAX_CHAIN",
+                           "cap TLS_MAX_CHAIN/TLS_MAX_CERT_LEN: %s, but %d of the %u certificates "
+                           "sent were not kept (%d per chain, %u bytes each)",
+                           was, not_kept, sc->n_total, TLS_MAX_CHAIN, TLS_MAX_CERT_LEN);
+    else
+        set_not_judged_cap(v, "CERT_CACHE_HARD_MAX_BYTES",
+                           "cap CERT_CACHE_HARD_MAX_BYTES: %s, but %d of the certificates sent "
+                           "could not be stored (certificate cache full)", was, missing);
 }
 
 int64_t verdict_conn_time(const struct tls_conn *c)
@@ -901,6 +987,7 @@ static void judge_impl(const struct judge_input *in, struct verdict *out, bool s
         return;
     }
     judge_chain(&j);
+    judge_dropped_certs(in, out);
     if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only &&
         in->purpose == PURPOSE_SSL_SERVER) {
         out->reason[0] = '\0';

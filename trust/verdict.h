@@ -97,6 +97,8 @@ struct verdict {
 
     char advice[1200];           /* what to change (VERIFY-SPEC "Remediation") */
     char not_judged[200];        /* why no verdict (no store, TLS 1.3, resumed, ...) */
+    char cap[32];                /* the cap that made it not judged ("CERT_MAX_SAN",
+                                    "TLS_MAX_CHAIN", ...); "" when no cap did */
 
     struct chain_link path[VERDICT_MAX_PATH]; /* leaf → anchor, as built */
     int n_path;

@@ -25,6 +25,9 @@
  * <Resize COLSxROWS>, <Wait> (finish loading), <Dump>. The capture is read
  * completely before the first key unless TLSSCOPE_TUI_BUDGET=N, which reads
  * N packets before each key (to test loading and stopping).
+ * TLSSCOPE_TUI_VERDICTS=1 (headless only) also lists, at the end, every
+ * connection the browser holds as "#N status code depth" and what it counts
+ * as lost: tests/t_agree.sh compares that with the batch report.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1396,6 +1399,18 @@ int run_tui(struct session *s)
     if (t->load_rc < 0 || (ps && ps->input_errors)) {
         status = EXIT_USAGE;
         if (ps && ps->input_errors) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
+    }
+    if (t->headless && getenv("TLSSCOPE_TUI_VERDICTS")) {
+        for (size_t i = 0; i < t->store.n; i++) {
+            const struct tui_conn *c = tui_store_at(&t->store, i);
+            printf("#%llu %s %d %d\n", (unsigned long long)c->seq, verdict_status_name(c->status),
+                   c->code, c->depth);
+        }
+        printf("--- held %zu, dropped %llu, lost %llu; failed %llu, not judged %llu, trusted %llu ---\n",
+               t->store.n, (unsigned long long)t->store.dropped, (unsigned long long)t->store.oom,
+               (unsigned long long)t->store.total[TUI_CLASS_FAILED],
+               (unsigned long long)t->store.total[TUI_CLASS_NOT_JUDGED],
+               (unsigned long long)t->store.total[TUI_CLASS_TRUSTED]);
     }
     if (t->headless) printf("--- exit %d ---\n", status);
     tui_store_free(&t->store); /* before pipeline_free: records unref its certificates */

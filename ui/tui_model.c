@@ -176,8 +176,14 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
         sbuf_putc(&sb, '\0');
     }
     if (has_cn) {
+        /* A list cell: the first TUI_CELL_SRC_MAX bytes and the count of the
+         * rest. A 70 KB CN overflowed the row's strings and the row was lost
+         * ("1 lost (memory)") where the batch report had it. */
+        const char *cn = r->chain[0]->subject_cn;
+        size_t n = strlen(cn);
         off_cn = sb.len;
-        tui_esc_str(&sb, r->chain[0]->subject_cn, utf8);
+        tui_esc(&sb, (const uint8_t *)cn, n < TUI_CELL_SRC_MAX ? n : TUI_CELL_SRC_MAX, utf8);
+        if (n > TUI_CELL_SRC_MAX) sbuf_printf(&sb, "...(+%zu bytes)", n - TUI_CELL_SRC_MAX);
         sbuf_putc(&sb, '\0');
     }
     off_reason = sb.len;

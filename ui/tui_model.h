@@ -33,6 +33,7 @@
 
 #define TUI_DEFAULT_MAX_CONNS 100000
 #define TUI_TEXT_MAX 256 /* typed search/filter text */
+#define TUI_CELL_SRC_MAX 4096 /* bytes of a certificate name shown in a list cell */
 
 /* Verdict classes in "worst first" order. */
 enum tui_class { TUI_CLASS_FAILED = 0, TUI_CLASS_NOT_JUDGED, TUI_CLASS_TRUSTED, TUI_CLASS__N };

@@ -14,6 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 1 in a build with AddressSanitizer (TLSSCOPE_SANITIZE, TLSSCOPE_FUZZ). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHECK_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHECK_SANITIZED 1
+#endif
+#endif
+#ifndef CHECK_SANITIZED
+#define CHECK_SANITIZED 0
+#endif
+
 static int check_failures_;
 static int check_count_;
 

@@ -257,9 +257,14 @@ static void test_targz(void)
     char err[512];
     CHECK_EQ_INT(bundle_add_path(&b, bundle, &sink, err, sizeof(err)), 0);
     CHECK_EQ_STR(err, "");
-    CHECK_EQ_INT(b.n, 6);
-    CHECK_EQ_INT(b.not_regular, 2);
+    /* the link is listed (issue #17 item 3: nothing dropped unsaid); only the
+     * directory entry is structure */
+    CHECK_EQ_INT(b.n, 7);
+    CHECK_EQ_INT(b.not_regular, 1);
     CHECK_EQ_INT(b.captures, 2);
+    const struct bundle_item *lk = find(&b, "diag/link");
+    CHECK(lk && lk->kind == BUNDLE_SKIPPED && !lk->unread_capture);
+    CHECK_EQ_STR(lk ? lk->note : "", "not read: symbolic link in the archive");
     const struct bundle_item *it = find(&b, "diag/tcpdump_eth0");
     CHECK(it && it->kind == BUNDLE_CAPTURE && !it->gzip && it->index == 2 && it->size == (int64_t)l1);
     CHECK_EQ_STR(it ? it->what : "", "pcap");
@@ -561,18 +566,22 @@ static void test_zip_dir_files(void)
     CHECK_EQ_INT(symlink("b.txt", p), 0);
     bundle_init(&b, NULL);
     CHECK_EQ_INT(bundle_add_path(&b, d1, NULL, err, sizeof(err)), 0);
-    CHECK_EQ_INT(b.n, 4);
-    CHECK_EQ_INT(b.not_regular, 1);
-    if (b.n == 4) {
+    CHECK_EQ_INT(b.n, 5);
+    CHECK_EQ_INT(b.not_regular, 0);
+    if (b.n == 5) {
         snprintf(p, sizeof(p), "%s/b.txt", d1);
         CHECK_EQ_STR(b.items[0].path, p);
         CHECK(b.items[0].kind == BUNDLE_TEXT && b.items[0].container == NULL && b.items[0].index == -1);
         snprintf(p, sizeof(p), "%s/c.zip", d1);
         CHECK_EQ_STR(b.items[1].container, p);
         CHECK_EQ_STR(b.items[2].path, "vcsc/cap");
+        snprintf(p, sizeof(p), "%s/link", d1);
+        CHECK_EQ_STR(b.items[3].path, p); /* a link to text: listed, not an unread capture */
+        CHECK(b.items[3].kind == BUNDLE_SKIPPED && !b.items[3].unread_capture);
+        CHECK_EQ_STR(b.items[3].note, "not read: a symbolic link (not followed)");
         snprintf(p, sizeof(p), "%s/a.cap", d2);
-        CHECK_EQ_STR(b.items[3].path, p);
-        CHECK(b.items[3].kind == BUNDLE_CAPTURE);
+        CHECK_EQ_STR(b.items[4].path, p);
+        CHECK(b.items[4].kind == BUNDLE_CAPTURE);
     }
     bundle_free(&b);
 

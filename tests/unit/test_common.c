@@ -167,6 +167,56 @@ static void test_time(void)
     CHECK_EQ_INT(time_from_civil(2000, 2, 29, 0, 0, 0), 951782400);
 }
 
+/* Issue #17 item 5: --at takes real times only. Each of these was accepted
+ * (year 292277026596, year -1199, March 2, an offset of 100 hours). */
+static void test_time_parse_rejects_unreal(void)
+{
+    int64_t s = 7;
+    CHECK_EQ_INT(time_parse("@99999999999999999999", &s), -1);
+    CHECK_EQ_INT(time_parse("@9223372036854775807", &s), -1);
+    CHECK_EQ_INT(time_parse("@-99999999999", &s), -1);
+    CHECK_EQ_INT(time_parse("@253402300800", &s), -1);   /* 10000-01-01 */
+    CHECK_EQ_INT(time_parse("2022-02-30", &s), -1);
+    CHECK_EQ_INT(time_parse("2021-02-29", &s), -1);
+    CHECK_EQ_INT(time_parse("2022-04-31T00:00:00Z", &s), -1);
+    CHECK_EQ_INT(time_parse("2022-07-11T16:55:26+99:99", &s), -1);
+    CHECK_EQ_INT(time_parse("2022-07-11T16:55:26+24:00", &s), -1);
+    CHECK_EQ_INT(time_parse("2022-07-11T16:55:26-00:60", &s), -1);
+    CHECK_EQ_INT(time_parse("1949-12-31", &s), -1);
+    CHECK_EQ_INT(s, 7); /* untouched on error */
+    /* the edges that are real */
+    CHECK_EQ_INT(time_parse("2020-02-29", &s), 0);
+    CHECK_EQ_INT(s, 1582934400);
+    CHECK_EQ_INT(time_parse("@253402300799", &s), 0);
+    CHECK_EQ_INT(s, 253402300799LL);
+    CHECK_EQ_INT(time_parse("@-631152000", &s), 0);       /* 1950-01-01 */
+    CHECK_EQ_INT(s, -631152000LL);
+    CHECK_EQ_INT(time_parse("2022-07-11T16:55:26-23:59", &s), 0);
+    CHECK_EQ_INT(s, 1657558526LL + 23 * 3600 + 59 * 60);
+}
+
+/* Issue #17 item 4: nanosecond times hold 1677-09-21..2262-04-11 only; what
+ * enters from a capture or a log is range-checked once with time_ns_from(),
+ * and formatting any int64 is defined (no signed overflow under UBSan). */
+static void test_time_ns_range(void)
+{
+    char b[TIMEFMT_LEN];
+    int64_t ns = 1;
+    CHECK(time_ns_from(1657558526, 16000000, &ns));
+    CHECK_EQ_INT(ns, 1657558526016000000LL);
+    CHECK(!time_ns_from(9223372037LL, 0, &ns));             /* 2262-04-11T23:47:17 */
+    CHECK(!time_ns_from(-9223372037LL, 0, &ns));            /* 1677 */
+    CHECK(!time_ns_from(time_from_civil(1600, 1, 1, 0, 0, 0), 0, &ns));
+    CHECK(!time_ns_from(time_from_civil(2300, 1, 1, 0, 0, 0), 0, &ns));
+    CHECK(!time_ns_from(9223372036LL, 854775808, &ns));     /* one ns past INT64_MAX */
+    CHECK(time_ns_from(9223372036LL, 854775807, &ns));
+    CHECK_EQ_INT(ns, INT64_MAX);
+    CHECK(time_ns_from(-9223372036LL, -854775808, &ns));
+    CHECK_EQ_INT(ns, INT64_MIN);
+    CHECK_EQ_STR(time_iso8601(INT64_MIN, 9, b), "1677-09-21T00:12:43.145224192Z");
+    CHECK_EQ_STR(time_iso8601(INT64_MAX, 9, b), "2262-04-11T23:47:16.854775807Z");
+}
+
 /* sbuf at its edges: growth past the first 256 bytes one byte at a time
  * and in blocks, the hard cap (dropped bytes remembered), NUL termination
  * after every append, reset. */
@@ -221,6 +271,8 @@ int main(void)
     test_escape();
     test_escape_hostile();
     test_time();
+    test_time_parse_rejects_unreal();
+    test_time_ns_range();
     test_sbuf();
     return check_summary();
 }

@@ -680,6 +680,38 @@ static void test_users(void)
     CHECK_EQ_INT(explog_user_from_path("", u, sizeof(u), d, sizeof(d)), 0);
 }
 
+/* Issue #17 item 4: a record dated before 1678 or after 2262 does not fit
+ * int64 nanoseconds (signed overflow under UBSan; release builds printed
+ * year 1677 or 1753). It is counted as out of range and not used, with its
+ * wrapped lines; the records around it are read as usual. A UTCTime field
+ * out of range is ignored (the header time stands). */
+static void test_times_out_of_range(void)
+{
+    const char *log =
+        "2022-07-11T18:55:26.000+02:00 vcsc traffic_server[1]: UTCTime=\"2022-07-11 16:55:26,000\" Module=\"network.http.trafficserver\" Level=\"INFO\": Detail=\"Receive Request\" Txn-id=\"1\" Src-ip=\"127.0.0.1\" Src-port=\"1\" Msg=\"GET /a HTTP/1.1\"\n"
+        "1600-01-01T00:00:00.000+00:00 vcsc traffic_server[1]: UTCTime=\"1600-01-01 00:00:00,000\" Module=\"network.http.trafficserver\" Level=\"INFO\": Detail=\"Receive Request\" Txn-id=\"2\"\n"
+        "  Src-ip=\"127.0.0.1\" Src-port=\"2\" Msg=\"GET /b HTTP/1.1\"\n"
+        "9999-12-31T23:59:59.999+00:00 vcsc traffic_server[1]: Detail=\"Receive Request\" Txn-id=\"3\" Src-ip=\"127.0.0.1\" Src-port=\"3\" Msg=\"GET /c HTTP/1.1\"\n"
+        "1677-09-21T00:12:43.145224192Z vcsc traffic_server[1]: Detail=\"Receive Request\" Txn-id=\"4\" Src-ip=\"127.0.0.1\" Src-port=\"4\" Msg=\"GET /d HTTP/1.1\"\n"
+        "2022-07-11T18:55:27.000+02:00 vcsc traffic_server[1]: UTCTime=\"2300-01-01 00:00:00,000\" Module=\"network.http.trafficserver\" Level=\"INFO\": Detail=\"Receive Request\" Txn-id=\"5\" Src-ip=\"127.0.0.1\" Src-port=\"5\" Msg=\"GET /e HTTP/1.1\"\n";
+    struct explog *lg = parse1(log);
+    const struct explog_stats *st = explog_stats(lg);
+    CHECK_EQ_INT(st->records, 5);
+    CHECK_EQ_INT(st->bad_times, 2);
+    CHECK_EQ_INT(st->joined_lines, 1);
+    CHECK_EQ_INT(st->kinds[EXPLOG_RECEIVE_REQUEST], 3);
+    CHECK_EQ_STR(iso(st->first_ts_ns), "1677-09-21T00:12:43.145Z");
+    CHECK_EQ_STR(iso(st->last_ts_ns), "2022-07-11T16:55:27.000Z");
+    const struct explog_record *r = explog_record(lg, 2);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_STR(r->txn_id, "5");
+        CHECK(!r->has_utc);
+        CHECK_EQ_STR(iso(r->ts_ns), "2022-07-11T16:55:27.000Z");
+    }
+    explog_free(lg);
+}
+
 int main(void)
 {
     test_example1(1 << 20);
@@ -694,5 +726,6 @@ int main(void)
     test_addresses();
     test_b64url();
     test_users();
+    test_times_out_of_range();
     return check_summary();
 }

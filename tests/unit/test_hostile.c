@@ -120,16 +120,7 @@ static void run_one(const char *name, const uint8_t *data, size_t n, size_t full
                 name, n, full, st, r.violation ? r.violation : "-", r.context, r.error);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
+#define SANITIZED CHECK_SANITIZED
 
 static size_t stride(void)
 {

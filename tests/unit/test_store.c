@@ -105,6 +105,34 @@ static char *write_temp(const char *content, size_t len)
     return path;
 }
 
+/* Issue #17 item 5: a DER private key given as the store (PKCS#8, PKCS#1
+ * RSA, RFC 5915 EC) was taken as one unparsable certificate and every
+ * connection "failed"; like a PEM key it is a clear error. A certificate's
+ * first element is the tbsCertificate SEQUENCE, a key's is an INTEGER. */
+static void test_der_private_key(void)
+{
+    static const struct { const char *what; const char *der; size_t len; } keys[] = {
+        {"PKCS#8", "\x30\x0d\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x70\x04\x01\x00", 15},
+        {"RSA", "\x30\x06\x02\x01\x00\x02\x01\x05", 8},
+        {"EC", "\x30\x06\x02\x01\x01\x04\x01\x07", 8},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char *path = write_temp(keys[i].der, keys[i].len);
+        struct trust_store st;
+        char err[600], want[700];
+        store_init(&st);
+        CHECK_EQ_INT(store_load(&st, path, err, sizeof err), -1);
+        snprintf(want, sizeof want,
+                 "%s: a private key (DER), not a certificate: give the CA certificates "
+                 "(PEM or DER)", path);
+        CHECK_EQ_STR(err, want);
+        CHECK_EQ_INT(st.n, 0);
+        store_free(&st);
+        unlink(path);
+
+    }
+}
+
 static void test_trusted_certificate_and_cap(void)
 {
     /* OpenSSL's "TRUSTED CERTIFICATE": the certificate followed by trust
@@ -296,6 +324,7 @@ int main(void)
     test_bundle_with_junk();
     test_directory();
     test_errors();
+    test_der_private_key();
     test_system();
     test_trusted_certificate_and_cap();
     test_lint();
