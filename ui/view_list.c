@@ -24,25 +24,78 @@ static const char *const conn_titles[CC__N] = {
     "#", "TIME", "CLIENT", "SERVER", "SNI", "VERSION", "CIPHER", "LEAF CN", "VERDICT",
 };
 
+/* What both lists keep to stay in step with the store and to lay out their
+ * rows; list_fresh() and list_synced() are the one piece of code that
+ * serves both lists' sync. */
+struct list_state {
+    enum tui_sort sort;
+    bool reverse;
+    bool synced, resort;
+    uint64_t gen, fgen;   /* the store's and the filter's generation the rows are of */
+    bool with_date;       /* the rows span more than one day: TIME shows the date */
+    bool sel_valid;       /* selection memory (see file comment) */
+    int sel_off;          /* the selected row's offset from the top of the screen */
+};
+
+#define NS_PER_DAY 86400000000000LL
+
+/* The rows are as of the store and the filter: nothing to do. */
+static bool list_fresh(const struct list_state *ls, const struct tui *t)
+{
+    return ls->synced && ls->gen == t->store.gen && ls->fgen == t->filter_gen && !ls->resort;
+}
+
+/* After a rebuild of nrows rows whose times span [tmin, tmax]: the cursor
+ * (on the remembered row when found, at its old offset from the top), the
+ * screen clamped, and the generations the rows are now of. */
+static void list_synced(struct tui *t, struct view *v, struct list_state *ls, int nrows,
+                        int cursor, bool found, int64_t tmin, int64_t tmax)
+{
+    ls->with_date = nrows > 0 && tmin / NS_PER_DAY != tmax / NS_PER_DAY;
+    v->nrows = nrows;
+    v->cursor = cursor;
+    if (found) v->top = cursor - ls->sel_off;
+    view_clamp(t, v);
+    ls->gen = t->store.gen;
+    ls->fgen = t->filter_gen;
+    ls->resort = false;
+    ls->synced = true;
+}
+
+/* One cell at column x (right-aligned: numbers), then the gap after it in
+ * `gap` (the selection's reverse video runs through); returns the next x.
+ * Every header and row of both lists is drawn with this and list_row_end. */
+static int list_cell(struct tui *t, int y, int x, int w, const char *text, attr_t a, attr_t gap,
+                     bool right)
+{
+    if (right)
+        tui_put_right(t, y, x, w, text, a);
+    else
+        tui_put(t, y, x, w, text, a);
+    x += w;
+    if (x < t->cols) tui_put(t, y, x, COL_GAP, "", gap);
+    return x + COL_GAP;
+}
+
+/* The rest of the line after the last cell. */
+static void list_row_end(struct tui *t, int y, int x, attr_t a)
+{
+    if (x < t->cols) tui_put(t, y, x, t->cols - x, "", a);
+}
+
 struct conns_data {
     struct tui_filter own;     /* a server's connections filter on their own */
     struct tui_filter *filter; /* &own, or the top lists' shared filter */
     bool has_server;
     struct tui_server_id server;
     char *server_sni; /* owned copy for server.sni */
-    enum tui_sort sort;
-    bool reverse;
+    struct list_state ls;
     struct tui_rows rows;
-    bool synced;
-    uint64_t gen, fgen;
-    bool resort;
     int want[CC__N];
     int64_t tmin, tmax;
-    bool with_date;
     /* selection memory (see file comment) */
     uint64_t sel_seq;
-    bool sel_valid, sel_last;
-    int sel_off;
+    bool sel_last;
 };
 
 static int clamp_want(size_t n, int cap) { return n > (size_t)cap ? cap : (int)n; }
@@ -51,11 +104,11 @@ static void conns_remember(struct tui *t, struct view *v)
 {
     struct conns_data *d = v->data;
     (void)t;
-    d->sel_valid = v->nrows > 0 && v->cursor >= 0 && v->cursor < v->nrows;
-    if (d->sel_valid) d->sel_seq = d->rows.v[v->cursor]->seq;
+    d->ls.sel_valid = v->nrows > 0 && v->cursor >= 0 && v->cursor < v->nrows;
+    if (d->ls.sel_valid) d->sel_seq = d->rows.v[v->cursor]->seq;
     /* on the last of several rows: follow new connections */
     d->sel_last = v->nrows > 1 && v->cursor == v->nrows - 1;
-    d->sel_off = v->cursor - v->top;
+    d->ls.sel_off = v->cursor - v->top;
 }
 
 /* widths the columns want, from each row that is new in a sync */
@@ -90,22 +143,21 @@ static void conns_sync(struct tui *t, struct view *v)
 {
     struct conns_data *d = v->data;
     struct tui_store *s = &t->store;
-    if (d->synced && d->gen == s->gen && d->fgen == t->filter_gen && !d->resort) return;
-    bool full = !d->synced || d->fgen != t->filter_gen || d->resort;
+    if (list_fresh(&d->ls, t)) return;
+    bool full = !d->ls.synced || d->ls.fgen != t->filter_gen || d->ls.resort;
     if (full || !d->rows.valid || d->rows.reshuffles != s->reshuffles) {
         for (int c = 0; c < CC__N; c++) d->want[c] = (int)strlen(conn_titles[c]);
         d->tmin = INT64_MAX;
         d->tmax = INT64_MIN;
     }
-    int rc = tui_rows_sync(&d->rows, s, d->filter, d->has_server ? &d->server : NULL, d->sort,
-                           d->reverse, full, conns_measure, d);
+    int rc = tui_rows_sync(&d->rows, s, d->filter, d->has_server ? &d->server : NULL, d->ls.sort,
+                           d->ls.reverse, full, conns_measure, d);
     if (rc < 0) tui_message(t, true, "out of memory");
     size_t k = d->rows.n;
-    d->with_date = k > 0 && d->tmin / 86400000000000LL != d->tmax / 86400000000000LL;
     /* put the cursor back on the connection it was on */
     int cursor = v->cursor;
     bool found = false;
-    if (d->sel_valid)
+    if (d->ls.sel_valid)
         for (size_t i = 0; i < k; i++)
             if (d->rows.v[i]->seq == d->sel_seq) {
                 cursor = (int)i;
@@ -113,24 +165,17 @@ static void conns_sync(struct tui *t, struct view *v)
                 break;
             }
     /* at the bottom of a time-ordered list: follow new connections (tail -f) */
-    if (d->synced && d->sel_last && d->sort == TUI_SORT_TIME && !d->reverse) {
+    if (d->ls.synced && d->sel_last && d->ls.sort == TUI_SORT_TIME && !d->ls.reverse) {
         cursor = k > 0 ? (int)k - 1 : 0;
         found = true;
     }
-    v->nrows = (int)k;
-    v->cursor = cursor;
-    if (found) v->top = cursor - d->sel_off;
-    view_clamp(t, v);
-    d->gen = s->gen;
-    d->fgen = t->filter_gen;
-    d->resort = false;
-    d->synced = true;
+    list_synced(t, v, &d->ls, (int)k, cursor, found, d->tmin, d->tmax);
     conns_remember(t, v);
 }
 
 static void conns_layout(struct tui *t, struct conns_data *d, int *w)
 {
-    int tw = d->with_date ? 18 : 12;
+    int tw = d->ls.with_date ? 18 : 12;
     struct tui_col cols[CC__N] = {
         /* "#" matches a row with the batch report: kept at every width (the
          * connection number is short), right after the verdict */
@@ -160,15 +205,9 @@ static void conns_draw_head(struct tui *t, struct view *v, int y)
         if (!w[c]) continue;
         const char *title = conn_titles[c];
         if (c == CC_TIME && w[c] < 12) title = "TIME";
-        if (c == CC_SEQ)
-            tui_put_right(t, y, x, w[c], title, a);
-        else
-            tui_put(t, y, x, w[c], title, a);
-        x += w[c];
-        if (x < t->cols) tui_put(t, y, x, COL_GAP, "", a);
-        x += COL_GAP;
+        x = list_cell(t, y, x, w[c], title, a, a, c == CC_SEQ);
     }
-    if (x < t->cols) tui_put(t, y, x, t->cols - x, "", a);
+    list_row_end(t, y, x, a);
 }
 
 static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool selected)
@@ -190,12 +229,9 @@ static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool s
         switch (col) {
         case CC_SEQ:
             snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c->seq);
-            tui_put_right(t, y, x, w[col], buf, sel | match);
-            x += w[col];
-            tui_put(t, y, x, COL_GAP, "", sel);
-            x += COL_GAP;
+            x = list_cell(t, y, x, w[col], buf, sel | match, sel, true);
             continue;
-        case CC_TIME: text = tui_time_cell(c->ts_ns, d->with_date, w[col], buf, sizeof(buf)); break;
+        case CC_TIME: text = tui_time_cell(c->ts_ns, d->ls.with_date, w[col], buf, sizeof(buf)); break;
         case CC_CLIENT: text = c->client; break;
         case CC_SERVER: text = c->server; break;
         case CC_SNI:
@@ -217,12 +253,9 @@ static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool s
             text = sbuf_str(&sb);
             break;
         }
-        tui_put(t, y, x, w[col], text, t->style[st] | sel | match);
-        x += w[col];
-        if (x < t->cols) tui_put(t, y, x, COL_GAP, "", sel);
-        x += COL_GAP;
+        x = list_cell(t, y, x, w[col], text, t->style[st] | sel | match, sel, false);
     }
-    if (x < t->cols) tui_put(t, y, x, t->cols - x, "", sel);
+    list_row_end(t, y, x, sel);
     sbuf_free(&sb);
 }
 
@@ -246,7 +279,7 @@ static void conns_status(struct tui *t, struct view *v, struct sbuf *out)
 {
     struct conns_data *d = v->data;
     (void)t;
-    sbuf_printf(out, "  sort: %s%s", tui_sort_name(d->sort), d->reverse ? " (reversed)" : "");
+    sbuf_printf(out, "  sort: %s%s", tui_sort_name(d->ls.sort), d->ls.reverse ? " (reversed)" : "");
     filter_status(d->filter, out);
 }
 
@@ -290,12 +323,12 @@ static bool conns_request(struct tui *t, struct view *v, enum tui_req req)
         return true;
     case TUI_REQ_FILTER_VERDICT: cycle_filter(t, d->filter); return true;
     case TUI_REQ_SORT:
-        d->sort = (enum tui_sort)((d->sort + 1) % TUI_SORT__N);
-        d->resort = true;
+        d->ls.sort = (enum tui_sort)((d->ls.sort + 1) % TUI_SORT__N);
+        d->ls.resort = true;
         return true;
     case TUI_REQ_SORT_REVERSE:
-        d->reverse = !d->reverse;
-        d->resort = true;
+        d->ls.reverse = !d->ls.reverse;
+        d->ls.resort = true;
         return true;
     case TUI_REQ_EXPORT:
     case TUI_REQ_EXPORT_CHAIN:
@@ -389,17 +422,11 @@ struct servers_data {
     size_t cap;
     struct tui_server *groups; /* every server */
     struct tui_server *rows;   /* those passing the filter, sorted */
-    enum tui_sort sort;
-    bool reverse;
-    bool synced, resort;
-    uint64_t gen, fgen;
+    struct list_state ls;
     int want[SC__N];
-    bool with_date;
     /* selection memory */
     struct tui_server_id sel;
     char *sel_sni;
-    bool sel_valid;
-    int sel_off;
     /* which rows hold a connection matching the search text (computed once
      * per text and rows: a per-row scan of all connections is quadratic) */
     bool *found;
@@ -413,22 +440,22 @@ static void servers_remember(struct tui *t, struct view *v)
     (void)t;
     free(d->sel_sni);
     d->sel_sni = NULL;
-    d->sel_valid = v->nrows > 0 && v->cursor >= 0 && v->cursor < v->nrows;
-    if (!d->sel_valid) return;
+    d->ls.sel_valid = v->nrows > 0 && v->cursor >= 0 && v->cursor < v->nrows;
+    if (!d->ls.sel_valid) return;
     d->sel = d->rows[v->cursor].id;
     if (d->sel.sni) {
         d->sel_sni = strdup(d->sel.sni);
-        if (!d->sel_sni) d->sel_valid = false;
+        if (!d->sel_sni) d->ls.sel_valid = false;
         d->sel.sni = d->sel_sni;
     }
-    d->sel_off = v->cursor - v->top;
+    d->ls.sel_off = v->cursor - v->top;
 }
 
 static void servers_sync(struct tui *t, struct view *v)
 {
     struct servers_data *d = v->data;
     struct tui_store *s = &t->store;
-    if (d->synced && d->gen == s->gen && d->fgen == t->filter_gen && !d->resort) return;
+    if (list_fresh(&d->ls, t)) return;
     if (d->cap < s->n) {
         size_t ncap = s->n + s->n / 4 + 64;
         struct tui_conn **na = realloc(d->all, ncap * sizeof(*na));
@@ -483,29 +510,23 @@ static void servers_sync(struct tui *t, struct view *v)
         int l = snprintf(b, sizeof(b), "%u", maxn[c]);
         if (l > d->want[count_col[c]]) d->want[count_col[c]] = l;
     }
-    tui_servers_sort(d->rows, (size_t)k, d->sort, d->reverse);
-    d->with_date = k > 0 && tmin / 86400000000000LL != tmax / 86400000000000LL;
+    tui_servers_sort(d->rows, (size_t)k, d->ls.sort, d->ls.reverse);
+    int cursor = v->cursor;
     bool found = false;
-    if (d->sel_valid)
+    if (d->ls.sel_valid)
         for (long i = 0; i < k; i++)
             if (tui_server_id_cmp(&d->rows[i].id, &d->sel) == 0) {
-                v->cursor = (int)i;
+                cursor = (int)i;
                 found = true;
                 break;
             }
-    v->nrows = (int)k;
-    if (found) v->top = v->cursor - d->sel_off;
-    view_clamp(t, v);
-    d->gen = s->gen;
-    d->fgen = t->filter_gen;
-    d->resort = false;
-    d->synced = true;
+    list_synced(t, v, &d->ls, (int)k, cursor, found, tmin, tmax);
     servers_remember(t, v);
 }
 
 static void servers_layout(struct tui *t, struct servers_data *d, int *w)
 {
-    int tw = d->with_date ? 18 : 12;
+    int tw = d->ls.with_date ? 18 : 12;
     struct tui_col cols[SC__N] = {
         [SC_SERVER] = {d->want[SC_SERVER] < 15 ? d->want[SC_SERVER] : 15, d->want[SC_SERVER],
                        d->want[SC_SERVER], 95, 0},
@@ -532,15 +553,9 @@ static void servers_draw_head(struct tui *t, struct view *v, int y)
     attr_t a = t->style[ST_COLHEAD];
     for (int c = 0; c < SC__N; c++) {
         if (!w[c]) continue;
-        if (c >= SC_CONNS && c <= SC_OK)
-            tui_put_right(t, y, x, w[c], srv_titles[c], a);
-        else
-            tui_put(t, y, x, w[c], srv_titles[c], a);
-        x += w[c];
-        if (x < t->cols) tui_put(t, y, x, COL_GAP, "", a);
-        x += COL_GAP;
+        x = list_cell(t, y, x, w[c], srv_titles[c], a, a, c >= SC_CONNS && c <= SC_OK);
     }
-    if (x < t->cols) tui_put(t, y, x, t->cols - x, "", a);
+    list_row_end(t, y, x, a);
 }
 
 static bool servers_row_matches(struct tui *t, struct view *v, int row, const char *text);
@@ -595,21 +610,15 @@ static void servers_draw_row(struct tui *t, struct view *v, int row, int y, bool
             break;
         case SC_CN: text = sv->worst->cn ? sv->worst->cn : "-"; break;
         case SC_FIRST:
-            text = tui_time_cell(sv->first_ts, d->with_date, w[col], buf, sizeof(buf));
+            text = tui_time_cell(sv->first_ts, d->ls.with_date, w[col], buf, sizeof(buf));
             break;
         case SC_LAST:
-            text = tui_time_cell(sv->last_ts, d->with_date, w[col], buf, sizeof(buf));
+            text = tui_time_cell(sv->last_ts, d->ls.with_date, w[col], buf, sizeof(buf));
             break;
         }
-        if (right)
-            tui_put_right(t, y, x, w[col], text, t->style[st] | sel | match);
-        else
-            tui_put(t, y, x, w[col], text, t->style[st] | sel | match);
-        x += w[col];
-        if (x < t->cols) tui_put(t, y, x, COL_GAP, "", sel);
-        x += COL_GAP;
+        x = list_cell(t, y, x, w[col], text, t->style[st] | sel | match, sel, right);
     }
-    if (x < t->cols) tui_put(t, y, x, t->cols - x, "", sel);
+    list_row_end(t, y, x, sel);
     sbuf_free(&sb);
 }
 
@@ -652,7 +661,7 @@ static bool servers_row_matches(struct tui *t, struct view *v, int row, const ch
 static void servers_status(struct tui *t, struct view *v, struct sbuf *out)
 {
     struct servers_data *d = v->data;
-    sbuf_printf(out, "  sort: %s%s", tui_sort_name(d->sort), d->reverse ? " (reversed)" : "");
+    sbuf_printf(out, "  sort: %s%s", tui_sort_name(d->ls.sort), d->ls.reverse ? " (reversed)" : "");
     filter_status(&t->filter, out);
 }
 
@@ -672,12 +681,12 @@ static bool servers_request(struct tui *t, struct view *v, enum tui_req req)
     }
     case TUI_REQ_FILTER_VERDICT: cycle_filter(t, &t->filter); return true;
     case TUI_REQ_SORT:
-        d->sort = (enum tui_sort)((d->sort + 1) % TUI_SORT__N);
-        d->resort = true;
+        d->ls.sort = (enum tui_sort)((d->ls.sort + 1) % TUI_SORT__N);
+        d->ls.resort = true;
         return true;
     case TUI_REQ_SORT_REVERSE:
-        d->reverse = !d->reverse;
-        d->resort = true;
+        d->ls.reverse = !d->ls.reverse;
+        d->ls.resort = true;
         return true;
     default: return false;
     }
@@ -721,7 +730,7 @@ struct view *view_servers_new(struct tui *t)
     }
     v->ops = &servers_ops;
     v->data = d;
-    d->sort = TUI_SORT_VERDICT; /* the point of this view: the failing servers first */
+    d->ls.sort = TUI_SORT_VERDICT; /* the point of this view: the failing servers first */
     snprintf(v->title, sizeof(v->title), "Servers");
     return v;
 }
@@ -732,9 +741,9 @@ void view_list_remember(struct tui *t, struct view *v)
      * view may hold connections the store has freed since */
     if (v->ops == &conns_ops) {
         struct conns_data *d = v->data;
-        if (d->synced && d->gen == t->store.gen && d->fgen == t->filter_gen) conns_remember(t, v);
+        if (d->ls.synced && d->ls.gen == t->store.gen && d->ls.fgen == t->filter_gen) conns_remember(t, v);
     } else if (v->ops == &servers_ops) {
         struct servers_data *d = v->data;
-        if (d->synced && d->gen == t->store.gen && d->fgen == t->filter_gen) servers_remember(t, v);
+        if (d->ls.synced && d->ls.gen == t->store.gen && d->ls.fgen == t->filter_gen) servers_remember(t, v);
     }
 }
