@@ -24,6 +24,10 @@ int verdict_code_from_text(const char *text)
         VERR_UNHANDLED_CRITICAL_EXTENSION, VERR_HOSTNAME_MISMATCH,
         VERR_IP_ADDRESS_MISMATCH,        VERR_EE_KEY_TOO_SMALL,
         VERR_CA_KEY_TOO_SMALL,           VERR_CA_MD_TOO_WEAK,
+        VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, VERR_ERROR_IN_CERT_NOT_AFTER_FIELD,
+        VERR_PERMITTED_VIOLATION,        VERR_EXCLUDED_VIOLATION,
+        VERR_SUBTREE_MINMAX,             VERR_UNSUPPORTED_CONSTRAINT_TYPE,
+        VERR_UNSUPPORTED_NAME_SYNTAX,    VERR_UNSPECIFIED,
     };
     /* OpenSSL 3.0 renamed a few (crypto/x509/x509_txt.c) */
     static const struct { const char *text; int code; } v3[] = {
@@ -142,6 +146,22 @@ void verdict_advice_from_log(int code, int depth, bool name_failure, const char 
         outf(&o, "The key of the certificate at depth %d is below OpenSSL security level 1: "
                  "re-issue it with an RSA 2048 or P-256 key.",
              depth);
+        break;
+    case VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+    case VERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+        outf(&o, "The certificate at depth %d gives its %s in a form RFC 5280 does not allow "
+                 "(YYMMDDHHMMSSZ): have the CA re-issue it.",
+             depth, code == VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD ? "notBefore" : "notAfter");
+        break;
+    case VERR_PERMITTED_VIOLATION:
+    case VERR_EXCLUDED_VIOLATION:
+    case VERR_SUBTREE_MINMAX:
+    case VERR_UNSUPPORTED_CONSTRAINT_TYPE:
+    case VERR_UNSUPPORTED_NAME_SYNTAX:
+        outf(&o, "A CA above the certificate at depth %d restricts with nameConstraints which "
+                 "names it may carry, and it breaks that rule (%s): re-issue it with names the "
+                 "CA allows, or have it issued by a CA without that constraint.",
+             depth, verdict_code_text(code));
         break;
     case VERR_CA_MD_TOO_WEAK:
         outf(&o, "The certificate at depth %d is signed with a digest OpenSSL security level 1 "

@@ -30,10 +30,14 @@
 #include <mbedtls/md.h>
 #include <mbedtls/md5.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform.h>
+#include <mbedtls/rsa.h>
+#include <mbedtls/x509.h>
 #include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
 
 #include "internal.h"
+#include "ncons.h"
 
 /* ---- digests ---------------------------------------------------------- */
 
@@ -88,8 +92,82 @@ static bool mbedtls_handles(const struct cursor *oid)
            DER_OID_EQ(oid, OID_EXT_NS_CERT_TYPE) || DER_OID_EQ(oid, OID_EXT_POLICIES);
 }
 
+/* An extension OpenSSL 1.1.1 decodes in x509v3_cache_extensions() is there
+ * twice or does not decode: EXFLAG_INVALID (see internal.h). The first
+ * reason is kept. */
+static void ext_bad(struct cert *c, const char *why)
+{
+    struct cert_impl *im = cert_impl_of(c);
+    if (im->ext_invalid) return;
+    im->ext_invalid = true;
+    snprintf(im->ext_invalid_why, sizeof im->ext_invalid_why, "%s", why);
+}
+
+/* The extensions x509v3_cache_extensions() reads with X509_get_ext_d2i(x,
+ * nid, &i, NULL), where a second copy gives i == -2 and EXFLAG_INVALID. */
+enum {
+    EXT_SEEN_BC = 1 << 0, EXT_SEEN_KU = 1 << 1, EXT_SEEN_EKU = 1 << 2,
+    EXT_SEEN_NS = 1 << 3, EXT_SEEN_SKI = 1 << 4, EXT_SEEN_AKI = 1 << 5,
+    EXT_SEEN_SAN = 1 << 6, EXT_SEEN_NC = 1 << 7, EXT_SEEN_PROXY = 1 << 8,
+    EXT_SEEN_CRLDP = 1 << 9,
+};
+
+static const struct {
+    const uint8_t *oid;
+    size_t len;
+    uint16_t bit;
+    const char *name;
+} cached_ext[] = {
+#define CACHED_EXT(o, b, n) {(const uint8_t *)(o), sizeof(o) - 1, (b), (n)}
+    CACHED_EXT(OID_EXT_BC, EXT_SEEN_BC, "basicConstraints"),
+    CACHED_EXT(OID_EXT_KU, EXT_SEEN_KU, "keyUsage"),
+    CACHED_EXT(OID_EXT_EKU, EXT_SEEN_EKU, "extendedKeyUsage"),
+    CACHED_EXT(OID_EXT_NS_CERT_TYPE, EXT_SEEN_NS, "nsCertType"),
+    CACHED_EXT(OID_EXT_SKI, EXT_SEEN_SKI, "subjectKeyIdentifier"),
+    CACHED_EXT(OID_EXT_AKI, EXT_SEEN_AKI, "authorityKeyIdentifier"),
+    CACHED_EXT(OID_EXT_SAN, EXT_SEEN_SAN, "subjectAltName"),
+    CACHED_EXT(OID_EXT_NC, EXT_SEEN_NC, "nameConstraints"),
+    CACHED_EXT(OID_EXT_PROXY_CERT_INFO, EXT_SEEN_PROXY, "proxyCertInfo"),
+    CACHED_EXT(OID_EXT_CRLDP, EXT_SEEN_CRLDP, "cRLDistributionPoints"),
+#undef CACHED_EXT
+};
+
+/* Second copy of a cached extension? Marks it seen either way. */
+static bool ext_duplicate(struct cert *c, const struct cursor *oid)
+{
+    struct cert_impl *im = cert_impl_of(c);
+    for (size_t i = 0; i < sizeof cached_ext / sizeof cached_ext[0]; i++) {
+        if (!der_oid_eq(oid, cached_ext[i].oid, cached_ext[i].len)) continue;
+        if (im->ext_seen & cached_ext[i].bit) {
+            char why[64];
+            snprintf(why, sizeof why, "%s appears twice", cached_ext[i].name);
+            ext_bad(c, why);
+            return true;
+        }
+        im->ext_seen |= cached_ext[i].bit;
+        return false;
+    }
+    return false;
+}
+
+/* RFC 5280 4.2.1.10 NameConstraints: kept as a slice of the DER and walked
+ * when a path is checked (trust/ncons.c); here only its outer form. */
+static void ext_nc(struct cert *c, struct cursor val)
+{
+    struct cert_impl *im = cert_impl_of(c);
+    struct cursor seq;
+    uint32_t n_subtrees;
+    if (der_expect(&val, DER_SEQUENCE, &seq) != 0 || !ncons_wellformed(seq, &n_subtrees)) {
+        ext_bad(c, "nameConstraints does not decode");
+        return;
+    }
+    im->has_nc = true;
+    im->nc = seq;
+}
+
 /* RFC 5280 4.2.1.6 GeneralNames: keep dNSName (raw) and iPAddress (4 or 16
- * bytes); everything else is not a host identity. Two passes: count, then
+ * bytes); everything else is not a host identity (name constraints walk the
+ * whole GeneralNames again from im->san_names). Two passes: count, then
  * copy, so the arrays are allocated once. */
 static void ext_san(struct cert *c, struct cursor val)
 {
@@ -97,9 +175,13 @@ static void ext_san(struct cert *c, struct cursor val)
     struct cursor names, it;
     size_t n_dns = 0, n_ip = 0;
 
-    if (c->has_san_ext) return; /* a duplicate: OpenSSL would refuse to decode either */
-    if (der_expect(&val, DER_SEQUENCE, &names) != 0) return;
+    if (c->has_san_ext) return; /* a duplicate: EXFLAG_INVALID, ext_duplicate() */
+    if (der_expect(&val, DER_SEQUENCE, &names) != 0) {
+        ext_bad(c, "subjectAltName does not decode");
+        return;
+    }
     c->has_san_ext = true;
+    im->san_names = names;
     for (it = names; !cur_empty(&it);) {
         struct der_tlv g;
         if (der_next(&it, &g) != 0) break;
@@ -157,7 +239,10 @@ static void ext_san(struct cert *c, struct cursor val)
 static void ext_bc(struct cert *c, struct cursor val)
 {
     struct cursor bc;
-    if (der_expect(&val, DER_SEQUENCE, &bc) != 0) return;
+    if (der_expect(&val, DER_SEQUENCE, &bc) != 0) {
+        ext_bad(c, "basicConstraints does not decode");
+        return;
+    }
     c->has_basic_constraints = true;
     c->is_ca = false;
     c->path_len = -1;
@@ -167,11 +252,15 @@ static void ext_bc(struct cert *c, struct cursor val)
     }
     if (der_peek(&bc) == DER_INTEGER) {
         struct cursor v;
-        if (der_expect(&bc, DER_INTEGER, &v) != 0 || cur_empty(&v)) return;
+        if (der_expect(&bc, DER_INTEGER, &v) != 0 || cur_empty(&v)) {
+            ext_bad(c, "basicConstraints does not decode");
+            return;
+        }
         /* OpenSSL 1.1.1 x509v3_cache_extensions: a negative pathLen, or one
          * on a non-CA, marks the certificate invalid with ex_pathlen 0. */
         if ((v.p[0] & 0x80) || !c->is_ca) {
             c->path_len = 0;
+            ext_bad(c, "pathLenConstraint on a non-CA or negative");
             return;
         }
         long long pl = 0;
@@ -189,7 +278,10 @@ static void ext_bc(struct cert *c, struct cursor val)
 static void ext_ku(struct cert *c, struct cursor val)
 {
     struct cursor bits;
-    if (der_expect(&val, DER_BIT_STRING, &bits) != 0 || cur_empty(&bits)) return;
+    if (der_expect(&val, DER_BIT_STRING, &bits) != 0 || cur_empty(&bits)) {
+        ext_bad(c, "keyUsage does not decode");
+        return;
+    }
     c->has_key_usage = true;
     /* OpenSSL: ex_kusage = data[0] | data[1] << 8 (after the unused-bits
      * octet); the same layout as CERT_KU_* and mbedTLS. */
@@ -202,12 +294,18 @@ static void ext_eku(struct cert *c, struct cursor val)
 {
     struct cert_impl *im = cert_impl_of(c);
     struct cursor seq;
-    if (der_expect(&val, DER_SEQUENCE, &seq) != 0) return;
+    if (der_expect(&val, DER_SEQUENCE, &seq) != 0) {
+        ext_bad(c, "extendedKeyUsage does not decode");
+        return;
+    }
     c->has_eku = true;
     c->eku = 0;
     while (!cur_empty(&seq)) {
         struct cursor oid;
-        if (der_expect(&seq, DER_OID, &oid) != 0) break;
+        if (der_expect(&seq, DER_OID, &oid) != 0) {
+            ext_bad(c, "extendedKeyUsage does not decode");
+            break;
+        }
         if (DER_OID_EQ(&oid, OID_KP_SERVER_AUTH)) {
             c->eku |= CERT_EKU_SERVER_AUTH;
         } else if (DER_OID_EQ(&oid, OID_KP_CLIENT_AUTH)) {
@@ -234,7 +332,10 @@ static void ext_ns_cert_type(struct cert *c, struct cursor val)
 static void ext_ski(struct cert *c, struct cursor val)
 {
     struct cursor id;
-    if (der_expect(&val, DER_OCTET_STRING, &id) != 0) return;
+    if (der_expect(&val, DER_OCTET_STRING, &id) != 0) {
+        ext_bad(c, "subjectKeyIdentifier does not decode");
+        return;
+    }
     size_t n = cur_left(&id);
     if (n > sizeof c->ski) n = sizeof c->ski; /* cap: real identifiers are 20 or 32 bytes */
     memcpy(c->ski, id.p, n);
@@ -249,7 +350,10 @@ static void ext_aki(struct cert *c, struct cursor val)
 {
     struct cert_impl *im = cert_impl_of(c);
     struct cursor seq;
-    if (der_expect(&val, DER_SEQUENCE, &seq) != 0) return;
+    if (der_expect(&val, DER_SEQUENCE, &seq) != 0) {
+        ext_bad(c, "authorityKeyIdentifier does not decode");
+        return;
+    }
     while (!cur_empty(&seq)) {
         struct der_tlv t;
         if (der_next(&seq, &t) != 0) break;
@@ -302,6 +406,7 @@ static void ext_apply(struct cert *c, const struct cursor *oid, bool critical, s
         snprintf(c->unknown_critical_oid, sizeof c->unknown_critical_oid, "%s",
                  oid_ok ? txt : "(invalid OID)");
     }
+    if (ext_duplicate(c, oid)) return; /* the first copy stands; the certificate is invalid */
     if (DER_OID_EQ(oid, OID_EXT_SAN)) ext_san(c, val);
     else if (DER_OID_EQ(oid, OID_EXT_BC)) ext_bc(c, val);
     else if (DER_OID_EQ(oid, OID_EXT_KU)) ext_ku(c, val);
@@ -309,6 +414,7 @@ static void ext_apply(struct cert *c, const struct cursor *oid, bool critical, s
     else if (DER_OID_EQ(oid, OID_EXT_NS_CERT_TYPE)) ext_ns_cert_type(c, val);
     else if (DER_OID_EQ(oid, OID_EXT_SKI)) ext_ski(c, val);
     else if (DER_OID_EQ(oid, OID_EXT_AKI)) ext_aki(c, val);
+    else if (DER_OID_EQ(oid, OID_EXT_NC)) ext_nc(c, val);
 }
 
 /* mbedtls_x509_crt_ext_cb_t: an extension mbedTLS does not parse. Always 0:
@@ -352,6 +458,12 @@ static void ext_reset(struct cert *c)
     im->ns_cert_type = 0;
     im->aki_serial_len = 0;
     im->aki_issuer_canon_len = 0;
+    im->san_names = cur_init(NULL, 0);
+    im->has_nc = false;
+    im->nc = cur_init(NULL, 0);
+    im->ext_invalid = false;
+    im->ext_invalid_why[0] = '\0';
+    im->ext_seen = 0;
 }
 
 /* ---- key and signature facts ----------------------------------------- */
@@ -383,16 +495,50 @@ static int ec_security_bits(int order_bits)
     return order_bits / 2;
 }
 
+/* The subject key as mbedTLS can use it for verifying signatures:
+ * mbedtls_pk_parse_subpubkey() on the whole SubjectPublicKeyInfo (RSA, and
+ * EC on the curves mbedTLS has, named or as explicit parameters it
+ * recognises — MBEDTLS_PK_PARSE_EC_EXTENDED); an id-RSASSA-PSS key (RFC 4055
+ * 1.2) carries an ordinary RSAPublicKey, imported as such (what it may sign
+ * with is checked in signature_verify()). Anything else stays unusable. */
+static void load_key(struct cert_impl *im, const struct der_tlv *spki_tlv, bool pss,
+                     struct cursor bits)
+{
+    if (!pss) {
+        unsigned char *p = (unsigned char *)spki_tlv->start;
+        im->key_ok = mbedtls_pk_parse_subpubkey(&p, p + spki_tlv->total, &im->key) == 0;
+        if (!im->key_ok) {
+            mbedtls_pk_free(&im->key);
+            mbedtls_pk_init(&im->key);
+        }
+        return;
+    }
+    struct cursor key, n, e;
+    if (cur_skip(&bits, 1) != 0 || der_expect(&bits, DER_SEQUENCE, &key) != 0 ||
+        der_expect(&key, DER_INTEGER, &n) != 0 || der_expect(&key, DER_INTEGER, &e) != 0)
+        return;
+    if (mbedtls_pk_setup(&im->key, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) != 0) return;
+    mbedtls_rsa_context *rsa = mbedtls_pk_rsa(im->key);
+    im->key_ok = mbedtls_rsa_import_raw(rsa, n.p, cur_left(&n), NULL, 0, NULL, 0, NULL, 0, e.p,
+                                        cur_left(&e)) == 0 &&
+                 mbedtls_rsa_complete(rsa) == 0 && mbedtls_rsa_check_pubkey(rsa) == 0;
+    if (!im->key_ok) {
+        mbedtls_pk_free(&im->key);
+        mbedtls_pk_init(&im->key);
+    }
+}
+
 /* SubjectPublicKeyInfo (RFC 5280 4.1.2.7). */
-static void walk_spki(struct cert *c, struct cursor spki)
+static void walk_spki(struct cert *c, const struct der_tlv *spki_tlv)
 {
     struct cert_impl *im = cert_impl_of(c);
-    struct cursor alg, oid, bits;
+    struct cursor spki = spki_tlv->val, alg, oid, bits;
 
     im->key_secbits = -1;
     if (der_expect(&spki, DER_SEQUENCE, &alg) != 0 || der_expect(&alg, DER_OID, &oid) != 0)
         return;
     if (der_expect(&spki, DER_BIT_STRING, &bits) != 0) bits = cur_init(NULL, 0);
+    load_key(im, spki_tlv, DER_OID_EQ(&oid, OID_PK_RSAPSS), bits);
     if (DER_OID_EQ(&oid, OID_PK_RSA) || DER_OID_EQ(&oid, OID_PK_RSAPSS)) {
         /* RFC 8017 A.1.1 RSAPublicKey ::= SEQUENCE { modulus, publicExponent } */
         struct cursor key, n;
@@ -409,7 +555,22 @@ static void walk_spki(struct cert *c, struct cursor spki)
         struct cursor curve;
         c->key_type = CERT_KEY_EC;
         snprintf(c->key_alg, sizeof c->key_alg, "id-ecPublicKey");
-        if (der_expect(&alg, DER_OID, &curve) == 0) {
+        struct cursor params;
+        if (der_peek(&alg) == DER_SEQUENCE && der_expect(&alg, DER_SEQUENCE, &params) == 0) {
+            /* RFC 3279 2.3.5 explicit ECParameters { version, fieldID,
+             * curve, base, order, cofactor }: OpenSSL sizes the key by the
+             * order (EC_GROUP_order_bits). */
+            struct cursor skip, order;
+            snprintf(c->curve, sizeof c->curve, "explicit");
+            if (der_expect(&params, DER_INTEGER, &skip) == 0 &&
+                der_expect(&params, DER_SEQUENCE, &skip) == 0 &&
+                der_expect(&params, DER_SEQUENCE, &skip) == 0 &&
+                der_expect(&params, DER_OCTET_STRING, &skip) == 0 &&
+                der_expect(&params, DER_INTEGER, &order) == 0) {
+                c->key_bits = der_uint_bits(&order);
+                im->key_secbits = ec_security_bits(c->key_bits);
+            }
+        } else if (der_expect(&alg, DER_OID, &curve) == 0) {
             const struct der_curve *dc = der_curve_lookup(&curve);
             if (dc) {
                 snprintf(c->curve, sizeof c->curve, "%s", dc->name);
@@ -461,6 +622,15 @@ static void walk_sigalg(struct cert *c, struct cursor alg)
     struct cert_impl *im = cert_impl_of(c);
     struct cursor oid;
     if (der_expect(&alg, DER_OID, &oid) != 0) return;
+    im->sig_oid = oid;
+    {
+        struct der_tlv pt;
+        struct cursor rest = alg;
+        if (der_next(&rest, &pt) == 0) {
+            im->sig_params_tag = pt.tag;
+            im->sig_params = pt.val;
+        }
+    }
     const struct der_sigalg *sa = der_sigalg_lookup(&oid);
     if (!sa) {
         der_oid_text(oid.p, cur_left(&oid), c->sig_alg, sizeof c->sig_alg);
@@ -585,7 +755,14 @@ static int cert_walk(struct cert *c, bool all_ext)
     im->tbs = t.start;
     im->tbs_len = t.total;
     tbs = t.val;
-    if (der_expect(&certc, DER_SEQUENCE, &alg) == 0) walk_sigalg(c, alg);
+    if (der_expect(&certc, DER_SEQUENCE, &alg) == 0) {
+        struct cursor sig;
+        uint8_t unused;
+        walk_sigalg(c, alg);
+        if (der_expect(&certc, DER_BIT_STRING, &sig) == 0 && cur_u8(&sig, &unused) == 0 &&
+            unused == 0)
+            im->sig_value = sig;
+    }
 
     /* version [0] EXPLICIT Version DEFAULT v1 */
     c->version = 1;
@@ -621,14 +798,21 @@ static int cert_walk(struct cert *c, bool all_ext)
         struct cursor val;
         struct der_tlv nb, na;
         if (der_expect(&tbs, DER_SEQUENCE, &val) != 0 || der_next(&val, &nb) != 0 ||
-            der_next(&val, &na) != 0 || der_time(nb.tag, &nb.val, &c->not_before) != 0 ||
-            der_time(na.tag, &na.val, &c->not_after) != 0)
+            der_next(&val, &na) != 0 || !der_is_time_tag(nb.tag) || !der_is_time_tag(na.tag))
             return DER_EMALFORMED;
+        /* OpenSSL decodes any content under the two time tags and judges
+         * the form only in X509_cmp_time(): a time not in RFC 5280's fixed
+         * form is kept (for display, as far as it reads) and flagged. */
+        im->not_before_bad = !der_time_rfc5280(nb.tag, &nb.val);
+        im->not_after_bad = !der_time_rfc5280(na.tag, &na.val);
+        if (der_time(nb.tag, &nb.val, &c->not_before) != 0) c->not_before = 0;
+        if (der_time(na.tag, &na.val, &c->not_after) != 0) c->not_after = 0;
     }
     if (der_next(&tbs, &t) != 0 || t.tag != DER_SEQUENCE) return DER_EMALFORMED;
     set_name(c, t.val, true, &t);
+    im->subject_name = t.val;
     if (der_next(&tbs, &t) != 0 || t.tag != DER_SEQUENCE) return DER_EMALFORMED;
-    walk_spki(c, t.val);
+    walk_spki(c, &t);
     im->walked = true;
     c->self_issued = x509_canon_eq(c->subject_canon, c->subject_canon_len, c->issuer_canon,
                                    c->issuer_canon_len);
@@ -672,6 +856,7 @@ static struct cert *cert_alloc(const uint8_t *der, size_t len, bool keep)
     }
     c->impl = im;
     mbedtls_x509_crt_init(&im->crt);
+    mbedtls_pk_init(&im->key);
     c->path_len = -1;
     im->key_secbits = -1;
     digest_sha256(der, len, c->sha256);
@@ -749,6 +934,7 @@ void cert_free(struct cert *c)
     if (im) {
         for (uint16_t i = 0; i < c->n_san_dns; i++) free(c->san_dns[i]);
         mbedtls_x509_crt_free(&im->crt);
+        mbedtls_pk_free(&im->key);
         free(im->san_dns_flags);
         free(im->aki_issuer_canon);
         free(im->serial_raw);
@@ -797,6 +983,8 @@ bool cert_could_issue(const struct cert *issuer, const struct cert *child)
 {
     const struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
     if (!ii->walked || !ci->walked) return false;
+    /* X509_check_issued(): x509v3_cache_extensions() must succeed on both */
+    if (ii->ext_invalid || ci->ext_invalid) return false;
     if (!x509_canon_eq(issuer->subject_canon, issuer->subject_canon_len, child->issuer_canon,
                        child->issuer_canon_len))
         return false;
@@ -808,17 +996,79 @@ bool cert_could_issue(const struct cert *issuer, const struct cert *child)
 
 bool cert_is_self_signed(const struct cert *c) { return cert_could_issue(c, c); }
 
-static bool signature_verify(const struct cert_impl *ii, const struct cert_impl *ci)
+/* The key `issuer` signs with, as mbedTLS holds it (NULL: none it can use). */
+static const mbedtls_pk_context *signing_key(const struct cert_impl *ii)
 {
+    if (ii->mbed_ok) return &ii->crt.pk;
+    return ii->key_ok ? &ii->key : NULL;
+}
+
+/* What mbedTLS makes of the child's signature algorithm (OID and
+ * parameters, RSASSA-PSS options included). 0 when it has a verifier. */
+static int child_sig_alg(const struct cert_impl *ci, mbedtls_md_type_t *md,
+                         mbedtls_pk_type_t *pk_alg, void **opts)
+{
+    mbedtls_x509_buf oid = {MBEDTLS_ASN1_OID, cur_left(&ci->sig_oid),
+                            (unsigned char *)ci->sig_oid.p};
+    mbedtls_x509_buf params = {ci->sig_params_tag, cur_left(&ci->sig_params),
+                               (unsigned char *)ci->sig_params.p};
+    *opts = NULL;
+    if (!ci->walked || cur_empty(&ci->sig_oid) || cur_empty(&ci->sig_value)) return -1;
+    if (mbedtls_x509_get_sig_alg(&oid, &params, md, pk_alg, opts) != 0) return -1;
+    if (!mbedtls_md_info_from_type(*md)) {
+        mbedtls_free(*opts);
+        *opts = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* X509_verify() of the child with the issuer's key, through mbedTLS: the
+ * same call as mbedTLS's own x509_crt_check_signature(), on tlsscope's
+ * slices of the DER. */
+static enum cert_sig signature_verify(const struct cert *issuer, const struct cert *child)
+{
+    const struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-    const mbedtls_x509_crt *ch = &ci->crt;
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(ch->sig_md);
-    if (!md || mbedtls_md(md, ch->tbs.p, ch->tbs.len, hash) != 0) return false;
-    /* Same call as mbedTLS's own x509_crt_check_signature(), RSASSA-PSS
-     * options included (sig_opts). */
-    return mbedtls_pk_verify_ext(ch->sig_pk, ch->sig_opts, (mbedtls_pk_context *)&ii->crt.pk,
-                                 ch->sig_md, hash, mbedtls_md_get_size(md), ch->sig.p,
-                                 ch->sig.len) == 0;
+    mbedtls_md_type_t md;
+    mbedtls_pk_type_t pk_alg;
+    void *opts;
+    const mbedtls_pk_context *pk = signing_key(ii);
+
+    if (!pk || child_sig_alg(ci, &md, &pk_alg, &opts) != 0) return CERT_SIG_UNCHECKABLE;
+    const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(md);
+    enum cert_sig r = CERT_SIG_BAD;
+    /* An id-RSASSA-PSS key signs with RSASSA-PSS only (RFC 4055 1.2;
+     * OpenSSL refuses PKCS #1 v1.5 with it); otherwise the key must be of
+     * the kind the algorithm needs (OpenSSL: "wrong public key type"). */
+    bool pss_key = strcmp(issuer->key_alg, "rsassaPss") == 0;
+    if ((!pss_key || pk_alg == MBEDTLS_PK_RSASSA_PSS) && mbedtls_pk_can_do(pk, pk_alg) &&
+        mbedtls_md(mi, ci->tbs, ci->tbs_len, hash) == 0 &&
+        mbedtls_pk_verify_ext(pk_alg, opts, (mbedtls_pk_context *)pk, md, hash,
+                              mbedtls_md_get_size(mi), ci->sig_value.p,
+                              cur_left(&ci->sig_value)) == 0)
+        r = CERT_SIG_OK;
+    mbedtls_free(opts);
+    return r;
+}
+
+void cert_signature_why(const struct cert *issuer, const struct cert *child, char *out, size_t n)
+{
+    const struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
+    mbedtls_md_type_t md;
+    mbedtls_pk_type_t pk_alg;
+    void *opts;
+    if (n == 0) return;
+    out[0] = '\0';
+    if (child_sig_alg(ci, &md, &pk_alg, &opts) != 0) {
+        snprintf(out, n, "mbedTLS 2.28 cannot verify %s signatures",
+                 child->sig_alg[0] ? child->sig_alg : "these");
+        return;
+    }
+    mbedtls_free(opts);
+    if (!signing_key(ii))
+        snprintf(out, n, "mbedTLS 2.28 cannot use the %s%s%s key of the issuer", issuer->key_alg,
+                 issuer->curve[0] ? " " : "", issuer->curve);
 }
 
 /* The public-key operation is most of the cost of judging a chain (tens of
@@ -826,31 +1076,29 @@ static bool signature_verify(const struct cert_impl *ii, const struct cert_impl 
  * the child, keyed by the issuer's SHA-256: the same bytes always give the
  * same answer, and a different issuer (a same-named twin with another key)
  * has a different fingerprint. */
-bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+enum cert_sig cert_signature_check(const struct cert *issuer, const struct cert *child)
 {
-    struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
-    if (!ii->mbed_ok || !ci->mbed_ok) return false;
+    struct cert_impl *ci = cert_impl_of(child);
     for (int i = 0; i < CERT_SIG_MEMO; i++)
         if (ci->sig_memo[i].valid &&
             memcmp(ci->sig_memo[i].issuer_sha256, issuer->sha256, 32) == 0)
-            return ci->sig_memo[i].ok;
-    bool ok = signature_verify(ii, ci);
+            return (enum cert_sig)ci->sig_memo[i].result;
+    enum cert_sig r = signature_verify(issuer, child);
     int slot = ci->sig_memo_next;
     ci->sig_memo_next = (uint8_t)((slot + 1) % CERT_SIG_MEMO);
     memcpy(ci->sig_memo[slot].issuer_sha256, issuer->sha256, 32);
-    ci->sig_memo[slot].ok = ok;
+    ci->sig_memo[slot].result = (uint8_t)r;
     ci->sig_memo[slot].valid = true;
-    return ok;
+    return r;
 }
 
-bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child)
+enum cert_sig cert_signature_check_uncached(const struct cert *issuer, const struct cert *child)
 {
-    const struct cert_impl *ii = cert_impl_of(issuer), *ci = cert_impl_of(child);
-    if (!ii->mbed_ok || !ci->mbed_ok) return false;
-    return signature_verify(ii, ci);
+    return signature_verify(issuer, child);
 }
 
 /* OpenSSL check_ca() (crypto/x509v3/v3_purp.c). */
+#define NS_SSL_CLIENT 0x80
 #define NS_SSL_SERVER 0x40
 #define NS_SSL_CA 0x04
 #define NS_ANY_CA 0x07
@@ -866,6 +1114,15 @@ int cert_check_ca(const struct cert *c)
     return 0;
 }
 
+/* OpenSSL check_ssl_ca(): a CA, and a CA for TLS if it only says so by
+ * nsCertType. */
+static int check_ssl_ca(const struct cert *c)
+{
+    int r = cert_check_ca(c);
+    if (r == 0) return 0;
+    return r != 5 || (cert_impl_of(c)->ns_cert_type & NS_SSL_CA) ? 1 : 0;
+}
+
 /* OpenSSL check_purpose_ssl_server(): EKU (if present) must allow serverAuth
  * (or the old SGC purposes); a CA must pass check_ssl_ca(); a leaf needs
  * nsCertType SSL server (if present) and a key usage for TLS (if present). */
@@ -873,15 +1130,26 @@ int cert_purpose_sslserver(const struct cert *c, bool non_leaf)
 {
     const struct cert_impl *im = cert_impl_of(c);
     if (c->has_eku && !(c->eku & CERT_EKU_SERVER_AUTH) && !im->eku_sgc) return 0;
-    if (non_leaf) {
-        int r = cert_check_ca(c);
-        if (r == 0) return 0;
-        return r != 5 || (im->ns_cert_type & NS_SSL_CA) ? 1 : 0;
-    }
+    if (non_leaf) return check_ssl_ca(c);
     if (im->has_ns_cert_type && !(im->ns_cert_type & NS_SSL_SERVER)) return 0;
     if (c->has_key_usage &&
         !(c->key_usage & (CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_ENCIPHERMENT | CERT_KU_KEY_AGREEMENT)))
         return 0;
+    return 1;
+}
+
+/* OpenSSL check_purpose_ssl_client(): EKU (if present) must allow
+ * clientAuth (no SGC here); a CA must pass check_ssl_ca(); a leaf needs a key
+ * usage for signing or key agreement (if present) and nsCertType SSL client
+ * (if present). */
+int cert_purpose_sslclient(const struct cert *c, bool non_leaf)
+{
+    const struct cert_impl *im = cert_impl_of(c);
+    if (c->has_eku && !(c->eku & CERT_EKU_CLIENT_AUTH)) return 0;
+    if (non_leaf) return check_ssl_ca(c);
+    if (c->has_key_usage && !(c->key_usage & (CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_AGREEMENT)))
+        return 0;
+    if (im->has_ns_cert_type && !(im->ns_cert_type & NS_SSL_CLIENT)) return 0;
     return 1;
 }
 

@@ -168,11 +168,30 @@ bool cert_could_issue(const struct cert *issuer, const struct cert *child);
  * key type matches own signature algorithm. Signature not checked. */
 bool cert_is_self_signed(const struct cert *c);
 
-/* Signature of `child` verifies with `issuer`'s key. The answer is
+/* Does the signature of `child` verify with `issuer`'s key? mbedTLS checks
+ * it from tlsscope's own reading of both certificates (tbsCertificate,
+ * signature algorithm and value of the child; the issuer's
+ * subjectPublicKeyInfo), so a certificate mbedTLS refuses as a whole (an
+ * Ed25519 or RSA-PSS key, explicit curve parameters) is still checked where
+ * mbedTLS has the algorithm. CERT_SIG_UNCHECKABLE: mbedTLS 2.28 has no
+ * verifier for it (EdDSA, DSA, curves it lacks, unknown algorithms) —
+ * never a failure; cert_signature_why() says which. The answer is
  * remembered in `child` per issuer fingerprint (the one mutable part of a
  * certificate besides refs); the _uncached variant always verifies (tests). */
-bool cert_signature_ok(const struct cert *issuer, const struct cert *child);
-bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child);
+enum cert_sig { CERT_SIG_OK = 0, CERT_SIG_BAD, CERT_SIG_UNCHECKABLE };
+enum cert_sig cert_signature_check(const struct cert *issuer, const struct cert *child);
+enum cert_sig cert_signature_check_uncached(const struct cert *issuer, const struct cert *child);
+static inline bool cert_signature_ok(const struct cert *issuer, const struct cert *child)
+{
+    return cert_signature_check(issuer, child) == CERT_SIG_OK;
+}
+static inline bool cert_signature_ok_uncached(const struct cert *issuer, const struct cert *child)
+{
+    return cert_signature_check_uncached(issuer, child) == CERT_SIG_OK;
+}
+/* Why cert_signature_check() is CERT_SIG_UNCHECKABLE, as a phrase
+ * ("mbedTLS 2.28 cannot verify ED25519 signatures"). */
+void cert_signature_why(const struct cert *issuer, const struct cert *child, char *out, size_t n);
 
 /* Generic digest helpers so that layers above need no crypto library. */
 void digest_sha256(const void *p, size_t n, uint8_t out[32]);

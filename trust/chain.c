@@ -14,11 +14,14 @@
  *    certificate is a "mimic" and does not count;
  *  - otherwise take the issuer from the peer's certificates (any order, each
  *    used once, never one already in the chain), and look in the store again.
- * Candidates are chosen like OpenSSL 3.0's X509_STORE_CTX_get1_issuer() and
- * get0_best_issuer_sk(): the first that cert_could_issue() accepts and that
- * is valid at the judging time, else the one that expires last. (OpenSSL
- * 1.1.1 took the last acceptable one in that case; 3.0, which the
- * differential test runs, is followed.)
+ * Candidates: the first that cert_could_issue() accepts and that is valid
+ * at the judging time; when none is valid, the profiles differ as their
+ * libraries do:
+ *  - expressway (OpenSSL 1.1.1 X509_STORE_CTX_get1_issuer() and
+ *    find_issuer()): the *last* acceptable candidate, in store / wire order
+ *    — store [root not yet valid, the same root expired] gives 10 at 1;
+ *  - rfc (OpenSSL 3.0 get0_best_issuer_sk()): the one that expires last —
+ *    the same store gives 9 at 1.
  *
  * Iterative, bounded by VERDICT_MAX_PATH: no recursion on peer input.
  */
@@ -28,8 +31,17 @@
 
 #include "internal.h"
 
+/* Among acceptable candidates none of which is valid at the judging time,
+ * does `x` (seen after `best`) replace `best`? See the top of the file. */
+static bool better_invalid(const struct cert *x, const struct cert *best,
+                           enum verdict_profile profile)
+{
+    if (!best || profile == PROFILE_EXPRESSWAY) return true; /* 1.1.1: the last one */
+    return x->not_after > best->not_after;                    /* 3.0: expires last */
+}
+
 const struct cert *chain_store_issuer(const struct trust_store *st, const struct cert *child,
-                                      int64_t at)
+                                      int64_t at, enum verdict_profile profile)
 {
     const struct cert *best = NULL;
     if (!st) return NULL;
@@ -37,7 +49,7 @@ const struct cert *chain_store_issuer(const struct trust_store *st, const struct
         const struct cert *x = st->entries[i].cert;
         if (!x || !cert_could_issue(x, child)) continue;
         if (cert_valid_at(x, at)) return x;
-        if (!best || x->not_after > best->not_after) best = x;
+        if (better_invalid(x, best, profile)) best = x;
     }
     return best;
 }
@@ -56,7 +68,8 @@ static bool in_chain(const struct chain_result *r, const struct cert *c)
 
 /* get0_best_issuer_sk(ctx, 0, no_dup = 1, untrusted, x). */
 static int peer_issuer(const struct cert *const *wire, int n_wire, const bool *used,
-                       const struct chain_result *r, const struct cert *child, int64_t at)
+                       const struct chain_result *r, const struct cert *child, int64_t at,
+                       enum verdict_profile profile)
 {
     int best = -1;
     for (int i = 0; i < n_wire; i++) {
@@ -67,7 +80,7 @@ static int peer_issuer(const struct cert *const *wire, int n_wire, const bool *u
         if (!(child->self_issued && r->n == 1) && in_chain(r, x)) continue;
         if (!cert_could_issue(x, child)) continue;
         if (cert_valid_at(x, at)) return i;
-        if (best < 0 || x->not_after > wire[best]->not_after) best = i;
+        if (better_invalid(x, best < 0 ? NULL : wire[best], profile)) best = i;
     }
     return best;
 }
@@ -81,7 +94,8 @@ static void push(struct chain_result *r, const struct cert *c, enum chain_src sr
 }
 
 void chain_build(const struct cert *const *wire, int n_wire, const struct trust_store *st,
-                 int64_t at, int verify_depth, struct chain_result *out)
+                 int64_t at, int verify_depth, enum verdict_profile profile,
+                 struct chain_result *out)
 {
     bool used[64] = {false};
     int max_depth = verify_depth + 1;
@@ -97,7 +111,7 @@ void chain_build(const struct cert *const *wire, int n_wire, const struct trust_
         int num = out->n;
         if (do_trusted) {
             const struct cert *curr = out->link[num - 1].cert;
-            const struct cert *issuer = num > max_depth ? NULL : chain_store_issuer(st, curr, at);
+            const struct cert *issuer = num > max_depth ? NULL : chain_store_issuer(st, curr, at, profile);
             if (issuer) {
                 bool ok = true;
                 if (!cert_is_self_signed(curr)) {
@@ -127,7 +141,7 @@ void chain_build(const struct cert *const *wire, int n_wire, const struct trust_
             const struct cert *curr = out->link[num - 1].cert;
             int i = (cert_is_self_signed(curr) || num > max_depth)
                         ? -1
-                        : peer_issuer(wire, n_wire, used, out, curr, at);
+                        : peer_issuer(wire, n_wire, used, out, curr, at, profile);
             if (i < 0) {
                 do_untrusted = false;
                 do_trusted = true;

@@ -29,13 +29,15 @@ struct chain_result {
 
 /* wire[0] is the leaf (must not be NULL); NULL entries elsewhere are
  * skipped. `verify_depth` as OpenSSL's X509_VERIFY_PARAM depth (7 for
- * Expressway). Always fills *out. */
+ * Expressway). `profile` picks the library whose issuer choice is modelled
+ * (chain.c). Always fills *out. */
 void chain_build(const struct cert *const *wire, int n_wire, const struct trust_store *st,
-                 int64_t at, int verify_depth, struct chain_result *out);
+                 int64_t at, int verify_depth, enum verdict_profile profile,
+                 struct chain_result *out);
 
 /* The store certificate OpenSSL would pick as issuer of `child`
  * (X509_STORE_CTX_get1_issuer), or NULL. Exposed for advice and tests. */
 const struct cert *chain_store_issuer(const struct trust_store *st, const struct cert *child,
-                                      int64_t at);
+                                      int64_t at, enum verdict_profile profile);
 
 #endif

@@ -167,6 +167,33 @@ int der_time(uint8_t tag, const struct cursor *val, int64_t *secs)
     return 0;
 }
 
+bool der_time_rfc5280(uint8_t tag, const struct cursor *val)
+{
+    static const uint8_t mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const uint8_t *p = val->p;
+    size_t n = cur_left(val), yl = tag == DER_UTCTIME ? 2 : 4;
+    unsigned v[6] = {0};
+
+    if (!der_is_time_tag(tag) || n != yl + 11 || p[n - 1] != 'Z') return false;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (p[i] < '0' || p[i] > '9') return false;
+    if (yl == 2) {
+        two_digits(p, &v[0]);
+        v[0] += v[0] >= 50 ? 1900 : 2000;
+    } else {
+        unsigned cc = 0, yy = 0;
+        two_digits(p, &cc);
+        two_digits(p + 2, &yy);
+        v[0] = cc * 100 + yy;
+    }
+    for (int k = 1; k < 6; k++) two_digits(p + yl + 2 * (size_t)(k - 1), &v[k]);
+    /* asn1_time_to_tm(): month 1-12, day within the month, 23:59:59 at most */
+    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 || v[4] > 59 || v[5] > 59) return false;
+    unsigned md = mdays[v[1] - 1];
+    if (v[1] == 2 && ((v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0)) md = 29;
+    return v[2] <= md;
+}
+
 static size_t utf8_put(uint32_t cp, uint8_t out[4])
 {
     if (cp < 0x80) {

@@ -76,6 +76,19 @@ bool der_oid_eq(const struct cursor *oid, const uint8_t *bytes, size_t n);
  * seconds since the epoch. 0 or DER_EMALFORMED. */
 int der_time(uint8_t tag, const struct cursor *val, int64_t *secs);
 
+/* UTCTime or GeneralizedTime: the two tags of RFC 5280's Time CHOICE. */
+static inline bool der_is_time_tag(uint8_t tag)
+{
+    return tag == DER_UTCTIME || tag == DER_GENERALIZEDTIME;
+}
+
+/* The time in RFC 5280 4.1.2.5's one allowed form — UTCTime
+ * YYMMDDHHMMSSZ, GeneralizedTime YYYYMMDDHHMMSSZ, a date that exists —
+ * as OpenSSL's X509_cmp_time() demands (exact length, digits, 'Z', then
+ * ASN1_TIME_diff's range check). False means X509_cmp_time() returns 0: a
+ * "format error in certificate's notBefore/notAfter field". */
+bool der_time_rfc5280(uint8_t tag, const struct cursor *val);
+
 /* Convert a directory-string value to UTF-8 the way OpenSSL's
  * ASN1_STRING_to_UTF8 does: one-byte types as ISO 8859-1, BMPString as UCS-2,
  * UniversalString as UCS-4, UTF8String copied. Writes at most outlen-1 bytes

@@ -36,6 +36,36 @@ struct cert_impl {
     /* Slices of cert.der. */
     const uint8_t *tbs;
     size_t tbs_len;
+    struct cursor subject_name; /* contents of the subject Name (RDNSequence) */
+    struct cursor sig_oid;      /* Certificate.signatureAlgorithm: OID contents */
+    uint8_t sig_params_tag;     /* ... its parameters' tag (0 when absent) */
+    struct cursor sig_params;   /* ... and their contents */
+    struct cursor sig_value;    /* signatureValue BIT STRING contents after the unused-bits octet */
+    struct cursor san_names;    /* subjectAltName GeneralNames contents; empty when none */
+    bool has_nc;                /* nameConstraints present (RFC 5280 4.2.1.10) */
+    struct cursor nc;           /* NameConstraints SEQUENCE contents */
+
+    /* The subject's public key for verifying what this certificate signs,
+     * read from subjectPublicKeyInfo on its own (mbedtls_pk_parse_subpubkey;
+     * an id-RSASSA-PSS key as the RSA key it is): usable even when mbedTLS
+     * refuses the certificate as a whole. */
+    mbedtls_pk_context key;
+    bool key_ok;
+
+    /* Validity not in RFC 5280's fixed form (UTCTime YYMMDDHHMMSSZ,
+     * GeneralizedTime YYYYMMDDHHMMSSZ, a real date): OpenSSL's
+     * X509_cmp_time() returns 0 for it, which X509_verify_cert reports as
+     * 13 / 14 and chain building treats as "not valid". */
+    bool not_before_bad, not_after_bad;
+    /* OpenSSL 1.1.1 EXFLAG_INVALID (x509v3_cache_extensions): an extension
+     * it decodes (basicConstraints, keyUsage, extKeyUsage, nsCertType, SKI,
+     * AKI, subjectAltName, nameConstraints, proxyCertInfo, CRL distribution
+     * points) appears twice or does not decode, or a pathLen is negative or
+     * on a non-CA. X509_check_issued() then refuses the certificate on
+     * either side, so it neither issues nor is issued (20 / 2 / 18 ...). */
+    bool ext_invalid;
+    char ext_invalid_why[64];
+    uint16_t ext_seen;          /* EXT_SEEN_* bits, to find duplicates */
 
     /* OpenSSL semantics the public struct has no field for. */
     int key_secbits;          /* EVP_PKEY_security_bits (1.1.1); -1 unknown key */
@@ -64,7 +94,8 @@ struct cert_impl {
      * issuer instead of once per connection. */
     struct {
         uint8_t issuer_sha256[32];
-        bool valid, ok;
+        bool valid;
+        uint8_t result;       /* enum cert_sig */
     } sig_memo[CERT_SIG_MEMO];
     uint8_t sig_memo_next;        /* slot replaced next (round robin) */
 
@@ -99,6 +130,8 @@ struct cert *cert_parse_walk_only(const uint8_t *der, size_t len);
  * notAfter. */
 static inline bool cert_valid_at(const struct cert *c, int64_t at)
 {
+    const struct cert_impl *im = (const struct cert_impl *)c->impl;
+    if (im->not_before_bad || im->not_after_bad) return false; /* X509_cmp_time() == 0 */
     return c->not_before <= at && at < c->not_after;
 }
 
@@ -109,5 +142,6 @@ int cert_check_ca(const struct cert *c);
 
 /* OpenSSL check_purpose_ssl_server(): 1 ok, 0 rejected. */
 int cert_purpose_sslserver(const struct cert *c, bool non_leaf);
+int cert_purpose_sslclient(const struct cert *c, bool non_leaf);
 
 #endif

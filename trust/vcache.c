@@ -64,6 +64,7 @@ static bool key_make(const struct judge_input *in, struct vc_key *k)
     const struct tls_conn *c = in->conn;
     if (!c || !in->store || !in->chain || in->n_chain <= 0 || !in->chain[0]) return false;
     if (in->n_chain > TLS_MAX_CHAIN) return false;
+    if (in->purpose != PURPOSE_SSL_SERVER) return false; /* only servers' chains are cached */
     memset(k, 0, sizeof *k);
     k->store = in->store;
     k->profile = in->profile;

@@ -37,6 +37,7 @@
 #include "advice_text.h"
 #include "chain.h"
 #include "internal.h"
+#include "ncons.h"
 
 /* TLS AlertDescription values (RFC 8446 6.2). */
 #define ALERT_BAD_CERTIFICATE 42
@@ -69,6 +70,14 @@ const char *verdict_code_text(int code)
 {
     switch (code) {
     case VERR_OK: return "ok";
+    case VERR_UNSPECIFIED: return "unspecified certificate verification error";
+    case VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD: return "format error in certificate's notBefore field";
+    case VERR_ERROR_IN_CERT_NOT_AFTER_FIELD: return "format error in certificate's notAfter field";
+    case VERR_PERMITTED_VIOLATION: return "permitted subtree violation";
+    case VERR_EXCLUDED_VIOLATION: return "excluded subtree violation";
+    case VERR_SUBTREE_MINMAX: return "name constraints minimum and maximum not supported";
+    case VERR_UNSUPPORTED_CONSTRAINT_TYPE: return "unsupported name constraint type";
+    case VERR_UNSUPPORTED_NAME_SYNTAX: return "unsupported or invalid name syntax";
     case VERR_UNABLE_TO_GET_ISSUER_CERT: return "unable to get issuer certificate";
     case VERR_CERT_SIGNATURE_FAILURE: return "certificate signature failure";
     case VERR_CERT_NOT_YET_VALID: return "certificate is not yet valid";
@@ -108,6 +117,8 @@ static int alert_for_code(int code)
         return ALERT_UNKNOWN_CA;
     case VERR_CERT_HAS_EXPIRED: return ALERT_CERTIFICATE_EXPIRED;
     case VERR_CERT_NOT_YET_VALID:
+    case VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+    case VERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
     case VERR_EE_KEY_TOO_SMALL:
     case VERR_CA_KEY_TOO_SMALL:
     case VERR_CA_MD_TOO_WEAK:
@@ -116,7 +127,8 @@ static int alert_for_code(int code)
         return ALERT_BAD_CERTIFICATE;
     case VERR_CERT_SIGNATURE_FAILURE: return ALERT_DECRYPT_ERROR;
     case VERR_INVALID_PURPOSE: return ALERT_UNSUPPORTED_CERTIFICATE;
-    default: return ALERT_CERTIFICATE_UNKNOWN;
+    case VERR_UNSPECIFIED: return ALERT_INTERNAL_ERROR;
+    default: return ALERT_CERTIFICATE_UNKNOWN; /* 34, 47-53 ... */
     }
 }
 
@@ -172,6 +184,14 @@ struct judge {
     struct chain_result ch;
     char ip[64];        /* server address, inet_ntop text */
     char host[260];     /* ATS origin host: SNI, else the IP */
+    /* A signature mbedTLS cannot check (EdDSA, ...): the checks go on as if
+     * it were good, and whatever they conclude is reported as what the
+     * verdict would be — not judged, since a bad signature would be 7 at
+     * this depth instead. */
+    bool sig_unchecked;
+    int nc_ca_depth;    /* the CA whose name constraints were violated */
+    int sig_unchecked_depth;
+    char sig_unchecked_why[120];
 };
 
 static void server_ip_text(const struct tls_conn *conn, char *out, size_t n)
@@ -217,22 +237,6 @@ static void advice_ecdsa(struct out *o, const struct judge *j)
             "\"ECDHE-RSA-AES256-GCM-SHA384:\").");
 }
 
-/* OpenSSL 1.1.1 (Expressway) and 3.0 differ on one chain-building rule:
- * 1.1.1 calls a certificate self-signed, and accepts a store certificate as
- * an issuer, only if its keyUsage (when present) allows keyCertSign
- * (x509v3_cache_extensions / X509_check_issued). VERIFY-SPEC and
- * tlsscope follow 3.0 (key type instead), so say so where it matters. */
-static void advice_ku_note(struct out *o, const struct cert *top)
-{
-    if (!top || !top->has_key_usage || (top->key_usage & CERT_KU_KEY_CERT_SIGN)) return;
-    if (!cert_is_self_signed(top)) return;
-    outf(o, "%sNote: \"%s\" is self-signed but its keyUsage lacks keyCertSign; OpenSSL 1.1.1, "
-            "which Expressway uses, then does not treat it as self-signed at all and reports "
-            "\"unable to get local issuer certificate\" even when it is in the trust store. "
-            "Re-issue it with keyCertSign.",
-         o->len ? " " : "", cn_or_subject(top));
-}
-
 static const char workaround[] = ADVICE_WORKAROUND;
 
 static void write_advice(struct judge *j, int code, int depth)
@@ -252,7 +256,6 @@ static void write_advice(struct judge *j, int code, int depth)
              cn_or_subject(leaf), fp(leaf, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, leaf);
-        advice_ku_note(&o, leaf);
         break;
     case VERR_SELF_SIGNED_CERT_IN_CHAIN:
         outf(&o, "The chain ends in the self-signed CA \"%s\" (SHA-256 %s), which the trust "
@@ -262,7 +265,6 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
-        advice_ku_note(&o, c);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         outf(&o, "Upload the missing CA certificate \"%s\" - the issuer of \"%s\" at depth %d, "
@@ -371,6 +373,43 @@ static void write_advice(struct judge *j, int code, int depth)
                  "re-issue it with SHA-256.",
              cn_or_subject(c), depth, c->sig_alg);
         break;
+    case VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+    case VERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+        outf(&o, "\"%s\" (depth %d) gives its %s in a form RFC 5280 does not allow (it must be "
+                 "YYMMDDHHMMSSZ, or YYYYMMDDHHMMSSZ from 2050): OpenSSL refuses the certificate. "
+                 "Have the CA re-issue it.",
+             cn_or_subject(c), depth,
+             code == VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD ? "notBefore" : "notAfter");
+        break;
+    case VERR_PERMITTED_VIOLATION:
+    case VERR_EXCLUDED_VIOLATION:
+    case VERR_SUBTREE_MINMAX:
+    case VERR_UNSUPPORTED_CONSTRAINT_TYPE:
+    case VERR_UNSUPPORTED_NAME_SYNTAX: {
+        const struct cert *ca = j->nc_ca_depth > 0 && j->nc_ca_depth < v->n_path
+                                    ? path_cert(j, j->nc_ca_depth) : NULL;
+        outf(&o, "The CA \"%s\" (depth %d) restricts with nameConstraints which names the "
+                 "certificates below it may carry, and \"%s\" (depth %d) ",
+             ca ? cn_or_subject(ca) : "?", j->nc_ca_depth, cn_or_subject(c), depth);
+        if (code == VERR_PERMITTED_VIOLATION)
+            outf(&o, "has a name outside its permitted subtrees");
+        else if (code == VERR_EXCLUDED_VIOLATION)
+            outf(&o, "has a name inside its excluded subtrees");
+        else if (code == VERR_UNSUPPORTED_NAME_SYNTAX)
+            outf(&o, "has a name OpenSSL cannot compare with them (e.g. an e-mail without '@', "
+                     "a URI without \"//\")");
+        else
+            outf(&o, "meets a constraint OpenSSL does not support (%s)", verdict_code_text(code));
+        outf(&o, " (subjectAltName, or the CN when there is no DNS SAN). Re-issue the "
+                 "certificate with names the CA allows, or have it issued by a CA without "
+                 "that constraint.");
+        break;
+    }
+    case VERR_UNSPECIFIED:
+        outf(&o, "\"%s\" (depth %d) has so many names, and a CA above it so many name "
+                 "constraints, that OpenSSL refuses to compare them (NAME_CHECK_MAX).",
+             cn_or_subject(c), depth);
+        break;
     case VERR_TLSSCOPE_UNPARSABLE:
         outf(&o, "tlsscope could not read \"%s\" (SHA-256 %s): %s. Check this chain with "
                  "`openssl verify` on the exported certificates.",
@@ -446,9 +485,17 @@ static void set_reason_texts(struct judge *j, bool name_failure)
                  v->name_checked, verdict_code_text(v->code), j->host, j->ip, v->depth);
 }
 
+static void unchecked_outcome(struct judge *j, const char *outcome);
+
 static void fail(struct judge *j, int code, int depth)
 {
     struct verdict *v = j->v;
+    if (j->sig_unchecked) {
+        char o[200];
+        snprintf(o, sizeof o, "failed %d (%s) at depth %d", code, verdict_code_text(code), depth);
+        unchecked_outcome(j, o);
+        return;
+    }
     v->status = VERDICT_FAILED;
     v->code = code;
     v->depth = depth;
@@ -463,6 +510,10 @@ static void fail_name(struct judge *j)
     uint8_t ip[16];
     bool is_ip = inet_pton(AF_INET, v->name_checked, ip) == 1 ||
                  inet_pton(AF_INET6, v->name_checked, ip) == 1;
+    if (j->sig_unchecked) {
+        unchecked_outcome(j, "failed: the name is not in the certificate");
+        return;
+    }
     v->status = VERDICT_FAILED;
     v->code = v->profile == PROFILE_RFC && is_ip ? VERR_IP_ADDRESS_MISMATCH : VERR_HOSTNAME_MISMATCH;
     v->depth = 0;
@@ -482,6 +533,22 @@ static void set_not_judged(struct verdict *v, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(v->not_judged, sizeof v->not_judged, fmt, ap);
     va_end(ap);
+}
+
+/* Not judged because of a signature mbedTLS cannot check (judge.sig_*),
+ * saying what the verdict is if that signature is good. */
+static void unchecked_outcome(struct judge *j, const char *outcome)
+{
+    struct verdict *v = j->v;
+    const struct cert *c = path_cert(j, j->sig_unchecked_depth);
+    set_not_judged(v, "the signature on \"%.60s\" (depth %d) cannot be checked: %s; if it is "
+                      "good: %s",
+                   cn_or_subject(c), j->sig_unchecked_depth, j->sig_unchecked_why, outcome);
+    v->reason[0] = '\0';
+    v->advice[0] = '\0';
+    v->would_log[0] = '\0';
+    v->predicted_alert = -1;
+    v->cert_index = j->sig_unchecked_depth;
 }
 
 static const char *resumption_name(enum tls_resumption r)
@@ -559,7 +626,8 @@ static void judge_chain(struct judge *j)
     }
 
     /* 1. build_chain() */
-    chain_build(in->chain, in->n_chain, in->store, in->at, CHAIN_VERIFY_DEPTH, &j->ch);
+    chain_build(in->chain, in->n_chain, in->store, in->at, CHAIN_VERIFY_DEPTH, in->profile,
+                &j->ch);
     memcpy(v->path, j->ch.link, sizeof j->ch.link);
     v->n_path = j->ch.n;
     v->anchored = j->ch.trusted;
@@ -581,7 +649,9 @@ static void judge_chain(struct judge *j)
             int ca = cert_check_ca(x);
             if (ca == 0 || (i + 1 < n && ca != 1)) { fail(j, VERR_INVALID_CA, i); return; }
         }
-        if (!cert_purpose_sslserver(x, i > 0)) { fail(j, VERR_INVALID_PURPOSE, i); return; }
+        bool purpose_ok = in->purpose == PURPOSE_SSL_CLIENT ? cert_purpose_sslclient(x, i > 0)
+                                                            : cert_purpose_sslserver(x, i > 0);
+        if (!purpose_ok) { fail(j, VERR_INVALID_PURPOSE, i); return; }
         if (i > 1 && x->path_len != -1 && plen > x->path_len)
             { fail(j, VERR_PATH_LENGTH_EXCEEDED, i); return; }
         if (i > 0 && !x->self_issued) plen++; /* self-issued CAs do not count */
@@ -598,7 +668,8 @@ static void judge_chain(struct judge *j)
     }
 
     /* 4. check_id() for the rfc profile */
-    bool have_name = v->name_checked[0] != '\0';
+    /* A server checks no name in its client's certificate. */
+    bool have_name = v->name_checked[0] != '\0' && in->purpose == PURPOSE_SSL_SERVER;
     if (v->profile == PROFILE_RFC && have_name) {
         v->name_ok = name_match_rfc(leaf, v->name_checked);
         if (!v->name_ok) { fail_name(j); return; }
@@ -607,28 +678,55 @@ static void judge_chain(struct judge *j)
     /* 5. internal_verify(): the anchor's own signature is not checked. */
     for (int i = n - 1; i >= 0; i--) {
         const struct cert *x = path_cert(j, i);
+        const struct cert_impl *xi = cert_impl_of(x);
         if (i < n - 1) {
             const struct cert *iss = path_cert(j, i + 1);
-            if (!cert_impl_of(x)->mbed_ok) { fail(j, VERR_TLSSCOPE_UNPARSABLE, i); return; }
-            if (!cert_impl_of(iss)->mbed_ok) { fail(j, VERR_TLSSCOPE_UNPARSABLE, i + 1); return; }
-            if (!cert_signature_ok(iss, x)) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
+            enum cert_sig sig = cert_signature_check(iss, x);
+            if (sig == CERT_SIG_BAD) { fail(j, VERR_CERT_SIGNATURE_FAILURE, i); return; }
+            if (sig == CERT_SIG_UNCHECKABLE && !j->sig_unchecked) {
+                j->sig_unchecked = true;
+                j->sig_unchecked_depth = i;
+                cert_signature_why(iss, x, j->sig_unchecked_why, sizeof j->sig_unchecked_why);
+            }
         }
+        /* x509_check_cert_time(): X509_cmp_time() == 0 is a format error */
+        if (xi->not_before_bad) { fail(j, VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, i); return; }
         if (in->at < x->not_before) { fail(j, VERR_CERT_NOT_YET_VALID, i); return; }
+        if (xi->not_after_bad) { fail(j, VERR_ERROR_IN_CERT_NOT_AFTER_FIELD, i); return; }
         if (in->at >= x->not_after) { fail(j, VERR_CERT_HAS_EXPIRED, i); return; }
     }
 
-    /* 6. ATS verify callback at depth 0 */
+    /* 6. ATS verify callback at depth 0: internal_verify() calls it with
+     * ok = 1 for the leaf as its last step, before verify_chain() goes on
+     * to the name constraints. */
     if (v->profile == PROFILE_EXPRESSWAY && have_name) {
         v->name_ok = name_match_expressway(leaf, v->name_checked);
         if (!v->name_ok) { fail_name(j); return; }
+    }
+
+    /* 7. check_name_constraints() */
+    {
+        const struct cert *p[VERDICT_MAX_PATH];
+        char why[160];
+        int depth;
+        for (int i = 0; i < n; i++) p[i] = path_cert(j, i);
+        int r = ncons_check_path(p, n, v->profile, &depth, &j->nc_ca_depth, why, sizeof why);
+        if (r == NCONS_NOT_JUDGED) {
+            set_not_judged(v, "%s", why);
+            v->reason[0] = '\0';
+            return;
+        }
+        if (r != 0) { fail(j, r, depth); return; }
+    }
+    if (j->sig_unchecked) {
+        unchecked_outcome(j, "trusted");
+        return;
     }
     v->status = VERDICT_TRUSTED;
     v->code = VERR_OK;
     v->depth = -1;
     v->cert_index = -1;
     snprintf(v->reason, sizeof v->reason, "ok");
-    struct out o = {v->advice, sizeof v->advice, 0};
-    advice_ku_note(&o, path_cert(j, n - 1));
 }
 
 void verdict_judge(const struct judge_input *in, struct verdict *out)
@@ -689,7 +787,8 @@ void verdict_judge(const struct judge_input *in, struct verdict *out)
         return;
     }
     judge_chain(&j);
-    if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only) {
+    if (out->status == VERDICT_TRUSTED && !out->name_checked[0] && !in->chain_only &&
+        in->purpose == PURPOSE_SSL_SERVER) {
         out->reason[0] = '\0';
         set_not_judged(out, "the chain verifies, but the ClientHello is not in the capture: the "
                             "name the client asked for is unknown");

@@ -21,10 +21,13 @@
 
 /* OpenSSL X509_V_ERR_* values used here (include/openssl/x509_vfy.h, 1.1.1). */
 #define VERR_OK 0
+#define VERR_UNSPECIFIED 1
 #define VERR_UNABLE_TO_GET_ISSUER_CERT 2
 #define VERR_CERT_SIGNATURE_FAILURE 7
 #define VERR_CERT_NOT_YET_VALID 9
 #define VERR_CERT_HAS_EXPIRED 10
+#define VERR_ERROR_IN_CERT_NOT_BEFORE_FIELD 13
+#define VERR_ERROR_IN_CERT_NOT_AFTER_FIELD 14
 #define VERR_DEPTH_ZERO_SELF_SIGNED_CERT 18
 #define VERR_SELF_SIGNED_CERT_IN_CHAIN 19
 #define VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY 20
@@ -34,6 +37,11 @@
 #define VERR_PATH_LENGTH_EXCEEDED 25
 #define VERR_INVALID_PURPOSE 26
 #define VERR_UNHANDLED_CRITICAL_EXTENSION 34
+#define VERR_PERMITTED_VIOLATION 47
+#define VERR_EXCLUDED_VIOLATION 48
+#define VERR_SUBTREE_MINMAX 49
+#define VERR_UNSUPPORTED_CONSTRAINT_TYPE 51
+#define VERR_UNSUPPORTED_NAME_SYNTAX 53
 #define VERR_HOSTNAME_MISMATCH 62
 #define VERR_IP_ADDRESS_MISMATCH 64
 #define VERR_EE_KEY_TOO_SMALL 66
@@ -46,6 +54,10 @@
 
 enum verdict_status { VERDICT_NOT_JUDGED = 0, VERDICT_TRUSTED, VERDICT_FAILED };
 enum verdict_profile { PROFILE_EXPRESSWAY = 0, PROFILE_RFC };
+/* Whose chain is judged: a server's, by a TLS client (OpenSSL purpose
+ * "ssl_server", the default), or a client's, by a server that asked for it
+ * (mutual TLS, "ssl_client": leaf EKU clientAuth, no name check). */
+enum verdict_purpose { PURPOSE_SSL_SERVER = 0, PURPOSE_SSL_CLIENT };
 enum verdict_agree { AGREE_UNKNOWN = 0, AGREE_YES, AGREE_NO };
 enum chain_src { CHAIN_FROM_PEER = 0, CHAIN_FROM_STORE };
 
@@ -92,6 +104,7 @@ struct judge_input {
     enum verdict_profile profile;
     int64_t at;                       /* judging time, seconds since epoch (capture time or --at) */
     bool chain_only;                  /* judge the chain without any name check (tools, tests) */
+    enum verdict_purpose purpose;     /* zero (omitted): a server's chain */
 };
 
 /* Judge one connection. Always fills *out (status NOT_JUDGED with a reason

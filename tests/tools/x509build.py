@@ -9,13 +9,25 @@ tbsCertificate is encoded here (RFC 5280 4.1, X.690 DER) and only the
 signature is made by the openssl CLI (`openssl dgst -sign`, or `pkeyutl
 -rawin` for EdDSA). Keys come from `openssl genpkey`.
 
-Python 3 standard library only.
+Python 3 standard library; signing is done in-process with the
+`cryptography` package when it is there and can (much faster for the
+differential runs), else with the openssl CLI — same bytes signed either way.
 """
 
 import hashlib
 import os
 import subprocess
 import tempfile
+
+try:
+    from cryptography.hazmat.primitives import hashes as _hashes
+    from cryptography.hazmat.primitives import serialization as _serialization
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+    from cryptography.hazmat.primitives.asymmetric import padding as _padding
+    from cryptography.hazmat.primitives.asymmetric import rsa as _rsa
+    HAVE_PYCA = True
+except ImportError:  # pragma: no cover - the CLI does the same, slower
+    HAVE_PYCA = False
 
 # ---- DER ------------------------------------------------------------------
 
@@ -101,6 +113,11 @@ def encode_string(kind, value):
     return tlv(STRING_TAGS[kind], raw)
 
 
+def utc_datetime(epoch):
+    import datetime
+    return datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=epoch)
+
+
 def time_der(epoch):
     """RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime after."""
     import datetime
@@ -142,7 +159,8 @@ class Key:
 
     def __init__(self, path, kind):
         self.path = path
-        self.kind = kind  # "ec", "rsa", "ed25519", "ed448"
+        self.kind = kind  # "ec", "rsa", "rsa-pss", "ed25519", "ed448"
+        self.pyca = None  # loaded private key, False when `cryptography` cannot
         self.spki = subprocess.run(["openssl", "pkey", "-in", path, "-pubout", "-outform", "DER"],
                                    check=True, capture_output=True).stdout
 
@@ -172,9 +190,19 @@ def spki_bits(spki):
 
 
 def gen_key(directory, label, spec):
-    """spec: "ec:P-256", "ec:secp112r1", "rsa:2048", "ed25519", "ed448"."""
+    """spec: "ec:P-256", "ec:secp112r1", "ecx:P-256" (explicit curve
+    parameters in the SPKI), "rsa:2048", "rsa-pss:2048" (id-RSASSA-PSS key),
+    "ed25519", "ed448"."""
     path = os.path.join(directory, label + ".key")
-    if spec.startswith("ec:"):
+    if spec.startswith("ecx:"):
+        cmd = ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+               "ec_paramgen_curve:" + spec[4:], "-pkeyopt", "ec_param_enc:explicit", "-out", path]
+        kind = "ec"
+    elif spec.startswith("rsa-pss:"):
+        cmd = ["openssl", "genpkey", "-algorithm", "RSA-PSS", "-pkeyopt",
+               "rsa_keygen_bits:" + spec[8:], "-out", path]
+        kind = "rsa-pss"
+    elif spec.startswith("ec:"):
         cmd = ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
                "ec_paramgen_curve:" + spec[3:], "-out", path]
         kind = "ec"
@@ -217,7 +245,7 @@ def rsassa_pss_alg():
 
 
 def default_sigalg(key):
-    return {"ec": "ecdsa-with-SHA256", "rsa": "sha256WithRSAEncryption",
+    return {"ec": "ecdsa-with-SHA256", "rsa": "sha256WithRSAEncryption", "rsa-pss": "rsassaPss",
             "ed25519": "ED25519", "ed448": "ED448"}[key.kind]
 
 
@@ -228,7 +256,41 @@ def alg_id(sigalg):
     return seq(oid(o), params) if params is not None else seq(oid(o))
 
 
+def _pyca_key(key):
+    if key.pyca is None:
+        try:
+            with open(key.path, "rb") as f:
+                key.pyca = _serialization.load_pem_private_key(f.read(), None)
+        except Exception:  # e.g. curves `cryptography` does not know (secp112r1)
+            key.pyca = False
+    return key.pyca
+
+
+def _sign_pyca(key, sigalg, data):
+    """The signature, or None when `cryptography` cannot make it."""
+    k = _pyca_key(key) if HAVE_PYCA else False
+    if not k:
+        return None
+    try:
+        if sigalg in ("ED25519", "ED448"):
+            return k.sign(data)
+        if sigalg == "rsassaPss":
+            return k.sign(data, _padding.PSS(_padding.MGF1(_hashes.SHA256()), 32), _hashes.SHA256())
+        md = {"sha256": _hashes.SHA256, "sha384": _hashes.SHA384, "sha1": _hashes.SHA1,
+              "md5": _hashes.MD5}[SIGALG[sigalg][2]]()
+        if isinstance(k, _rsa.RSAPrivateKey):
+            return k.sign(data, _padding.PKCS1v15(), md)
+        if isinstance(k, _ec.EllipticCurvePrivateKey):
+            return k.sign(data, _ec.ECDSA(md))
+    except Exception:
+        return None
+    return None
+
+
 def sign(key, sigalg, data):
+    sig = _sign_pyca(key, sigalg, data)
+    if sig is not None:
+        return sig
     with tempfile.NamedTemporaryFile(delete=False) as f:
         f.write(data)
         path = f.name
@@ -315,20 +377,71 @@ def ext_aki(keyid=None, issuer_name=None, serial=None, critical=False):
     return ext("2.5.29.35", seq(*parts), critical)
 
 
+# RFC 5280 4.2.1.6 GeneralName, each as its context-tagged TLV.
+def gn_email(s):
+    return implicit(1, s.encode())
+
+
+def gn_dns(s):
+    return implicit(2, s.encode())
+
+
+def gn_dirname(name_der):
+    return tlv(0xA4, name_der)   # [4] EXPLICIT: Name is a CHOICE
+
+
+def gn_uri(s):
+    return implicit(6, s.encode())
+
+
+def gn_ip(raw):
+    """raw: 4/16 address bytes in a SAN, 8/32 address+mask bytes in a
+    name constraint (any length, to write malformed ones)."""
+    return implicit(7, raw)
+
+
+def gn_rid(dotted):
+    return implicit(8, oid(dotted)[2:])
+
+
+def gn_othername(type_oid, value_der):
+    return implicit(0, oid(type_oid) + explicit(0, value_der), constructed=True)
+
+
+def subtree(general_name, minimum=None, maximum=None):
+    """RFC 5280 4.2.1.10 GeneralSubtree; minimum 0 is DER-omitted unless given."""
+    parts = [general_name]
+    if minimum is not None:
+        parts.append(tlv(0x80, integer(minimum)[2:]))
+    if maximum is not None:
+        parts.append(tlv(0x81, integer(maximum)[2:]))
+    return seq(*parts)
+
+
+def ext_nc(permitted=(), excluded=(), critical=True):
+    parts = []
+    if permitted:
+        parts.append(implicit(0, b"".join(permitted), constructed=True))
+    if excluded:
+        parts.append(implicit(1, b"".join(excluded), constructed=True))
+    return ext("2.5.29.30", seq(*parts), critical)
+
+
 # ---- certificates -----------------------------------------------------------
 
 
 def certificate(subject, issuer, serial, not_before, not_after, key, signer, sigalg=None,
-                extensions=(), version=3):
+                extensions=(), version=3, not_before_der=None, not_after_der=None):
     """subject/issuer: name() DER. key: the subject's Key; signer: the Key that
-    signs. Returns DER."""
+    signs. not_before_der/not_after_der: a whole Time TLV to use as is (for
+    encodings time_der() would never write). Returns DER."""
     sigalg = sigalg or default_sigalg(signer)
     alg = alg_id(sigalg)
     fields = []
     if version != 1:
         fields.append(explicit(0, integer(version - 1)))
-    fields += [integer(serial), alg, issuer, seq(time_der(not_before), time_der(not_after)),
-               subject, key.spki]
+    validity = seq(not_before_der or time_der(not_before), not_after_der or time_der(not_after))
+    fields += [integer(serial), alg, issuer, validity, subject, key.spki]
     if extensions and version == 3:
         fields.append(explicit(3, seq(*extensions)))
     tbs = seq(*fields)

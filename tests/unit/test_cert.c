@@ -499,8 +499,68 @@ static void test_cache_bytes(void)
     certcache_free(cc);
 }
 
+/* Issue #11: certificates mbedTLS refuses as a whole are still read, and
+ * their signatures checked where mbedTLS has the algorithm. */
+static void test_beyond_mbedtls(void)
+{
+    struct cert *root = load("fidelity/root.pem", 0);
+    static const char *const odd[] = {"fidelity/key-ed25519.pem", "fidelity/key-ed448.pem",
+                                      "fidelity/key-secp160r1.pem", "fidelity/key-rsapss.pem",
+                                      "fidelity/key-ecexplicit.pem"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        struct cert *c = load(odd[i], 0);
+        CHECK(cert_could_issue(root, c));
+        CHECK_EQ_INT(cert_signature_check_uncached(root, c), CERT_SIG_OK);
+        /* its own key: only the RSA-PSS one is usable to mbedTLS (and then
+         * refuses the root's PKCS #1 v1.5 signature) */
+        CHECK_EQ_INT(cert_signature_check_uncached(c, c),
+                     i == 3 ? CERT_SIG_BAD : CERT_SIG_UNCHECKABLE);
+        cert_free(c);
+    }
+    struct cert *ex = load("fidelity/key-ecexplicit.pem", 0);
+    CHECK_EQ_INT(ex->key_type, CERT_KEY_EC);
+    CHECK_EQ_STR(ex->curve, "explicit");
+    CHECK_EQ_INT(ex->key_bits, 256); /* the order's size, as OpenSSL counts it */
+    cert_free(ex);
+    /* the RSA-PSS-key CA verifies its RSASSA-PSS signature on the leaf */
+    struct cert *pss = load("fidelity/pss-ca.pem", 0), *pleaf = load("fidelity/pss-ca-leaf.pem", 0);
+    CHECK(!pss->parsed); /* mbedTLS 2.28 has no id-RSASSA-PSS keys */
+    CHECK_EQ_STR(pss->key_alg, "rsassaPss");
+    CHECK_EQ_INT(pss->key_bits, 2048);
+    CHECK_EQ_INT(cert_signature_check_uncached(root, pss), CERT_SIG_OK);
+    CHECK_EQ_INT(cert_signature_check_uncached(pss, pleaf), CERT_SIG_OK);
+    CHECK_EQ_INT(cert_signature_check_uncached(root, pleaf), CERT_SIG_BAD);
+    cert_free(pss);
+    cert_free(pleaf);
+    /* EdDSA: uncheckable, with the reason */
+    struct cert *ed = load("fidelity/ed-root.pem", 0), *eleaf = load("fidelity/ed-leaf.pem", 0);
+    char why[120];
+    CHECK_EQ_INT(cert_signature_check(ed, eleaf), CERT_SIG_UNCHECKABLE);
+    CHECK_EQ_INT(cert_signature_check(ed, eleaf), CERT_SIG_UNCHECKABLE); /* memo */
+    cert_signature_why(ed, eleaf, why, sizeof why);
+    CHECK_EQ_STR(why, "mbedTLS 2.28 cannot verify ED25519 signatures");
+    cert_signature_why(ed, root, why, sizeof why);
+    CHECK_EQ_STR(why, "mbedTLS 2.28 cannot use the ED25519 key of the issuer");
+    cert_free(ed);
+    cert_free(eleaf);
+    /* a duplicate extension: described, but it neither issues nor is issued
+     * (OpenSSL 1.1.1 EXFLAG_INVALID) */
+    struct cert *dup = load("fidelity/dup-ext.pem", 0);
+    CHECK_EQ_STR(dup->subject_cn, "dup.fidelity.lab");
+    CHECK_EQ_INT(dup->n_san_dns, 1);
+    CHECK(!cert_could_issue(root, dup));
+    cert_free(dup);
+    /* a UTCTime without seconds still reads (2021-01-01T00:00), for display */
+    struct cert *t = load("fidelity/time-nosec.pem", 0);
+    CHECK_EQ_INT(t->not_before, 1609459200);
+    CHECK_EQ_INT(t->not_after, 1924992000);
+    cert_free(t);
+    cert_free(root);
+}
+
 int main(void)
 {
+    test_beyond_mbedtls();
     test_leaf();
     test_ca_and_relations();
     test_special_certs();

@@ -146,7 +146,7 @@ static void teardown(void)
 
 static struct judge_input input_of(const struct scenario *s, int64_t at)
 {
-    struct judge_input in = {s->conn, s->c, s->n, s->st, s->profile, at, s->chain_only};
+    struct judge_input in = {s->conn, s->c, s->n, s->st, s->profile, at, s->chain_only, PURPOSE_SSL_SERVER};
     return in;
 }
 
@@ -361,7 +361,7 @@ static void test_rebind(void)
         }
         ch[2] = NULL; /* a position without a certificate is part of the key */
         struct judge_input in = {c, ch, round == 2 ? 3 : 2, &st, PROFILE_EXPRESSWAY,
-                                 FIX_T_CAPTURE, false};
+                                 FIX_T_CAPTURE, false, PURPOSE_SSL_SERVER};
         struct verdict v, want;
         verdictcache_judge(vc, &in, &v);
         verdict_judge(&in, &want);
@@ -419,7 +419,7 @@ static void test_store_window(void)
     const struct cert *leaf = certcache_intern(cache, l.p, l.n);
     CHECK(leaf != NULL && leaf->parsed);
     struct tls_conn *c = conn_new("vc.lab", 0xc02b);
-    struct judge_input in = {c, &leaf, 1, &st, PROFILE_EXPRESSWAY, root_na - 1, false};
+    struct judge_input in = {c, &leaf, 1, &st, PROFILE_EXPRESSWAY, root_na - 1, false, PURPOSE_SSL_SERVER};
     struct verdict_cache *vc = verdictcache_new(8);
     struct verdict v;
     verdictcache_judge(vc, &in, &v);
