@@ -18,6 +18,9 @@ struct cli_opts {
     const char *iface;                 /* -i */
     const char *trust[CLI_MAX_FILES];  /* --trust */
     int n_trust;
+    const char *client_trust[CLI_MAX_FILES]; /* --client-trust: the servers' store for
+                                          judging client certificates (mutual TLS) */
+    int n_client_trust;
     enum verdict_profile profile;      /* --profile */
     bool have_at;                      /* --at */
     int64_t at;

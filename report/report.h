@@ -59,6 +59,10 @@ struct summary_server {
     unsigned connections, trusted, failed, not_judged;
     struct summary_reason *reasons;
     unsigned n_reasons;
+    /* mutual TLS: the server's verdicts on its clients' certificates */
+    unsigned client_failed;
+    struct summary_reason *client_reasons;
+    unsigned n_client_reasons;
     struct summary_server *next;
     struct summary_server *hnext;    /* hash chain in summary.index */
 };
@@ -73,6 +77,9 @@ struct summary {
     unsigned reasons_dropped;        /* SUMMARY_MAX_REASONS(_PER_SERVER) bit */
     unsigned long long conns_capped; /* connections with a cap event (TLS_EV_CAP/TCP_CAP) */
     unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
+    /* mutual TLS (conn_record.client): connections whose server asked for a
+     * client certificate, and the client verdicts */
+    unsigned long long client_requested, client_failed, client_trusted, client_not_judged;
 };
 
 void summary_init(struct summary *s);
@@ -94,6 +101,9 @@ const char *report_endpoint(char *buf, size_t len, uint8_t family, const uint8_t
 const char *report_version_short(uint16_t v, char buf[16]);
 /* the verdict column text, e.g. "FAILED 18@0 self signed certificate" */
 void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8);
+/* the client side of mutual TLS (r->client), e.g. "client FAILED 26@0
+ * unsupported certificate purpose"; nothing without CertificateRequest */
+void report_client_cell(struct sbuf *sb, const struct conn_record *r, bool utf8);
 
 /* Write every certificate of the record not yet exported as
  * DIR/<cn>_<sha256-prefix>.pem. Returns the number of new files, -1 on error
