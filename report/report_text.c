@@ -311,6 +311,8 @@ static void client_details(struct sbuf *sb, const struct conn_record *r,
         esc_text_str(sb, v->not_judged, st->utf8);
     } else if (v->status == VERDICT_TRUSTED) {
         sbuf_puts(sb, "trusted");
+    } else if (v->code == VERR_TLSSCOPE_NO_CLIENT_CERT) {
+        sbuf_puts(sb, "FAILED: the client sent no certificate");
     } else {
         sbuf_printf(sb, "FAILED %d@%d ", v->code, v->depth);
         esc_text_str(sb, v->reason, st->utf8);
