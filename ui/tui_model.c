@@ -244,6 +244,7 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     c->depth = v->depth;
     c->name_failure = v->status == VERDICT_FAILED && v->profile == PROFILE_EXPRESSWAY &&
                       (v->code == VERR_HOSTNAME_MISMATCH || v->code == VERR_IP_ADDRESS_MISMATCH);
+    c->client_failed = r->client && r->client->verdict.status == VERDICT_FAILED;
     return 0;
 }
 
@@ -498,6 +499,7 @@ const char *tui_vfilter_name(enum tui_vfilter f)
     case TUI_VF_FAILED: return "failed";
     case TUI_VF_NOT_JUDGED: return "not judged";
     case TUI_VF_TRUSTED: return "trusted";
+    case TUI_VF_CLIENT_FAILED: return "client failed";
     default: return "all";
     }
 }
@@ -520,6 +522,7 @@ bool tui_conn_in_class(const struct tui_conn *c, enum tui_vfilter f)
     case TUI_VF_FAILED: return c->cls == TUI_CLASS_FAILED;
     case TUI_VF_NOT_JUDGED: return c->cls == TUI_CLASS_NOT_JUDGED;
     case TUI_VF_TRUSTED: return c->cls == TUI_CLASS_TRUSTED;
+    case TUI_VF_CLIENT_FAILED: return c->client_failed;
     default: return true;
     }
 }
