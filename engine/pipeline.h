@@ -69,6 +69,8 @@ struct pipeline_opts {
     const struct trust_store *store;  /* NULL = no trust store */
     const struct trust_store *client_store; /* --client-trust: the server's store for
                                          judging client chains; NULL = not judged */
+    struct keylog *keylog;            /* TLS 1.3 secrets (--keylog, pcapng Decryption
+                                         Secrets Blocks are added to it); NULL = none */
     enum verdict_profile profile;
     bool have_at;                     /* --at given */
     int64_t at;                       /* seconds since epoch */

@@ -133,7 +133,11 @@ static void observe_server(struct verdict *v, const struct tls_conn *conn, int64
             v->agrees = v->observed_alert == 0 || v->observed_alert == 90 ? AGREE_YES : AGREE_NO;
         return;
     }
-    /* no alert: did the server carry on (its Finished, data)? */
+    /* No alert seen. In TLS 1.3 the server sent its Finished before the
+     * client's Certificate, and its refusal travels encrypted as an opaque
+     * record: the capture cannot tell whether it accepted. */
+    if (tls_version_is13_family(tls_conn_version(conn))) return;
+    /* TLS <= 1.2: did the server carry on (its CCS and Finished, data)? */
     bool went_on = conn->ccs[TLS_SERVER] || conn->handshake_complete ||
                    conn->app_data_records[TLS_SERVER] > 0;
     if (went_on) v->agrees = v->status == VERDICT_TRUSTED ? AGREE_YES : AGREE_NO;
