@@ -160,7 +160,7 @@ int run_batch(struct session *s)
     if (rc < 0) frontend_error("tlsscope", "%s", ps->last_error);
 
     int status = EXIT_TRUSTED;
-    if (b.summary.conns_failed) status = EXIT_FAILED;
+    if (b.summary.conns_failed || b.summary.client_failed) status = EXIT_FAILED;
     if (logreport_active(b.lr) && logreport_status(b.lr) > status) status = logreport_status(b.lr);
     if (rc < 0) status = EXIT_USAGE;
     session_set_active(NULL);

@@ -56,6 +56,8 @@ static void usage(FILE *out)
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
+          "  --client-trust PATH the server's store for mutual TLS (same forms): judge the\n"
+          "                      client's chain where the server sent CertificateRequest\n"
           "  --keylog FILE       NSS key log (SSLKEYLOGFILE, s_client -keylogfile): decrypt the\n"
           "                      TLS 1.3 handshakes it has secrets for, so their chains are\n"
           "                      judged; repeatable\n"
@@ -72,7 +74,8 @@ static void usage(FILE *out)
           "  --export-certs DIR  write every distinct certificate seen as PEM into DIR\n"
           "  -h, --help          this text;  -V, --version  the version\n"
           "\n"
-          "Exit status: 0 all judged connections trusted, 1 some failed, 2 usage or input error.\n",
+          "Exit status: 0 all judged connections trusted, 1 some failed (server or client\n"
+          "verdict), 2 usage or input error.\n",
           out);
 }
 

@@ -259,6 +259,34 @@ static void on_certificate(struct tls_conn *c, enum tls_side side, const uint8_t
     }
 }
 
+/* CertificateRequest: the server will verify a client certificate (mutual
+ * TLS); trust/ judges the client's chain against what it asked for. */
+static void on_cert_request(struct tls_conn *c, const uint8_t *body, uint32_t len, uint64_t off,
+                            int64_t ts_ns)
+{
+    struct note_ctx n = {c, TLS_SERVER, off, ts_ns, "CertificateRequest"};
+    uint16_t v = tls_conn_version(c);
+    c->cert_request = true;
+    if (c->creq.present) {
+        tls_event_fmt(c, TLS_EV_MALFORMED, TLS_SERVER, off, len, ts_ns,
+                      "second CertificateRequest ignored");
+        return;
+    }
+    /* supported_signature_algorithms exists from TLS 1.2 (and DTLS 1.2) on */
+    bool sig_algs = v == TLS_V_12 || v == DTLS_V_12;
+    int rc = tls_parse_cert_request(&c->creq, body, len, tls_conn_is13(c), sig_algs, note_event, &n);
+    c->creq.ts_ns = ts_ns;
+    if (rc == TLS_ECAP)
+        tls_event_fmt(c, TLS_EV_CAP, TLS_SERVER, off, len, ts_ns, "no memory for CA names");
+    else if (rc != TLS_OK)
+        tls_event_fmt(c, TLS_EV_MALFORMED, TLS_SERVER, off, len, ts_ns,
+                      "CertificateRequest malformed; %u CA name(s) kept", c->creq.n_ca_names);
+    if (c->creq.n_ca_names_total > c->creq.n_ca_names)
+        tls_event_fmt(c, TLS_EV_CAP, TLS_SERVER, off, len, ts_ns,
+                      "kept %u of %u CA names (caps: %u names, %u bytes each)", c->creq.n_ca_names,
+                      c->creq.n_ca_names_total, TLS_MAX_CA_NAMES, TLS_MAX_CA_NAME_LEN);
+}
+
 /* RFC 8446 §4.3.1 EncryptedExtensions: Extension extensions<0..2^16-1>.
  * Kept: ALPN (RFC 7301 §3.1: one protocol name) and the server_name
  * acknowledgement (RFC 6066 §3: empty extension_data). */
@@ -346,7 +374,7 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         if (side == TLS_SERVER) on_server_key_exchange(c, body, len);
         break;
     case HS_CERTIFICATE_REQUEST:
-        if (side == TLS_SERVER) c->cert_request = true;
+        if (side == TLS_SERVER) on_cert_request(c, body, len, off, ts_ns);
         break;
     case HS_CERTIFICATE_STATUS:
         if (side == TLS_SERVER) c->cert_status = true;

@@ -151,11 +151,22 @@ void tls_conn_drop_cert_copies(struct tls_conn *c)
         }
 }
 
+void tls_conn_drop_ca_names(struct tls_conn *c)
+{
+    struct tls_cert_request *cr = &c->creq;
+    for (uint16_t i = 0; i < cr->n_ca_names; i++) {
+        if (cr->ca_names[i].der) tls_held_give(cr->ca_names[i].len);
+        free(cr->ca_names[i].der);
+        cr->ca_names[i].der = NULL;
+    }
+}
+
 void tls_conn_free(struct tls_conn *c)
 {
     if (!c) return;
     tls_conn_release_parser(c);
     tls_conn_drop_cert_copies(c);
+    tls_conn_drop_ca_names(c);
     free(c);
 }
 

@@ -53,6 +53,9 @@
 #define TLS_MAX_EVENTS 16
 #define TLS_SCAN_LIMIT (64u * 1024u) /* plaintext bytes searched for a TLS start (STARTTLS) */
 #define TLS_MAX_SSLV2_SPECS 16 /* SSLv2-only cipher specs kept from an SSLv2 ClientHello */
+#define TLS_MAX_CERT_TYPES 16  /* CertificateRequest certificate_types kept */
+#define TLS_MAX_CA_NAMES 32    /* CertificateRequest certificate_authorities kept ... */
+#define TLS_MAX_CA_NAME_LEN 1024 /* ... each at most this long (DER of the Name) */
 /* Bytes of handshake data held by the dissector at any one time, across all
  * connections: handshake reassembly buffers plus certificate copies not yet
  * handed to trust/. A message that would go beyond it is skipped with a
@@ -182,6 +185,25 @@ struct tls_certificate {        /* one Certificate message */
     bool skipped_inside;        /* one was not kept for its size or the held-bytes cap:
                                    the kept ones are not simply the first n sent */
     bool empty;                 /* zero certificates (a client with none) */
+};
+
+/* What a server asked of the client's certificate (mutual TLS): RFC 5246
+ * §7.4.4 CertificateRequest (TLS <= 1.2), RFC 8446 §4.3.2 (TLS 1.3, only
+ * visible when decrypted). certificate_authorities are copies of the DER
+ * Names (the whole SEQUENCE); trust/ parses and compares them. A list cut
+ * by the caps has n_ca_names < n_ca_names_total: a "no issuer is listed"
+ * finding is then incomplete, never made. */
+struct tls_cert_request {
+    bool present;
+    int64_t ts_ns;
+    bool tls13_layout;
+    uint8_t cert_types[TLS_MAX_CERT_TYPES]; /* ClientCertificateType (1.2 only) */
+    uint8_t n_cert_types, n_cert_types_total;
+    bool has_sig_algs;                      /* TLS 1.2 field / 1.3 signature_algorithms */
+    struct tls_u16_list sig_algs;
+    bool has_ca_list;                       /* 1.3: extension sent; 1.2: list non-empty */
+    struct tls_cert_der ca_names[TLS_MAX_CA_NAMES];
+    uint16_t n_ca_names, n_ca_names_total;
 };
 
 struct tls_alert {              /* RFC 8446 §6 */
@@ -324,6 +346,7 @@ struct tls_conn {
     struct tls_certificate server_certs;
     struct tls_certificate client_certs;  /* TLS <= 1.2, or 1.3 decrypted */
     bool cert_request;          /* CertificateRequest seen (TLS <= 1.2, or 1.3 decrypted) */
+    struct tls_cert_request creq; /* ... and what it asked for */
     uint16_t ske_group;         /* ServerKeyExchange named curve (RFC 8422 §5.4), or 0 */
     bool cert_status;           /* CertificateStatus (OCSP staple) seen */
     bool new_session_ticket;    /* plaintext NewSessionTicket (TLS <= 1.2) */
@@ -411,6 +434,9 @@ void tls_conn_release_parser(struct tls_conn *c);
 
 /* Free the certificate copies (after trust/ has interned them). */
 void tls_conn_drop_cert_copies(struct tls_conn *c);
+/* Free the CertificateRequest's CA name copies (after the client side was
+ * judged); the counts stay. Also done by tls_conn_free. */
+void tls_conn_drop_ca_names(struct tls_conn *c);
 
 void tls_conn_free(struct tls_conn *c);
 

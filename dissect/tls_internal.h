@@ -222,6 +222,12 @@ int tls_match_sslv2_client_hello(const uint8_t *p, size_t avail);
 int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size_t len,
                           bool tls13_layout, tls_note_fn note, void *ctx);
 void tls_certificate_clear(struct tls_certificate *cert);
+/* CertificateRequest body (certrequest.c): RFC 5246 §7.4.4 (`with_sig_algs`
+ * for TLS 1.2, absent in 1.0/1.1) or RFC 8446 §4.3.2 (`tls13_layout`);
+ * copies the CA names. */
+int tls_parse_cert_request(struct tls_cert_request *out, const uint8_t *body, size_t len,
+                           bool tls13_layout, bool with_sig_algs, tls_note_fn note, void *ctx);
+void tls_cert_request_clear(struct tls_cert_request *cr);
 
 /* --- dtls.c --- */
 struct dtls_state;

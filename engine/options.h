@@ -20,6 +20,9 @@ struct cli_opts {
     const char *iface;                 /* -i */
     const char *trust[CLI_MAX_FILES];  /* --trust */
     int n_trust;
+    const char *client_trust[CLI_MAX_FILES]; /* --client-trust: the servers' store for
+                                          judging client certificates (mutual TLS) */
+    int n_client_trust;
     const char *keylogs[CLI_MAX_FILES];/* --keylog: NSS key logs (TLS 1.3 decryption) */
     int n_keylogs;
     enum verdict_profile profile;      /* --profile */

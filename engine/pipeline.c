@@ -122,6 +122,7 @@ void conn_record_free(struct conn_record *r)
     for (int i = 0; i < r->n_client_chain; i++)
         if (r->client_chain[i] && p) certcache_unref(p->certs, r->client_chain[i]);
     if (r->verdict.presumed && p) path_refs(p, &r->verdict, false);
+    free(r->client);
     tls_conn_free(r->tls);
     free(r);
 }
@@ -254,6 +255,39 @@ static void judge(struct pipeline *p, struct conn_record *r)
     if (p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns) p->stop = 1;
 }
 
+/* Mutual TLS: the client's chain against the server's store. At the end of
+ * the connection, since the client's Certificate and the server's alert
+ * come after the server chain was judged. */
+static void judge_client(struct pipeline *p, struct conn_record *r)
+{
+    struct tls_conn *c = r->tls;
+    if (!c->cert_request || r->client) return;
+    if (r->n_client_chain == 0 && c->client_certs.n > 0) {
+        r->n_client_chain = intern_chain(p, &c->client_certs, r->client_chain);
+        tls_conn_drop_cert_copies(c);
+        p->stats.distinct_certs = certcache_count(p->certs);
+    }
+    r->client = malloc(sizeof *r->client);
+    if (!r->client) return;
+    int64_t at;
+    if (p->opts.have_at) at = p->opts.at;
+    else if (c->client_certs.ts_ns) at = c->client_certs.ts_ns / 1000000000;
+    else at = c->last_ts_ns / 1000000000;
+    struct client_judge_input in = {
+        .conn = c,
+        .chain = r->client_chain,
+        .n_chain = r->n_client_chain,
+        .store = p->opts.client_store,
+        .profile = p->opts.profile,
+        .at = at,
+    };
+    client_auth_judge(&in, r->client);
+    tls_conn_drop_ca_names(c);
+    p->stats.client_requested++;
+    if (r->client->verdict.status == VERDICT_TRUSTED) p->stats.client_trusted++;
+    else if (r->client->verdict.status == VERDICT_FAILED) p->stats.client_failed++;
+}
+
 /* -c N: once N connections were judged, the rest are not reported (they
  * would otherwise all be judged when the flow table is flushed at the end). */
 static bool count_reached(const struct pipeline *p)
@@ -270,6 +304,7 @@ static void record_done(struct pipeline *p, struct conn_record *r)
     }
     if (!r->judged) judge(p, r);
     verdict_observe(&r->verdict, c);
+    judge_client(p, r);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
     if (c->is_dtls) p->stats.dtls_connections++;

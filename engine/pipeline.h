@@ -40,6 +40,7 @@
 #include "dissect/tls.h"
 #include "trust/cert.h"
 #include "trust/store.h"
+#include "trust/clientauth.h"
 #include "trust/verdict.h"
 
 struct conn_record {
@@ -51,6 +52,10 @@ struct conn_record {
     int n_client_chain;
     struct verdict verdict;
     bool judged;                      /* verdict filled */
+    struct client_auth *client;       /* owned; mutual TLS: the server sent CertificateRequest.
+                                         Filled when the connection is done (the client's
+                                         Certificate and the server's answer come after the
+                                         server chain), NULL otherwise */
     struct pipeline *owner;           /* for conn_record_free */
 };
 
@@ -62,6 +67,8 @@ struct pipeline_opts {
     int n_inputs;
     const struct cap_live_opts *live; /* live capture, or NULL */
     const struct trust_store *store;  /* NULL = no trust store */
+    const struct trust_store *client_store; /* --client-trust: the server's store for
+                                         judging client chains; NULL = not judged */
     struct keylog *keylog;            /* TLS 1.3 secrets (--keylog, pcapng Decryption
                                          Secrets Blocks are added to it); NULL = none */
     enum verdict_profile profile;
@@ -101,6 +108,8 @@ struct pipeline_stats {
     uint64_t dtls_bytes_refused;      /* DTLS fragment bytes over the shared reassembly cap */
     uint64_t handshakes_complete;
     uint64_t judged, trusted, failed, not_judged;
+    uint64_t client_requested;        /* connections whose server sent CertificateRequest */
+    uint64_t client_trusted, client_failed; /* ... and their client verdicts */
     uint64_t distinct_certs;
     uint64_t certs_refused;           /* not stored: cache full (CERT_CACHE_HARD_MAX_BYTES) */
     uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */

@@ -79,6 +79,15 @@ int session_open(struct session *s, const struct cli_opts *o)
         }
     }
     s->have_store = o->n_trust > 0;
+    store_init(&s->client_store);
+    for (int i = 0; i < o->n_client_trust; i++) {
+        if (store_load(&s->client_store, o->client_trust[i], err, sizeof(err)) != 0) {
+            frontend_error("tlsscope", "--client-trust: %s", err);
+            session_close(s);
+            return EXIT_USAGE;
+        }
+    }
+    s->have_client_store = o->n_client_trust > 0;
     if (session_keylogs(s, o) != 0) {
         session_close(s);
         return EXIT_USAGE;
@@ -134,6 +143,7 @@ int session_open(struct session *s, const struct cli_opts *o)
      * ever); for files only when asked, so that reading files is as before. */
     if (o->iface || o->max_conns) po->max_conns = s->max_conns;
     po->store = s->have_store ? &s->store : NULL;
+    po->client_store = s->have_client_store ? &s->client_store : NULL;
     po->keylog = s->keylog;
     po->profile = o->profile;
     po->have_at = o->have_at;
@@ -211,6 +221,7 @@ void session_close(struct session *s)
 {
     session_set_active(NULL);
     store_free(&s->store);
+    store_free(&s->client_store);
     keylog_free(s->keylog);
     s->keylog = NULL;
 }

@@ -26,6 +26,8 @@ struct session {
     const struct cli_opts *o;
     struct trust_store store;
     bool have_store;
+    struct trust_store client_store; /* --client-trust: the servers' store (mutual TLS) */
+    bool have_client_store;
     struct keylog *keylog;        /* --keylog files; also gets pcapng secrets */
     struct cap_live_opts live;
     struct pipeline_opts popts;   /* ready for pipeline_new */

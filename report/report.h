@@ -60,6 +60,10 @@ struct summary_server {
     unsigned connections, trusted, failed, not_judged;
     struct summary_reason *reasons;
     unsigned n_reasons;
+    /* mutual TLS: the server's verdicts on its clients' certificates */
+    unsigned client_failed;
+    struct summary_reason *client_reasons;
+    unsigned n_client_reasons;
     struct summary_server *next;
     struct summary_server *hnext;    /* hash chain in summary.index */
 };
@@ -80,6 +84,9 @@ struct summary {
     } verdict_caps[SUMMARY_MAX_VERDICT_CAPS];
     unsigned long long conns_failed, conns_trusted, conns_not_judged, conns_presumed;
     unsigned long long presumed_trusted, presumed_failed; /* of conns_presumed, by status */
+    /* mutual TLS (conn_record.client): connections whose server asked for a
+     * client certificate, and the client verdicts */
+    unsigned long long client_requested, client_failed, client_trusted, client_not_judged;
 };
 
 void summary_init(struct summary *s);
@@ -101,6 +108,9 @@ const char *report_endpoint(char *buf, size_t len, uint8_t family, const uint8_t
 const char *report_version_short(uint16_t v, char buf[16]);
 /* the verdict column text, e.g. "FAILED 18@0 self signed certificate" */
 void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8);
+/* the client side of mutual TLS (r->client), e.g. "client FAILED 26@0
+ * unsupported certificate purpose"; nothing without CertificateRequest */
+void report_client_cell(struct sbuf *sb, const struct conn_record *r, bool utf8);
 
 /* Write every certificate of the record not yet exported as
  * DIR/<cn>_<sha256-prefix>.pem. Returns the number of new files, -1 on error

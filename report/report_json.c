@@ -319,11 +319,12 @@ static const char *resumption_name(enum tls_resumption r)
     }
 }
 
-static void json_verdict(struct json *j, const struct conn_record *r)
+/* "verdict" (the server's chain) and "client_verdict" (mutual TLS) share
+ * this shape. */
+static void json_verdict(struct json *j, const char *key, const struct verdict *v)
 {
-    const struct verdict *v = &r->verdict;
     char b[100];
-    json_obj(j, "verdict");
+    json_obj(j, key);
     json_str(j, "status", verdict_status_name(v->status));
     if (v->presumed) {
         json_bool(j, "presumed", true);
@@ -365,6 +366,39 @@ static void json_verdict(struct json *j, const struct conn_record *r)
         json_obj_end(j);
     }
     json_arr_end(j);
+    json_obj_end(j);
+}
+
+/* Mutual TLS: what the server's CertificateRequest asked for and what the
+ * client answered (trust/clientauth.h). */
+static void json_client_auth(struct json *j, const struct conn_record *r)
+{
+    const struct client_auth *ca = r->client;
+    const struct tls_cert_request *cr = &r->tls->creq;
+    json_obj(j, "client_auth");
+    if (!cr->tls13_layout) {
+        json_arr(j, "certificate_types");
+        for (int i = 0; i < cr->n_cert_types; i++) json_int(j, NULL, cr->cert_types[i]);
+        json_arr_end(j);
+    }
+    if (cr->has_sig_algs) {
+        json_arr(j, "signature_algorithms");
+        for (int i = 0; i < cr->sig_algs.n; i++) {
+            const char *n = tls_sigalg_name(cr->sig_algs.v[i]);
+            if (n) json_str(j, NULL, n);
+            else json_hex16(j, NULL, cr->sig_algs.v[i]);
+        }
+        json_arr_end(j);
+        if (cr->sig_algs.total > cr->sig_algs.n)
+            json_int(j, "signature_algorithms_total", cr->sig_algs.total);
+    }
+    json_arr(j, "certificate_authorities");
+    for (int i = 0; i < ca->n_ca_names && i < TLS_MAX_CA_NAMES; i++) json_str(j, NULL, ca->ca_names[i]);
+    json_arr_end(j);
+    if (ca->n_ca_names_total > ca->n_ca_names)
+        json_int(j, "certificate_authorities_total", ca->n_ca_names_total);
+    json_str(j, "ca_list", client_ca_list_name(ca->ca_list));
+    json_str(j, "client_sent", client_sent_name(ca->sent));
     json_obj_end(j);
 }
 
@@ -632,7 +666,11 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_uint(&j, "server", c->tcp_bytes[1]);
     json_obj_end(&j);
     if (c->is_dtls) json_dtls(&j, c);
-    json_verdict(&j, r);
+    json_verdict(&j, "verdict", &r->verdict);
+    if (r->client) {
+        json_client_auth(&j, r);
+        json_verdict(&j, "client_verdict", &r->client->verdict);
+    }
     if (extra) extra(&j, ctx, r);
     json_obj_end(&j); /* tlsscope */
     json_end(&j);

@@ -96,6 +96,32 @@ void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8
     if (r->tls->decrypted && v->status != VERDICT_NOT_JUDGED) sbuf_puts(sb, " (decrypted with key log)");
 }
 
+void report_client_cell(struct sbuf *sb, const struct conn_record *r, bool utf8)
+{
+    const struct client_auth *ca = r->client;
+    if (!ca) return;
+    const struct verdict *v = &ca->verdict;
+    switch (v->status) {
+    case VERDICT_TRUSTED: sbuf_puts(sb, "client trusted"); break;
+    case VERDICT_FAILED:
+        if (v->code == VERR_TLSSCOPE_NO_CLIENT_CERT) {
+            sbuf_puts(sb, "client FAILED: sent no certificate");
+        } else {
+            sbuf_printf(sb, "client FAILED %d@%d ", v->code, v->depth);
+            esc_text_str(sb, v->reason, utf8);
+        }
+        break;
+    default:
+        if (ca->sent == CLIENT_SENT_CHAIN)
+            sbuf_printf(sb, "client sent %d cert%s", r->n_client_chain,
+                        r->n_client_chain == 1 ? "" : "s");
+        else
+            sbuf_puts(sb, "client cert requested");
+        break;
+    }
+    if (ca->ca_list == CA_LIST_NOT_LISTED) sbuf_puts(sb, " (issuer not in the server's CA list)");
+}
+
 void report_text_header(FILE *out, const struct report_style *st)
 {
     fprintf(out, "%s%-4s  %-24s  %-45s  %-24s  %-7s  %-30s  %-24s  %2s  %s%s\n",
@@ -164,6 +190,14 @@ void report_text_conn(struct sbuf *sb, const struct conn_record *r, const struct
     if (st->color) sbuf_puts(sb, color_of(r));
     sbuf_puts(sb, sbuf_str(&cell));
     if (st->color) sbuf_puts(sb, ANSI_RESET);
+    if (r->client) { /* mutual TLS: the server's verdict on the client, after a "; " */
+        sbuf_reset(&cell);
+        report_client_cell(&cell, r, st->utf8);
+        sbuf_puts(sb, "; ");
+        if (st->color) sbuf_puts(sb, r->client->verdict.status == VERDICT_FAILED ? ANSI_RED : "");
+        sbuf_puts(sb, sbuf_str(&cell));
+        if (st->color && r->client->verdict.status == VERDICT_FAILED) sbuf_puts(sb, ANSI_RESET);
+    }
     sbuf_putc(sb, '\n');
     sbuf_free(&cell);
 }
@@ -188,6 +222,125 @@ static void put_cert_line(struct sbuf *sb, const struct cert *ct, const struct r
     }
 }
 
+/* "unknown_ca(48)" */
+static void put_alert(struct sbuf *sb, int desc)
+{
+    const char *name = desc >= 0 && desc <= 255 ? tls_alert_name((uint8_t)desc) : NULL;
+    sbuf_printf(sb, "%s(%d)", name ? name : "unknown", desc);
+}
+
+/* ClientCertificateType, RFC 5246 §7.4.4 / RFC 8422 §5.5 */
+static const char *cert_type_name(uint8_t t)
+{
+    switch (t) {
+    case 1: return "rsa_sign";
+    case 2: return "dss_sign";
+    case 3: return "rsa_fixed_dh";
+    case 4: return "dss_fixed_dh";
+    case 64: return "ecdsa_sign";
+    case 65: return "rsa_fixed_ecdh";
+    case 66: return "ecdsa_fixed_ecdh";
+    default: return NULL;
+    }
+}
+
+/* Mutual TLS (-v): what the server asked for, what the client sent, and the
+ * server's verdict on it. */
+static void client_details(struct sbuf *sb, const struct conn_record *r,
+                           const struct report_style *st, const char *indent)
+{
+    const struct client_auth *ca = r->client;
+    const struct tls_cert_request *cr = &r->tls->creq;
+    const struct verdict *v = &ca->verdict;
+    sbuf_printf(sb, "%sclient certificate requested", indent);
+    if (cr->n_cert_types) {
+        sbuf_puts(sb, "; types ");
+        for (int i = 0; i < cr->n_cert_types; i++) {
+            const char *n = cert_type_name(cr->cert_types[i]);
+            if (n) sbuf_printf(sb, "%s%s", i ? "," : "", n);
+            else sbuf_printf(sb, "%s%u", i ? "," : "", cr->cert_types[i]);
+        }
+    }
+    if (cr->has_sig_algs) {
+        sbuf_puts(sb, "; signature algorithms ");
+        for (int i = 0; i < cr->sig_algs.n; i++) {
+            const char *n = tls_sigalg_name(cr->sig_algs.v[i]);
+            if (n) sbuf_printf(sb, "%s%s", i ? "," : "", n);
+            else sbuf_printf(sb, "%s0x%04x", i ? "," : "", cr->sig_algs.v[i]);
+        }
+        if (cr->sig_algs.total > cr->sig_algs.n)
+            sbuf_printf(sb, " (+%u more)", (unsigned)(cr->sig_algs.total - cr->sig_algs.n));
+    }
+    if (ca->n_ca_names_total) sbuf_printf(sb, "; %u CA name%s", ca->n_ca_names_total,
+                                          ca->n_ca_names_total == 1 ? "" : "s");
+    else sbuf_puts(sb, "; no CA list");
+    sbuf_putc(sb, '\n');
+    for (int i = 0; i < ca->n_ca_names && i < TLS_MAX_CA_NAMES; i++) {
+        sbuf_printf(sb, "%s  %sCA %s", indent, i == ca->ca_list_index ? "*" : " ", "");
+        esc_text_str(sb, ca->ca_names[i], st->utf8);
+        sbuf_putc(sb, '\n');
+    }
+    if (ca->n_ca_names_total > ca->n_ca_names)
+        sbuf_printf(sb, "%s   ... %u more CA names not kept (cap)\n", indent,
+                    (unsigned)(ca->n_ca_names_total - ca->n_ca_names));
+    switch (ca->ca_list) {
+    case CA_LIST_NOT_LISTED:
+        sbuf_printf(sb, "%swarning: no issuer of the client's chain is in the server's CA list\n",
+                    indent);
+        break;
+    case CA_LIST_INCOMPLETE:
+        sbuf_printf(sb, "%sCA list: no issuer found in the part kept (the list was cut by a cap)\n",
+                    indent);
+        break;
+    default: break;
+    }
+    switch (ca->sent) {
+    case CLIENT_SENT_EMPTY: sbuf_printf(sb, "%sclient sent no certificate\n", indent); break;
+    case CLIENT_SENT_UNSEEN: break;
+    case CLIENT_SENT_CHAIN:
+        for (int i = 0; i < v->n_path; i++) {
+            const struct chain_link *l = &v->path[i];
+            sbuf_printf(sb, "%sclient %s[%d] %s ", indent, i == v->cert_index ? "!" : " ", i,
+                        l->src == CHAIN_FROM_STORE ? "store" : "sent ");
+            put_cert_line(sb, l->cert, st);
+            sbuf_putc(sb, '\n');
+        }
+        break;
+    }
+    sbuf_printf(sb, "%sclient verdict: ", indent);
+    if (v->status == VERDICT_NOT_JUDGED) {
+        sbuf_puts(sb, "not judged: ");
+        esc_text_str(sb, v->not_judged, st->utf8);
+    } else if (v->status == VERDICT_TRUSTED) {
+        sbuf_puts(sb, "trusted");
+    } else if (v->code == VERR_TLSSCOPE_NO_CLIENT_CERT) {
+        sbuf_puts(sb, "FAILED: the client sent no certificate");
+    } else {
+        sbuf_printf(sb, "FAILED %d@%d ", v->code, v->depth);
+        esc_text_str(sb, v->reason, st->utf8);
+    }
+    if (v->predicted_alert >= 0) {
+        sbuf_puts(sb, "; the server would send ");
+        put_alert(sb, v->predicted_alert);
+    }
+    if (v->observed_alert >= 0) {
+        sbuf_puts(sb, "; it sent ");
+        put_alert(sb, v->observed_alert);
+    } else if (v->observed_alert == -2) {
+        sbuf_puts(sb, "; it sent an encrypted alert");
+    } else if (v->agrees != AGREE_UNKNOWN) {
+        sbuf_puts(sb, "; it sent no alert and carried on");
+    }
+    if (v->agrees == AGREE_YES) sbuf_puts(sb, " (agrees)");
+    else if (v->agrees == AGREE_NO) sbuf_puts(sb, " (DISAGREES)");
+    sbuf_putc(sb, '\n');
+    if (v->status == VERDICT_FAILED && v->advice[0]) {
+        sbuf_printf(sb, "%sclient fix: ", indent);
+        esc_text_str(sb, v->advice, st->utf8);
+        sbuf_putc(sb, '\n');
+    }
+}
+
 void report_text_details(struct sbuf *sb, const struct conn_record *r,
                          const struct report_style *st, const char *indent)
 {
@@ -203,7 +356,7 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
         }
         if (c->resumed) sbuf_puts(sb, ", resumed");
         if (c->hello_retry) sbuf_puts(sb, ", HelloRetryRequest");
-        if (c->cert_request) sbuf_puts(sb, ", client certificate requested");
+        if (c->cert_request && !r->client) sbuf_puts(sb, ", client certificate requested");
         if (c->decrypted) sbuf_puts(sb, ", handshake decrypted with key log");
         if (c->is_quic)
             sbuf_printf(sb, ", QUIC v%c%s", c->quic_version == 0x6b3343cfu ? '2' : '1',
@@ -298,4 +451,5 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
             sbuf_putc(sb, '\n');
         }
     }
+    if (r->client) client_details(sb, r, st, indent);
 }

@@ -67,6 +67,60 @@ static struct summary_server *server_get(struct summary *s, const char *key)
     return sv;
 }
 
+/* Count a failed verdict under its (code, depth, reason) in one server's
+ * list, making the entry if there is room. */
+static void reason_add(struct summary *s, struct summary_reason **list, unsigned *n_list,
+                       const struct verdict *v)
+{
+    struct summary_reason **rp = list;
+    for (; *rp; rp = &(*rp)->next) {
+        if ((*rp)->code == v->code && (*rp)->depth == v->depth &&
+            strcmp((*rp)->reason, v->reason) == 0) {
+            (*rp)->count++;
+            return;
+        }
+    }
+    if (s->n_reasons >= SUMMARY_MAX_REASONS || *n_list >= SUMMARY_MAX_REASONS_PER_SERVER) {
+        s->reasons_dropped++;
+        return;
+    }
+    struct summary_reason *sr = calloc(1, sizeof(*sr));
+    if (!sr) return;
+    s->n_reasons++;
+    (*n_list)++;
+    sr->code = v->code;
+    sr->depth = v->depth;
+    sr->count = 1;
+    snprintf(sr->reason, sizeof(sr->reason), "%s", v->reason);
+    snprintf(sr->would_log, sizeof(sr->would_log), "%s", v->would_log);
+    snprintf(sr->advice, sizeof(sr->advice), "%s", v->advice);
+    const struct cert *bad = NULL;
+    if (v->cert_index >= 0 && v->cert_index < v->n_path) bad = v->path[v->cert_index].cert;
+    if (bad) {
+        char fp[100];
+        cert_fingerprint_hex(bad->sha256, 32, fp, sizeof(fp), false);
+        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s (sha256 %.16s...)",
+                 bad->subject_cn[0] ? bad->subject_cn : "(none)", fp);
+    }
+    *rp = sr;
+}
+
+/* Mutual TLS: the server's verdict on the client's certificate. */
+static void summary_add_client(struct summary *s, struct summary_server *sv,
+                               const struct conn_record *r)
+{
+    const struct verdict *v = &r->client->verdict;
+    s->client_requested++;
+    switch (v->status) {
+    case VERDICT_TRUSTED: s->client_trusted++; break;
+    case VERDICT_FAILED: s->client_failed++; break;
+    default: s->client_not_judged++; break;
+    }
+    if (!sv || v->status != VERDICT_FAILED) return;
+    sv->client_failed++;
+    reason_add(s, &sv->client_reasons, &sv->n_client_reasons, v);
+}
+
 void summary_add(struct summary *s, const struct conn_record *r, const struct report_style *st)
 {
     char key[320];
@@ -97,6 +151,7 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     if (caps || v->cap[0]) s->conns_capped++;
     server_key_of(r, key, sizeof(key), st);
     struct summary_server *sv = server_get(s, key);
+    if (r->client) summary_add_client(s, sv, r);
     if (!sv) return;
     sv->connections++;
     if (v->status == VERDICT_TRUSTED) sv->trusted++;
@@ -104,37 +159,7 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
     if (v->status != VERDICT_FAILED) return;
     sv->failed++;
     if (v->presumed) return; /* the full handshake it copies is counted already */
-    struct summary_reason **rp = &sv->reasons;
-    for (; *rp; rp = &(*rp)->next) {
-        if ((*rp)->code == v->code && (*rp)->depth == v->depth &&
-            strcmp((*rp)->reason, v->reason) == 0) {
-            (*rp)->count++;
-            return;
-        }
-    }
-    if (s->n_reasons >= SUMMARY_MAX_REASONS || sv->n_reasons >= SUMMARY_MAX_REASONS_PER_SERVER) {
-        s->reasons_dropped++;
-        return;
-    }
-    struct summary_reason *sr = calloc(1, sizeof(*sr));
-    if (!sr) return;
-    s->n_reasons++;
-    sv->n_reasons++;
-    sr->code = v->code;
-    sr->depth = v->depth;
-    sr->count = 1;
-    snprintf(sr->reason, sizeof(sr->reason), "%s", v->reason);
-    snprintf(sr->would_log, sizeof(sr->would_log), "%s", v->would_log);
-    snprintf(sr->advice, sizeof(sr->advice), "%s", v->advice);
-    const struct cert *bad = NULL;
-    if (v->cert_index >= 0 && v->cert_index < v->n_path) bad = v->path[v->cert_index].cert;
-    if (bad) {
-        char fp[100];
-        cert_fingerprint_hex(bad->sha256, 32, fp, sizeof(fp), false);
-        snprintf(sr->cert_desc, sizeof(sr->cert_desc), "CN=%.80s (sha256 %.16s...)",
-                 bad->subject_cn[0] ? bad->subject_cn : "(none)", fp);
-    }
-    *rp = sr;
+    reason_add(s, &sv->reasons, &sv->n_reasons, v);
 }
 
 static void print_escaped(FILE *out, const char *s, const struct report_style *st)
@@ -144,6 +169,55 @@ static void print_escaped(FILE *out, const char *s, const struct report_style *s
     esc_text_str(&sb, s, st->utf8);
     fputs(sbuf_str(&sb), out);
     sbuf_free(&sb);
+}
+
+/* "; reason (code C, depth D) on CN=... xN" for each reason, then the fix
+ * lines: the ticket-ready part, for server and client verdicts alike. */
+static void print_reasons(FILE *out, const struct summary_reason *list, unsigned failed,
+                          const struct report_style *st)
+{
+    for (const struct summary_reason *sr = list; sr; sr = sr->next) {
+        fprintf(out, "; ");
+        print_escaped(out, sr->reason, st);
+        if (sr->code != 62 && sr->code != 64 && sr->code != VERR_TLSSCOPE_NO_CLIENT_CERT)
+            fprintf(out, " (code %d, depth %d)", sr->code, sr->depth);
+        if (sr->cert_desc[0]) {
+            fprintf(out, " on ");
+            print_escaped(out, sr->cert_desc, st);
+        }
+        if (sr->count != failed) fprintf(out, " x%u", sr->count);
+    }
+    fprintf(out, ".\n");
+    for (const struct summary_reason *sr = list; sr; sr = sr->next) {
+        if (sr->would_log[0]) {
+            fprintf(out, "  Expressway-C logs: ");
+            print_escaped(out, sr->would_log, st);
+            fputc('\n', out);
+        }
+        if (sr->advice[0]) {
+            fprintf(out, "  Fix: ");
+            print_escaped(out, sr->advice, st);
+            fputc('\n', out);
+        }
+    }
+}
+
+/* Mutual TLS: which servers refuse their clients' certificates, and why. */
+static void print_client_failures(FILE *out, const struct summary *s,
+                                  const struct report_style *st)
+{
+    unsigned failing = 0;
+    for (const struct summary_server *sv = s->servers; sv; sv = sv->next)
+        if (sv->client_failed) failing++;
+    if (!failing) return;
+    fprintf(out, "\n%u server%s refuse%s the client's certificate (mutual TLS):\n", failing,
+            failing == 1 ? "" : "s", failing == 1 ? "s" : "");
+    for (const struct summary_server *sv = s->servers; sv; sv = sv->next) {
+        if (!sv->client_failed) continue;
+        fprintf(out, "- %s rejects the client's certificate on %u of %u connection%s", sv->key,
+                sv->client_failed, sv->connections, sv->connections == 1 ? "" : "s");
+        print_reasons(out, sv->client_reasons, sv->client_failed, st);
+    }
 }
 
 /* "caps hit: ..." naming only the caps that bit (README "Hostile input and
@@ -195,6 +269,9 @@ static void print_caps(FILE *out, const struct summary *s, const struct pipeline
     fprintf(out, "%s.\n", sep[0] ? "" : " none");
 }
 
+static void print_server_failures(FILE *out, const struct summary *s,
+                                  const struct report_style *st, enum verdict_profile profile);
+
 void summary_print(FILE *out, const struct summary *s, const struct pipeline_stats *ps,
                    const struct report_style *st, enum verdict_profile profile, bool have_store)
 {
@@ -232,6 +309,10 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
     if (ps->packets_bad_time)
         snprintf(bad_time, sizeof(bad_time), ", %llu with a time out of range (not 1677-2262)",
                  (unsigned long long)ps->packets_bad_time);
+    if (s->client_requested)
+        fprintf(out, "  client certificates (mutual TLS): %llu requested, %llu trusted, %llu "
+                     "failed, %llu not judged.\n",
+                s->client_requested, s->client_trusted, s->client_failed, s->client_not_judged);
     fprintf(out,
             "  streams: %llu TCP connections, %llu not TLS, %llu without payload.\n"
             "  skipped packets: %llu non-IP, %llu IP fragments, %llu other IP protocols, "
@@ -278,10 +359,17 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
         fprintf(out, " (the report covers what was read before it).\n");
     }
 
+    if (have_store) print_server_failures(out, s, st, profile);
+    print_client_failures(out, s, st);
+}
+
+/* The failing servers paragraph (the thing an admin pastes into a ticket). */
+static void print_server_failures(FILE *out, const struct summary *s,
+                                  const struct report_style *st, enum verdict_profile profile)
+{
     unsigned failing = 0;
     for (const struct summary_server *sv = s->servers; sv; sv = sv->next)
         if (sv->failed) failing++;
-    if (!have_store) return;
     if (failing == 0) {
         unsigned judged = 0;
         for (const struct summary_server *sv = s->servers; sv; sv = sv->next)
@@ -302,30 +390,7 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
         fprintf(out, "- %s", sv->key); /* escaped when made (server_key_of) */
         fprintf(out, ": %u of %u connection%s failed", sv->failed, sv->connections,
                 sv->connections == 1 ? "" : "s");
-        for (const struct summary_reason *sr = sv->reasons; sr; sr = sr->next) {
-            fprintf(out, "; ");
-            print_escaped(out, sr->reason, st);
-            if (sr->code != 62 && sr->code != 64)
-                fprintf(out, " (code %d, depth %d)", sr->code, sr->depth);
-            if (sr->cert_desc[0]) {
-                fprintf(out, " on ");
-                print_escaped(out, sr->cert_desc, st);
-            }
-            if (sr->count != sv->failed) fprintf(out, " x%u", sr->count);
-        }
-        fprintf(out, ".\n");
-        for (const struct summary_reason *sr = sv->reasons; sr; sr = sr->next) {
-            if (sr->would_log[0]) {
-                fprintf(out, "  Expressway-C logs: ");
-                print_escaped(out, sr->would_log, st);
-                fputc('\n', out);
-            }
-            if (sr->advice[0]) {
-                fprintf(out, "  Fix: ");
-                print_escaped(out, sr->advice, st);
-                fputc('\n', out);
-            }
-        }
+        print_reasons(out, sv->reasons, sv->failed, st);
     }
 }
 
@@ -334,11 +399,14 @@ void summary_free(struct summary *s)
     struct summary_server *sv = s->servers;
     while (sv) {
         struct summary_server *next = sv->next;
-        struct summary_reason *sr = sv->reasons;
-        while (sr) {
-            struct summary_reason *rn = sr->next;
-            free(sr);
-            sr = rn;
+        struct summary_reason *lists[2] = {sv->reasons, sv->client_reasons};
+        for (int l = 0; l < 2; l++) {
+            struct summary_reason *sr = lists[l];
+            while (sr) {
+                struct summary_reason *rn = sr->next;
+                free(sr);
+                sr = rn;
+            }
         }
         free(sv);
         sv = next;

@@ -75,7 +75,7 @@ enum {
       "Stop loading (browse what was read); quit when nothing is loading")                         \
     C(REDRAW, "Views", TUI_IN_ALL, TUI_CTRL('l'), 0, 0, NULL, "Redraw the screen")                 \
     C(FILTER_VERDICT, "Lists", TUI_IN_LISTS, 'f', 0, 0, "filter",                                  \
-      "Cycle the verdict filter: all, failed, not judged, trusted")                                \
+      "Cycle the verdict filter: all, failed, not judged, trusted, client failed")                 \
     C(FILTER_TEXT, "Lists", TUI_IN_LISTS, '\\', 0, 0, "limit",                                     \
       "Show only rows whose SNI, IP:port, CN or reason contain a text (empty: all)")               \
     C(SEARCH, "Lists", TUI_IN_ALL, '/', 0, 0, "search",                                            \

@@ -10,11 +10,12 @@
 #include "tui_text.h"
 
 /* ---- packing ------------------------------------------------------------
- * Layout: "TSP1", u32 size of conn_record, u32 size of tls_conn, then runs
- * of (varint literal length, literal bytes, varint zero count) until both
- * structs are rebuilt. Zero runs shorter than PACK_MIN_ZEROS stay literal. */
+ * Layout: "TSP2", u32 size of conn_record, u32 size of tls_conn, u32 size
+ * of client_auth (0 without CertificateRequest), then runs of (varint
+ * literal length, literal bytes, varint zero count) until the structs are
+ * rebuilt. Zero runs shorter than PACK_MIN_ZEROS stay literal. */
 
-#define PACK_MAGIC "TSP1"
+#define PACK_MAGIC "TSP2" /* 2: a third part, the client side (mutual TLS) */
 #define PACK_MIN_ZEROS 8
 
 static void put_varint(uint8_t **o, size_t v)
@@ -72,20 +73,25 @@ static uint8_t *pack_bytes(const uint8_t *src, size_t n, uint8_t *o)
 uint8_t *tui_pack(const struct conn_record *r, size_t *len)
 {
     const size_t n1 = sizeof(struct conn_record), n2 = sizeof(struct tls_conn);
+    /* the mutual-TLS part follows when there is one (r->client) */
+    const size_t n3 = r->client ? sizeof(struct client_auth) : 0;
     /* worst case: every literal byte plus one varint pair per byte */
-    uint8_t *buf = malloc(12 + 3 * (n1 + n2));
+    uint8_t *buf = malloc(16 + 3 * (n1 + n2 + n3));
     if (!buf) return NULL;
     uint8_t *o = buf;
     memcpy(o, PACK_MAGIC, 4);
     o += 4;
-    uint32_t s1 = (uint32_t)n1, s2 = (uint32_t)n2;
+    uint32_t s1 = (uint32_t)n1, s2 = (uint32_t)n2, s3 = (uint32_t)n3;
     memcpy(o, &s1, 4);
     memcpy(o + 4, &s2, 4);
-    o += 8;
+    memcpy(o + 8, &s3, 4);
+    o += 12;
     struct conn_record tmp = *r;
-    tmp.tls = NULL; /* the pointer is meaningless once packed */
+    tmp.tls = NULL; /* the pointers are meaningless once packed */
+    tmp.client = NULL;
     o = pack_bytes((const uint8_t *)&tmp, n1, o);
     o = pack_bytes((const uint8_t *)r->tls, n2, o);
+    if (n3) o = pack_bytes((const uint8_t *)r->client, n3, o);
     *len = (size_t)(o - buf);
     uint8_t *shrunk = realloc(buf, *len);
     return shrunk ? shrunk : buf;
@@ -111,21 +117,28 @@ static int unpack_bytes(const uint8_t **p, const uint8_t *end, uint8_t *dst, siz
 struct conn_record *tui_unpack(const uint8_t *p, size_t len)
 {
     const uint8_t *end = p + len;
-    uint32_t s1, s2;
-    if (len < 12 || memcmp(p, PACK_MAGIC, 4) != 0) return NULL;
+    uint32_t s1, s2, s3;
+    if (len < 16 || memcmp(p, PACK_MAGIC, 4) != 0) return NULL;
     memcpy(&s1, p + 4, 4);
     memcpy(&s2, p + 8, 4);
-    if (s1 != sizeof(struct conn_record) || s2 != sizeof(struct tls_conn)) return NULL;
-    p += 12;
+    memcpy(&s3, p + 12, 4);
+    if (s1 != sizeof(struct conn_record) || s2 != sizeof(struct tls_conn) ||
+        (s3 != 0 && s3 != sizeof(struct client_auth)))
+        return NULL;
+    p += 16;
     struct conn_record *r = malloc(sizeof(*r));
     struct tls_conn *c = malloc(sizeof(*c));
-    if (!r || !c || unpack_bytes(&p, end, (uint8_t *)r, s1) != 0 ||
-        unpack_bytes(&p, end, (uint8_t *)c, s2) != 0 || p != end) {
+    struct client_auth *ca = s3 ? malloc(sizeof(*ca)) : NULL;
+    if (!r || !c || (s3 && !ca) || unpack_bytes(&p, end, (uint8_t *)r, s1) != 0 ||
+        unpack_bytes(&p, end, (uint8_t *)c, s2) != 0 ||
+        (s3 && unpack_bytes(&p, end, (uint8_t *)ca, s3) != 0) || p != end) {
         free(r);
         free(c);
+        free(ca);
         return NULL;
     }
     r->tls = c;
+    r->client = ca;
     return r;
 }
 
@@ -142,6 +155,7 @@ void tui_record_release(struct conn_record **scratch)
 {
     if (!*scratch) return;
     free((*scratch)->tls);
+    free((*scratch)->client);
     free(*scratch);
     *scratch = NULL;
 }
@@ -236,6 +250,7 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     c->depth = v->depth;
     c->name_failure = v->status == VERDICT_FAILED && v->profile == PROFILE_EXPRESSWAY &&
                       (v->code == VERR_HOSTNAME_MISMATCH || v->code == VERR_IP_ADDRESS_MISMATCH);
+    c->client_failed = r->client && r->client->verdict.status == VERDICT_FAILED;
     return 0;
 }
 
@@ -490,6 +505,7 @@ const char *tui_vfilter_name(enum tui_vfilter f)
     case TUI_VF_FAILED: return "failed";
     case TUI_VF_NOT_JUDGED: return "not judged";
     case TUI_VF_TRUSTED: return "trusted";
+    case TUI_VF_CLIENT_FAILED: return "client failed";
     default: return "all";
     }
 }
@@ -512,6 +528,7 @@ bool tui_conn_in_class(const struct tui_conn *c, enum tui_vfilter f)
     case TUI_VF_FAILED: return c->cls == TUI_CLASS_FAILED;
     case TUI_VF_NOT_JUDGED: return c->cls == TUI_CLASS_NOT_JUDGED;
     case TUI_VF_TRUSTED: return c->cls == TUI_CLASS_TRUSTED;
+    case TUI_VF_CLIENT_FAILED: return c->client_failed;
     default: return true;
     }
 }

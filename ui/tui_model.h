@@ -55,6 +55,7 @@ struct tui_conn {
     uint64_t presumed_from;
     int code, depth;
     bool name_failure; /* expressway-profile name check failed */
+    bool client_failed; /* mutual TLS: the server's verdict on the client's chain failed */
     bool open;         /* judged, connection not finished yet */
     /* Display strings, escaped for the terminal (esc_text + tui_text_clean);
      * sni and cn are NULL when absent. */
@@ -135,8 +136,10 @@ void tui_conn_free(struct tui_conn *c);
 enum tui_class tui_class_of(enum verdict_status st);
 
 /* ---- filtering ---- */
-enum tui_vfilter { TUI_VF_ALL = 0, TUI_VF_FAILED, TUI_VF_NOT_JUDGED, TUI_VF_TRUSTED, TUI_VF__N };
-const char *tui_vfilter_name(enum tui_vfilter f); /* "all", "failed", "not judged", "trusted" */
+enum tui_vfilter { TUI_VF_ALL = 0, TUI_VF_FAILED, TUI_VF_NOT_JUDGED, TUI_VF_TRUSTED,
+                   TUI_VF_CLIENT_FAILED, TUI_VF__N };
+/* "all", "failed", "not judged", "trusted", "client failed" (mutual TLS) */
+const char *tui_vfilter_name(enum tui_vfilter f);
 
 struct tui_server_id { /* what makes two connections "the same server" */
     uint8_t family;

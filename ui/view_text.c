@@ -704,6 +704,58 @@ static void build_logentry(struct page *pg, struct tui *t)
     sbuf_free(&sb);
 }
 
+/* Mutual TLS: the server's verdict on the client's chain (trust/clientauth.h);
+ * the client's certificates themselves are listed under "Client cert" with
+ * links to their certificate pages. */
+static void build_client_section(struct page *pg, struct tui *t, const struct conn_record *r)
+{
+    const struct client_auth *ca = r->client;
+    const struct verdict *v = &ca->verdict;
+    struct sbuf sb, e;
+    char ab[64], ab2[64];
+    sbuf_init(&sb, 4096);
+    sbuf_init(&e, 4096);
+    heading(pg, "Client certificate (mutual TLS)");
+    report_client_cell(&sb, r, t->utf8);
+    add_line(pg, 0, "Verdict",
+             v->status == VERDICT_FAILED ? ST_FAIL : v->status == VERDICT_TRUSTED ? ST_OK : ST_NJ,
+             -1, sbuf_str(&sb));
+    sbuf_reset(&sb);
+    if (ca->n_ca_names_total == 0)
+        sbuf_puts(&sb, "the server named no CAs");
+    else
+        sbuf_printf(&sb, "%u CA name%s; %s", ca->n_ca_names_total,
+                    ca->n_ca_names_total == 1 ? "" : "s",
+                    ca->ca_list == CA_LIST_LISTED       ? "an issuer of the client's chain is listed"
+                    : ca->ca_list == CA_LIST_NOT_LISTED ? "NO issuer of the client's chain is listed"
+                    : ca->ca_list == CA_LIST_INCOMPLETE ? "not in the part kept (cap)"
+                                                        : "no client chain to compare");
+    add_line(pg, 0, "CA list", ca->ca_list == CA_LIST_NOT_LISTED ? ST_FAIL : ST_NORMAL, -1,
+             sbuf_str(&sb));
+    for (int i = 0; i < ca->n_ca_names && i < TLS_MAX_CA_NAMES; i++)
+        add_line(pg, 2, NULL, ST_NORMAL, -1, E(&e, t, ca->ca_names[i]));
+    if (v->status != VERDICT_NOT_JUDGED) {
+        sbuf_reset(&sb);
+        if (v->predicted_alert >= 0)
+            sbuf_printf(&sb, "server would send %s", alert_desc(v->predicted_alert, ab, sizeof(ab)));
+        else
+            sbuf_puts(&sb, "server would send none");
+        if (v->observed_alert == -2) sbuf_puts(&sb, "; it sent an encrypted alert");
+        else if (v->observed_alert >= 0)
+            sbuf_printf(&sb, "; it sent %s", alert_desc(v->observed_alert, ab2, sizeof(ab2)));
+        else sbuf_puts(&sb, "; it sent none");
+        if (v->agrees == AGREE_YES) sbuf_puts(&sb, ": agrees");
+        if (v->agrees == AGREE_NO) sbuf_puts(&sb, ": DISAGREES");
+        add_line(pg, 0, "Alert", v->agrees == AGREE_NO ? ST_FAIL : ST_NORMAL, -1, sbuf_str(&sb));
+    }
+    if (v->status == VERDICT_FAILED && v->advice[0])
+        add_line(pg, 0, "Fix", ST_NORMAL, -1, E(&e, t, v->advice));
+    if (v->status == VERDICT_NOT_JUDGED && v->not_judged[0])
+        add_line(pg, 0, "Why not", ST_NORMAL, -1, E(&e, t, v->not_judged));
+    sbuf_free(&sb);
+    sbuf_free(&e);
+}
+
 static void build_detail(struct page *pg, struct tui *t, const struct conn_record *r)
 {
     const struct tls_conn *c = r->tls;
@@ -774,6 +826,7 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
     if (v->status == VERDICT_NOT_JUDGED && v->not_judged[0])
         add_line(pg, 0, "Why not", ST_NORMAL, -1, E(&e, t, v->not_judged));
     if (t->lr) build_log_section(pg, t, r);
+    if (r->client) build_client_section(pg, t, r);
 
     /* the handshake */
     heading(pg, "Handshake");

@@ -1120,8 +1120,100 @@ static void test_fuzz_regressions(void)
     tls_conn_free(c);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* CertificateRequest (RFC 5246 §7.4.4, RFC 8446 §4.3.2)               */
+
+/* Two CA names: DER SEQUENCE{SET{SEQUENCE{OID 2.5.4.3, UTF8String "A"}}}
+ * and the same with "B" (hand-encoded, 14 bytes each). */
+static const uint8_t dn_a[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+                               0x55, 0x04, 0x03, 0x0c, 0x01, 'A'};
+static const uint8_t dn_b[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+                               0x55, 0x04, 0x03, 0x0c, 0x01, 'B'};
+
+static void test_cert_request(void)
+{
+    struct tls_cert_request cr;
+    memset(&cr, 0, sizeof cr);
+    /* TLS 1.2: types {rsa_sign(1), ecdsa_sign(64)}, sig algs {0x0403, 0x0804},
+     * CAs {A, B} */
+    const uint8_t m12[] = {2, 1, 64, 0, 4, 0x04, 0x03, 0x08, 0x04, 0, 32,
+                           0, 14, 0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 'A',
+                           0, 14, 0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 'B'};
+    CHECK_EQ_INT(tls_parse_cert_request(&cr, m12, sizeof m12, false, true, NULL, NULL), TLS_OK);
+    CHECK(cr.present && !cr.tls13_layout);
+    CHECK_EQ_INT(cr.n_cert_types, 2);
+    CHECK_EQ_INT(cr.cert_types[0], 1);
+    CHECK_EQ_INT(cr.cert_types[1], 64);
+    CHECK(cr.has_sig_algs);
+    CHECK_EQ_INT(cr.sig_algs.n, 2);
+    CHECK_EQ_INT(cr.sig_algs.v[0], 0x0403);
+    CHECK_EQ_INT(cr.sig_algs.v[1], 0x0804);
+    CHECK(cr.has_ca_list);
+    CHECK_EQ_INT(cr.n_ca_names, 2);
+    CHECK_EQ_INT(cr.n_ca_names_total, 2);
+    CHECK_EQ_INT(cr.ca_names[0].len, sizeof dn_a);
+    CHECK(memcmp(cr.ca_names[0].der, dn_a, sizeof dn_a) == 0);
+    CHECK(memcmp(cr.ca_names[1].der, dn_b, sizeof dn_b) == 0);
+    /* every proper prefix is a truncated message or malformed, never OK,
+     * and never reads past the prefix (ASan build) */
+    for (size_t n = 0; n < sizeof m12; n++) {
+        uint8_t *pre = malloc(n ? n : 1);
+        memcpy(pre, m12, n);
+        int rc = tls_parse_cert_request(&cr, pre, n, false, true, NULL, NULL);
+        CHECK(rc == TLS_ETRUNC || rc == TLS_EMALFORMED);
+        free(pre);
+    }
+    /* a CA name whose length overruns the list */
+    uint8_t bad[sizeof m12];
+    memcpy(bad, m12, sizeof m12);
+    bad[27] = 15; /* second name claims 15 bytes, 14 left */
+    CHECK_EQ_INT(tls_parse_cert_request(&cr, bad, sizeof bad, false, true, NULL, NULL), TLS_EMALFORMED);
+    CHECK_EQ_INT(cr.n_ca_names, 1);
+    /* TLS 1.0/1.1: no signature algorithms field; empty CA list */
+    const uint8_t m11[] = {1, 1, 0, 0};
+    CHECK_EQ_INT(tls_parse_cert_request(&cr, m11, sizeof m11, false, false, NULL, NULL), TLS_OK);
+    CHECK(!cr.has_sig_algs && !cr.has_ca_list);
+    CHECK_EQ_INT(cr.n_cert_types, 1);
+    CHECK_EQ_INT(cr.n_ca_names_total, 0);
+    /* trailing byte */
+    const uint8_t m11x[] = {1, 1, 0, 0, 9};
+    CHECK_EQ_INT(tls_parse_cert_request(&cr, m11x, sizeof m11x, false, false, NULL, NULL), TLS_EMALFORMED);
+    /* TLS 1.3: empty context; signature_algorithms {0x0804};
+     * certificate_authorities {A} */
+    const uint8_t m13[] = {0, 0, 30, 0, 13, 0, 4, 0, 2, 0x08, 0x04,
+                           0, 47, 0, 18, 0, 16,
+                           0, 14, 0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 'A'};
+    CHECK_EQ_INT(tls_parse_cert_request(&cr, m13, sizeof m13, true, false, NULL, NULL), TLS_OK);
+    CHECK(cr.tls13_layout && cr.has_sig_algs && cr.has_ca_list);
+    CHECK_EQ_INT(cr.sig_algs.n, 1);
+    CHECK_EQ_INT(cr.sig_algs.v[0], 0x0804);
+    CHECK_EQ_INT(cr.n_ca_names, 1);
+    CHECK(memcmp(cr.ca_names[0].der, dn_a, sizeof dn_a) == 0);
+    /* cap: 40 names, the first TLS_MAX_CA_NAMES kept, all counted */
+    {
+        size_t n = 40, list = n * (2 + sizeof dn_a);
+        uint8_t *m = malloc(5 + list);
+        size_t o = 0;
+        m[o++] = 1; m[o++] = 1; /* 1.1 layout: types, then the list */
+        m[o++] = (uint8_t)(list >> 8); m[o++] = (uint8_t)list;
+        for (size_t i = 0; i < n; i++) {
+            m[o++] = 0; m[o++] = sizeof dn_a;
+            memcpy(m + o, dn_a, sizeof dn_a);
+            o += sizeof dn_a;
+        }
+        CHECK_EQ_INT(tls_parse_cert_request(&cr, m, o, false, false, NULL, NULL), TLS_OK);
+        CHECK_EQ_INT(cr.n_ca_names, TLS_MAX_CA_NAMES);
+        CHECK_EQ_INT(cr.n_ca_names_total, 40);
+        free(m);
+    }
+    tls_cert_request_clear(&cr);
+    CHECK_EQ_INT(tls_held_bytes(), 0);
+}
+
 int main(void)
 {
+    test_cert_request();
     test_tls12();
     test_tls13();
     test_resume();

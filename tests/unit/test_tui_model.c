@@ -52,10 +52,16 @@ static void on_done(void *ctx, struct conn_record *r)
         CHECK(memcmp(u->tls, r->tls, sizeof(struct tls_conn)) == 0);
         struct conn_record a = *r, b = *u;
         a.tls = b.tls = NULL;
+        a.client = b.client = NULL;
         CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+        /* the mutual-TLS part comes back too, or stays absent */
+        CHECK((r->client == NULL) == (u->client == NULL));
+        if (r->client && u->client)
+            CHECK(memcmp(r->client, u->client, sizeof(struct client_auth)) == 0);
         /* a damaged blob is refused, not half-read */
         CHECK(tui_unpack(p, len - 1) == NULL);
         free(u->tls);
+        free(u->client);
         free(u);
         f->pack_checked++;
     }
