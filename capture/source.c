@@ -1097,6 +1097,7 @@ static int input_set_filter_ng(struct cap_input *in, const char *expr, bool name
         return CAP_EFILTER;
     }
     uint32_t nif = pcapng_iface_count(in->ng);
+    name_file = name_file || nif > 1; /* which of the file's link types it is */
     bool ok = nif > 0 || ng_filter_for(in, in->linktype, name_file, msg, msglen);
     for (uint32_t i = 0; i < nif && ok; i++)
         ok = ng_filter_for(in, pcapng_linktype(in->ng, i), name_file, msg, msglen) != NULL;

@@ -9,6 +9,7 @@ ALPN, JA3 and JA3S. Any disagreement fails: these captures are ours, so
 there is nothing to excuse.
 
 Usage: pcaps_tshark_check.py TLSSCOPE PCAPS_DIR
+       pcaps_tshark_check.py TLSSCOPE CAPTURE...
 """
 import glob
 import os
@@ -37,7 +38,11 @@ def main():
     if not shutil.which("tshark"):
         print("SKIP: tshark not installed")
         return 77
-    caps = sorted(glob.glob(os.path.join(pcaps, "*.pcap")) + glob.glob(os.path.join(pcaps, "*.pcapng")))
+    if os.path.isdir(pcaps):
+        caps = sorted(glob.glob(os.path.join(pcaps, "*.pcap")) +
+                      glob.glob(os.path.join(pcaps, "*.pcapng")))
+    else:
+        caps = sys.argv[2:]
     problems = []
     compared = 0
     with tempfile.TemporaryDirectory() as tmp:

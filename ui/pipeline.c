@@ -537,6 +537,7 @@ void pipeline_finish(struct pipeline *p)
     p->stats.flow = *flowtab_stats(p->flows);
     p->stats.udp = *udptab_stats(p->udp);
     p->stats.dtls_bytes_refused = p->dtls_budget.refused;
+    if (p->src) capsrc_file_stats(p->src, &p->stats.file);
 }
 
 int pipeline_run(struct pipeline *p)
@@ -568,6 +569,7 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
                                   &mp->stats.kernel_if_dropped);
     if (p->udp) mp->stats.udp = *udptab_stats(p->udp);
     mp->stats.dtls_bytes_refused = p->dtls_budget.refused;
+    if (p->src) capsrc_file_stats(p->src, &mp->stats.file);
     return &p->stats;
 }
 

@@ -111,6 +111,8 @@ struct pipeline_stats {
     uint64_t kernel_received;         /* packets that passed the filter */
     uint64_t kernel_dropped;          /* dropped for lack of buffer space */
     uint64_t kernel_if_dropped;       /* dropped by the interface/driver */
+    /* what pcapng files say about themselves (capsrc_file_stats) */
+    struct cap_file_stats file;
 };
 
 struct pipeline;
