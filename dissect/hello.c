@@ -1,8 +1,9 @@
-/* hello.c — ClientHello, ServerHello, SSLv2 hellos, HelloVerifyRequest and
- * Certificate: pure parsers over one handshake message body, written against
- * the RFC structures with the bounds-checked cursor (common/cursor.h). TLS and
- * DTLS share them: the DTLS bodies are the TLS ones, except the ClientHello's
- * cookie (RFC 6347 §4.2.1) and DTLS's own HelloVerifyRequest.
+/* hello.c — the hellos: ClientHello, ServerHello (and HelloRetryRequest),
+ * SSLv2 CLIENT-HELLO and DTLS HelloVerifyRequest: pure parsers over one
+ * handshake message body, written against the RFC structures with the
+ * bounds-checked cursor (common/cursor.h). TLS and DTLS share them: the DTLS
+ * bodies are the TLS ones, except the ClientHello's cookie (RFC 6347 §4.2.1)
+ * and DTLS's own HelloVerifyRequest. The Certificate message is certificate.c.
  *
  * Error convention: running out of bytes at the top level of the message is
  * TLS_ETRUNC (the caller holds a prefix); a length that overruns its
@@ -569,75 +570,5 @@ int tls_parse_sslv2_client_hello(struct tls_client_hello *ch, const uint8_t *bod
             if (ch->n_sslv2_specs_total < UINT8_MAX) ch->n_sslv2_specs_total++;
         }
     }
-    return TLS_OK;
-}
-
-/* --- Certificate --- */
-
-void tls_certificate_clear(struct tls_certificate *cert)
-{
-    for (uint16_t i = 0; i < cert->n; i++) {
-        if (cert->certs[i].der) tls_held_give(cert->certs[i].len);
-        free(cert->certs[i].der);
-    }
-    memset(cert, 0, sizeof *cert);
-}
-
-/* RFC 5246 §7.4.2: ASN.1Cert certificate_list<0..2^24-1>, ASN.1Cert =
- * opaque<1..2^24-1>. RFC 8446 §4.4.2: opaque certificate_request_context
- * <0..2^8-1>; CertificateEntry certificate_list<0..2^24-1>, each
- * {opaque cert_data<1..2^24-1>; Extension extensions<0..2^16-1>}.
- * Keeps copies of the first TLS_MAX_CHAIN certificates that fit
- * TLS_MAX_CERT_LEN; n_total counts them all. On error the certificates
- * read so far stay (the caller decides). */
-int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size_t len,
-                          bool tls13_layout, tls_note_fn note, void *ctx)
-{
-    struct cursor c = cur_init(body, len), list;
-    tls_certificate_clear(out);
-    out->tls13_layout = tls13_layout;
-    if (tls13_layout) {
-        struct cursor rctx;
-        TOP(cur_vec(&c, 1, &rctx));
-    }
-    TOP(cur_vec(&c, 3, &list));
-    if (!cur_empty(&c)) {
-        if (note) note(ctx, "bytes after the certificate_list");
-        return TLS_EMALFORMED;
-    }
-    while (!cur_empty(&list)) {
-        struct cursor der;
-        if (cur_vec(&list, 3, &der) != 0) {
-            if (note) note(ctx, "certificate overruns the certificate_list");
-            return TLS_EMALFORMED;
-        }
-        if (tls13_layout) {
-            struct cursor ext;
-            if (cur_vec(&list, 2, &ext) != 0) {
-                if (note) note(ctx, "certificate extensions overrun the certificate_list");
-                return TLS_EMALFORMED;
-            }
-        }
-        if (cur_empty(&der)) {
-            if (note) note(ctx, "zero-length certificate");
-            continue;
-        }
-        if (out->n_total < UINT16_MAX) out->n_total++;
-        if (out->n >= TLS_MAX_CHAIN) continue;
-        if (cur_left(&der) > TLS_MAX_CERT_LEN) continue; /* caller reports n < n_total */
-        /* over TLS_MAX_HELD_TOTAL: not kept either (n < n_total reports it) */
-        if (!tls_held_take(cur_left(&der))) continue;
-        uint8_t *copy = malloc(cur_left(&der));
-        if (!copy) {
-            tls_held_give(cur_left(&der));
-            return TLS_ECAP;
-        }
-        memcpy(copy, der.p, cur_left(&der));
-        out->certs[out->n].der = copy;
-        out->certs[out->n].len = (uint32_t)cur_left(&der);
-        out->n++;
-    }
-    out->empty = out->n_total == 0;
-    out->present = true;
     return TLS_OK;
 }

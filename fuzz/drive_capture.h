@@ -24,8 +24,8 @@
 
 #include "check_output.h"
 #include "common/escape.h"
-#include "ui/pipeline.h"
-#include "ui/report.h"
+#include "engine/pipeline.h"
+#include "report/report.h"
 
 struct drive_opts {
     const struct trust_store *store;  /* NULL: no verdicts */

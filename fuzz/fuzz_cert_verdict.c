@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "fuzz/check_output.h"
-#include "ui/pipeline.h"
-#include "ui/report.h"
+#include "engine/pipeline.h"
+#include "report/report.h"
 
 #ifndef TLSSCOPE_SOURCE_DIR
 #define TLSSCOPE_SOURCE_DIR "."

@@ -37,7 +37,7 @@
 #include "common/escape.h"
 #include "common/timefmt.h"
 #include "dissect/names.h"
-#include "report.h"
+#include "report/report.h"
 #include "tui_internal.h"
 
 #define LOAD_SLICE_MS 40      /* reading between two keyboard polls */

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <wchar.h>
 
-#include "frontend.h"
-#include "logreport.h"
+#include "engine/session.h"
+#include "report/logreport.h"
 #include "tui_cmd.h"
 #include "tui_log.h"
 #include "tui_model.h"

@@ -20,7 +20,7 @@
 
 #include "common/sbuf.h"
 #include "explog/explog.h"
-#include "logcorr.h"
+#include "explog/logcorr.h"
 
 enum tui_log_kind {
     TUI_LOG_FAILURE = 0, /* a log failure: index into logcorr_match() */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "report.h"
+#include "report/report.h"
 #include "tui_text.h"
 
 /* ---- packing ------------------------------------------------------------

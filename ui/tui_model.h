@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 #define TUI_DEFAULT_MAX_CONNS 100000
 #define TUI_TEXT_MAX 256 /* typed search/filter text */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dissect/names.h"
-#include "report.h"
+#include "report/report.h"
 #include "tui_internal.h"
 
 #define COL_GAP 1

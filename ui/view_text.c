@@ -17,7 +17,7 @@
 #include "common/escape.h"
 #include "common/timefmt.h"
 #include "dissect/names.h"
-#include "report.h"
+#include "report/report.h"
 #include "tui_internal.h"
 
 #define LABEL_W 15 /* labels are at most 14 columns, then a space */

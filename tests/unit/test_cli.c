@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ui/cli.h"
+#include "cli/cli.h"
 
 static int parse(struct cli_opts *o, char *err, size_t n, const char *line)
 {

@@ -19,7 +19,7 @@
 #include "check.h"
 #include "dissect/tls.h"
 #include "trust/cert.h"
-#include "ui/report.h"
+#include "report/report.h"
 
 /* ---- flow table ---------------------------------------------------------- */
 

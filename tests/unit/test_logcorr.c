@@ -1,4 +1,4 @@
-/* Unit tests for ui/logcorr.c: which captured connection a logged TLS
+/* Unit tests for explog/logcorr.c: which captured connection a logged TLS
  * failure is about (IP, port of its request, name, time window, closest
  * wins, one each), how the two are compared, and the reasons given for
  * what stays unpaired. Connections are given as logcorr_conn summaries. */
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ui/logcorr.h"
+#include "explog/logcorr.h"
 
 #define T0 1657558525000000000LL /* 2022-07-11T16:55:25Z */
 #define MS 1000000LL

@@ -1,4 +1,4 @@
-/* Unit tests for ui/privs.c (tcpdump -Z): which user, the errors, and -- when
+/* Unit tests for capture/privs.c (tcpdump -Z): which user, the errors, and -- when
  * run as root, as CI does -- that a child really ends up as nobody with no way
  * back to root. */
 #include <grp.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ui/privs.h"
+#include "capture/privs.h"
 
 /* In a child: drop to `user` and report through the exit status what the
  * process can still do. 0 = as expected. */

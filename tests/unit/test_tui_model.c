@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ui/pipeline.h"
+#include "engine/pipeline.h"
 #include "ui/tui_model.h"
 
 static const char *src_path(const char *rel)

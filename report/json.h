@@ -1,8 +1,8 @@
 /* json.h — a streaming JSON writer over an sbuf. It tracks nesting so commas
  * and quotes are always right, and every string goes through esc_json. Depth
  * is bounded by JSON_MAX_DEPTH (our own structure, not input-driven). */
-#ifndef TLSSCOPE_UI_JSON_H
-#define TLSSCOPE_UI_JSON_H
+#ifndef TLSSCOPE_REPORT_JSON_H
+#define TLSSCOPE_REPORT_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -14,7 +14,7 @@
 #include "capture/bundle.h"
 #include "common/escape.h"
 #include "common/timefmt.h"
-#include "frontend.h"
+#include "engine/session.h"
 
 #define REQUESTS_LISTED 50 /* all requests listed without -v when there are no more */
 #define FAILED_LISTED 200  /* requests without success listed without -v */

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "common/timefmt.h"
-#include "report.h"
+#include "report/report.h"
 
 struct near {
     bool have;

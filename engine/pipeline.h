@@ -27,8 +27,8 @@
  * A front end that keeps finished records keeps at most session.max_conns
  * and drops (and counts) the oldest.
  */
-#ifndef TLSSCOPE_UI_PIPELINE_H
-#define TLSSCOPE_UI_PIPELINE_H
+#ifndef TLSSCOPE_ENGINE_PIPELINE_H
+#define TLSSCOPE_ENGINE_PIPELINE_H
 
 #include <stdbool.h>
 #include <stdint.h>

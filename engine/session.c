@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "common/escape.h"
-#include "frontend.h"
-#include "privs.h"
-#include "logreport.h"
+#include "session.h"
+#include "capture/privs.h"
+#include "report/logreport.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 

@@ -10,8 +10,8 @@
  *
  * No ownership: nothing here allocates.
  */
-#ifndef TLSSCOPE_UI_PRIVS_H
-#define TLSSCOPE_UI_PRIVS_H
+#ifndef TLSSCOPE_CAPTURE_PRIVS_H
+#define TLSSCOPE_CAPTURE_PRIVS_H
 
 #include <stdbool.h>
 #include <stddef.h>

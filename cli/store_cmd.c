@@ -6,7 +6,7 @@
 
 #include "common/escape.h"
 #include "common/timefmt.h"
-#include "frontend.h"
+#include "engine/session.h"
 
 int run_store(int argc, char **argv)
 {

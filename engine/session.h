@@ -1,4 +1,4 @@
-/* frontend.h — what the front ends (batch, browser) share: the session set
+/* session.h — what the front ends (batch, browser) share: the session set
  * up from the command line (trust store, pipeline options for files or a
  * live interface), terminal capabilities, and the exit status rules.
  *
@@ -7,13 +7,13 @@
  *
  * Ownership: a session owns its trust store; session_close frees it.
  */
-#ifndef TLSSCOPE_UI_FRONTEND_H
-#define TLSSCOPE_UI_FRONTEND_H
+#ifndef TLSSCOPE_ENGINE_SESSION_H
+#define TLSSCOPE_ENGINE_SESSION_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "pipeline.h"
 
 #define EXIT_TRUSTED 0

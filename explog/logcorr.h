@@ -30,15 +30,15 @@
  * its own copies of what it needs from each conn_record: records may be
  * freed right after logcorr_add_conn(). logcorr_free() releases the rest.
  */
-#ifndef TLSSCOPE_UI_LOGCORR_H
-#define TLSSCOPE_UI_LOGCORR_H
+#ifndef TLSSCOPE_EXPLOG_LOGCORR_H
+#define TLSSCOPE_EXPLOG_LOGCORR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "explog/explog.h"
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 #define LOGCORR_DEFAULT_WINDOW_NS 2000000000LL
 #define LOGCORR_MAX_CONNS 200000   /* connection summaries kept (matched ones, and

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "frontend.h"
-#include "logreport.h"
-#include "report.h"
+#include "engine/session.h"
+#include "report/logreport.h"
+#include "report/report.h"
 
 struct batch {
     const struct cli_opts *o;

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "common/escape.h"
-#include "frontend.h"
-#include "logreport.h"
+#include "engine/session.h"
+#include "report/logreport.h"
 
 static void usage(FILE *out)
 {

@@ -27,18 +27,18 @@
  * Ownership: a logreport owns its bundle listing, log, correlation and
  * capture input list; logreport_free() releases them.
  */
-#ifndef TLSSCOPE_UI_LOGREPORT_H
-#define TLSSCOPE_UI_LOGREPORT_H
+#ifndef TLSSCOPE_REPORT_LOGREPORT_H
+#define TLSSCOPE_REPORT_LOGREPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "capture/source.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "explog/explog.h"
 #include "json.h"
-#include "logcorr.h"
-#include "pipeline.h"
+#include "explog/logcorr.h"
+#include "engine/pipeline.h"
 #include "report.h"
 
 struct logreport;

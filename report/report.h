@@ -5,14 +5,14 @@
  * Ownership: a struct summary owns its per-server entries; summary_free()
  * releases them. Nothing here keeps a pointer to a conn_record after the call.
  */
-#ifndef TLSSCOPE_UI_REPORT_H
-#define TLSSCOPE_UI_REPORT_H
+#ifndef TLSSCOPE_REPORT_REPORT_H
+#define TLSSCOPE_REPORT_REPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "common/sbuf.h"
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 struct report_style {
     bool color;        /* ANSI colours in text output */

@@ -1,6 +1,6 @@
 /* cli.h — the command line, parsed into one struct (tested by test_cli). */
-#ifndef TLSSCOPE_UI_CLI_H
-#define TLSSCOPE_UI_CLI_H
+#ifndef TLSSCOPE_CLI_CLI_H
+#define TLSSCOPE_CLI_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
