@@ -10,6 +10,9 @@ there is nothing to excuse.
 
 Usage: pcaps_tshark_check.py TLSSCOPE PCAPS_DIR
        pcaps_tshark_check.py TLSSCOPE CAPTURE...
+TSHARK_DECODE_AS="layer==value,proto" adds one -d option to tshark (for a
+capture whose encapsulation tshark cannot guess, such as an MPLS
+pseudowire with a control word).
 """
 import glob
 import os
@@ -52,6 +55,8 @@ def main():
                     "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|"]
             for f in FIELDS:
                 args += ["-e", f]
+            if os.environ.get("TSHARK_DECODE_AS"):
+                args += ["-d", os.environ["TSHARK_DECODE_AS"]]
             p = subprocess.run(args, capture_output=True, timeout=120)
             if p.returncode != 0:
                 problems.append("%s: tshark failed: %s" % (name, p.stderr.decode()[-300:]))
