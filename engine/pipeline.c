@@ -496,6 +496,14 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
             p->stats.first_ts_ns = pkt.ts_ns;
         if (pkt.ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = pkt.ts_ns;
         int kind = pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &p->stats.pkt);
+        if (kind != PKT_SKIP && info.payload_caplen < info.payload_len && pkt.caplen >= pkt.wirelen) {
+            /* The whole frame was captured, yet the IP length promises more
+             * than it holds (crafted, or a broken capture path): those bytes
+             * never existed. Use what is there, as tshark does, rather than
+             * reserving a gap that would swallow the next real segment. */
+            info.payload_len = info.payload_caplen;
+            p->stats.ip_len_beyond_frame++;
+        }
         if (kind == PKT_TCP) {
             if (info.payload_caplen < info.payload_len) p->stats.packets_cut++;
             flowtab_segment(p->flows, &info, pkt.ts_ns);

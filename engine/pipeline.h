@@ -102,6 +102,7 @@ struct pipeline_stats {
     uint64_t distinct_certs;
     uint64_t certs_refused;           /* not stored: cache full (CERT_CACHE_HARD_MAX_BYTES) */
     uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */
+    uint64_t ip_len_beyond_frame;     /* complete frames whose IP length claims more bytes */
     uint64_t input_errors;            /* e.g. a truncated file */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */

@@ -222,6 +222,11 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
                 (unsigned long long)ps->udp.assocs_evicted,
                 (unsigned long long)ps->dtls_bytes_refused);
     print_caps(out, s, ps);
+    if (ps->ip_len_beyond_frame)
+        fprintf(out, "  %llu packet%s an IP length beyond the captured frame: the bytes present "
+                     "were used.\n",
+                (unsigned long long)ps->ip_len_beyond_frame,
+                ps->ip_len_beyond_frame == 1 ? " had" : "s had");
     if (ps->packets_cut)
         fprintf(out, "  %llu TCP segment%s cut short by the capture's snap length: capture with "
                      "-s 0 (whole packets) to see complete handshakes.\n",
