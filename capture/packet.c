@@ -240,16 +240,9 @@ static enum verdict dec_ethertype(struct decoder *d)
     case ET_VLAN:
     case ET_QINQ:
     case ET_QINQ_OLD1:
-    case ET_QINQ_OLD2: {
+    case ET_QINQ_OLD2:
         /* IEEE 802.1Q §9.6: TCI (PCP, DEI, VID), then the next EtherType. */
-        uint16_t tci, type;
-        enum verdict v = dec_layer(d);
-        if (v) return v;
-        NEED(cur_u16(&d->c, &tci));
-        NEED(cur_u16(&d->c, &type));
-        d->etype = type;
-        return V_CONTINUE;
-    }
+        return dec_tag(d, 2);
     case ET_PPPOE_SESS: {
         /* RFC 2516 §4: VER=1 TYPE=1 (0x11), CODE 0x00 in session stage,
          * SESSION_ID, LENGTH (of the PPP payload); then a PPP protocol field
