@@ -7,7 +7,8 @@
 set -eu
 
 BUILD_PKGS="cmake gcc make pkg-config libpcap-dev libmbedtls-dev libncurses-dev zlib1g-dev libarchive-dev"
-TEST_PKGS="tcpdump tshark tmux openssl iproute2 python3 clang libclang-rt-14-dev"
+# ngtcp2-client/-server: the real QUIC stack pcaps/keylog/make-captures.sh records
+TEST_PKGS="tcpdump tshark tmux openssl iproute2 python3 clang libclang-rt-14-dev ngtcp2-client ngtcp2-server"
 
 case "${1:-build}" in
   build) want="$BUILD_PKGS" ;;

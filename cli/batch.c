@@ -9,8 +9,10 @@
  * still counts in the summary. Records are freed at done either way, so a
  * long capture holds only the connections still open. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "engine/session.h"
 #include "report/logreport.h"
 #include "report/report.h"
@@ -24,6 +26,7 @@ struct batch {
     struct summary summary;
     struct sbuf line;
     int export_errors;
+    unsigned long long exported; /* --export-certs: new files written */
     bool live;               /* print at judged(), not at done() */
     struct logreport *lr;   /* bundles and Expressway logs; NULL/inactive otherwise */
 };
@@ -76,11 +79,26 @@ static void batch_done(void *ctx, struct conn_record *r)
     summary_add(&b->summary, r, &b->style);
     if (b->o->export_dir) {
         char err[512];
-        if (report_export_certs(b->o->export_dir, r, err, sizeof(err)) < 0 &&
-            b->export_errors++ == 0)
-            frontend_error("tlsscope", "--export-certs: %s", err);
+        int n = report_export_certs(b->o->export_dir, r, err, sizeof(err));
+        if (n > 0) b->exported += (unsigned)n;
+        if (n < 0 && b->export_errors++ == 0) frontend_error("tlsscope", "--export-certs: %s", err);
     }
     conn_record_free(r);
+}
+
+/* --export-certs DIR: how many files were written where (the full path:
+ * the run may have been started anywhere). Certificates already in DIR are
+ * left as they are and not counted. */
+static void export_said(struct batch *b, FILE *out)
+{
+    char *abs = realpath(b->o->export_dir, NULL);
+    struct sbuf sb;
+    sbuf_init(&sb, 0);
+    esc_text_str(&sb, abs ? abs : b->o->export_dir, b->style.utf8);
+    fprintf(out, "Exported %llu new certificate file%s to %s%s\n", b->exported,
+            b->exported == 1 ? "" : "s", sbuf_str(&sb), b->export_errors ? " (with errors, see above)" : "");
+    sbuf_free(&sb);
+    free(abs);
 }
 
 int run_batch(struct session *s)
@@ -119,6 +137,7 @@ int run_batch(struct session *s)
     batch_header(&b);
     fflush(stdout);
     summary_print(meta, &b.summary, ps, &b.style, o->profile, s->have_store);
+    if (o->export_dir) export_said(&b, meta);
     if (logreport_active(b.lr)) {
         logreport_finish(b.lr, ps);
         if (o->json) logreport_json_tail(b.lr, stdout);

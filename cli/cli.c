@@ -55,11 +55,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 {
     enum { OPT_TRUST = 256, OPT_PROFILE, OPT_AT, OPT_JSON, OPT_PEM, OPT_COLOR, OPT_EXPORT,
            OPT_TUI, OPT_DURATION, OPT_MAXCONNS,
-           OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL };
+           OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL, OPT_KEYLOG };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
         {"trust", required_argument, NULL, OPT_TRUST},
+        {"keylog", required_argument, NULL, OPT_KEYLOG},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"at", required_argument, NULL, OPT_AT},
         {"batch", no_argument, NULL, 'b'},
@@ -104,6 +105,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
                 return -1;
             }
             o->trust[o->n_trust++] = optarg;
+            break;
+        case OPT_KEYLOG:
+            if (o->n_keylogs >= CLI_MAX_FILES) {
+                snprintf(err, errlen, "too many --keylog files (at most %d)", CLI_MAX_FILES);
+                return -1;
+            }
+            o->keylogs[o->n_keylogs++] = optarg;
             break;
         case OPT_PROFILE:
             if (strcmp(optarg, "expressway") == 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "common/escape.h"
 #include "engine/session.h"
 #include "report/logreport.h"
@@ -55,6 +56,9 @@ static void usage(FILE *out)
           "Trust:\n"
           "  --trust PATH        trust store: PEM bundle, PEM/DER file, directory, or \"system\";\n"
           "                      repeatable. Without it chains are not judged.\n"
+          "  --keylog FILE       NSS key log (SSLKEYLOGFILE, s_client -keylogfile): decrypt the\n"
+          "                      TLS 1.3 handshakes it has secrets for, so their chains are\n"
+          "                      judged; repeatable\n"
           "  --profile NAME      name matching: expressway (default) or rfc\n"
           "  --at TIME           judge at TIME (ISO 8601 UTC or @epoch) instead of capture time\n"
           "Output:\n"
@@ -63,6 +67,7 @@ static void usage(FILE *out)
           "  --json              JSON Lines, one object per TLS connection (summary on stderr)\n"
           "  --pem               with --json: include each certificate as PEM\n"
           "  -v, --verbose       chain, alerts and verdict details under each connection\n"
+          "                      (text report; the JSON lines always carry them)\n"
           "  --color WHEN        auto (default), always or never; NO_COLOR is honoured\n"
           "  --export-certs DIR  write every distinct certificate seen as PEM into DIR\n"
           "  -h, --help          this text;  -V, --version  the version\n"
@@ -121,13 +126,17 @@ int main(int argc, char **argv)
         printf("tlsscope %s\n", TLSSCOPE_VERSION);
         return 0;
     }
+    if (o.verbose && o.json)
+        /* said, not silently ignored: the JSON lines are the same with or without -v */
+        fputs("tlsscope: note: -v does not change the JSON lines: each already carries the chain, "
+              "alerts and events (--pem adds the certificates)\n", stderr);
     if (o.list_ifaces) return list_ifaces();
     struct session s;
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;
     if (!o.iface) {
         /* bundles, directories and logs: what is inside decides (report/logreport.h) */
-        s.lr = logreport_open(&o);
+        s.lr = logreport_open(&o, s.keylog);
         if (!s.lr) {
             fprintf(stderr, "tlsscope: out of memory\n");
             session_close(&s);
@@ -147,7 +156,9 @@ int main(int argc, char **argv)
     /* Logs without a capture: the browser opens on its Log view; -b, --json
      * and pipes get the log-only report. */
     if (tui) rc = run_tui(&s);
-    else rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
+    /* no browser on this terminal: the batch report answers the question */
+    if (!tui || rc == TUI_NO_TERMINAL)
+        rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
     session_close(&s);
     logreport_free(s.lr);
     return rc;

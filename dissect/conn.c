@@ -87,6 +87,8 @@ void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
             /* UDP has no SYN to tell a late start from a lost handshake */
             why = ps && !ps->flow_midstream && !c->is_dtls ? TLS_NOCHAIN_LOST
                                                            : TLS_NOCHAIN_MIDSTREAM;
+        else if (ps && ps->server_cert_seen)
+            why = TLS_NOCHAIN_NONE; /* decrypted TLS 1.3: the client's part never came */
         else if (c->sh.present && tls_conn_is13(c))
             why = TLS_NOCHAIN_TLS13;
         else if (server_gap)
@@ -97,7 +99,9 @@ void tls_conn_close(struct tls_conn *c, const struct flow_close *info)
             why = TLS_NOCHAIN_NO_SERVER_HELLO;
         else
             why = TLS_NOCHAIN_LOST; /* ServerHello seen, the Certificate never completed */
-        tls_set_chain_final(c, why, c->sh.present ? c->sh.ts_ns : c->last_ts_ns);
+        tls_set_chain_final(c, why, why == TLS_NOCHAIN_NONE ? c->server_certs.ts_ns
+                                    : c->sh.present           ? c->sh.ts_ns
+                                                              : c->last_ts_ns);
     }
     tls_conn_release_parser(c);
 }

@@ -58,6 +58,30 @@ void tls_set_chain_final(struct tls_conn *c, enum tls_nochain why, int64_t ts_ns
     else c->chain_ts_ns = c->sh.ts_ns;
 }
 
+/* The chain of a decrypted TLS 1.3 handshake is final once the server's
+ * Certificate was read and the client's, if any, can no longer come: the
+ * server finished (or stopped) and the client finished, alerted or cannot
+ * be read. Without a server Certificate it stays TLS_NOCHAIN_TLS13 (a
+ * TLS_EV_DECRYPT event says why), or LOST after a capture gap. The end of the
+ * connection decides too (tls_conn_close). */
+void tls_on_keys_stopped(struct tls_conn *c, int64_t ts_ns)
+{
+    struct tls_parser *ps = c->parser;
+    bool srv = tls13_keys_active(c, TLS_SERVER), cli = tls13_keys_active(c, TLS_CLIENT);
+    if (!c->chain_final) {
+        if (ps->server_cert_seen) {
+            if (!cli && (c->finished[TLS_SERVER] || !srv))
+                tls_set_chain_final(c, TLS_NOCHAIN_NONE, c->server_certs.ts_ns);
+        } else if (!srv) {
+            tls_set_chain_final(c, c->decrypt_failed || !ps->d[tls_dir_of(c, TLS_SERVER)].gap
+                                       ? TLS_NOCHAIN_TLS13
+                                       : TLS_NOCHAIN_LOST,
+                                ts_ns);
+        }
+    }
+    tls_update_complete(c);
+}
+
 void tls_update_complete(struct tls_conn *c)
 {
     bool done;
@@ -65,7 +89,8 @@ void tls_update_complete(struct tls_conn *c)
     if (c->ch.sslv2_format && c->sh.present && c->sh.legacy_version == TLS_V_SSL2)
         done = c->parser->sslv2_cmk && c->encrypted_hs[TLS_CLIENT] && c->encrypted_hs[TLS_SERVER];
     else if (tls_conn_is13(c))
-        done = c->encrypted_hs[TLS_CLIENT] && c->encrypted_hs[TLS_SERVER];
+        done = c->encrypted_hs[TLS_CLIENT] && c->encrypted_hs[TLS_SERVER] &&
+               !tls13_keys_active(c, TLS_CLIENT) && !tls13_keys_active(c, TLS_SERVER);
     else
         done = c->ccs[TLS_CLIENT] && c->ccs[TLS_SERVER] && c->encrypted_hs[TLS_CLIENT] &&
                c->encrypted_hs[TLS_SERVER];
@@ -195,7 +220,7 @@ static void on_server_hello(struct tls_conn *c, enum tls_side side, const uint8_
         if (sh.psk_accepted) {
             c->resumed = TLS_RESUME_PSK;
             tls_set_chain_final(c, TLS_NOCHAIN_RESUMED, ts_ns);
-        } else {
+        } else if (!(ps->quic_keys ? ps->quic_keys(c, ts_ns) : tls13_keys_start(c, ts_ns))) {
             tls_set_chain_final(c, TLS_NOCHAIN_TLS13, ts_ns);
         }
     }
@@ -227,8 +252,54 @@ static void on_certificate(struct tls_conn *c, enum tls_side side, const uint8_t
                       cert->n_total, TLS_MAX_CHAIN, TLS_MAX_CERT_LEN);
     if (side == TLS_SERVER) {
         c->parser->server_cert_seen = true;
-        tls_set_chain_final(c, TLS_NOCHAIN_NONE, ts_ns);
+        /* a decrypted TLS 1.3 handshake waits for the client's Certificate
+         * (tls13_keys.c decides when the chains are final) */
+        if (!tls13_keys_active(c, TLS_CLIENT) && !tls13_keys_active(c, TLS_SERVER))
+            tls_set_chain_final(c, TLS_NOCHAIN_NONE, ts_ns);
     }
+}
+
+/* RFC 8446 §4.3.1 EncryptedExtensions: Extension extensions<0..2^16-1>.
+ * Kept: ALPN (RFC 7301 §3.1: one protocol name) and the server_name
+ * acknowledgement (RFC 6066 §3: empty extension_data). */
+static void on_encrypted_extensions(struct tls_conn *c, const uint8_t *body, uint32_t len,
+                                    uint64_t off, int64_t ts_ns)
+{
+    struct cursor cur = cur_init(body, len), exts;
+    if (cur_vec(&cur, 2, &exts) != 0 || !cur_empty(&cur)) {
+        tls_event_fmt(c, TLS_EV_MALFORMED, TLS_SERVER, off, len, ts_ns,
+                      "EncryptedExtensions malformed");
+        return;
+    }
+    while (!cur_empty(&exts)) {
+        uint16_t type;
+        struct cursor data, list, name;
+        if (cur_u16(&exts, &type) != 0 || cur_vec(&exts, 2, &data) != 0) {
+            tls_event_fmt(c, TLS_EV_MALFORMED, TLS_SERVER, off, len, ts_ns,
+                          "EncryptedExtensions: extension runs past the message");
+            return;
+        }
+        if (type == 0 && cur_empty(&data)) {
+            c->sni_ack = true;
+        } else if (type == 16 && cur_vec(&data, 2, &list) == 0 && cur_vec(&list, 1, &name) == 0 &&
+                   !c->sh.has_alpn) {
+            size_t n = cur_left(&name);
+            c->sh.has_alpn = true;
+            c->sh.alpn.total = (uint16_t)n;
+            c->sh.alpn.len = (uint16_t)(n < TLS_MAX_ALPN_LEN ? n : TLS_MAX_ALPN_LEN);
+            memcpy(c->sh.alpn.data, name.p, c->sh.alpn.len);
+        }
+    }
+}
+
+/* RFC 8446 §4.4.3 / RFC 5246 §7.4.8 (with §7.4.1.4.1): the signature
+ * algorithm comes first. */
+static void on_certificate_verify(struct tls_conn *c, enum tls_side side, const uint8_t *body,
+                                  uint32_t len)
+{
+    struct cursor cur = cur_init(body, len);
+    uint16_t alg;
+    if (tls_conn_version(c) >= TLS_V_12 && cur_u16(&cur, &alg) == 0) c->cert_verify_alg[side] = alg;
 }
 
 /* RFC 8422 §5.4 ServerECDHParams: ECParameters {ECCurveType curve_type;
@@ -282,6 +353,19 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         break;
     case HS_NEW_SESSION_TICKET:
         if (side == TLS_SERVER) c->new_session_ticket = true;
+        break;
+    case HS_ENCRYPTED_EXTENSIONS:
+        if (side == TLS_SERVER) on_encrypted_extensions(c, body, len, off, ts_ns);
+        break;
+    case HS_CERTIFICATE_VERIFY:
+        on_certificate_verify(c, side, body, len);
+        break;
+    case HS_FINISHED:
+        c->finished[side] = true;
+        if (tls13_keys_used(c)) {
+            tls13_keys_finished(c, side);
+            tls_on_keys_stopped(c, ts_ns);
+        }
         break;
     case HS_SERVER_HELLO_DONE:
         /* the server's flight ended without a Certificate: fine for

@@ -196,6 +196,7 @@ static void rec_reset(struct tls_dir *d)
     d->in_record = false;
     d->rleft = 0;
     d->small_have = 0;
+    d->decrypt_rec13 = false;
 }
 
 /* A message that was being reassembled will not complete. */
@@ -315,6 +316,12 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
     }
 }
 
+void tls_record_messages(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n,
+                         uint64_t off, int64_t ts_ns)
+{
+    hs_feed(c, dir, p, n, off, ts_ns);
+}
+
 /* Is this TLS 1.3 opaque record part of the handshake rather than
  * application data? The server's records before the client's Finished are
  * its encrypted flight (EncryptedExtensions..Finished); the client's first
@@ -323,7 +330,16 @@ static void hs_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, siz
 static bool appdata_is_handshake13(struct tls_conn *c, enum flow_dir dir)
 {
     struct tls_parser *ps = c->parser;
-    if (!c->sh.present || !tls_conn_is13(c) || c->handshake_complete) return false;
+    if (!c->sh.present || !tls_conn_is13(c)) return false;
+    /* with key-log secrets the records themselves say where the handshake
+     * ends (each side's Finished) */
+    if (ps->keys13 && tls13_keys_wants(c, dir)) {
+        ps->d[dir].decrypt_rec13 = true;
+        return true;
+    }
+    /* after a decrypted Finished: application data (half-RTT data, tickets) */
+    if (ps->keys13 && c->finished[tls_side_of(c, dir)]) return false;
+    if (c->handshake_complete) return false;
     if (tls_side_of(c, dir) == TLS_SERVER) return !ps->client_fin13;
     if (ps->client_fin13) return false;
     ps->client_fin13 = true;
@@ -361,6 +377,7 @@ static bool rec_begin(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
     if (len == 0 && type != CT_APPDATA)
         tls_event_fmt(c, TLS_EV_MALFORMED, side, d->rec_off, 0, ts_ns,
                       "zero-length record of type %u (RFC 8446 5.1)", type);
+    d->decrypt_rec13 = false;
     if (type == CT_APPDATA) {
         if (appdata_is_handshake13(c, dir)) {
             d->rtype = CT_HANDSHAKE; /* opaque TLS 1.3 handshake record */
@@ -373,6 +390,36 @@ static bool rec_begin(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
     return true;
 }
 
+/* A TLS 1.3 record tls13_keys.c buffered is complete: its plaintext is a
+ * handshake fragment (messages span and share records as in plaintext,
+ * RFC 8446 §5.1) or a protected alert (§6). */
+static void rec_end_decrypted(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
+{
+    struct tls_dir *d = &c->parser->d[dir];
+    size_t len;
+    uint8_t type;
+    const uint8_t *plain = tls13_keys_open(c, dir, d->hdr, d->rec_off, ts_ns, &len, &type);
+    if (!plain) {
+        tls_on_keys_stopped(c, ts_ns);
+        return;
+    }
+    switch (type) {
+    case CT_HANDSHAKE:
+        hs_feed(c, dir, plain, len, d->rec_off + TLS_RECORD_HDR, ts_ns);
+        break;
+    case CT_ALERT:
+        if (len == 2) tls_on_alert(c, dir, false, plain[0], plain[1], ts_ns);
+        else tls_on_alert(c, dir, true, 0, 0, ts_ns);
+        tls13_keys_finished(c, tls_side_of(c, dir)); /* an alert ends the handshake */
+        tls_on_keys_stopped(c, ts_ns);
+        break;
+    default: /* §5.1: application data under handshake keys is a protocol error */
+        tls_event_fmt(c, TLS_EV_MALFORMED, tls_side_of(c, dir), d->rec_off, len, ts_ns,
+                      "decrypted handshake record holds content type %u", type);
+        break;
+    }
+}
+
 static void rec_end(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
 {
     struct tls_dir *d = &c->parser->d[dir];
@@ -381,6 +428,11 @@ static void rec_end(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
     d->hdr_have = 0;
     switch (d->rtype) {
     case CT_HANDSHAKE:
+        if (d->decrypt_rec13) {
+            d->decrypt_rec13 = false;
+            rec_end_decrypted(c, dir, ts_ns);
+            if (d->mode != DM_RECORDS) break;
+        }
         if (d->encrypted || d->encrypted_rec13)
             tls_on_encrypted_record(c, dir, d->hdr[0], d->rlen, ts_ns);
         d->encrypted_rec13 = false;
@@ -449,6 +501,8 @@ static size_t rec_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, 
                         d->hs_resync = false;
                 }
                 if (!d->hs_resync) hs_feed(c, dir, p + i, k, off + i, ts_ns);
+            } else if (d->decrypt_rec13) {
+                tls13_keys_bytes(c, dir, p + i, k);
             }
             break;
         case CT_APPDATA:
@@ -708,6 +762,12 @@ void tls_record_gap(struct tls_conn *c, enum flow_dir dir, uint64_t offset, uint
     bool server = tls_side_of(c, dir) == TLS_SERVER;
     d->gap = true;
     if (server && !c->parser->server_cert_seen && !c->chain_final) d->gap_before_cert = true;
+    /* TLS 1.3 record nonces count records: after a loss they are unknown */
+    if (c->parser->keys13 && tls13_keys_active(c, tls_side_of(c, dir))) {
+        d->decrypt_rec13 = false;
+        tls13_keys_lost(c, dir, ts_ns);
+        tls_on_keys_stopped(c, ts_ns);
+    }
     switch (d->mode) {
     case DM_SCAN_CH:
     case DM_SCAN_SERVER:

@@ -133,6 +133,7 @@ void tls_conn_release_parser(struct tls_conn *c)
 {
     if (!c->parser) return;
     if (c->parser->free_layer) c->parser->free_layer(c);
+    if (c->parser->free_keys) c->parser->free_keys(c);
     tls_dir_free(&c->parser->d[0]);
     tls_dir_free(&c->parser->d[1]);
     free(c->parser);

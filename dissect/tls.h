@@ -206,6 +206,9 @@ enum tls_event_kind {
     TLS_EV_INCOMPLETE,          /* connection ended before the handshake did */
     TLS_EV_CLIENT_HELLO_AGAIN,  /* another ClientHello (after HelloRetryRequest or
                                  * HelloVerifyRequest): first kept */
+    TLS_EV_DECRYPT,             /* TLS 1.3 handshake decryption with key-log secrets:
+                                 * no secrets for this connection, a record that did not
+                                 * decrypt (wrong key log), and why */
 };
 /* DTLS uses the same kinds: a datagram cut by snaplen is a TLS_EV_GAP, handshake
  * fragments that overlap with different bytes a TLS_EV_OVERLAP_DIFF, fragments
@@ -282,8 +285,8 @@ struct tls_conn {
     bool hello_retry;           /* HelloRetryRequest seen (RFC 8446 §4.1.4) */
     uint16_t hrr_group;
     struct tls_certificate server_certs;
-    struct tls_certificate client_certs;  /* TLS <= 1.2 only (1.3 is encrypted) */
-    bool cert_request;          /* CertificateRequest seen (plaintext, TLS <= 1.2) */
+    struct tls_certificate client_certs;  /* TLS <= 1.2, or 1.3 decrypted */
+    bool cert_request;          /* CertificateRequest seen (TLS <= 1.2, or 1.3 decrypted) */
     uint16_t ske_group;         /* ServerKeyExchange named curve (RFC 8422 §5.4), or 0 */
     bool cert_status;           /* CertificateStatus (OCSP staple) seen */
     bool new_session_ticket;    /* plaintext NewSessionTicket (TLS <= 1.2) */
@@ -298,7 +301,23 @@ struct tls_conn {
     uint64_t tcp_bytes[2];      /* all TCP payload (UDP payload for DTLS), from flow close */
 
     bool is_dtls;               /* TLS over UDP: see dtls and dissect/dtls.h */
+    bool is_quic;               /* TLS inside QUIC over UDP (dissect/quic.h) */
+    uint32_t quic_version;      /* QUIC_V1 or QUIC_V2 of the long-header packets */
+    bool quic_retry;            /* the server sent a Retry (RFC 9000 §17.2.5) */
+    bool quic_version_negotiation; /* ... or a Version Negotiation packet (§17.2.1) */
     struct tls_dtls dtls;
+
+    /* TLS 1.3 with key-log secrets (dissect/tls13_keys.c): the encrypted
+     * handshake was read, so the facts below and the certificates above come
+     * from decrypted records */
+    bool decrypted;             /* at least one handshake record decrypted */
+    bool decrypt_failed;        /* a record did not decrypt (TLS_EV_DECRYPT says why) */
+    bool keylog_no_secrets;     /* a key log was given, without this client random */
+    bool sni_ack;               /* server acknowledged the SNI with an empty server_name
+                                 * (RFC 6066 §3; TLS 1.3: in EncryptedExtensions) */
+    uint16_t cert_verify_alg[2];/* CertificateVerify signature scheme per side
+                                 * (RFC 8446 §4.4.3), 0 = none seen */
+    bool finished[2];           /* Finished seen per side (decrypted in TLS 1.3) */
 
     enum tls_resumption resumed;
     bool handshake_complete;    /* both sides finished (best evidence available) */
@@ -318,6 +337,12 @@ struct tls_conn {
 
 /* New connection for a flow. Returns NULL on allocation failure. */
 struct tls_conn *tls_conn_new(const struct flow_meta *meta);
+
+/* Secrets for TLS 1.3 handshake decryption (dissect/keylog.h), or NULL.
+ * The key log is looked up at the ServerHello and must outlive the
+ * connection's parser; secrets added to it later still count. */
+struct keylog;
+void tls_conn_set_keylog(struct tls_conn *c, const struct keylog *kl);
 
 /* Ordered bytes from the flow table. Returns FLOW_CONTINUE or FLOW_COUNT_ONLY
  * (once this direction carries nothing tlsscope still needs: the stream is not

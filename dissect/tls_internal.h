@@ -108,6 +108,7 @@ struct tls_dir {
     uint64_t sync_off;       /* stream offset of that record */
     bool encrypted;          /* TLS <= 1.2: after CCS, handshake/alert records are ciphertext */
     bool encrypted_rec13;    /* current record is a TLS 1.3 opaque handshake record */
+    bool decrypt_rec13;      /* ... and tls13_keys.c opens it (its bytes are buffered there) */
     bool small_lost;         /* a gap hit the current alert/CCS body */
     bool hs_resync;          /* after a resync: wait for a plausible message start */
     uint8_t head[8];         /* first bytes of the direction (client-first protocols) */
@@ -153,6 +154,13 @@ struct tls_parser {
      * dtls_conn_new; NULL for TCP): tls_conn_release_parser calls it without
      * naming dtls.c, which itself calls tls.c. */
     void (*free_layer)(struct tls_conn *c);
+    const struct keylog *keylog; /* TLS 1.3 secrets (tls_conn_set_keylog), or NULL */
+    struct tls13_keys *keys13;   /* TLS 1.3 decryption state (tls13_keys.c), or NULL */
+    void (*free_keys)(struct tls_conn *c); /* tls13_keys_free once keys13 is set */
+    struct quic_state *quic;     /* QUIC only (quic.c); NULL otherwise */
+    /* QUIC: at the ServerHello, Handshake packet keys from the key log
+     * instead of TLS record keys (quic.c sets it; handshake.c calls it) */
+    bool (*quic_keys)(struct tls_conn *c, int64_t ts_ns);
 };
 
 /* --- tls.c --- */
@@ -171,6 +179,10 @@ void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side s
     __attribute__((format(printf, 7, 8)));
 /* Free a direction's handshake reassembly buffer (and give its bytes back). */
 void tls_dir_free(struct tls_dir *d);
+/* Handshake messages without a record layer (QUIC CRYPTO frames): n bytes
+ * at stream offset off of direction dir's message stream. */
+void tls_record_messages(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n,
+                         uint64_t off, int64_t ts_ns);
 
 /* --- record.c --- */
 /* Feed n ordered bytes of direction `dir`. */
@@ -212,6 +224,40 @@ struct dtls_state;
 void dtls_flush(struct tls_conn *c, int64_t ts_ns);
 void dtls_state_free(struct tls_conn *c);
 
+/* --- tls13_keys.c: which TLS 1.3 records to open with key-log secrets ---
+ * record.c asks tls13_keys_wants() for each opaque record of a TLS 1.3
+ * connection, hands its bytes to tls13_keys_bytes() and, at its end, gets
+ * the plaintext from tls13_keys_open(); handshake.c starts it at the
+ * ServerHello and tells it about Finished messages. */
+struct tls13_keys;
+struct keylog_secrets;
+/* The key log's secrets for this connection's ClientHello random, or NULL
+ * (with a TLS_EV_DECRYPT event and keylog_no_secrets when a non-empty key log
+ * lacks them). Shared by TLS records and QUIC packets. */
+const struct keylog_secrets *tls13_keys_lookup(struct tls_conn *c, int64_t ts_ns);
+/* At a TLS 1.3 ServerHello (full handshake): look up the ClientHello random.
+ * True if the server's handshake records will be decrypted (then the chain
+ * is not final yet); false with a TLS_EV_DECRYPT event saying why not when a
+ * key log was given. */
+bool tls13_keys_start(struct tls_conn *c, int64_t ts_ns);
+/* Is the opaque record now starting in `dir` one to decrypt? */
+bool tls13_keys_wants(struct tls_conn *c, enum flow_dir dir);
+void tls13_keys_bytes(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, size_t n);
+/* The record (header hdr) ended: its plaintext, or NULL (an event says why;
+ * decryption of that side stops). The pointer is valid until the next call. */
+const uint8_t *tls13_keys_open(struct tls_conn *c, enum flow_dir dir, const uint8_t hdr[5],
+                               uint64_t off, int64_t ts_ns, size_t *len, uint8_t *inner_type);
+/* Bytes of the record were lost (gap): it cannot be opened, nor can any
+ * later one of that side (the sequence number is unknown). */
+void tls13_keys_lost(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns);
+/* A side's Finished (or an alert) was read: its handshake keys are done. */
+void tls13_keys_finished(struct tls_conn *c, enum tls_side side);
+/* This connection is being decrypted (tls13_keys_start succeeded). */
+bool tls13_keys_used(const struct tls_conn *c);
+/* Still decrypting this side? */
+bool tls13_keys_active(const struct tls_conn *c, enum tls_side side);
+void tls13_keys_free(struct tls_conn *c);
+
 /* --- handshake.c --- */
 /* One complete handshake message from `side` (body is `len` bytes). */
 void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
@@ -230,6 +276,9 @@ void tls_on_sslv2_record(struct tls_conn *c, enum flow_dir dir, const uint8_t *b
 void tls_on_first_sync(struct tls_conn *c, enum flow_dir dir, uint8_t first_type, int64_t ts_ns);
 void tls_set_chain_final(struct tls_conn *c, enum tls_nochain why, int64_t ts_ns);
 void tls_update_complete(struct tls_conn *c);
+/* TLS 1.3 with a key log: a side's decryption stopped (tls13_keys.c);
+ * judge when nothing more can change the chains. */
+void tls_on_keys_stopped(struct tls_conn *c, int64_t ts_ns);
 bool tls_conn_is13(const struct tls_conn *c);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "capture/udpflow.h"
 #include "dissect/dtls.h"
+#include "dissect/quic.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -48,7 +49,8 @@ struct pipeline {
     struct pipeline_ops ops;
     struct cap_source *src;
     struct flow_table *flows;
-    struct udp_table *udp;            /* DTLS associations (see "UDP / DTLS" below) */
+    struct udp_table *udp;            /* DTLS and QUIC associations (see "UDP / DTLS" below) */
+    bool udp_next_quic;               /* udp_want's verdict for udp_open */
     struct dtls_budget dtls_budget;
     struct cert_cache *certs;
     struct verdict_cache *verdicts;   /* NULL if out of memory: judged uncached */
@@ -104,6 +106,7 @@ static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
 {
     struct conn_record *r = record_wrap(p, tls_conn_new(&fa->meta));
     if (!r) return NULL;
+    tls_conn_set_keylog(r->tls, p->opts.keylog);
     for (int i = 0; i < fa->n_pending; i++) tls_conn_flow_event(r->tls, &fa->pending[i]);
     fa->n_pending = 0;
     return r;
@@ -129,7 +132,7 @@ static uint64_t server_key(const struct tls_conn *c)
     /* FNV-1a over transport, family, server address, port and SNI: a DTLS
      * session never resumes a TLS one (nor do their flow ids compare) */
     uint64_t h = 1469598103934665603ULL;
-    const uint8_t transport = c->is_dtls ? 17 : 6;
+    const uint8_t transport = c->is_dtls || c->is_quic ? 17 : 6;
     const uint8_t *parts[4] = {&transport, &c->family, c->server_ip, c->ch.sni};
     size_t lens[4] = {1, 1, 16, c->ch.has_sni ? c->ch.sni_len : 0};
     for (int k = 0; k < 4; k++)
@@ -184,13 +187,7 @@ static void judge(struct pipeline *p, struct conn_record *r)
     tls_conn_drop_cert_copies(c);
     p->stats.distinct_certs = certcache_count(p->certs);
 
-    int64_t at;
-    if (p->opts.have_at)
-        at = p->opts.at;
-    else if (c->chain_ts_ns)
-        at = c->chain_ts_ns / 1000000000;
-    else
-        at = c->last_ts_ns / 1000000000;
+    int64_t at = p->opts.have_at ? p->opts.at : verdict_conn_time(c);
 
     struct judge_input in = {
         .conn = c,
@@ -363,17 +360,24 @@ static void live_idle(struct pipeline *p)
  * association gets its DTLS tls_conn at once. From then on the records take
  * the TCP path: judge() when the chain is final, record_done() at close. */
 
+/* A QUIC client Initial (quic_datagram_plausible) creates a QUIC
+ * association instead. udptab calls open() right after want() for the same
+ * datagram, so want() leaves its decision for open() in p->udp_next_quic. */
 static bool udp_want(void *ctx, const struct pkt_info *dg)
 {
-    (void)ctx;
-    return dtls_datagram_plausible(dg->payload, dg->payload_caplen, dg->payload_len);
+    struct pipeline *p = ctx;
+    p->udp_next_quic = quic_datagram_plausible(dg->payload, dg->payload_caplen, dg->payload_len);
+    return p->udp_next_quic ||
+           dtls_datagram_plausible(dg->payload, dg->payload_caplen, dg->payload_len);
 }
 
 static void *udp_open(void *ctx, const struct flow_meta *meta)
 {
     struct pipeline *p = ctx;
-    struct conn_record *r = record_wrap(p, dtls_conn_new(meta, &p->dtls_budget));
+    struct conn_record *r = record_wrap(p, p->udp_next_quic ? quic_conn_new(meta)
+                                                            : dtls_conn_new(meta, &p->dtls_budget));
     if (!r) return NULL;
+    tls_conn_set_keylog(r->tls, p->opts.keylog);
     p->stats.udp_associations++;
     return r;
 }
@@ -384,7 +388,8 @@ static int udp_datagram(void *ctx, void *app, enum flow_dir dir, const uint8_t *
     struct pipeline *p = ctx;
     struct conn_record *r = app;
     if (!r) return UDP_COUNT_ONLY;
-    int rc = dtls_conn_datagram(r->tls, dir, data, caplen, len, ts_ns);
+    int rc = r->tls->is_quic ? quic_conn_datagram(r->tls, dir, data, caplen, len, ts_ns)
+                             : dtls_conn_datagram(r->tls, dir, data, caplen, len, ts_ns);
     if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
     if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
     return rc == FLOW_COUNT_ONLY ? UDP_COUNT_ONLY : UDP_CONTINUE;

@@ -62,6 +62,8 @@ struct pipeline_opts {
     int n_inputs;
     const struct cap_live_opts *live; /* live capture, or NULL */
     const struct trust_store *store;  /* NULL = no trust store */
+    struct keylog *keylog;            /* TLS 1.3 secrets (--keylog, pcapng Decryption
+                                         Secrets Blocks are added to it); NULL = none */
     enum verdict_profile profile;
     bool have_at;                     /* --at given */
     int64_t at;                       /* seconds since epoch */

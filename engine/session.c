@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/escape.h"
+#include "dissect/keylog.h"
 #include "session.h"
 #include "capture/privs.h"
 
@@ -22,6 +23,46 @@ static void on_signal(int sig)
     (void)sig;
     struct pipeline *p = g_active;
     if (p) pipeline_stop(p);
+}
+
+/* Say what a key log held that tlsscope could not use: the malformed lines
+ * by number, so the user can fix the file. */
+void frontend_keylog_problems(const struct keylog *kl)
+{
+    const struct keylog_stats *st = keylog_stats(kl);
+    for (int i = 0; i < st->n_problems; i++)
+        frontend_error("tlsscope", "key log: %s", st->problems[i]);
+    if (st->malformed > st->n_problems)
+        frontend_error("tlsscope", "key log: %llu more malformed lines",
+                       (unsigned long long)(st->malformed - st->n_problems));
+    if (st->capped)
+        frontend_error("tlsscope", "key log: %llu secrets not kept (more than %u clients); "
+                       "their connections stay not judged", (unsigned long long)st->capped,
+                       KEYLOG_MAX_CLIENTS);
+}
+
+/* --keylog FILE...: one table of TLS 1.3 secrets for the whole run. Made
+ * even without the option: pcapng Decryption Secrets Blocks and key logs
+ * inside bundles add to it. */
+static int session_keylogs(struct session *s, const struct cli_opts *o)
+{
+    char err[512];
+    s->keylog = keylog_new();
+    if (!s->keylog) {
+        fprintf(stderr, "tlsscope: out of memory\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < o->n_keylogs; i++) {
+        if (keylog_add_file(s->keylog, o->keylogs[i], err, sizeof(err)) != 0) {
+            frontend_error("tlsscope", "%s", err);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->n_keylogs && keylog_stats(s->keylog)->secrets == 0)
+        frontend_error("tlsscope", "--keylog: no CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET "
+                                   "lines (only these decrypt a TLS 1.3 handshake)");
+    frontend_keylog_problems(s->keylog);
+    return 0;
 }
 
 int session_open(struct session *s, const struct cli_opts *o)
@@ -38,6 +79,10 @@ int session_open(struct session *s, const struct cli_opts *o)
         }
     }
     s->have_store = o->n_trust > 0;
+    if (session_keylogs(s, o) != 0) {
+        session_close(s);
+        return EXIT_USAGE;
+    }
     if (o->user) {
         /* an unknown -Z user is a usage error: say so before opening anything */
         uid_t uid;
@@ -80,6 +125,7 @@ int session_open(struct session *s, const struct cli_opts *o)
      * ever); for files only when asked, so that reading files is as before. */
     if (o->iface || o->max_conns) po->max_conns = s->max_conns;
     po->store = s->have_store ? &s->store : NULL;
+    po->keylog = s->keylog;
     po->profile = o->profile;
     po->have_at = o->have_at;
     po->at = o->at;
@@ -150,6 +196,8 @@ void session_close(struct session *s)
 {
     session_set_active(NULL);
     store_free(&s->store);
+    keylog_free(s->keylog);
+    s->keylog = NULL;
 }
 
 bool frontend_want_color(const struct cli_opts *o, FILE *f)

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "options.h"
 #include "pipeline.h"
 
 #define EXIT_TRUSTED 0
@@ -26,6 +26,7 @@ struct session {
     const struct cli_opts *o;
     struct trust_store store;
     bool have_store;
+    struct keylog *keylog;        /* --keylog files; also gets pcapng secrets */
     struct cap_live_opts live;
     struct pipeline_opts popts;   /* ready for pipeline_new */
     uint64_t max_conns;           /* --max-conns or its default: a front end that
@@ -73,9 +74,15 @@ bool frontend_utf8(void);
 void frontend_error(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* store_lint callback printing "store lint: ..." to the FILE in arg. */
 void frontend_print_lint(void *arg, const struct store_lint *item);
+/* Malformed key log lines (named) and secrets over the cap, on stderr. */
+struct keylog;
+void frontend_keylog_problems(const struct keylog *kl);
 
 int run_batch(struct session *s);
 int run_logreport(struct session *s); /* logs without captures (logreport.c) */
+/* The browser; TUI_NO_TERMINAL when it cannot start on this terminal (said
+ * when --tui asked for it): the caller shows the batch report instead. */
+#define TUI_NO_TERMINAL (-1)
 int run_tui(struct session *s);
 int run_store(int argc, char **argv);
 

@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include "common/timefmt.h"
-#include "report/report.h"
 
 struct near {
     bool have;
@@ -168,6 +167,13 @@ static bool fits(const struct logcorr *lc, const struct explog_failure *f,
     return span_dist(c, f->ts_ns) <= lc->window;
 }
 
+/* An address as the log writes it ("10.48.36.215", "fd00::1"). */
+static void ip_text(char *buf, size_t len, uint8_t family, const uint8_t *addr)
+{
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+        snprintf(buf, len, "?");
+}
+
 void logcorr_conn_from_record(struct logcorr_conn *out, const struct conn_record *r)
 {
     const struct tls_conn *t = r->tls;
@@ -177,8 +183,8 @@ void logcorr_conn_from_record(struct logcorr_conn *out, const struct conn_record
     out->first_ts_ns = t->first_ts_ns;
     out->last_ts_ns = t->last_ts_ns > t->first_ts_ns ? t->last_ts_ns : t->first_ts_ns;
     out->chain_ts_ns = t->chain_ts_ns;
-    report_ip(out->server_ip, sizeof(out->server_ip), t->family, t->server_ip);
-    report_ip(out->client_ip, sizeof(out->client_ip), t->family, t->client_ip);
+    ip_text(out->server_ip, sizeof(out->server_ip), t->family, t->server_ip);
+    ip_text(out->client_ip, sizeof(out->client_ip), t->family, t->client_ip);
     out->server_port = t->server_port;
     out->client_port = t->client_port;
     if (t->ch.has_sni) {

@@ -18,7 +18,8 @@ secs=${1:-60}
 build=${TLSSCOPE_FUZZ_BUILD:-$src/build-fuzz}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 all="fuzz_client_hello fuzz_server_hello fuzz_certificate fuzz_tls_stream fuzz_dtls_datagram
-     fuzz_cert_verdict fuzz_reassembly fuzz_packet fuzz_capture fuzz_escape fuzz_store"
+     fuzz_cert_verdict fuzz_reassembly fuzz_packet fuzz_capture fuzz_escape fuzz_store
+     fuzz_tls13_decrypt fuzz_quic_datagram"
 targets=${*:-$all}
 
 if ! command -v "${CC:-clang}" >/dev/null 2>&1; then

@@ -14,6 +14,7 @@
 #include "capture/bundle.h"
 #include "common/escape.h"
 #include "common/timefmt.h"
+#include "dissect/keylog.h"
 #include "engine/session.h"
 
 #define REQUESTS_LISTED 50 /* all requests listed without -v when there are no more */
@@ -48,26 +49,63 @@ struct logreport {
     int last_match;          /* and the log failure it claimed (-1) */
     char first_error[512];   /* the first input error said on stderr (the browser
                                 shows it once curses hides stderr) */
+    /* text members that are key logs go to the key log, not to explog */
+    struct keylog *kl;
+    int member_kind;         /* 0 undecided, 1 log text, 2 key log (this member) */
+    uint8_t *kl_buf;         /* the key log member, whole (at most KEYLOG_MEMBER_MAX) */
+    size_t kl_len, kl_cap;
+    bool kl_capped;
+    int keylogs;             /* key log members read */
 };
+
+#define KEYLOG_MEMBER_MAX (64u * 1024 * 1024)
 
 /* ---- reading ------------------------------------------------------------ */
 
 static int sink_begin(void *ctx, const struct bundle_item *it)
 {
     struct logreport *lr = ctx;
+    lr->member_kind = 0;
+    lr->kl_len = 0;
+    lr->kl_capped = false;
     return explog_begin_file(lr->lg, it->display) == EXPLOG_OK ? 0 : -1;
 }
 
 static int sink_data(void *ctx, const void *p, size_t n)
 {
     struct logreport *lr = ctx;
-    return explog_feed(lr->lg, p, n) == EXPLOG_OK ? 0 : -1;
+    /* the first bytes decide: an NSS key log (SSLKEYLOGFILE) or a log */
+    if (lr->member_kind == 0)
+        lr->member_kind = lr->kl && !lr->scanning_log_only && keylog_text_looks_like(p, n) ? 2 : 1;
+    if (lr->member_kind == 1) return explog_feed(lr->lg, p, n) == EXPLOG_OK ? 0 : -1;
+    if (n > KEYLOG_MEMBER_MAX - lr->kl_len) {
+        lr->kl_capped = true;
+        return -1;
+    }
+    if (lr->kl_len + n > lr->kl_cap) {
+        size_t cap = lr->kl_cap ? lr->kl_cap : 65536;
+        while (cap < lr->kl_len + n) cap *= 2;
+        uint8_t *nb = realloc(lr->kl_buf, cap);
+        if (!nb) return -1;
+        lr->kl_buf = nb;
+        lr->kl_cap = cap;
+    }
+    memcpy(lr->kl_buf + lr->kl_len, p, n);
+    lr->kl_len += n;
+    return 0;
 }
 
 static void sink_end(void *ctx, const struct bundle_item *it)
 {
-    (void)it;
-    explog_end_file(((struct logreport *)ctx)->lg);
+    struct logreport *lr = ctx;
+    explog_end_file(lr->lg);
+    if (lr->member_kind != 2) return;
+    const char *name = strrchr(it->display, '/');
+    keylog_add_text(lr->kl, name ? name + 1 : it->display, lr->kl_buf, lr->kl_len);
+    lr->keylogs++;
+    if (lr->kl_capped)
+        fprintf(stderr, "tlsscope: %s: key log larger than %u MiB: the rest is not read\n",
+                it->display, KEYLOG_MEMBER_MAX >> 20);
 }
 
 static void print_err(struct logreport *lr, const char *msg)
@@ -158,11 +196,12 @@ static void take_input(struct logreport *lr, const char *path, bool log_only)
     }
 }
 
-struct logreport *logreport_open(const struct cli_opts *o)
+struct logreport *logreport_open(const struct cli_opts *o, struct keylog *kl)
 {
     struct logreport *lr = calloc(1, sizeof(*lr));
     if (!lr) return NULL;
     lr->o = o;
+    lr->kl = kl;
     struct bundle_limits lim;
     bundle_limits_default(&lim);
     if (o->bundle_max_member) lim.max_member = o->bundle_max_member;
@@ -182,6 +221,9 @@ struct logreport *logreport_open(const struct cli_opts *o)
     for (int i = 0; i < o->n_files; i++) take_input(lr, o->files[i], false);
     for (int i = 0; i < o->n_logs; i++) take_input(lr, o->logs[i], true);
     explog_finish(lr->lg);
+    free(lr->kl_buf);
+    lr->kl_buf = NULL;
+    if (lr->keylogs) frontend_keylog_problems(kl);
     lr->captures = lr->nspecs > 0;
     struct logcorr_opts co = {.window_ns = o->log_window_ns};
     lr->lc = logcorr_new(lr->lg, &co);

@@ -34,7 +34,7 @@
 #include <stdio.h>
 
 #include "capture/source.h"
-#include "cli/cli.h"
+#include "engine/options.h"
 #include "explog/explog.h"
 #include "json.h"
 #include "explog/logcorr.h"
@@ -46,7 +46,11 @@ struct logreport;
 /* Classify and read the inputs of o. Problems (a corrupt archive, a cap)
  * are printed to stderr as they are found, and remembered for the exit
  * status. Returns NULL only when out of memory. */
-struct logreport *logreport_open(const struct cli_opts *o);
+struct keylog;
+/* kl (may be NULL) receives the text inputs that are NSS key logs, found by
+ * content (dissect/keylog.h keylog_text_looks_like): a key log in a bundle,
+ * a directory or given as an input decrypts TLS 1.3 like --keylog. */
+struct logreport *logreport_open(const struct cli_opts *o, struct keylog *kl);
 void logreport_free(struct logreport *lr);
 
 /* Bundles, directories, text inputs or --log were given. */

@@ -305,6 +305,7 @@ static const char *event_kind_name(enum tls_event_kind k)
     case TLS_EV_STARTTLS: return "starttls";
     case TLS_EV_INCOMPLETE: return "incomplete";
     case TLS_EV_CLIENT_HELLO_AGAIN: return "client_hello_again";
+    case TLS_EV_DECRYPT: return "decrypt";
     }
     return "unknown";
 }
@@ -494,7 +495,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_int(&j, "port", c->server_port);
     json_obj_end(&j);
     json_obj(&j, "network");
-    json_str(&j, "transport", c->is_dtls ? "udp" : "tcp");
+    json_str(&j, "transport", c->is_dtls || c->is_quic ? "udp" : "tcp");
+    if (c->is_quic) json_str(&j, "protocol", "quic");
     json_str(&j, "type", c->family == 6 ? "ipv6" : "ipv4");
     json_obj_end(&j);
 
@@ -564,6 +566,28 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     if (c->sh.present) json_server_hello(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));
     json_bool(&j, "handshake_complete", c->handshake_complete);
+    /* TLS 1.3 handshake read with key-log secrets (the chains below came
+     * out of decrypted records) */
+    if (c->decrypted) json_str(&j, "decrypted", "keylog");
+    if (c->is_quic) {
+        json_obj(&j, "quic");
+        json_str(&j, "version", c->quic_version == 0x6b3343cfu ? "2" : "1");
+        if (c->quic_retry) json_bool(&j, "retry", true);
+        if (c->quic_version_negotiation) json_bool(&j, "version_negotiation", true);
+        json_obj_end(&j);
+    }
+    if (c->sni_ack) json_bool(&j, "server_name_acknowledged", true);
+    if (c->cert_verify_alg[TLS_SERVER] || c->cert_verify_alg[TLS_CLIENT]) {
+        json_obj(&j, "certificate_verify");
+        for (int s = TLS_CLIENT; s <= TLS_SERVER; s++) {
+            const uint16_t a = c->cert_verify_alg[s];
+            const char *n = a ? tls_sigalg_name(a) : NULL;
+            if (!a) continue;
+            if (n) json_str(&j, s == TLS_SERVER ? "server" : "client", n);
+            else json_hex16(&j, s == TLS_SERVER ? "server" : "client", a);
+        }
+        json_obj_end(&j);
+    }
     if (c->cert_request) json_bool(&j, "certificate_request", true);
     if (c->ske_group) {
         const char *g = tls_group_name(c->ske_group);

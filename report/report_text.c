@@ -92,6 +92,8 @@ void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8
         esc_text_str(sb, v->not_judged[0] ? v->not_judged : "unknown", utf8);
         break;
     }
+    /* the chain came out of TLS 1.3 records decrypted with --keylog secrets */
+    if (r->tls->decrypted && v->status != VERDICT_NOT_JUDGED) sbuf_puts(sb, " (decrypted with key log)");
 }
 
 void report_text_header(FILE *out, const struct report_style *st)
@@ -202,6 +204,11 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
         if (c->resumed) sbuf_puts(sb, ", resumed");
         if (c->hello_retry) sbuf_puts(sb, ", HelloRetryRequest");
         if (c->cert_request) sbuf_puts(sb, ", client certificate requested");
+        if (c->decrypted) sbuf_puts(sb, ", handshake decrypted with key log");
+        if (c->is_quic)
+            sbuf_printf(sb, ", QUIC v%c%s", c->quic_version == 0x6b3343cfu ? '2' : '1',
+                        c->quic_retry ? " after Retry" : "");
+        if (c->sni_ack) sbuf_puts(sb, ", SNI acknowledged");
         sbuf_putc(sb, '\n');
     }
     if (v->presumed && v->n_path)

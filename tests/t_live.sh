@@ -224,7 +224,7 @@ if start_tlsscope live -i lo --trust "$STORE" -b --color never -w "$W/live.pcap"
     -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384
   close_client
   live_case "$W/live.out" tls13 8443 \
-    "$SERVER:8443 cucm.steven.lab TLS1.3 TLS_AES_256_GCM_SHA384 - - not judged: TLS 1.3: the server's certificates are encrypted" \
+    "$SERVER:8443 cucm.steven.lab TLS1.3 TLS_AES_256_GCM_SHA384 - - not judged: TLS 1.3: the server's certificates are encrypted - give --keylog with the client's SSLKEYLOGFILE, or judge the certificate obtained another way" \
     -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384
   close_client
   # nothing arrives any more: ^C must still stop at once

@@ -7,7 +7,9 @@
 set -eu
 : "${TLSSCOPE:?}" "${TLSSCOPE_SRC:?}"
 src=$TLSSCOPE_SRC
-tmp=$(mktemp -d)
+# a fixed place and length: the export messages show the full path written,
+# which the dumps give as <scratch> (a long path is cut at the same column)
+tmp=$(mktemp -d /tmp/tui-golden.XXXXXXXX)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export TZ=UTC
 unset NO_COLOR TLSSCOPE_TUI_BUDGET
@@ -34,7 +36,7 @@ tui_case() {
         # shellcheck disable=SC2086
         (cd "$work" && env LC_ALL="$locale" TLSSCOPE_TUI_SIZE="$size" TLSSCOPE_TUI_SCRIPT="$keys" \
             $(printf '%s' "$env" | sed 's/^-$//; s/,/ /g') \
-            "$TLSSCOPE" --tui "$@" 2>&1) || true
+            "$TLSSCOPE" --tui "$@" 2>&1 | sed "s|$work|<scratch>|g") || true
         # what the exports wrote, certificate by certificate (openssl's reading)
         for f in "$work"/*.pem; do
             [ -f "$f" ] || continue

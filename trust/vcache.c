@@ -159,6 +159,10 @@ static void window_of(const struct judge_input *in, const struct verdict *v, int
     if (v->code == VERR_CERT_HAS_EXPIRED || v->code == VERR_CERT_NOT_YET_VALID) {
         *lo = at;
         *hi = at == INT64_MAX ? at : at + 1;
+        /* with --at they print the connection's own time too, which the
+         * key does not hold: such a verdict is not reused */
+        if (in->conn && verdict_conn_time(in->conn) && verdict_conn_time(in->conn) != at)
+            *hi = *lo;
     }
 }
 

@@ -241,7 +241,8 @@ static void write_advice(struct judge *j, int code, int depth)
     struct out o = {v->advice, sizeof v->advice, 0};
     const struct cert *c = depth >= 0 && depth < v->n_path ? path_cert(j, depth) : NULL;
     const struct cert *leaf = path_cert(j, 0);
-    char b[100], tb[TIMEFMT_LEN], tb2[TIMEFMT_LEN];
+    char b[100], tb[TIMEFMT_LEN], tb2[TIMEFMT_LEN], tb3[TIMEFMT_LEN];
+    const int64_t conn_at = j->in->conn ? verdict_conn_time(j->in->conn) : 0;
 
     if (!c) return;
     switch (code) {
@@ -303,19 +304,34 @@ static void write_advice(struct judge *j, int code, int depth)
         break;
     }
     case VERR_CERT_NOT_YET_VALID:
-        outf(&o, "\"%s\" (depth %d) is not valid before %s, but the connection was at %s: "
-                 "check the clocks of the server, the CA and Expressway-C, or wait/renew.%s",
-             cn_or_subject(c), depth, time_iso8601_s(c->not_before, tb),
-             time_iso8601_s(j->in->at, tb2), workaround);
+        if (conn_at && conn_at != j->in->at) /* --at: name both times */
+            outf(&o, "\"%s\" (depth %d) is not valid before %s, but the time judged (--at) "
+                     "was %s (the connection was at %s): check the clocks of the server, the "
+                     "CA and Expressway-C, or wait/renew.%s",
+                 cn_or_subject(c), depth, time_iso8601_s(c->not_before, tb),
+                 time_iso8601_s(j->in->at, tb2), time_iso8601_s(conn_at, tb3), workaround);
+        else
+            outf(&o, "\"%s\" (depth %d) is not valid before %s, but the connection was at %s: "
+                     "check the clocks of the server, the CA and Expressway-C, or wait/renew.%s",
+                 cn_or_subject(c), depth, time_iso8601_s(c->not_before, tb),
+                 time_iso8601_s(j->in->at, tb2), workaround);
         break;
-    case VERR_CERT_HAS_EXPIRED:
-        outf(&o, "\"%s\" (depth %d) expired on %s (connection at %s): renew it and install "
-                 "the new one%s; check the clocks too.%s",
-             cn_or_subject(c), depth, time_iso8601_s(c->not_after, tb),
-             time_iso8601_s(j->in->at, tb2),
-             v->path[depth].src == CHAIN_FROM_STORE ? " in the trust store" : " on the server",
-             workaround);
+    case VERR_CERT_HAS_EXPIRED: {
+        const char *where =
+            v->path[depth].src == CHAIN_FROM_STORE ? " in the trust store" : " on the server";
+        if (conn_at && conn_at != j->in->at)
+            outf(&o, "\"%s\" (depth %d) expired on %s (time judged, --at: %s; the connection "
+                     "was at %s): renew it and install the new one%s; check the clocks too.%s",
+                 cn_or_subject(c), depth, time_iso8601_s(c->not_after, tb),
+                 time_iso8601_s(j->in->at, tb2), time_iso8601_s(conn_at, tb3), where,
+                 workaround);
+        else
+            outf(&o, "\"%s\" (depth %d) expired on %s (connection at %s): renew it and install "
+                     "the new one%s; check the clocks too.%s",
+                 cn_or_subject(c), depth, time_iso8601_s(c->not_after, tb),
+                 time_iso8601_s(j->in->at, tb2), where, workaround);
         break;
+    }
     case VERR_INVALID_CA:
         outf(&o, "\"%s\" (depth %d) issues certificates but is not a CA certificate (%s): "
                  "re-issue it with basicConstraints CA:TRUE and keyUsage keyCertSign, or make "
@@ -505,8 +521,20 @@ static void explain_no_chain(struct verdict *v, const struct tls_conn *conn)
     }
     switch (conn->nochain) {
     case TLS_NOCHAIN_TLS13:
-        set_not_judged(v, "%s 1.3: the server's certificates are encrypted",
-                       conn->is_dtls ? "DTLS" : "TLS");
+        /* say what would make the chain visible (dissect/tls13_keys.c) */
+        if (conn->is_dtls)
+            set_not_judged(v, "DTLS 1.3: the server's certificates are encrypted (tlsscope does "
+                              "not decrypt DTLS 1.3)");
+        else if (conn->decrypt_failed)
+            set_not_judged(v, "TLS 1.3: the server's certificates are encrypted and the key "
+                              "log's secrets did not decrypt them (wrong key log? see the events)");
+        else if (conn->keylog_no_secrets)
+            set_not_judged(v, "TLS 1.3: the server's certificates are encrypted; the key log has "
+                              "no secrets for this connection's client random");
+        else
+            set_not_judged(v, "TLS 1.3: the server's certificates are encrypted - give --keylog "
+                              "with the client's SSLKEYLOGFILE, or judge the certificate "
+                              "obtained another way");
         break;
     case TLS_NOCHAIN_NO_SERVER_HELLO:
         set_not_judged(v, "no ServerHello: the server did not answer, or the capture missed it");
@@ -629,6 +657,11 @@ static void judge_chain(struct judge *j)
     snprintf(v->reason, sizeof v->reason, "ok");
     struct out o = {v->advice, sizeof v->advice, 0};
     advice_ku_note(&o, path_cert(j, n - 1));
+}
+
+int64_t verdict_conn_time(const struct tls_conn *c)
+{
+    return (c->chain_ts_ns ? c->chain_ts_ns : c->last_ts_ns) / 1000000000;
 }
 
 void verdict_judge(const struct judge_input *in, struct verdict *out)

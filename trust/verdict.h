@@ -94,6 +94,10 @@ struct judge_input {
     bool chain_only;                  /* judge the chain without any name check (tools, tests) */
 };
 
+/* The connection's own time in seconds (its Certificate, else its last
+ * packet; 0 when it has none): the judging time unless --at says otherwise. */
+int64_t verdict_conn_time(const struct tls_conn *c);
+
 /* Judge one connection. Always fills *out (status NOT_JUDGED with a reason
  * when no chain or no store). */
 void verdict_judge(const struct judge_input *in, struct verdict *out);

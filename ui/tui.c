@@ -345,6 +345,14 @@ static void export_finish(struct tui *t, const char *path, bool overwrite)
         return;
     }
     if (rc == 0) {
+        /* the full path: "wrote x.pem" leaves the reader to guess where the
+         * browser was started */
+        char *abs = realpath(path, NULL);
+        if (abs) {
+            sbuf_reset(&shown);
+            tui_esc_str(&shown, abs, t->utf8);
+            free(abs);
+        }
         char fp[100];
         cert_fingerprint_hex(pr->certs[0]->sha256, 32, fp, sizeof(fp), false);
         if (pr->n_certs == 1 && !pr->chain)
@@ -1218,7 +1226,13 @@ static void main_loop(struct tui *t)
             dirty = true;
             if (t->quit) break;
         }
-        if (t->loading && (!t->headless || t->budget)) load_slice(t);
+        if (t->loading && (!t->headless || t->budget)) {
+            load_slice(t);
+            /* loading ended inside the slice (end of input, or Ctrl-C caught
+             * while reading): the status bar must say so now, not after the
+             * next key */
+            if (!t->loading) dirty = true;
+        }
         int key;
         if (t->headless) {
             draw(t);
@@ -1301,7 +1315,7 @@ int run_tui(struct session *s)
         if (o->tui) /* asked for; otherwise a dumb terminal simply gets the report */
             fputs("tlsscope: cannot start the browser on this terminal; showing the batch report\n",
                   stderr);
-        return log_only ? run_logreport(s) : run_batch(s);
+        return TUI_NO_TERMINAL;
     }
     if (!log_only) {
         struct pipeline_ops ops = {.ctx = t, .judged = on_judged, .done = on_done};

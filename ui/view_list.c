@@ -136,7 +136,9 @@ static void conns_layout(struct tui *t, struct conns_data *d, int *w)
 {
     int tw = d->with_date ? 18 : 12;
     struct tui_col cols[CC__N] = {
-        [CC_SEQ] = {d->want[CC_SEQ], d->want[CC_SEQ], d->want[CC_SEQ], 15, 0},
+        /* "#" matches a row with the batch report: kept at every width (the
+         * connection number is short), right after the verdict */
+        [CC_SEQ] = {d->want[CC_SEQ], d->want[CC_SEQ], d->want[CC_SEQ], 99, 0},
         [CC_TIME] = {8, tw, tw, 60, 0},
         [CC_CLIENT] = {d->want[CC_CLIENT], d->want[CC_CLIENT], d->want[CC_CLIENT], 20, 0},
         [CC_SERVER] = {d->want[CC_SERVER] < 15 ? d->want[CC_SERVER] : 15, d->want[CC_SERVER],

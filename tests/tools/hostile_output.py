@@ -271,7 +271,7 @@ def main():
     with open(evil_store, "wb") as f:
         f.write(open(store, "rb").read() * 2)  # a duplicate to lint
     s = run("store", tlsscope, ["store", evil_store])
-    check("store\\x1b[2J\\xc2\\x9b.pem[0]: " in s.stdout.decode(), "store file name escaped")
+    check("store\\x1b[2J\\xc2\\x9b.pem #0: " in s.stdout.decode(), "store file name escaped")
     check("CN=evil\\x1b[2J\\x1b]0;pwned\\x07 root" in s.stdout.decode(), "store subject escaped")
     run("store C", tlsscope, ["store", evil_store], utf8=False)
 

@@ -538,7 +538,9 @@ static void test_not_judged(void)
         enum tls_resumption resumed;
         const char *text;
     } cases[] = {
-        {TLS_NOCHAIN_TLS13, TLS_RESUME_NONE, "TLS 1.3: the server's certificates are encrypted"},
+        {TLS_NOCHAIN_TLS13, TLS_RESUME_NONE,
+         "TLS 1.3: the server's certificates are encrypted - give --keylog with the client's "
+         "SSLKEYLOGFILE, or judge the certificate obtained another way"},
         {TLS_NOCHAIN_RESUMED, TLS_RESUME_SESSION_ID,
          "resumed session (session ID): no certificate in an abbreviated handshake - see the "
          "earlier full handshake with this server"},
@@ -568,6 +570,25 @@ static void test_not_judged(void)
         CHECK_EQ_INT(v.code, -1);
         CHECK_EQ_INT(v.agrees, AGREE_UNKNOWN);
     }
+    /* TLS 1.3 with a key log: the reason says what went wrong with it */
+    c->nochain = TLS_NOCHAIN_TLS13;
+    c->resumed = TLS_RESUME_NONE;
+    c->keylog_no_secrets = true;
+    in = (struct judge_input){c, NULL, 0, &st, PROFILE_EXPRESSWAY, T, false};
+    verdict_judge(&in, &v);
+    CHECK_EQ_STR(v.not_judged, "TLS 1.3: the server's certificates are encrypted; the key log "
+                               "has no secrets for this connection's client random");
+    c->keylog_no_secrets = false;
+    c->decrypt_failed = true;
+    verdict_judge(&in, &v);
+    CHECK_EQ_STR(v.not_judged, "TLS 1.3: the server's certificates are encrypted and the key "
+                               "log's secrets did not decrypt them (wrong key log? see the events)");
+    c->decrypt_failed = false;
+    c->is_dtls = true;
+    verdict_judge(&in, &v);
+    CHECK_EQ_STR(v.not_judged, "DTLS 1.3: the server's certificates are encrypted (tlsscope does "
+                               "not decrypt DTLS 1.3)");
+    c->is_dtls = false;
     store_free(&st);
     chain_release(&ch);
     free(c);

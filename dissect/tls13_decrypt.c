@@ -1,0 +1,240 @@
+/* tls13_decrypt.c — TLS 1.3 record protection, the reading side, with
+ * mbedTLS's HKDF and AEAD ciphers (RFC 8446 §5.2, §5.3, §7.1, §7.3; the
+ * same steps as OpenSSL's tls13_derive_key / tls13_derive_iv and
+ * tls13_enc). No hand-written cryptography.
+ */
+#include "tls13_decrypt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/aes.h>
+#include <mbedtls/chacha20.h>
+#include <mbedtls/cipher.h>
+#include <mbedtls/hkdf.h>
+#include <mbedtls/md.h>
+
+struct suite_info {
+    uint16_t id;
+    mbedtls_cipher_type_t cipher;
+    uint8_t key_len;
+    uint8_t tag_len;
+    uint8_t hash_len;
+    const char *name;
+};
+
+/* RFC 8446 §B.4 */
+static const struct suite_info suites[] = {
+    {0x1301, MBEDTLS_CIPHER_AES_128_GCM, 16, 16, 32, "TLS_AES_128_GCM_SHA256"},
+    {0x1302, MBEDTLS_CIPHER_AES_256_GCM, 32, 16, 48, "TLS_AES_256_GCM_SHA384"},
+    {0x1303, MBEDTLS_CIPHER_CHACHA20_POLY1305, 32, 16, 32, "TLS_CHACHA20_POLY1305_SHA256"},
+    {0x1304, MBEDTLS_CIPHER_AES_128_CCM, 16, 16, 32, "TLS_AES_128_CCM_SHA256"},
+    {0x1305, MBEDTLS_CIPHER_AES_128_CCM, 16, 8, 32, "TLS_AES_128_CCM_8_SHA256"},
+};
+
+#define TLS13_IV_LEN 12 /* §5.3: iv_length = max(8, N_MIN) = 12 for every suite */
+
+struct tls13_traffic {
+    const struct suite_info *suite;
+    mbedtls_cipher_context_t aead;
+    uint8_t iv[TLS13_IV_LEN];
+    uint64_t seq;
+};
+
+static const struct suite_info *suite_find(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+        if (suites[i].id == id) return &suites[i];
+    return NULL;
+}
+
+size_t tls13_suite_hash_len(uint16_t suite)
+{
+    const struct suite_info *s = suite_find(suite);
+    return s ? s->hash_len : 0;
+}
+
+int tls13_hkdf_expand_label(size_t hash_len, const uint8_t *secret, size_t secret_len,
+                            const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
+                            size_t out_len)
+{
+    /* struct { uint16 length; opaque label<7..255> = "tls13 " + Label;
+     *          opaque context<0..255>; } HkdfLabel;   (§7.1) */
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    size_t ll = strlen(label), n = 0;
+    const mbedtls_md_info_t *md =
+        mbedtls_md_info_from_type(hash_len == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256);
+    if ((hash_len != 32 && hash_len != 48) || !md) return TLS13_ESUITE;
+    if (6 + ll > 255 || ctx_len > 255 || out_len > 0xffff) return TLS13_EINTERNAL;
+    info[n++] = (uint8_t)(out_len >> 8);
+    info[n++] = (uint8_t)out_len;
+    info[n++] = (uint8_t)(6 + ll);
+    memcpy(info + n, "tls13 ", 6);
+    n += 6;
+    memcpy(info + n, label, ll);
+    n += ll;
+    info[n++] = (uint8_t)ctx_len;
+    if (ctx_len) memcpy(info + n, ctx, ctx_len);
+    n += ctx_len;
+    return mbedtls_hkdf_expand(md, secret, secret_len, info, n, out, out_len) == 0
+               ? TLS13_OK
+               : TLS13_EINTERNAL;
+}
+
+static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
+                                         size_t secret_len, const char *key_label,
+                                         const char *iv_label, char *err, size_t errlen);
+
+int tls13_hkdf_extract_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                              size_t ikm_len, uint8_t prk[32])
+{
+    return mbedtls_hkdf_extract(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, salt_len,
+                                ikm, ikm_len, prk) == 0
+               ? TLS13_OK
+               : TLS13_EINTERNAL;
+}
+
+struct tls13_traffic *tls13_traffic_new(uint16_t suite, const uint8_t *secret, size_t secret_len,
+                                        char *err, size_t errlen)
+{
+    return traffic_new(suite, secret, secret_len, "key", "iv", err, errlen);
+}
+
+struct tls13_traffic *tls13_traffic_new_quic(uint16_t suite, const uint8_t *secret,
+                                             size_t secret_len, int quic_version2, uint8_t *hp,
+                                             size_t *hp_len, char *err, size_t errlen)
+{
+    struct tls13_traffic *t = traffic_new(suite, secret, secret_len,
+                                          quic_version2 ? "quicv2 key" : "quic key",
+                                          quic_version2 ? "quicv2 iv" : "quic iv", err, errlen);
+    if (!t) return NULL;
+    *hp_len = t->suite->key_len;
+    if (tls13_hkdf_expand_label(t->suite->hash_len, secret, secret_len,
+                                quic_version2 ? "quicv2 hp" : "quic hp", NULL, 0, hp,
+                                *hp_len) != 0) {
+        snprintf(err, errlen, "mbedTLS could not derive the header protection key");
+        tls13_traffic_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int tls13_aead_open(struct tls13_traffic *t, uint64_t seq, const uint8_t *aad, size_t aad_len,
+                    const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len)
+{
+    uint8_t nonce[TLS13_IV_LEN];
+    int rc;
+    *out_len = 0;
+    if (ct_len < t->suite->tag_len) return TLS13_EFORMAT;
+    memcpy(nonce, t->iv, TLS13_IV_LEN);
+    for (int i = 0; i < 8; i++) nonce[TLS13_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+    rc = mbedtls_cipher_auth_decrypt_ext(&t->aead, nonce, TLS13_IV_LEN, aad, aad_len, ct, ct_len,
+                                         out, ct_len, out_len, t->suite->tag_len);
+    if (rc == MBEDTLS_ERR_CIPHER_AUTH_FAILED) return TLS13_EAUTH;
+    return rc == 0 ? TLS13_OK : TLS13_EINTERNAL;
+}
+
+int tls13_hp_mask(uint16_t suite, const uint8_t *hp, size_t hp_len, const uint8_t sample[16],
+                  uint8_t mask[5])
+{
+    uint8_t block[64];
+    int rc;
+    if (suite == 0x1303) {
+        /* RFC 9001 §5.4.4: counter = sample[0..3] (little-endian), nonce = sample[4..15],
+         * mask = ChaCha20(hp, counter, nonce, {0,0,0,0,0}) */
+        static const uint8_t zeros[5];
+        uint32_t counter = (uint32_t)sample[0] | (uint32_t)sample[1] << 8 |
+                           (uint32_t)sample[2] << 16 | (uint32_t)sample[3] << 24;
+        if (hp_len != 32) return TLS13_EINTERNAL;
+        rc = mbedtls_chacha20_crypt(hp, sample + 4, counter, 5, zeros, mask);
+        return rc == 0 ? TLS13_OK : TLS13_EINTERNAL;
+    }
+    /* §5.4.3: mask = AES-ECB(hp_key, sample) */
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    rc = mbedtls_aes_setkey_enc(&aes, hp, (unsigned)hp_len * 8);
+    if (rc == 0) rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, sample, block);
+    mbedtls_aes_free(&aes);
+    if (rc != 0) return TLS13_EINTERNAL;
+    memcpy(mask, block, 5);
+    return TLS13_OK;
+}
+
+static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
+                                         size_t secret_len, const char *key_label,
+                                         const char *iv_label, char *err, size_t errlen)
+{
+    const struct suite_info *s = suite_find(suite);
+    uint8_t key[32];
+    struct tls13_traffic *t;
+    if (!s) {
+        snprintf(err, errlen, "cipher suite 0x%04x is not a TLS 1.3 suite", suite);
+        return NULL;
+    }
+    if (secret_len != s->hash_len) {
+        snprintf(err, errlen, "key log secret is %zu bytes, %s needs %u", secret_len, s->name,
+                 s->hash_len);
+        return NULL;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->suite = s;
+    mbedtls_cipher_init(&t->aead);
+    /* §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
+     *       [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
+    if (tls13_hkdf_expand_label(s->hash_len, secret, secret_len, key_label, NULL, 0, key,
+                                s->key_len) != 0 ||
+        tls13_hkdf_expand_label(s->hash_len, secret, secret_len, iv_label, NULL, 0, t->iv,
+                                TLS13_IV_LEN) != 0 ||
+        mbedtls_cipher_setup(&t->aead, mbedtls_cipher_info_from_type(s->cipher)) != 0 ||
+        mbedtls_cipher_setkey(&t->aead, key, s->key_len * 8, MBEDTLS_DECRYPT) != 0) {
+        snprintf(err, errlen, "mbedTLS could not set up %s", s->name);
+        memset(key, 0, sizeof key);
+        tls13_traffic_free(t);
+        return NULL;
+    }
+    memset(key, 0, sizeof key);
+    return t;
+}
+
+void tls13_traffic_free(struct tls13_traffic *t)
+{
+    if (!t) return;
+    mbedtls_cipher_free(&t->aead);
+    memset(t, 0, sizeof *t);
+    free(t);
+}
+
+uint64_t tls13_traffic_seq(const struct tls13_traffic *t) { return t->seq; }
+
+int tls13_record_open(struct tls13_traffic *t, const uint8_t hdr[5], const uint8_t *ct,
+                      size_t ct_len, uint8_t *out, size_t *out_len, uint8_t *inner_type)
+{
+    uint8_t nonce[TLS13_IV_LEN];
+    size_t olen = 0;
+    uint64_t seq = t->seq++;
+    int rc;
+    *out_len = 0;
+    /* §5.2: the ciphertext is at most 2^14 + 256 bytes, tag included */
+    if (ct_len < t->suite->tag_len || ct_len - t->suite->tag_len > TLS13_MAX_PLAIN)
+        return TLS13_EFORMAT;
+    /* §5.3: the 64-bit sequence number, big-endian, left-padded to iv_length
+     * and XORed with the static IV */
+    memcpy(nonce, t->iv, TLS13_IV_LEN);
+    for (int i = 0; i < 8; i++) nonce[TLS13_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+    rc = mbedtls_cipher_auth_decrypt_ext(&t->aead, nonce, TLS13_IV_LEN, hdr, 5, ct, ct_len, out,
+                                         TLS13_MAX_PLAIN, &olen, t->suite->tag_len);
+    if (rc == MBEDTLS_ERR_CIPHER_AUTH_FAILED) return TLS13_EAUTH;
+    if (rc != 0) return TLS13_EINTERNAL;
+    /* §5.4: TLSInnerPlaintext = content || ContentType type || zeros; the
+     * type is the last non-zero byte */
+    while (olen > 0 && out[olen - 1] == 0) olen--;
+    if (olen == 0) return TLS13_EFORMAT;
+    *inner_type = out[olen - 1];
+    *out_len = olen - 1;
+    return TLS13_OK;
+}
