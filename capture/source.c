@@ -119,11 +119,15 @@ struct cap_source {
     int snaplen;         /* live: as activated */
     capsrc_secrets_fn secrets_fn;
     void *secrets_ctx;
+    /* Secrets met before a hook was set (opening a pcapng reads up to its
+     * first packet): kept, and handed over by capsrc_set_secrets_hook */
+    struct held_secrets *held;
     char err[CAP_ERRLEN];
 };
 
 static void src_seterr(struct cap_source *src, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void held_secrets_free(struct cap_source *src);
 
 static void src_seterr(struct cap_source *src, const char *fmt, ...)
 {
@@ -190,6 +194,7 @@ void capsrc_close(struct cap_source *src)
         src->dumper = NULL;
     }
     for (int i = 0; i < src->n; i++) input_close(&src->in[i]);
+    held_secrets_free(src);
     free(src->in);
     free(src);
 }
@@ -272,17 +277,52 @@ static ssize_t ng_read_stream(void *ctx, void *buf, size_t n)
     return (ssize_t)got;
 }
 
+#define CAP_HELD_SECRETS_MAX (16u << 20) /* bytes of secrets kept before a hook is set */
+
+struct held_secrets {
+    struct held_secrets *next;
+    uint32_t type;
+    size_t len;
+    char origin[CAP_ERRLEN];
+    uint8_t data[];
+};
+
 /* pcapng.c's secrets hook for one input: say where the secrets came from. */
 static void ng_secrets(void *ctx, const struct pcapng_secrets *s)
 {
     struct cap_input *in = ctx;
     struct cap_source *src = in->src;
-    if (!src || !src->secrets_fn) return;
+    if (!src) return;
     char origin[CAP_ERRLEN];
     snprintf(origin, sizeof(origin), "%s, Decryption Secrets Block at byte %llu", in->name,
              (unsigned long long)s->offset);
-    struct cap_secrets cs = {s->type, s->data, s->len, origin};
-    src->secrets_fn(src->secrets_ctx, &cs);
+    if (src->secrets_fn) {
+        struct cap_secrets cs = {s->type, s->data, s->len, origin};
+        src->secrets_fn(src->secrets_ctx, &cs);
+        return;
+    }
+    /* no hook yet: keep a copy (within a cap) for capsrc_set_secrets_hook */
+    size_t kept = 0;
+    struct held_secrets **tail = &src->held;
+    for (; *tail; tail = &(*tail)->next) kept += (*tail)->len;
+    if (s->len > CAP_HELD_SECRETS_MAX - kept) return;
+    struct held_secrets *h = malloc(sizeof(*h) + s->len);
+    if (!h) return;
+    h->next = NULL;
+    h->type = s->type;
+    h->len = s->len;
+    memcpy(h->data, s->data, s->len);
+    snprintf(h->origin, sizeof(h->origin), "%s", origin);
+    *tail = h;
+}
+
+static void held_secrets_free(struct cap_source *src)
+{
+    while (src->held) {
+        struct held_secrets *h = src->held;
+        src->held = h->next;
+        free(h);
+    }
 }
 
 /* Start reading a pcapng input whose first 4 bytes (`magic`) were taken from
@@ -907,6 +947,11 @@ void capsrc_set_secrets_hook(struct cap_source *src, capsrc_secrets_fn fn, void 
 {
     src->secrets_fn = fn;
     src->secrets_ctx = ctx;
+    for (struct held_secrets *h = src->held; h && fn; h = h->next) {
+        struct cap_secrets cs = {h->type, h->data, h->len, h->origin};
+        fn(ctx, &cs);
+    }
+    held_secrets_free(src);
 }
 
 void capsrc_file_stats(const struct cap_source *src, struct cap_file_stats *out)

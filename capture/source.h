@@ -158,7 +158,9 @@ typedef void (*capsrc_secrets_fn)(void *ctx, const struct cap_secrets *s);
 
 /* Call `fn` for every Decryption Secrets Block, as the reader meets it:
  * before any packet that follows it in the file (pcapng puts secrets
- * before the packets they decrypt). Set before the first capsrc_next. */
+ * before the packets they decrypt). Set before the first capsrc_next;
+ * blocks read while opening (up to a file's first packet; at most 16 MiB)
+ * are handed to `fn` here, at once. */
 void capsrc_set_secrets_hook(struct cap_source *src, capsrc_secrets_fn fn, void *ctx);
 
 /* What the capture files say about themselves (pcapng only; zero for

@@ -8,6 +8,7 @@
 
 #include "capture/udpflow.h"
 #include "dissect/dtls.h"
+#include "dissect/keylog.h"
 #include "dissect/quic.h"
 
 #include <signal.h>
@@ -424,6 +425,16 @@ static struct udp_table *udp_table_new(struct pipeline *p)
 
 /* ---- driving ------------------------------------------------------------ */
 
+/* A pcapng Decryption Secrets Block (capsrc_set_secrets_hook): TLS key
+ * logs go to the same key log as --keylog; other secrets (SSH, WireGuard)
+ * are only counted by the reader. */
+static void pipeline_secrets(void *ctx, const struct cap_secrets *s)
+{
+    struct pipeline *p = ctx;
+    if (s->type == 0x544c534bu && p->opts.keylog)
+        (void)keylog_add_text(p->opts.keylog, s->origin, s->data, s->len);
+}
+
 struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pipeline_ops *ops,
                               char *err, size_t errlen)
 {
@@ -445,6 +456,9 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
         free(p);
         return NULL;
     }
+    /* key logs inside pcapng files reach the key log before the packets
+     * they decrypt (the reader calls this as it meets each block) */
+    capsrc_set_secrets_hook(p->src, pipeline_secrets, p);
     if (!opts->live && opts->filter && capsrc_set_filter(p->src, opts->filter, err, errlen) < 0) {
         capsrc_close(p->src);
         free(p);

@@ -141,3 +141,8 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
     sbuf_free(&c);
     return true;
 }
+
+char ja4_transport(const struct tls_conn *c)
+{
+    return c->is_quic ? JA4_QUIC : c->is_dtls ? JA4_DTLS : JA4_TCP;
+}

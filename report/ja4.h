@@ -28,4 +28,7 @@
 bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_LEN + 1],
                 struct sbuf *raw);
 
+/* The transport letter of a connection: QUIC, DTLS or TLS over TCP. */
+char ja4_transport(const struct tls_conn *c);
+
 #endif

@@ -520,7 +520,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         json_arr_end(&j);
         if (!c->ch.sslv2_format) json_ja3(&j, c, false);
         char ja4[JA4_LEN + 1];
-        if (!c->ch.sslv2_format && ja4_client(&c->ch, c->is_dtls ? JA4_DTLS : JA4_TCP, ja4, NULL))
+        if (!c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, NULL))
             json_str(&j, "ja4", ja4);
     }
     if (r->n_client_chain > 0 && r->client_chain[0]) {
@@ -559,7 +559,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         char ja4[JA4_LEN + 1];
         struct sbuf raw;
         sbuf_init(&raw, 4096);
-        if (ja4_client(&c->ch, c->is_dtls ? JA4_DTLS : JA4_TCP, ja4, &raw))
+        if (ja4_client(&c->ch, ja4_transport(c), ja4, &raw))
             json_str(&j, "ja4_r", sbuf_str(&raw));
         sbuf_free(&raw);
     }

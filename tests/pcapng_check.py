@@ -156,6 +156,25 @@ def main():
         2, "tlsscope: %s (link type LINUX_SLL2): bad filter expression \"ether host 0:1:2:3:4:5\": ethernet addresses supported only "
            "on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel" % cap("multi-iface.pcapng")))
 
+    # the key log inside a pcapng (editcap --inject-secrets) decrypts the TLS
+    # 1.3 handshakes exactly as the same key log given with --keylog does
+    root = os.path.normpath(os.path.join(d, "..", "..", ".."))
+    kl = os.path.join(root, "pcaps", "keylog")
+    store = os.path.join(root, "pcaps", "test-store.pem")
+
+    def judged(args):
+        p = subprocess.run([tlsscope, "-b", "--json", "--trust", store] + args,
+                           capture_output=True, timeout=60)
+        return [(r["destination"]["port"], r["source"]["port"], r["tls"].get("cipher"),
+                 len(r["tlsscope"].get("chain", [])), r["tlsscope"]["verdict"]["status"])
+                for r in map(json.loads, p.stdout.decode().splitlines())]
+    inside = judged(["-r", os.path.join(kl, "tls13-keylog-dsb.pcapng")])
+    given = judged(["-r", os.path.join(kl, "tls13-keylog-suites.pcap"), "--keylog",
+                    os.path.join(kl, "tls13-keylog-suites.keys")])
+    expect("secrets block decrypts like --keylog", inside, given)
+    expect("secrets block: 5 trusted chains of 2", [(x[3], x[4]) for x in inside],
+           [(2, "trusted")] * 5)
+
     for pr in problems:
         print(pr)
     print("pcapng: %d problems" % len(problems))

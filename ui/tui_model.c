@@ -198,7 +198,7 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     sbuf_putc(&sb, '\0');
     char ja4[JA4_LEN + 1];
     const bool has_ja4 = !t->ch.sslv2_format &&
-                         ja4_client(&t->ch, t->is_dtls ? JA4_DTLS : JA4_TCP, ja4, NULL);
+                         ja4_client(&t->ch, ja4_transport(t), ja4, NULL);
     if (has_ja4) {
         off_ja4 = sb.len;
         sbuf_puts(&sb, ja4);
