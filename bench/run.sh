@@ -28,6 +28,9 @@
 #             certificate and verdict caches, for the memory check.
 #   hs-x4     hs four times in a row, shifted in time (bench/repeat.py): 1.5 GB,
 #             400 000 connections; peak RSS must not grow with capture size.
+#   bulk-mtu-ng, bulk-tso-ng  pcapng copies of the bulk captures (editcap -F
+#             pcapng: the same packets in Enhanced Packet Blocks), read by
+#             tlsscope's own pcapng reader -- its speed next to the pcap one.
 #
 # Measurements (median of RUNS runs, warm page cache, output to /dev/null):
 #   cat       `cat FILE > /dev/null` — the cost of reading the bytes at all
@@ -45,7 +48,9 @@
 # Environment:
 #   RUNS=5 SLOW_RUNS=3            runs per tool
 #   BULK_CONNS=1500 BULK_KB=300 HS_CONNS=100000
-#   CAPTURES="bulk-mtu bulk-tso hs distinct hs-x4"   which captures to measure
+#   CAPTURES="bulk-mtu bulk-tso bulk-mtu-ng bulk-tso-ng hs distinct hs-x4"
+#                                 which captures to measure
+#   NG_TOOLS="cat floor tlsscope tlsscope-json"     (tools for the pcapng copies)
 #   TOOLS="cat floor readblk tlsscope tlsscope-json tshark ssldump"
 #   DISTINCT_TOOLS="floor tlsscope tlsscope-json"  (tools for "distinct")
 #   X4_TOOLS="floor tlsscope"                      (tools for "hs-x4")
@@ -65,10 +70,11 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 BULK_CONNS=${BULK_CONNS:-1500}
 BULK_KB=${BULK_KB:-300}
 HS_CONNS=${HS_CONNS:-100000}
-CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso hs distinct hs-x4"}
+CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso bulk-mtu-ng bulk-tso-ng hs distinct hs-x4"}
 TOOLS=${TOOLS:-"cat floor readblk tlsscope tlsscope-json tshark ssldump"}
 DISTINCT_TOOLS=${DISTINCT_TOOLS:-"floor tlsscope tlsscope-json"}
 X4_TOOLS=${X4_TOOLS:-"floor tlsscope"}
+NG_TOOLS=${NG_TOOLS:-"cat floor tlsscope tlsscope-json"}
 PY=/usr/bin/python3
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -232,9 +238,26 @@ run_clients() {
   [ $rc -eq 0 ] || die "a client failed"
 }
 
+cap_file() { # cap_file NAME: the capture's path
+  case $1 in
+    *-ng) echo "$CAPS/$1.pcapng" ;;
+    *) echo "$CAPS/$1.pcap" ;;
+  esac
+}
+
 gen_capture() { # gen_capture NAME
-  local name=$1 out=$CAPS/$1.pcap
+  local name=$1 out
+  out=$(cap_file "$name")
   [ -f "$out" ] && [ "${REGEN:-0}" != 1 ] && { log "$name: cached ($out)"; return 0; }
+  case $name in
+    *-ng)
+      local pcap=$CAPS/${name%-ng}.pcap
+      [ -f "$pcap" ] || gen_capture "${name%-ng}"
+      editcap -F pcapng "$pcap" "$out.tmp"
+      mv "$out.tmp" "$out"
+      return 0
+      ;;
+  esac
   if [ "$name" = distinct ]; then
     [ -f "$CAPS/hs.pcap" ] || gen_capture hs
     openssl x509 -in "$PKI/rsa.crt" -outform DER -out "$WORK/rsa.der"
@@ -324,7 +347,8 @@ RES=$WORK/results.tsv
 measure() {
   : >"$RES"
   for cap in $CAPTURES; do
-    local f=$CAPS/$cap.pcap
+    local f
+    f=$(cap_file "$cap")
     [ -f "$f" ] || die "no capture $f (run: sudo bench/run.sh gen)"
     cat "$f" >/dev/null # warm the page cache
     read -r pkts bytes _ < <("$WORK/pcapfloor" "$f")
@@ -337,6 +361,7 @@ measure() {
     local tools=$TOOLS
     [ "$cap" = distinct ] && tools=$DISTINCT_TOOLS
     [ "$cap" = hs-x4 ] && tools=$X4_TOOLS
+    case $cap in *-ng) tools=$NG_TOOLS ;; esac
     for tool in $tools; do
       local n=$RUNS
       case $tool in tshark|ssldump) n=$SLOW_RUNS ;; esac

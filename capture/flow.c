@@ -76,6 +76,10 @@
 #define FLOW_HIST_TRACK_BYTES 65536u           /* only the start of a stream (the handshake) */
 #define FLOW_HIST_BUDGET (16u * 1024u * 1024u) /* all rings of a table together */
 #define FLOW_TOMB_SLOTS 4096u /* power of two; ~100 bytes each */
+/* Capture time a connection stays open after a RST, for the other side's
+ * segments that were already in flight (a server's certificate flight sent
+ * before the client's RST reached it is in the capture after the RST). */
+#define FLOW_RST_LINGER_NS (2ll * 1000000000ll)
 
 /* ---------------------------------------------------------------- hashing */
 
@@ -106,6 +110,9 @@ struct fdir {
     bool fin_seen;
     bool count_only;   /* the sink said FLOW_COUNT_ONLY */
     bool acked_valid;
+    bool synack_ok;    /* the SYN-ACK this side's base came from acknowledged the SYN */
+    bool has_alt;      /* another SYN-ACK (ISN alt_isn) also acknowledged it */
+    uint32_t alt_isn;
     uint8_t ack_wait;  /* packets seen since an ACK proved a hole */
     uint32_t isn;
     uint32_t next_seq;
@@ -130,6 +137,12 @@ struct flow {
     void *app;
     struct fdir d[2];
     int64_t last_ts;
+    /* RST seen: closes FLOW_RST_LINGER_NS later (flowtab_expire), or as
+     * soon as the other side is done; on the table's reset list meanwhile */
+    bool reset;
+    uint8_t reset_dir;
+    int64_t reset_ts;
+    struct flow *reset_prev, *reset_next;
 };
 
 /* What a FIN/RST-closed flow leaves behind; indexed by key side (0: the
@@ -160,6 +173,7 @@ struct flow_table {
     uint64_t hist_total;      /* bytes in retransmission-check rings */
     struct flow_list syn_lru, data_lru;
     struct flow *all_head, *all_tail;
+    struct flow *reset_head, *reset_tail; /* reset flows, oldest RST first */
     struct flow_tomb *tombs;  /* FLOW_TOMB_SLOTS entries */
 };
 
@@ -628,6 +642,12 @@ static void stream_data(struct flow_table *ft, struct flow *f, int dir, uint32_t
 
 static void flow_unlink_free(struct flow_table *ft, struct flow *f)
 {
+    if (f->reset) {
+        if (f->reset_prev) f->reset_prev->reset_next = f->reset_next;
+        else ft->reset_head = f->reset_next;
+        if (f->reset_next) f->reset_next->reset_prev = f->reset_prev;
+        else ft->reset_tail = f->reset_prev;
+    }
     tuple_remove(&ft->hash, &f->node);
     list_unlink(flow_lru(ft, f), f);
     if (f->all_prev) f->all_prev->all_next = f->all_next;
@@ -882,6 +902,24 @@ static void check_ack_gap(struct flow_table *ft, struct flow *f, int dir, int64_
     declare_until(ft, f, dir, limit, ts);
 }
 
+/* Nothing of this direction was delivered, held or closed yet: its base
+ * can still move to another SYN-ACK's ISN. */
+static bool dir_untouched(const struct fdir *d)
+{
+    return d->syn_based && d->next_off == 0 && !d->ooo && !d->fin_seen && !d->count_only;
+}
+
+static void dir_rebase(struct fdir *d, uint32_t isn)
+{
+    d->isn = isn;
+    d->next_seq = isn + 1;
+    d->next_off = 0;
+    d->acked_valid = false;
+    d->ack_wait = 0;
+    d->has_alt = false;
+    d->synack_ok = true;
+}
+
 static bool dir_done(const struct fdir *d)
 {
     return d->fin_seen && (d->count_only || (d->next_off >= d->fin_off && !d->ooo));
@@ -926,10 +964,29 @@ void flowtab_segment(struct flow_table *ft, const struct pkt_info *s, int64_t ts
     struct fdir *me = &f->d[dir], *peer = &f->d[!dir];
     flow_touch(ft, f, dir, s, ts_ns);
 
+    /* A SYN-ACK acknowledges the SYN when its ACK is the client's ISN + 1
+     * (RFC 9293 §3.5); one that does not is stray and proves nothing. */
+    const bool synack = syn && ack;
+    const bool acks_syn = !synack || !peer->isn_known || s->ack == peer->isn + 1;
+    if (synack && me->isn_known && s->seq != me->isn && acks_syn && dir_untouched(me)) {
+        /* A second SYN-ACK with another ISN (a retried handshake, a
+         * middlebox answering too), before this side sent any data. The
+         * one that acknowledges the SYN wins; if both do, the client's ACK
+         * decides (below). */
+        if (!me->synack_ok) dir_rebase(me, s->seq);
+        else {
+            me->has_alt = true;
+            me->alt_isn = s->seq;
+        }
+    }
+    if (ack && !syn && peer->has_alt && s->ack == peer->alt_isn + 1 && s->ack != peer->isn + 1 &&
+        dir_untouched(peer))
+        dir_rebase(peer, peer->alt_isn);
     if (syn) {
         if (!me->isn_known) {
             me->isn_known = true;
             me->isn = s->seq;
+            me->synack_ok = synack && acks_syn;
         }
         if (!me->base_set) {
             me->base_set = me->syn_based = true;
@@ -954,7 +1011,7 @@ void flowtab_segment(struct flow_table *ft, const struct pkt_info *s, int64_t ts
         me->next_seq = data_seq;
         me->next_off = 0;
     }
-    if (ack) note_ack(peer, s->ack);
+    if (ack && acks_syn) note_ack(peer, s->ack);
 
     if (s->payload_len > 0 && !me->count_only) stream_data(ft, f, dir, data_seq, s, ts_ns);
 
@@ -967,12 +1024,30 @@ void flowtab_segment(struct flow_table *ft, const struct pkt_info *s, int64_t ts
     }
     if (fl & TCPF_RST) {
         if (ft->sink.fin) ft->sink.fin(ft->sink.ctx, f->app, (enum flow_dir)dir, true, ts_ns);
-        flow_close(ft, f, FLOW_CLOSE_RST, ts_ns);
+        /* Both sides reset, or the other side had finished: nothing more
+         * can come. Otherwise what the other side sent before the RST
+         * reached it is still on its way: keep the flow a while. */
+        if ((f->reset && f->reset_dir != dir) || dir_done(peer)) {
+            flow_close(ft, f, FLOW_CLOSE_RST, ts_ns);
+            return;
+        }
+        if (!f->reset) {
+            f->reset = true;
+            f->reset_dir = (uint8_t)dir;
+            f->reset_ts = ts_ns;
+            f->reset_next = NULL;
+            f->reset_prev = ft->reset_tail;
+            if (ft->reset_tail) ft->reset_tail->reset_next = f;
+            else ft->reset_head = f;
+            ft->reset_tail = f;
+        }
         return;
     }
     check_ack_gap(ft, f, FLOW_DIR_A, ts_ns);
     check_ack_gap(ft, f, FLOW_DIR_B, ts_ns);
-    if (dir_done(&f->d[0]) && dir_done(&f->d[1])) flow_close(ft, f, FLOW_CLOSE_FIN, ts_ns);
+    if (f->reset ? dir_done(&f->d[!f->reset_dir])
+                 : dir_done(&f->d[0]) && dir_done(&f->d[1]))
+        flow_close(ft, f, f->reset ? FLOW_CLOSE_RST : FLOW_CLOSE_FIN, ts_ns);
 }
 
 /* true when `last` is more than `timeout` before `now`, without signed
@@ -990,7 +1065,8 @@ static void expire_list(struct flow_table *ft, struct flow_list *l, int64_t now,
     while ((f = l->head) && idle_longer(f->last_ts, now, timeout)) {
         bool fin = f->d[0].fin_seen || f->d[1].fin_seen;
         ft->stats.flows_timed_out++;
-        flow_close(ft, f, fin ? FLOW_CLOSE_FIN : FLOW_CLOSE_TIMEOUT, now);
+        flow_close(ft, f, f->reset ? FLOW_CLOSE_RST : fin ? FLOW_CLOSE_FIN : FLOW_CLOSE_TIMEOUT,
+                   now);
     }
 }
 
@@ -998,6 +1074,9 @@ void flowtab_expire(struct flow_table *ft, int64_t now_ns)
 {
     expire_list(ft, &ft->syn_lru, now_ns, ft->lim.syn_timeout_ns);
     expire_list(ft, &ft->data_lru, now_ns, ft->lim.idle_timeout_ns);
+    struct flow *f;
+    while ((f = ft->reset_head) && idle_longer(f->reset_ts, now_ns, FLOW_RST_LINGER_NS))
+        flow_close(ft, f, FLOW_CLOSE_RST, now_ns);
 }
 
 void flowtab_flush(struct flow_table *ft)
@@ -1005,7 +1084,7 @@ void flowtab_flush(struct flow_table *ft)
     struct flow *f, *next;
     for (f = ft->all_head; f; f = next) {
         next = f->all_next;
-        flow_close(ft, f, FLOW_CLOSE_END, f->last_ts);
+        flow_close(ft, f, f->reset ? FLOW_CLOSE_RST : FLOW_CLOSE_END, f->last_ts);
     }
 }
 

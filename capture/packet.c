@@ -47,6 +47,18 @@
 #define ET_TEB 0x6558        /* transparent Ethernet bridging (GRE, Geneve) */
 #define ET_ERSPAN2 0x88BE
 #define ET_ERSPAN3 0x22EB
+#define ET_CISCO_MD 0x8909   /* Cisco MetaData: TrustSec SGT from a SPAN port */
+#define ET_VNTAG 0x8926      /* Cisco VN-Tag (FEX ports) */
+#define ET_ETAG 0x893F       /* IEEE 802.1BR E-Tag (port extenders) */
+#define ET_PBB 0x88E7        /* IEEE 802.1ah I-Tag (provider backbone bridging) */
+#define ET_NSH 0x894F        /* RFC 8300 Network Service Header */
+
+/* RFC 8300 §2.3 Next Protocol values. */
+#define NSH_NP_IPV4 1
+#define NSH_NP_IPV6 2
+#define NSH_NP_ETHER 3
+#define NSH_NP_NSH 4
+#define NSH_NP_MPLS 5
 
 /* IP protocol numbers (IANA). */
 #define IPP_HOPOPT 0
@@ -176,6 +188,46 @@ static enum verdict dec_ether(struct decoder *d)
     return V_CONTINUE;
 }
 
+/* A tag of `n` bytes after the EtherType that names it, followed by the
+ * next EtherType (VLAN-like: VN-Tag, E-Tag, Cisco MetaData). */
+static enum verdict dec_tag(struct decoder *d, uint32_t n)
+{
+    uint16_t type;
+    enum verdict v = dec_layer(d);
+    if (v) return v;
+    NEED(cur_skip(&d->c, n));
+    NEED(cur_u16(&d->c, &type));
+    if ((v = dec_take_wire(d, n + 2))) return v;
+    d->etype = type;
+    return V_CONTINUE;
+}
+
+/* RFC 8300 §2.2: Ver(2) O U TTL(6) Length(6) | U(4) MD Type(4) | Next
+ * Protocol(8), then the Service Path Header and context headers; Length
+ * counts the whole NSH in 4-byte words (at least base + path: 2). */
+static enum verdict dec_nsh(struct decoder *d)
+{
+    uint8_t b0, b1, md, next;
+    enum verdict v = dec_layer(d);
+    if (v) return v;
+    NEED(cur_u8(&d->c, &b0));
+    NEED(cur_u8(&d->c, &b1));
+    NEED(cur_u8(&d->c, &md));
+    NEED(cur_u8(&d->c, &next));
+    uint32_t len = (uint32_t)(b1 & 0x3F) * 4;
+    if ((b0 >> 6) != 0 || len < 8) return V_MALFORMED;
+    NEED(cur_skip(&d->c, len - 4));
+    if ((v = dec_take_wire(d, len))) return v;
+    switch (next) {
+    case NSH_NP_IPV4: d->st = ST_IPV4; return V_CONTINUE;
+    case NSH_NP_IPV6: d->st = ST_IPV6; return V_CONTINUE;
+    case NSH_NP_ETHER: d->st = ST_ETHER; return V_CONTINUE;
+    case NSH_NP_NSH: d->etype = ET_NSH; d->st = ST_ETHERTYPE; return V_CONTINUE;
+    case NSH_NP_MPLS: d->st = ST_MPLS; return V_CONTINUE;
+    default: return V_NON_IP;
+    }
+}
+
 static enum verdict dec_ethertype(struct decoder *d)
 {
     switch (d->etype) {
@@ -188,16 +240,9 @@ static enum verdict dec_ethertype(struct decoder *d)
     case ET_VLAN:
     case ET_QINQ:
     case ET_QINQ_OLD1:
-    case ET_QINQ_OLD2: {
+    case ET_QINQ_OLD2:
         /* IEEE 802.1Q §9.6: TCI (PCP, DEI, VID), then the next EtherType. */
-        uint16_t tci, type;
-        enum verdict v = dec_layer(d);
-        if (v) return v;
-        NEED(cur_u16(&d->c, &tci));
-        NEED(cur_u16(&d->c, &type));
-        d->etype = type;
-        return V_CONTINUE;
-    }
+        return dec_tag(d, 2);
     case ET_PPPOE_SESS: {
         /* RFC 2516 §4: VER=1 TYPE=1 (0x11), CODE 0x00 in session stage,
          * SESSION_ID, LENGTH (of the PPP payload); then a PPP protocol field
@@ -238,6 +283,33 @@ static enum verdict dec_ethertype(struct decoder *d)
     case ET_TEB:
         d->st = ST_ETHER;
         return V_CONTINUE;
+    case ET_CISCO_MD:
+        /* Cisco MetaData as a switch's SPAN port delivers it (Wireshark
+         * packet-cisco-metadata.c, draft-smith-kandula-sxp): version,
+         * length, option (length/type), SGT, then the next EtherType. */
+        return dec_tag(d, 6);
+    case ET_VNTAG:
+        /* VN-Tag: direction/pointer/destination VIF/looped/version/source
+         * VIF in 4 bytes, then the next EtherType (Wireshark packet-vntag.c). */
+        return dec_tag(d, 4);
+    case ET_ETAG:
+        /* IEEE 802.1BR-2012 §7.4: E-PCP, E-DEI, ingress E-CID base,
+         * reserved, GRP, E-CID base, ingress/E-CID extensions: 6 bytes,
+         * then the next EtherType. */
+        return dec_tag(d, 6);
+    case ET_PBB: {
+        /* IEEE 802.1ah-2008 §9.7: I-Tag TCI (PCP, DEI, UCA, I-SID: 4
+         * bytes), then the customer's own destination and source MAC
+         * and EtherType: a whole Ethernet frame. */
+        enum verdict v = dec_layer(d);
+        if (v) return v;
+        NEED(cur_skip(&d->c, 4));
+        if ((v = dec_take_wire(d, 4))) return v;
+        d->st = ST_ETHER;
+        return V_CONTINUE;
+    }
+    case ET_NSH:
+        return dec_nsh(d);
     default:
         return V_NON_IP; /* ARP, LLDP, PPPoE discovery, ... */
     }

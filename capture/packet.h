@@ -3,8 +3,10 @@
  * Turns one captured frame into addresses, ports and a payload slice. Pure
  * function over borrowed bytes; no allocation. Encapsulations are peeled in a
  * bounded loop (never recursion): Ethernet, 802.1Q / 802.1ad (QinQ) VLAN tags,
- * PPPoE session, MPLS, Linux SLL and SLL2, BSD NULL/LOOP, RAW/IPV4/IPV6, and
- * the UDP tunnels VXLAN, Geneve and GTP-U.
+ * Cisco MetaData (TrustSec SGT), VN-Tag, 802.1BR E-Tag, 802.1ah PBB, NSH,
+ * PPPoE session, MPLS (with a pseudowire control word), Linux SLL and SLL2,
+ * BSD NULL/LOOP, RAW/IPV4/IPV6, GRE with ERSPAN I/II/III, and the UDP
+ * tunnels VXLAN, Geneve and GTP-U.
  *
  * Checksums are ignored on purpose: captures made on the sending host carry
  * offloaded (wrong) checksums. Segments larger than the MTU (TSO/GRO) are

@@ -1,8 +1,13 @@
-/* source.c — capture files and live interfaces through libpcap.
+/* source.c — capture files and live interfaces.
  *
- * Files: every input is opened with nanosecond timestamps
- * (pcap_open_offline_with_tstamp_precision; libpcap converts pcapng's
- * per-interface resolution and microsecond pcap files for us; "-" is stdin).
+ * Files: pcapng is read by pcapng.c (libpcap refuses pcapng files whose
+ * interfaces differ in link type or snaplen, which dumpcap writes when it
+ * captures several interfaces); each packet carries its interface's link
+ * type. Classic pcap is opened by libpcap with nanosecond timestamps
+ * (pcap_open_offline_with_tstamp_precision) and read in place by pcapfile.c
+ * while it can. The format is sniffed from the first 4 bytes; a stream
+ * (stdin, gzip, archive member) cannot be rewound, so for libpcap those
+ * bytes are replayed in front of it (replay_open).
  * Several inputs are merged by keeping one pending packet ("head") per input
  * and always returning the oldest; ties go to the input named first, so a
  * single file keeps its own order even when its timestamps go backwards.
@@ -39,6 +44,7 @@
 #include "capture/packet.h"
 #include "capture/pcapfile.h"
 #include "common/timefmt.h"
+#include "capture/pcapng.h"
 
 #define CAP_ERRLEN (PCAP_ERRBUF_SIZE + 512)
 #define CAP_DEFAULT_SNAPLEN 262144 /* tcpdump's "whole packet" */
@@ -51,6 +57,13 @@
  * 32 MiB, none with -s 2000; on Ethernet-sized slots 32 MiB holds ~20000. */
 #define CAP_DEFAULT_BUFFER_KIB 32768
 #define CAP_FILTER_PROBE_MS 300    /* time allowed for locating a syntax error */
+#define CAP_NG_FILTERS 16          /* pcapng: link types one input may filter */
+
+/* A BPF program for one link type of a pcapng input. */
+struct ng_filter {
+    int linktype;
+    struct bpf_program prog;
+};
 
 /* One opened file or interface. Owns its pcap handle and name; hdr/data are
  * libpcap's buffers, valid until the next pcap_next_ex on this handle. */
@@ -81,6 +94,18 @@ struct cap_input {
     bool fast_nano;      /* the file's timestamps are ns (else us) */
     bool fast_filtered;
     struct bpf_program fast_filter; /* owned when fast_filtered */
+    /* pcapng files: read by pcapng.c; p stays NULL. The bytes come from
+     * ng_fd (a regular file, owned) or ng_fp (gzip, stdin, archive member;
+     * owned, closing it frees gz / bs). A filter is compiled per link type
+     * as interfaces appear (ng_filters) from the stored expression. */
+    struct pcapng *ng;
+    int ng_fd;
+    FILE *ng_fp;
+    char *ng_filter_expr;
+    struct ng_filter ng_filters[CAP_NG_FILTERS];
+    int ng_nfilters;
+    int head_linktype;   /* link type of the head packet */
+    struct cap_source *src; /* back pointer for the secrets hook */
 };
 
 /* Owns the inputs array and, for live captures with -w, the dumper;
@@ -94,11 +119,17 @@ struct cap_source {
     pcap_dumper_t *dumper;
     volatile sig_atomic_t stop;
     int snaplen;         /* live: as activated */
+    capsrc_secrets_fn secrets_fn;
+    void *secrets_ctx;
+    /* Secrets met before a hook was set (opening a pcapng reads up to its
+     * first packet): kept, and handed over by capsrc_set_secrets_hook */
+    struct held_secrets *held;
     char err[CAP_ERRLEN];
 };
 
 static void src_seterr(struct cap_source *src, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void held_secrets_free(struct cap_source *src);
 
 static void src_seterr(struct cap_source *src, const char *fmt, ...)
 {
@@ -133,6 +164,16 @@ static bool ts_to_ns(const struct timeval *tv, bool nano, int64_t *ns)
 
 static void input_close(struct cap_input *in)
 {
+    pcapng_free(in->ng);
+    in->ng = NULL;
+    if (in->ng_fd >= 0) close(in->ng_fd);
+    in->ng_fd = -1;
+    if (in->ng_fp) fclose(in->ng_fp); /* also frees in->gz / in->bs */
+    in->ng_fp = NULL;
+    for (int i = 0; i < in->ng_nfilters; i++) pcap_freecode(&in->ng_filters[i].prog);
+    in->ng_nfilters = 0;
+    free(in->ng_filter_expr);
+    in->ng_filter_expr = NULL;
     pcapfile_free(in->fast);
     in->fast = NULL;
     if (in->fast_filtered) pcap_freecode(&in->fast_filter);
@@ -152,6 +193,7 @@ void capsrc_close(struct cap_source *src)
         src->dumper = NULL;
     }
     for (int i = 0; i < src->n; i++) input_close(&src->in[i]);
+    held_secrets_free(src);
     free(src->in);
     free(src);
 }
@@ -214,6 +256,176 @@ static bool file_is_gzip(const char *path)
     size_t got = fread(magic, 1, 2, fp);
     fclose(fp);
     return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+/* ---- pcapng through pcapng.c ------------------------------------------------ */
+
+static ssize_t ng_read_fd(void *ctx, void *buf, size_t n)
+{
+    return read(*(const int *)ctx, buf, n);
+}
+
+static ssize_t ng_read_stream(void *ctx, void *buf, size_t n)
+{
+    FILE *fp = ctx;
+    size_t got = fread(buf, 1, n, fp);
+    if (got == 0 && ferror(fp)) {
+        if (!errno) errno = EIO;
+        return -1;
+    }
+    return (ssize_t)got;
+}
+
+#define CAP_HELD_SECRETS_MAX (16u << 20) /* bytes of secrets kept before a hook is set */
+
+struct held_secrets {
+    struct held_secrets *next;
+    uint32_t type;
+    size_t len;
+    char origin[CAP_ERRLEN];
+    uint8_t data[];
+};
+
+/* pcapng.c's secrets hook for one input: say where the secrets came from. */
+static void ng_secrets(void *ctx, const struct pcapng_secrets *s)
+{
+    struct cap_input *in = ctx;
+    struct cap_source *src = in->src;
+    if (!src) return;
+    char origin[CAP_ERRLEN];
+    snprintf(origin, sizeof(origin), "%s, Decryption Secrets Block at byte %llu", in->name,
+             (unsigned long long)s->offset);
+    if (src->secrets_fn) {
+        struct cap_secrets cs = {s->type, s->data, s->len, origin};
+        src->secrets_fn(src->secrets_ctx, &cs);
+        return;
+    }
+    /* no hook yet: keep a copy (within a cap) for capsrc_set_secrets_hook */
+    size_t kept = 0;
+    struct held_secrets **tail = &src->held;
+    for (; *tail; tail = &(*tail)->next) kept += (*tail)->len;
+    if (s->len > CAP_HELD_SECRETS_MAX - kept) return;
+    struct held_secrets *h = malloc(sizeof(*h) + s->len);
+    if (!h) return;
+    h->next = NULL;
+    h->type = s->type;
+    h->len = s->len;
+    memcpy(h->data, s->data, s->len);
+    snprintf(h->origin, sizeof(h->origin), "%s", origin);
+    *tail = h;
+}
+
+static void held_secrets_free(struct cap_source *src)
+{
+    while (src->held) {
+        struct held_secrets *h = src->held;
+        src->held = h->next;
+        free(h);
+    }
+}
+
+/* Start reading a pcapng input whose first 4 bytes (`magic`) were taken from
+ * the source already. Reads ahead to the first packet so that a file that
+ * is not pcapng after all, or has only link types tlsscope cannot decode,
+ * fails here like any unreadable file. */
+static int input_open_ng(struct cap_input *in, const uint8_t *magic, char *err, size_t errlen)
+{
+    char msg[CAP_ERRLEN];
+    in->ng = in->ng_fp ? pcapng_new(ng_read_stream, in->ng_fp, magic, 4)
+                       : pcapng_new(ng_read_fd, &in->ng_fd, magic, 4);
+    if (!in->ng) {
+        copy_err(err, errlen, "out of memory");
+        return CAP_EOPEN;
+    }
+    pcapng_set_secrets_hook(in->ng, ng_secrets, in);
+    int rc = pcapng_peek(in->ng);
+    if (rc == PCAPNG_NOTNG) {
+        snprintf(msg, sizeof(msg), "%s: not a pcap or pcapng capture file (%s)", in->name,
+                 pcapng_error(in->ng));
+        copy_err(err, errlen, msg);
+        return CAP_EOPEN;
+    }
+    /* Interfaces of other link types (USB, Bluetooth next to Ethernet) are
+     * fine: their packets are counted as non-IP. Only a file none of whose
+     * first interfaces tlsscope can decode is refused. */
+    uint32_t nif = pcapng_iface_count(in->ng);
+    bool any_ok = nif == 0;
+    for (uint32_t i = 0; i < nif && !any_ok; i++)
+        any_ok = pkt_linktype_supported(pcapng_linktype(in->ng, i));
+    in->linktype = nif ? pcapng_linktype(in->ng, 0) : DLT_EN10MB;
+    if (!any_ok) {
+        snprintf(msg, sizeof(msg), "%s: unsupported link type %d (%s)", in->name, in->linktype,
+                 capsrc_linktype_name(in->linktype));
+        copy_err(err, errlen, msg);
+        return CAP_ELINKTYPE;
+    }
+    in->nano = true;
+    return CAP_OK;
+}
+
+/* A stream whose first bytes were read to sniff the format, for libpcap:
+ * reads give those bytes back first, then the stream; closing closes it. */
+struct replay {
+    FILE *inner;
+    uint8_t pre[4];
+    size_t n, at;
+};
+
+static ssize_t replay_read(void *cookie, char *buf, size_t n)
+{
+    struct replay *r = cookie;
+    size_t k = 0;
+    while (r->at < r->n && k < n) buf[k++] = (char)r->pre[r->at++];
+    if (k) return (ssize_t)k;
+    size_t got = fread(buf, 1, n, r->inner);
+    return got == 0 && ferror(r->inner) ? -1 : (ssize_t)got;
+}
+
+static int replay_close(void *cookie)
+{
+    struct replay *r = cookie;
+    int rc = fclose(r->inner);
+    free(r);
+    return rc;
+}
+
+/* Returns a FILE that replays pre[0, n) and then reads `inner` (owned by
+ * it from now on), or NULL (then `inner` is still the caller's). */
+static FILE *replay_open(FILE *inner, const uint8_t *pre, size_t n)
+{
+    struct replay *r = calloc(1, sizeof(*r));
+    if (!r) return NULL;
+    r->inner = inner;
+    memcpy(r->pre, pre, n);
+    r->n = n;
+    cookie_io_functions_t io = {.read = replay_read, .close = replay_close};
+    FILE *fp = fopencookie(r, "rb", io);
+    if (!fp) free(r);
+    return fp;
+}
+
+/* Sniff a stream: pcapng is read by pcapng.c (which then owns the stream
+ * as in->ng_fp); anything else is returned, with its first bytes replayed,
+ * for libpcap. Returns CAP_OK with *for_pcap set or NULL, or an error. */
+static int input_sniff_stream(struct cap_input *in, FILE *fp, FILE **for_pcap, char *err,
+                              size_t errlen)
+{
+    uint8_t magic[4];
+    *for_pcap = NULL;
+    errno = 0;
+    size_t got = fread(magic, 1, sizeof(magic), fp);
+    if (got == sizeof(magic) && pcapng_magic(magic, got)) {
+        in->ng_fp = fp;
+        return input_open_ng(in, magic, err, errlen);
+    }
+    FILE *r = replay_open(fp, magic, got);
+    if (!r) {
+        fclose(fp);
+        copy_err(err, errlen, "out of memory");
+        return CAP_EOPEN;
+    }
+    *for_pcap = r;
+    return CAP_OK;
 }
 
 /* Let pcapfile.c read a regular, uncompressed pcap 2.4 file after libpcap
@@ -290,9 +502,22 @@ static int input_open_file(struct cap_input *in, const char *path, char *err, si
             copy_err(err, errlen, msg);
             return CAP_EOPEN;
         }
-        in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-        if (!in->p) fclose(fp);
+        FILE *pfp;
+        int rc = input_sniff_stream(in, fp, &pfp, err, errlen);
+        if (rc != CAP_OK || !pfp) return rc;
+        in->p = pcap_fopen_offline_with_tstamp_precision(pfp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+        if (!in->p) fclose(pfp);
     } else {
+        /* a regular file: pcapng goes to pcapng.c over the descriptor;
+         * anything else (and every open error) to libpcap as before */
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        uint8_t magic[4];
+        if (fd >= 0 && pread(fd, magic, 4, 0) == 4 && pcapng_magic(magic, 4) &&
+            lseek(fd, 4, SEEK_SET) == 4) {
+            in->ng_fd = fd;
+            return input_open_ng(in, magic, err, errlen);
+        }
+        if (fd >= 0) close(fd);
         in->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     }
     if (!in->p) {
@@ -338,6 +563,20 @@ static int input_open_member(struct cap_input *in, const struct cap_input_spec *
         copy_err(err, errlen, msg);
         return CAP_EOPEN;
     }
+    FILE *pcapfp = NULL;
+    int src_rc = input_sniff_stream(in, fp, &pcapfp, err, errlen);
+    if (in->ng_fp) {
+        if (src_rc != CAP_OK && bundle_stream_error(in->bs)[0]) {
+            snprintf(msg, sizeof(msg), "%s: %s", in->name, bundle_stream_error(in->bs));
+            copy_err(err, errlen, msg);
+        }
+        return src_rc;
+    }
+    if (!pcapfp) {
+        in->bs = NULL; /* freed with fp */
+        return src_rc;
+    }
+    fp = pcapfp;
     in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (!in->p) {
         const char *why = bundle_stream_error(in->bs);
@@ -383,6 +622,10 @@ int capsrc_open_inputs(struct cap_source **out, const struct cap_input_spec *inp
     }
     src->last = -1;
     for (int i = 0; i < n; i++) {
+        src->in[i].ng_fd = -1;
+        src->in[i].src = src;
+    }
+    for (int i = 0; i < n; i++) {
         src->n = i + 1; /* so capsrc_close frees what was opened */
         int rc = inputs[i].member ? input_open_member(&src->in[i], &inputs[i], err, errlen)
                                   : input_open_file(&src->in[i], inputs[i].path, err, errlen);
@@ -413,6 +656,7 @@ int capsrc_open_files(struct cap_source **out, const char *const *paths, int npa
 static void input_take(struct cap_source *src, struct cap_input *in)
 {
     in->have_head = true;
+    in->head_linktype = in->linktype;
     in->npackets++;
     int64_t ts;
     /* Out of range: the packet keeps the input's previous time for the
@@ -423,11 +667,102 @@ static void input_take(struct cap_source *src, struct cap_input *in)
     if (src->dumper) pcap_dump((u_char *)src->dumper, in->hdr, in->data);
 }
 
+/* An archive member that ended because of its archive (a cap, a corrupt
+ * archive) says so instead of what the capture reader saw. Returns
+ * CAP_ETRUNC with the message set, or CAP_OK if the archive is fine. */
+static int input_archive_end(struct cap_source *src, struct cap_input *in)
+{
+    if (in->bs && bundle_stream_capped(in->bs)) {
+        src_seterr(src, "%s: read only the first %llu packets: it reached %s; the rest was not read",
+                   in->name, (unsigned long long)in->npackets, bundle_stream_cap_text(in->bs));
+        return CAP_ETRUNC;
+    }
+    if (in->bs && bundle_stream_error(in->bs)[0]) {
+        src_seterr(src, "%s: archive member unreadable after %llu complete packets: %s",
+                   in->name, (unsigned long long)in->npackets, bundle_stream_error(in->bs));
+        return CAP_ETRUNC;
+    }
+    return CAP_OK;
+}
+
+/* The filter program for a pcapng input's link type, compiled on first
+ * use (interfaces can appear anywhere in the file). NULL with msg set when
+ * the expression means nothing for this link type. */
+static const struct bpf_program *ng_filter_for(struct cap_input *in, int linktype,
+                                               bool name_file, char *msg, size_t msglen);
+
+/* pcapng: the next packet that passes the filter into the head. */
+static int input_advance_ng(struct cap_source *src, struct cap_input *in)
+{
+    char msg[CAP_ERRLEN];
+    for (;;) {
+        struct pcapng_rec r;
+        int rc = pcapng_next(in->ng, &r);
+        if (rc == PCAPNG_RECORD) {
+            in->fast_hdr.ts.tv_sec = 0;
+            in->fast_hdr.ts.tv_usec = 0;
+            in->fast_hdr.caplen = r.caplen;
+            in->fast_hdr.len = r.wirelen;
+            if (in->ng_filter_expr) {
+                const struct bpf_program *prog =
+                    ng_filter_for(in, r.linktype, true, msg, sizeof(msg));
+                if (!prog) {
+                    in->done = true;
+                    src_seterr(src, "%s", msg);
+                    return CAP_EFILTER;
+                }
+                if (!pcap_offline_filter(prog, &in->fast_hdr, r.data)) continue;
+            }
+            in->hdr = &in->fast_hdr;
+            in->data = r.data;
+            in->have_head = true;
+            in->head_linktype = r.linktype;
+            /* pcapng_next() clamps a time beyond int64 ns (1677..2262) to
+             * INT64_MIN/MAX: flagged like the pcap path's, never a date. */
+            in->head_bad_time = r.ts_ns == INT64_MAX || r.ts_ns == INT64_MIN;
+            if (!in->head_bad_time) in->head_ts = r.ts_ns;
+            in->npackets++;
+            return CAP_OK;
+        }
+        in->done = true;
+        int arc = input_archive_end(src, in);
+        if (arc != CAP_OK) return arc;
+        const char *why = pcapng_error(in->ng);
+        switch (rc) {
+        case PCAPNG_END: return CAP_OK;
+        case PCAPNG_TRUNCATED:
+            src_seterr(src, "%s: file is truncated: %s, after %llu complete packets", in->name, why,
+                       (unsigned long long)in->npackets);
+            return CAP_ETRUNC;
+        case PCAPNG_EREAD:
+            if (in->gz) {
+                int zerr = Z_OK;
+                const char *zmsg = gzerror(in->gz, &zerr);
+                if (zerr == Z_BUF_ERROR) {
+                    src_seterr(src, "%s: file is truncated: the gzip stream ends early, after "
+                                    "%llu complete packets", in->name,
+                               (unsigned long long)in->npackets);
+                    return CAP_ETRUNC;
+                }
+                if (zerr != Z_OK && zerr != Z_ERRNO) why = zmsg;
+            }
+            src_seterr(src, "%s: read error after %llu packets: %s", in->name,
+                       (unsigned long long)in->npackets, why);
+            return CAP_EREAD;
+        default: /* damage, or a second section that is not pcapng at all */
+            src_seterr(src, "%s: damaged pcapng file: %s; %llu packets were read before it, the "
+                            "rest was not read", in->name, why, (unsigned long long)in->npackets);
+            return CAP_ETRUNC;
+        }
+    }
+}
+
 /* Read input i's next packet into its head. Returns CAP_OK (head filled or
  * input finished) or a negative error, after which the input is done. */
 static int input_advance_file(struct cap_source *src, int i)
 {
     struct cap_input *in = &src->in[i];
+    if (in->ng) return input_advance_ng(src, in);
     while (in->fast) {
         struct pcapfile_rec r;
         if (pcapfile_next(in->fast, &r) != PCAPFILE_RECORD) {
@@ -453,16 +788,8 @@ static int input_advance_file(struct cap_source *src, int i)
         return CAP_OK;
     }
     in->done = true;
-    if (in->bs && bundle_stream_capped(in->bs)) {
-        src_seterr(src, "%s: read only the first %llu packets: it reached %s; the rest was not read",
-                   in->name, (unsigned long long)in->npackets, bundle_stream_cap_text(in->bs));
-        return CAP_ETRUNC;
-    }
-    if (in->bs && bundle_stream_error(in->bs)[0]) {
-        src_seterr(src, "%s: archive member unreadable after %llu complete packets: %s",
-                   in->name, (unsigned long long)in->npackets, bundle_stream_error(in->bs));
-        return CAP_ETRUNC;
-    }
+    int arc = input_archive_end(src, in);
+    if (arc != CAP_OK) return arc;
     if (rc == PCAP_ERROR_BREAK) return CAP_OK; /* end of file */
     const char *perr = pcap_geterr(in->p);
     if (strstr(perr, "truncated")) {
@@ -570,7 +897,7 @@ int capsrc_next(struct cap_source *src, struct cap_packet *out)
     out->data = in->data;
     out->caplen = in->hdr->caplen;
     out->wirelen = in->hdr->len;
-    out->linktype = in->linktype;
+    out->linktype = in->head_linktype;
     out->source_index = best;
     src->last = best;
     return CAP_PACKET;
@@ -598,6 +925,7 @@ void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *tot
         FILE *fp = in->p && !in->gz ? pcap_file(in->p) : NULL;
         long pos = in->fast  ? (long)pcapfile_offset(in->fast)
                    : in->gz  ? (long)gzoffset(in->gz)
+                   : in->ng && in->ng_fd >= 0 ? (long)pcapng_offset(in->ng)
                    : fp      ? ftell(fp)
                              : -1;
         if (in->done && in->size) d += in->size;
@@ -621,6 +949,31 @@ int capsrc_kernel_drops(struct cap_source *src, uint64_t *received, uint64_t *dr
     *dropped = ps.ps_drop;
     *if_dropped = ps.ps_ifdrop;
     return CAP_OK;
+}
+
+void capsrc_set_secrets_hook(struct cap_source *src, capsrc_secrets_fn fn, void *ctx)
+{
+    src->secrets_fn = fn;
+    src->secrets_ctx = ctx;
+    for (struct held_secrets *h = src->held; h && fn; h = h->next) {
+        struct cap_secrets cs = {h->type, h->data, h->len, h->origin};
+        fn(ctx, &cs);
+    }
+    held_secrets_free(src);
+}
+
+void capsrc_file_stats(const struct cap_source *src, struct cap_file_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < src->n; i++) {
+        if (!src->in[i].ng) continue;
+        const struct pcapng_stats *st = pcapng_stats(src->in[i].ng);
+        out->secrets_blocks += st->secrets_blocks;
+        out->secrets_tls += st->secrets_tls;
+        out->have_drops |= st->have_drops;
+        out->ifdrop += st->ifdrop;
+        out->osdrop += st->osdrop;
+    }
 }
 
 void capsrc_breakloop(struct cap_source *src)
@@ -749,6 +1102,61 @@ static int input_set_filter(struct cap_input *in, const char *expr, bpf_u_int32 
     return CAP_OK;
 }
 
+static const struct bpf_program *ng_filter_for(struct cap_input *in, int linktype,
+                                               bool name_file, char *msg, size_t msglen)
+{
+    for (int i = 0; i < in->ng_nfilters; i++)
+        if (in->ng_filters[i].linktype == linktype) return &in->ng_filters[i].prog;
+    if (in->ng_nfilters == CAP_NG_FILTERS) {
+        snprintf(msg, msglen, "%s: more than %d link types to filter (tlsscope's cap)", in->name,
+                 CAP_NG_FILTERS);
+        return NULL;
+    }
+    pcap_t *dead = pcap_open_dead(linktype, CAP_DEFAULT_SNAPLEN);
+    if (!dead) {
+        snprintf(msg, msglen, "out of memory");
+        return NULL;
+    }
+    struct ng_filter *f = &in->ng_filters[in->ng_nfilters];
+    if (pcap_compile(dead, &f->prog, in->ng_filter_expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        char why[CAP_ERRLEN - 160]; /* room for the file name below */
+        explain_filter(linktype, in->ng_filter_expr, pcap_geterr(dead), why, sizeof(why));
+        /* as input_set_filter: semantic errors depend on the link type */
+        if (name_file && !strstr(why, "syntax error"))
+            snprintf(msg, msglen, "%.120s (link type %s): %s", in->name,
+                     capsrc_linktype_name(linktype), why);
+        else
+            snprintf(msg, msglen, "%s", why);
+        pcap_close(dead);
+        return NULL;
+    }
+    pcap_close(dead);
+    f->linktype = linktype;
+    in->ng_nfilters++;
+    return &f->prog;
+}
+
+/* pcapng: keep the expression, and compile it now for every interface
+ * read so far, so a bad expression fails before the first packet. */
+static int input_set_filter_ng(struct cap_input *in, const char *expr, bool name_file, char *msg,
+                               size_t msglen)
+{
+    free(in->ng_filter_expr);
+    for (int i = 0; i < in->ng_nfilters; i++) pcap_freecode(&in->ng_filters[i].prog);
+    in->ng_nfilters = 0;
+    in->ng_filter_expr = strdup(expr);
+    if (!in->ng_filter_expr) {
+        snprintf(msg, msglen, "out of memory");
+        return CAP_EFILTER;
+    }
+    uint32_t nif = pcapng_iface_count(in->ng);
+    name_file = name_file || nif > 1; /* which of the file's link types it is */
+    bool ok = nif > 0 || ng_filter_for(in, in->linktype, name_file, msg, msglen);
+    for (uint32_t i = 0; i < nif && ok; i++)
+        ok = ng_filter_for(in, pcapng_linktype(in->ng, i), name_file, msg, msglen) != NULL;
+    return ok ? CAP_OK : CAP_EFILTER;
+}
+
 int capsrc_set_filter(struct cap_source *src, const char *expr, char *err, size_t errlen)
 {
     char msg[CAP_ERRLEN];
@@ -756,6 +1164,13 @@ int capsrc_set_filter(struct cap_source *src, const char *expr, char *err, size_
     if (!expr || !expr[0]) return CAP_OK;
     for (int i = 0; i < src->n; i++) {
         struct cap_input *in = &src->in[i];
+        if (in->ng) {
+            if (input_set_filter_ng(in, expr, src->n > 1, msg, sizeof(msg)) != CAP_OK) {
+                copy_err(err, errlen, msg);
+                return CAP_EFILTER;
+            }
+            continue;
+        }
         if (!in->p) continue;
         if (input_set_filter(in, expr, PCAP_NETMASK_UNKNOWN, src->n > 1 && !src->live, msg,
                              sizeof(msg)) != CAP_OK) {
@@ -1020,6 +1435,7 @@ int capsrc_open_live(struct cap_source **out, const struct cap_live_opts *opts, 
     src->n = 1;
     src->last = -1;
     src->live = true;
+    src->in[0].ng_fd = -1;
     src->wakeup_ms = opts->wakeup_ms;
     struct cap_input *in = &src->in[0];
     /* tcpdump -i 2: an all-digit argument is a number from -D */

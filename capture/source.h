@@ -1,5 +1,7 @@
 /* source.h — where packets come from: capture files (pcap, pcapng, stdin) and
- * live interfaces, all read through libpcap.
+ * live interfaces. pcapng files are read by tlsscope's own reader
+ * (capture/pcapng.h: several link types, snaplens and sections in one
+ * file); pcap files and live interfaces through libpcap.
  *
  * This is the only header in tlsscope that may include <pcap.h> (and only in
  * its .c files); everything above sees plain `struct cap_packet`s.
@@ -37,7 +39,8 @@ struct cap_packet {
     const uint8_t *data;   /* captured bytes; borrowed, see above */
     uint32_t caplen;       /* bytes captured (may be < wirelen: snaplen) */
     uint32_t wirelen;      /* bytes on the wire */
-    int linktype;          /* DLT_ value as libpcap reports it (LINKTYPE_ in files) */
+    int linktype;          /* DLT_ value as libpcap reports it (LINKTYPE_ in files);
+                              per packet: a pcapng file's interfaces may differ */
     int source_index;      /* which opened file/interface it came from */
     bool ts_out_of_range;  /* its time is outside 1677-09-21..2262-04-11 (int64 ns):
                               ts_ns is the input's previous time; not a date */
@@ -151,6 +154,35 @@ void capsrc_progress(const struct cap_source *src, uint64_t *done, uint64_t *tot
 /* Live capture: packets the kernel dropped (pcap_stats); 0 for files. */
 int capsrc_kernel_drops(struct cap_source *src, uint64_t *received, uint64_t *dropped,
                         uint64_t *if_dropped);
+
+/* Key material found in a capture file: a pcapng Decryption Secrets Block
+ * (pcapng spec §4.7, what `editcap --inject-secrets` writes). Borrowed for
+ * the call only. */
+struct cap_secrets {
+    uint32_t type;         /* 0x544c534b: TLS key log (NSS SSLKEYLOGFILE lines) */
+    const uint8_t *data;
+    size_t len;
+    const char *origin;    /* "x.pcapng, Decryption Secrets Block at byte 1234" */
+};
+typedef void (*capsrc_secrets_fn)(void *ctx, const struct cap_secrets *s);
+
+/* Call `fn` for every Decryption Secrets Block, as the reader meets it:
+ * before any packet that follows it in the file (pcapng puts secrets
+ * before the packets they decrypt). Set before the first capsrc_next;
+ * blocks read while opening (up to a file's first packet; at most 16 MiB)
+ * are handed to `fn` here, at once. */
+void capsrc_set_secrets_hook(struct cap_source *src, capsrc_secrets_fn fn, void *ctx);
+
+/* What the capture files say about themselves (pcapng only; zero for
+ * pcap files and live captures). */
+struct cap_file_stats {
+    uint64_t secrets_blocks;  /* Decryption Secrets Blocks read */
+    uint64_t secrets_tls;     /* ... of them TLS key logs */
+    int have_drops;           /* an Interface Statistics Block counted drops */
+    uint64_t ifdrop;          /* isb_ifdrop: dropped by the interface */
+    uint64_t osdrop;          /* isb_osdrop: dropped by the capturing host */
+};
+void capsrc_file_stats(const struct cap_source *src, struct cap_file_stats *out);
 
 /* Ask a blocking live read to return, or stop reading files (safe from a
  * signal handler): the next capsrc_next returns CAP_EOF. */

@@ -8,6 +8,7 @@
 
 #include "capture/udpflow.h"
 #include "dissect/dtls.h"
+#include "dissect/keylog.h"
 #include "dissect/quic.h"
 
 #include <signal.h>
@@ -500,6 +501,16 @@ static struct udp_table *udp_table_new(struct pipeline *p)
 
 /* ---- driving ------------------------------------------------------------ */
 
+/* A pcapng Decryption Secrets Block (capsrc_set_secrets_hook): TLS key
+ * logs go to the same key log as --keylog; other secrets (SSH, WireGuard)
+ * are only counted by the reader. */
+static void pipeline_secrets(void *ctx, const struct cap_secrets *s)
+{
+    struct pipeline *p = ctx;
+    if (s->type == 0x544c534bu && p->opts.keylog)
+        (void)keylog_add_text(p->opts.keylog, s->origin, s->data, s->len);
+}
+
 struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pipeline_ops *ops,
                               char *err, size_t errlen)
 {
@@ -522,6 +533,9 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
         free(p);
         return NULL;
     }
+    /* key logs inside pcapng files reach the key log before the packets
+     * they decrypt (the reader calls this as it meets each block) */
+    capsrc_set_secrets_hook(p->src, pipeline_secrets, p);
     if (!opts->live && opts->filter && capsrc_set_filter(p->src, opts->filter, err, errlen) < 0) {
         capsrc_close(p->src);
         free(p);
@@ -585,6 +599,14 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
             p->stats.first_ts_ns = pkt.ts_ns;
         if (pkt.ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = pkt.ts_ns;
         int kind = pkt_decode(pkt.linktype, pkt.data, pkt.caplen, &info, &p->stats.pkt);
+        if (kind != PKT_SKIP && info.payload_caplen < info.payload_len && pkt.caplen >= pkt.wirelen) {
+            /* The whole frame was captured, yet the IP length promises more
+             * than it holds (crafted, or a broken capture path): those bytes
+             * never existed. Use what is there, as tshark does, rather than
+             * reserving a gap that would swallow the next real segment. */
+            info.payload_len = info.payload_caplen;
+            p->stats.ip_len_beyond_frame++;
+        }
         if (kind == PKT_TCP) {
             if (info.payload_caplen < info.payload_len) p->stats.packets_cut++;
             flowtab_segment(p->flows, &info, pkt.ts_ns);
@@ -626,6 +648,7 @@ void pipeline_finish(struct pipeline *p)
     p->stats.flow = *flowtab_stats(p->flows);
     p->stats.udp = *udptab_stats(p->udp);
     p->stats.dtls_bytes_refused = p->dtls_budget.refused;
+    if (p->src) capsrc_file_stats(p->src, &p->stats.file);
 }
 
 int pipeline_run(struct pipeline *p)
@@ -657,6 +680,7 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
                                   &mp->stats.kernel_if_dropped);
     if (p->udp) mp->stats.udp = *udptab_stats(p->udp);
     mp->stats.dtls_bytes_refused = p->dtls_budget.refused;
+    if (p->src) capsrc_file_stats(p->src, &mp->stats.file);
     return &p->stats;
 }
 

@@ -114,6 +114,7 @@ struct pipeline_stats {
     uint64_t certs_refused;           /* not stored: cache full (CERT_CACHE_HARD_MAX_BYTES) */
     uint64_t packets_cut;             /* TCP segments cut short by the capture's snaplen */
     uint64_t packets_bad_time;        /* skipped: time outside int64 ns (1677..2262) */
+    uint64_t ip_len_beyond_frame;     /* complete frames whose IP length claims more bytes */
     uint64_t input_errors;            /* e.g. a truncated file */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */
@@ -123,6 +124,8 @@ struct pipeline_stats {
     uint64_t kernel_received;         /* packets that passed the filter */
     uint64_t kernel_dropped;          /* dropped for lack of buffer space */
     uint64_t kernel_if_dropped;       /* dropped by the interface/driver */
+    /* what pcapng files say about themselves (capsrc_file_stats) */
+    struct cap_file_stats file;
 };
 
 /* Signature verification budget (trust/cert.h cert_verify_budget): this

@@ -11,6 +11,7 @@
 
 #include "common/timefmt.h"
 #include "dissect/names.h"
+#include "ja4.h"
 #include "json.h"
 #include "report.h"
 
@@ -553,6 +554,9 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         for (int i = 0; i < c->ch.n_ciphers; i++) json_str(&j, NULL, tls_cipher_iana(c->ch.ciphers[i], b));
         json_arr_end(&j);
         if (!c->ch.sslv2_format) json_ja3(&j, c, false);
+        char ja4[JA4_LEN + 1];
+        if (!c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, NULL))
+            json_str(&j, "ja4", ja4);
     }
     if (r->n_client_chain > 0 && r->client_chain[0]) {
         put_hex(b, r->client_chain[0]->sha256, 32, true);
@@ -585,6 +589,15 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_uint(&j, "connection", r->seq);
     if (c->sh.present) json_str(&j, "cipher_openssl", tls_cipher_openssl(c->sh.cipher, b));
     if (c->ch.present) json_client_hello(&j, &c->ch);
+    if (c->ch.present && !c->ch.sslv2_format) {
+        /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
+        char ja4[JA4_LEN + 1];
+        struct sbuf raw;
+        sbuf_init(&raw, 4096);
+        if (ja4_client(&c->ch, ja4_transport(c), ja4, &raw))
+            json_str(&j, "ja4_r", sbuf_str(&raw));
+        sbuf_free(&raw);
+    }
     if (c->sh.present) json_server_hello(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));
     json_bool(&j, "handshake_complete", c->handshake_complete);

@@ -337,6 +337,11 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
                 (unsigned long long)ps->udp.assocs_evicted,
                 (unsigned long long)ps->dtls_bytes_refused);
     print_caps(out, s, ps);
+    if (ps->ip_len_beyond_frame)
+        fprintf(out, "  %llu packet%s an IP length beyond the captured frame: the bytes present "
+                     "were used.\n",
+                (unsigned long long)ps->ip_len_beyond_frame,
+                ps->ip_len_beyond_frame == 1 ? " had" : "s had");
     if (ps->packets_cut)
         fprintf(out, "  %llu TCP segment%s cut short by the capture's snap length: capture with "
                      "-s 0 (whole packets) to see complete handshakes.\n",
@@ -353,6 +358,16 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
                       "filter)"
                     : "");
     }
+    if (ps->file.ifdrop || ps->file.osdrop)
+        /* pcapng Interface Statistics Blocks: what the capturing host lost */
+        fprintf(out, "  capture file: the capturing host dropped %llu packets (%llu by the "
+                     "interface, %llu by the system); connections may be missing.\n",
+                (unsigned long long)(ps->file.ifdrop + ps->file.osdrop),
+                (unsigned long long)ps->file.ifdrop, (unsigned long long)ps->file.osdrop);
+    if (ps->file.secrets_blocks)
+        fprintf(out, "  capture file: %llu Decryption Secrets Block%s (%llu with TLS key logs).\n",
+                (unsigned long long)ps->file.secrets_blocks,
+                ps->file.secrets_blocks == 1 ? "" : "s", (unsigned long long)ps->file.secrets_tls);
     if (ps->input_errors) {
         fprintf(out, "  input error: ");
         print_escaped(out, ps->last_error, st);

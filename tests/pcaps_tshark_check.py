@@ -9,6 +9,10 @@ ALPN, JA3 and JA3S. Any disagreement fails: these captures are ours, so
 there is nothing to excuse.
 
 Usage: pcaps_tshark_check.py TLSSCOPE PCAPS_DIR
+       pcaps_tshark_check.py TLSSCOPE CAPTURE...
+TSHARK_DECODE_AS="layer==value,proto" adds one -d option to tshark (for a
+capture whose encapsulation tshark cannot guess, such as an MPLS
+pseudowire with a control word).
 """
 import glob
 import os
@@ -37,7 +41,11 @@ def main():
     if not shutil.which("tshark"):
         print("SKIP: tshark not installed")
         return 77
-    caps = sorted(glob.glob(os.path.join(pcaps, "*.pcap")) + glob.glob(os.path.join(pcaps, "*.pcapng")))
+    if os.path.isdir(pcaps):
+        caps = sorted(glob.glob(os.path.join(pcaps, "*.pcap")) +
+                      glob.glob(os.path.join(pcaps, "*.pcapng")))
+    else:
+        caps = sys.argv[2:]
     problems = []
     compared = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,6 +55,8 @@ def main():
                     "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|"]
             for f in FIELDS:
                 args += ["-e", f]
+            if os.environ.get("TSHARK_DECODE_AS"):
+                args += ["-d", os.environ["TSHARK_DECODE_AS"]]
             p = subprocess.run(args, capture_output=True, timeout=120)
             if p.returncode != 0:
                 problems.append("%s: tshark failed: %s" % (name, p.stderr.decode()[-300:]))

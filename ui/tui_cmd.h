@@ -77,10 +77,10 @@ enum {
     C(FILTER_VERDICT, "Lists", TUI_IN_LISTS, 'f', 0, 0, "filter",                                  \
       "Cycle the verdict filter: all, failed, not judged, trusted, client failed")                 \
     C(FILTER_TEXT, "Lists", TUI_IN_LISTS, '\\', 0, 0, "limit",                                     \
-      "Show only rows whose SNI, IP:port, CN or reason contain a text (empty: all)")               \
+      "Show only rows whose SNI, IP:port, CN, reason or JA4 contain a text (empty: all)")          \
     C(SEARCH, "Lists", TUI_IN_ALL, '/', 0, 0, "search",                                            \
-      "Search for a text (SNI, IP:port, CN, reason; the logged line in the Log view; any text "    \
-      "in a page)")                                                                                \
+      "Search for a text (SNI, IP:port, CN, reason, JA4; the logged line in the Log view; any "   \
+      "text in a page)")                                                                                \
     C(SEARCH_NEXT, "Lists", TUI_IN_ALL, 'n', 0, 0, NULL, "Next match of the search")               \
     C(SEARCH_PREV, "Lists", TUI_IN_ALL, 'N', 0, 0, NULL, "Previous match of the search")           \
     C(SORT, "Lists", TUI_IN_LISTS, 's', 0, 0, "sort",                                              \

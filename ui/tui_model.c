@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "report/ja4.h"
 #include "report/report.h"
 #include "tui_text.h"
 
@@ -178,7 +179,7 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     char buf[64];
     struct sbuf sb;
     sbuf_init(&sb, 64 * 1024);
-    size_t off_sni = 0, off_cn = 0, off_reason, off_server, off_ip, off_client;
+    size_t off_sni = 0, off_cn = 0, off_reason, off_server, off_ip, off_client, off_ja4 = 0;
     bool has_sni = t->ch.has_sni,
          has_cn = r->n_chain > 0 && r->chain[0] && r->chain[0]->subject_cn[0];
     sbuf_putc(&sb, '\0'); /* offset 0 is the empty string */
@@ -215,6 +216,14 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     off_client = sb.len;
     sbuf_puts(&sb, report_endpoint(buf, sizeof(buf), t->family, t->client_ip, t->client_port));
     sbuf_putc(&sb, '\0');
+    char ja4[JA4_LEN + 1];
+    const bool has_ja4 = !t->ch.sslv2_format &&
+                         ja4_client(&t->ch, ja4_transport(t), ja4, NULL);
+    if (has_ja4) {
+        off_ja4 = sb.len;
+        sbuf_puts(&sb, ja4);
+        sbuf_putc(&sb, '\0');
+    }
     if (sb.overflow || !sb.p) {
         sbuf_free(&sb);
         return -1;
@@ -227,6 +236,7 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     c->server = c->strings + off_server;
     c->server_ip_text = c->strings + off_ip;
     c->client = c->strings + off_client;
+    c->ja4 = has_ja4 ? c->strings + off_ja4 : NULL;
 
     c->seq = r->seq;
     c->flow_id = t->flow_id;
@@ -519,7 +529,7 @@ bool tui_conn_matches_text(const struct tui_conn *c, const char *needle)
 {
     if (!needle || !needle[0]) return true;
     return has_text(c->sni, needle) || has_text(c->server, needle) || has_text(c->client, needle) ||
-           has_text(c->cn, needle) || has_text(c->reason, needle);
+           has_text(c->cn, needle) || has_text(c->reason, needle) || has_text(c->ja4, needle);
 }
 
 bool tui_conn_in_class(const struct tui_conn *c, enum tui_vfilter f)

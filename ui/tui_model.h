@@ -65,6 +65,7 @@ struct tui_conn {
     const char *server;         /* "10.48.36.215:6972", "[fd00::1]:443" */
     const char *server_ip_text; /* "10.48.36.215" */
     const char *client;
+    const char *ja4;            /* JA4 client fingerprint, NULL when none */
     char *strings; /* owns the strings above */
     /* the full record */
     struct conn_record *live; /* while open: the pipeline's record */
@@ -154,7 +155,8 @@ struct tui_filter {
 };
 
 /* Case-insensitive (ASCII) match of needle in the SNI, server and client
- * endpoints, leaf CN and verdict reason as displayed. "" matches. */
+ * endpoints, leaf CN, verdict reason as displayed and the JA4 fingerprint.
+ * "" matches. */
 bool tui_conn_matches_text(const struct tui_conn *c, const char *needle);
 bool tui_conn_in_class(const struct tui_conn *c, enum tui_vfilter f);
 bool tui_conn_passes(const struct tui_conn *c, const struct tui_filter *f,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dissect/names.h"
+#include "report/ja4.h"
 #include "report/report.h"
 #include "tui_internal.h"
 
@@ -18,10 +19,13 @@
 
 /* ---- connections ------------------------------------------------------------ */
 
-enum { CC_SEQ, CC_TIME, CC_CLIENT, CC_SERVER, CC_SNI, CC_VER, CC_CIPHER, CC_CN, CC_VERDICT, CC__N };
+enum {
+    CC_SEQ, CC_TIME, CC_CLIENT, CC_SERVER, CC_SNI, CC_VER, CC_CIPHER, CC_CN, CC_VERDICT, CC_JA4,
+    CC__N
+};
 
 static const char *const conn_titles[CC__N] = {
-    "#", "TIME", "CLIENT", "SERVER", "SNI", "VERSION", "CIPHER", "LEAF CN", "VERDICT",
+    "#", "TIME", "CLIENT", "SERVER", "SNI", "VERSION", "CIPHER", "LEAF CN", "VERDICT", "JA4",
 };
 
 /* What both lists keep to stay in step with the store and to lay out their
@@ -191,6 +195,9 @@ static void conns_layout(struct tui *t, struct conns_data *d, int *w)
         [CC_CN] = {d->want[CC_CN] < 12 ? d->want[CC_CN] : 12, d->want[CC_CN], d->want[CC_CN], 70,
                    0},
         [CC_VERDICT] = {16, d->want[CC_VERDICT], 0, 100, 90},
+        /* the client fingerprint: only on a terminal wide enough for all
+         * of it after everything else (a cut fingerprint is no use) */
+        [CC_JA4] = {JA4_LEN, JA4_LEN, JA4_LEN, 1, 0},
     };
     tui_layout(cols, CC__N, t->cols, COL_GAP, w);
 }
@@ -247,6 +254,7 @@ static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool s
         case CC_VER: text = report_version_short(c->version, buf); break;
         case CC_CIPHER: text = c->has_cipher ? tls_cipher_openssl(c->cipher, cb) : "-"; break;
         case CC_CN: text = c->cn ? c->cn : "-"; break;
+        case CC_JA4: text = c->ja4 ? c->ja4 : "-"; break;
         case CC_VERDICT:
             tui_marker(c, &st);
             tui_verdict_text(c, &sb);

@@ -73,10 +73,10 @@ static const char *message_class(const char *msg)
     static const char *const classes[] = {
         "file is truncated: it ends inside a packet record", /* capture/source.c */
         "truncated dump file",                                /* libpcap, pcap header */
-        "truncated pcapng dump file",                         /* libpcap, pcapng block */
+        "file is truncated: it ends inside the",              /* capture/pcapng.c, a block */
+        "damaged pcapng file",                                /* capture/pcapng.c */
         "empty file, not a capture",
         "not a pcap or pcapng capture file",
-        "has no Interface Description Blocks",                /* pcapng cut after the SHB */
     };
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
         if (strstr(msg, classes[i])) return classes[i];

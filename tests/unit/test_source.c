@@ -250,6 +250,131 @@ static void test_pcapng(void)
     capsrc_close(src);
 }
 
+/* Decryption Secrets Block (§4.7) carrying `text` as a TLS key log. */
+static size_t ng_dsb(uint8_t *o, const char *text)
+{
+    size_t n = 0, len = strlen(text), pad = (4 - len % 4) % 4;
+    uint32_t total = (uint32_t)(20 + len + pad);
+    n += le32(o + n, 0x0000000A);
+    n += le32(o + n, total);
+    n += le32(o + n, 0x544c534b);
+    n += le32(o + n, (uint32_t)len);
+    memcpy(o + n, text, len);
+    n += len;
+    memset(o + n, 0, pad);
+    n += pad;
+    n += le32(o + n, total);
+    return n;
+}
+
+struct seen_secrets {
+    int calls;
+    int packets_before; /* packets returned when the hook ran */
+    int packets;
+    uint32_t type;
+    char text[128];
+    char origin[256];
+};
+
+static void on_secrets(void *ctx, const struct cap_secrets *s)
+{
+    struct seen_secrets *ss = ctx;
+    ss->calls++;
+    ss->packets_before = ss->packets;
+    ss->type = s->type;
+    snprintf(ss->text, sizeof(ss->text), "%.*s", (int)s->len, (const char *)s->data);
+    snprintf(ss->origin, sizeof(ss->origin), "%s", s->origin);
+}
+
+/* Secrets reach the hook before the packet behind them; interfaces of a
+ * link type tlsscope does not decode (USB next to Ethernet) do not make
+ * the file unreadable; 2^-n timestamps convert exactly. */
+static void test_pcapng_secrets_and_ifaces(void)
+{
+    static uint8_t buf[4096];
+    static const char keys[] = "CLIENT_RANDOM 00112233 44556677\n";
+    size_t n = 0;
+    n += ng_shb(buf + n);
+    n += ng_idb(buf + n, 220, -1);         /* USB_LINUX_MMAPPED: not decoded */
+    n += ng_idb(buf + n, 1, 0x80 | 10);    /* Ethernet, 2^-10 s units */
+    n += ng_epb(buf + n, 5, 0x31, 20, 20); /* interface 0 */
+    size_t dsb_at = n;
+    n += ng_dsb(buf + n, keys);
+    size_t epb_at = n;
+    n += ng_epb(buf + n, 3 * 1024 + 512, 0x32, 20, 20);
+    buf[epb_at + 8] = 1;                   /* ... on interface 1 */
+    const char *p = tmp_path("secrets.pcapng");
+    write_bytes(p, buf, n);
+
+    const char *const in[1] = {p};
+    struct cap_source *src = NULL;
+    char err[256];
+    CHECK_EQ_INT(capsrc_open_files(&src, in, 1, err, sizeof(err)), CAP_OK);
+    CHECK_EQ_STR(err, "");
+    if (!src) return;
+    struct seen_secrets ss = {0};
+    capsrc_set_secrets_hook(src, on_secrets, &ss);
+    struct cap_packet pk;
+    CHECK_EQ_INT(capsrc_next(src, &pk), CAP_PACKET);
+    ss.packets++;
+    CHECK_EQ_INT(pk.linktype, 220);
+    CHECK_EQ_INT(pk.data[0], 0x31);
+    CHECK_EQ_INT(capsrc_next(src, &pk), CAP_PACKET);
+    ss.packets++;
+    CHECK_EQ_INT(pk.linktype, 1);
+    CHECK_EQ_INT(pk.data[0], 0x32);
+    CHECK_EQ_INT(pk.ts_ns, 3500000000ll); /* 3.5 s in 1/1024 s units */
+    CHECK_EQ_INT(capsrc_next(src, &pk), CAP_EOF);
+    CHECK_EQ_INT(ss.calls, 1);
+    CHECK_EQ_INT(ss.packets_before, 1);
+    CHECK_EQ_INT(ss.type, 0x544c534b);
+    CHECK_EQ_STR(ss.text, keys);
+    char want[512];
+    snprintf(want, sizeof(want), "%s, Decryption Secrets Block at byte %zu", p, dsb_at);
+    CHECK_EQ_STR(ss.origin, want);
+    struct cap_file_stats fs;
+    capsrc_file_stats(src, &fs);
+    CHECK_EQ_INT(fs.secrets_blocks, 1);
+    CHECK_EQ_INT(fs.secrets_tls, 1);
+    CHECK_EQ_INT(fs.ifdrop + fs.osdrop, 0);
+    capsrc_close(src);
+
+    /* only undecodable interfaces: refused like an unsupported pcap */
+    n = 0;
+    n += ng_shb(buf + n);
+    n += ng_idb(buf + n, 220, -1);
+    n += ng_epb(buf + n, 5, 0x31, 20, 20);
+    const char *pu = tmp_path("usb.pcapng");
+    write_bytes(pu, buf, n);
+    const char *const inu[1] = {pu};
+    CHECK_EQ_INT(capsrc_open_files(&src, inu, 1, err, sizeof(err)), CAP_ELINKTYPE);
+    snprintf(want, sizeof(want), "%s: unsupported link type 220 (USB_LINUX_MMAPPED)", pu);
+    CHECK_EQ_STR(err, want);
+
+    /* a packet for an interface the section never described: damage */
+    n = 0;
+    n += ng_shb(buf + n);
+    n += ng_idb(buf + n, 1, -1);
+    n += ng_epb(buf + n, 5, 0x31, 20, 20);
+    epb_at = n;
+    n += ng_epb(buf + n, 6, 0x32, 20, 20);
+    buf[epb_at + 8] = 7;
+    const char *pd = tmp_path("noiface.pcapng");
+    write_bytes(pd, buf, n);
+    const char *const ind[1] = {pd};
+    CHECK_EQ_INT(capsrc_open_files(&src, ind, 1, err, sizeof(err)), CAP_OK);
+    if (!src) return;
+    CHECK_EQ_INT(capsrc_next(src, &pk), CAP_PACKET);
+    CHECK_EQ_INT(capsrc_next(src, &pk), CAP_ETRUNC);
+    snprintf(want, sizeof(want),
+             "%s: damaged pcapng file: Enhanced Packet Block at byte %zu is for interface 7, "
+             "but the section describes 1; 1 packets were read before it, the rest was not read",
+             pd, epb_at);
+    CHECK_EQ_STR(capsrc_error(src), want);
+    CHECK_EQ_INT(capsrc_next(src, &pk), CAP_EOF);
+    capsrc_close(src);
+}
+
 static void test_truncated(void)
 {
     const struct wpkt p[] = {{1, 0, 0x01, 100, 100}, {2, 0, 0x02, 100, 100},
@@ -671,6 +796,7 @@ int main(void)
     }
     test_merge_order();
     test_pcapng();
+    test_pcapng_secrets_and_ifaces();
     test_truncated();
     test_open_errors();
     test_names_and_breakloop();
