@@ -12,7 +12,7 @@ CTEST_FLAGS    ?= --output-on-failure
 DEMO_CAPTURE ?= pcaps/expressway.pcapng
 DEMO_STORE   ?= pcaps/expressway-store.pem
 
-.PHONY: all tlsscope deps deps-test demo test test-fast test-asan test-fuzz fuzz install clean distclean
+.PHONY: all tlsscope deps deps-test demo test test-fast test-diff test-asan test-fuzz fuzz install clean distclean
 
 all: tlsscope
 
@@ -49,14 +49,24 @@ test: deps-test test-fast test-asan test-fuzz
 
 test-fast: deps-test $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-	cd $(BUILD_DIR) && ctest -j $(JOBS) $(CTEST_FLAGS)
+	cd $(BUILD_DIR) && ctest -j $(JOBS) $(CTEST_FLAGS) -LE diff
+
+# The differential suites against OpenSSL 1.1.1v and 3.0 (label diff,
+# docs/DIFFERENTIAL.md). Not yet part of `make test`: the engine still
+# disagrees with 1.1.1 on issuer choice among same-subject renewals held
+# twice in the store, with 3.0 on one invalid-month notAfter, and the
+# advice for a few cross-signed/mis-keyed chains names the wrong upload.
+# They join `make test` when they pass at 100% (issue 11 stays open).
+test-diff: deps-test $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L diff
 
 test-asan: deps-test
 	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DTLSSCOPE_SANITIZE=ON \
 	      -DTLSSCOPE_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 ctest -j $(JOBS) $(CTEST_FLAGS) -LE 'slow|diff'
 
 # libFuzzer targets (fuzz/README.md): clang build in build-fuzz, seeds from
 # the bundled captures, each target FUZZ_SECONDS. The corpus grows across
