@@ -734,6 +734,7 @@ struct tls_conn *dtls_conn_new(const struct flow_meta *meta, struct dtls_budget 
         return NULL;
     }
     c->parser->dtls->budget = budget;
+    c->parser->free_layer = dtls_state_free;
     c->is_dtls = true;
     return c;
 }

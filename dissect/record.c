@@ -198,14 +198,6 @@ static void rec_reset(struct tls_dir *d)
     d->small_have = 0;
 }
 
-void tls_dir_free(struct tls_dir *d)
-{
-    tls_held_give(d->hs_cap);
-    free(d->hs_buf);
-    d->hs_buf = NULL;
-    d->hs_cap = 0;
-}
-
 /* A message that was being reassembled will not complete. */
 static void hs_abandon(struct tls_conn *c, enum flow_dir dir, int64_t ts_ns)
 {

@@ -4,7 +4,8 @@
  * include it. The public view is tls.h.
  *
  * Layers (one file each):
- *   tls.c        connection lifecycle, roles, flow events, close
+ *   conn.c       the entry points: bytes, flow events, FIN, close
+ *   tls.c        the connection: creation, roles, events, held bytes, release
  *   record.c     per-direction scanning for a TLS start, record layer,
  *                handshake message reassembly, resynchronisation, skimming
  *   hello.c      ClientHello / ServerHello / SSLv2 hello / HelloVerifyRequest
@@ -148,6 +149,10 @@ struct tls_parser {
                                 mid-connection (as opposed to losing the
                                 handshake to gaps, e.g. a small snaplen) */
     struct dtls_state *dtls; /* DTLS only (dtls.c); NULL for TCP */
+    /* Frees what a record layer above tls.c keeps (dtls_state_free, set by
+     * dtls_conn_new; NULL for TCP): tls_conn_release_parser calls it without
+     * naming dtls.c, which itself calls tls.c. */
+    void (*free_layer)(struct tls_conn *c);
 };
 
 /* --- tls.c --- */
@@ -164,6 +169,8 @@ void tls_roles_fix(struct tls_conn *c, enum flow_dir client);
 void tls_event_fmt(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,
                    uint64_t offset, uint64_t length, int64_t ts_ns, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* Free a direction's handshake reassembly buffer (and give its bytes back). */
+void tls_dir_free(struct tls_dir *d);
 
 /* --- record.c --- */
 /* Feed n ordered bytes of direction `dir`. */
@@ -172,7 +179,6 @@ void tls_record_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, ui
 /* A gap of `length` bytes at `offset` in direction `dir`. */
 void tls_record_gap(struct tls_conn *c, enum flow_dir dir, uint64_t offset, uint64_t length,
                     int64_t ts_ns);
-void tls_dir_free(struct tls_dir *d);
 
 /* --- hello.c: pure parsers over one complete handshake message body ---
  * Return TLS_OK, TLS_ETRUNC (the body ends before a required field: the
