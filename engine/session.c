@@ -12,6 +12,7 @@
 #include "common/escape.h"
 #include "session.h"
 #include "capture/privs.h"
+#include "probe_source.h"
 #include "report/logreport.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
@@ -61,7 +62,20 @@ int session_open(struct session *s, const struct cli_opts *o)
         }
     }
     struct pipeline_opts *po = &s->popts;
-    if (o->iface) {
+    if (o->probe) {
+        s->probe = probe_source_open(o, &po->conns, err, sizeof(err));
+        if (!s->probe) {
+            frontend_error("tlsscope", "probe: %s", err);
+            session_close(s);
+            return EXIT_USAGE;
+        }
+        s->lr = logreport_open(o); /* inactive: no logs (front ends expect one) */
+        if (!s->lr) {
+            fprintf(stderr, "tlsscope: out of memory\n");
+            session_close(s);
+            return EXIT_USAGE;
+        }
+    } else if (o->iface) {
         s->live.iface = o->iface;
         s->live.snaplen = (int)o->snaplen;
         s->live.filter = o->filter[0] ? o->filter : NULL;
@@ -145,7 +159,7 @@ int session_ready(struct session *s, struct pipeline *p)
         return EXIT_USAGE;
     }
     struct cap_source *src = pipeline_source(p);
-    if (capsrc_is_live(src)) {
+    if (src && capsrc_is_live(src)) {
         char desc[400];
         frontend_error("tlsscope", "listening on %s", capsrc_describe(src, desc, sizeof(desc)));
     }
@@ -158,6 +172,8 @@ void session_close(struct session *s)
     store_free(&s->store);
     logreport_free(s->lr);
     s->lr = NULL;
+    probe_source_close(s->probe);
+    s->probe = NULL;
 }
 
 bool frontend_want_color(const struct cli_opts *o, FILE *f)

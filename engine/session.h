@@ -21,6 +21,7 @@
 #define EXIT_USAGE 2
 
 struct logreport;
+struct probe_source;
 
 struct session {
     const struct cli_opts *o;
@@ -33,6 +34,7 @@ struct session {
                                      dropping (and counting) the oldest */
     bool export_created;          /* --export-certs DIR was created by us */
     struct logreport *lr;         /* bundles and Expressway logs (logreport.h); NULL */
+    struct probe_source *probe;   /* `tlsscope probe` (probe_source.h); NULL */
 };
 
 #define SESSION_DEFAULT_MAX_CONNS 100000
