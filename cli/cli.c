@@ -56,11 +56,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
     enum { OPT_TRUST = 256, OPT_PROFILE, OPT_AT, OPT_JSON, OPT_PEM, OPT_COLOR, OPT_EXPORT,
            OPT_TUI, OPT_DURATION, OPT_MAXCONNS,
            OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL,
-           OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS };
+           OPT_KEYLOG, OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
         {"trust", required_argument, NULL, OPT_TRUST},
+        {"keylog", required_argument, NULL, OPT_KEYLOG},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"at", required_argument, NULL, OPT_AT},
         {"batch", no_argument, NULL, 'b'},
@@ -117,6 +118,13 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
                 return -1;
             }
             o->trust[o->n_trust++] = optarg;
+            break;
+        case OPT_KEYLOG:
+            if (o->n_keylogs >= CLI_MAX_FILES) {
+                snprintf(err, errlen, "too many --keylog files (at most %d)", CLI_MAX_FILES);
+                return -1;
+            }
+            o->keylogs[o->n_keylogs++] = optarg;
             break;
         case OPT_PROFILE:
             if (strcmp(optarg, "expressway") == 0)
@@ -261,11 +269,20 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
             }
             o->targets[o->n_targets++] = argv[i];
         }
+        if (o->n_keylogs > 1) {
+            snprintf(err, errlen, "probe: --keylog names the one file it writes");
+            return -1;
+        }
         if (!o->n_targets && !o->targets_file && !o->help) {
             snprintf(err, errlen, "probe: no target (host[:port], ip[:port], [v6]:port or -T FILE)");
             return -1;
         }
         return 0;
+    }
+    if (o->n_keylogs) {
+        /* reading key logs is the TLS 1.3 issue's; until then only the probe writes one */
+        snprintf(err, errlen, "--keylog is for `tlsscope probe` (the key log it writes)");
+        return -1;
     }
     if (o->targets_file || o->ports || o->parallel || o->timeout_ns || o->hello || o->ciphers) {
         snprintf(err, errlen, "-T, --ports, --parallel, --timeout, --hello and --ciphers are for `tlsscope probe`");

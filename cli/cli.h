@@ -19,6 +19,8 @@ struct cli_opts {
     const char *iface;                 /* -i */
     const char *trust[CLI_MAX_FILES];  /* --trust */
     int n_trust;
+    const char *keylogs[CLI_MAX_FILES];/* --keylog: NSS key logs (probe: the one it writes) */
+    int n_keylogs;
     enum verdict_profile profile;      /* --profile */
     bool have_at;                      /* --at */
     int64_t at;

@@ -598,6 +598,12 @@ void pipeline_submit(struct pipeline *p, struct tls_conn *c)
     record_done(p, r); /* judges it first */
 }
 
+void pipeline_source_error(struct pipeline *p, const char *msg)
+{
+    p->stats.input_errors++;
+    snprintf(p->stats.last_error, sizeof(p->stats.last_error), "%s", msg);
+}
+
 struct cap_source *pipeline_source(struct pipeline *p) { return p->src; }
 
 void pipeline_free(struct pipeline *p)

@@ -162,6 +162,8 @@ void conn_record_free(struct conn_record *r);
  * c from here): judged, counted and given to the front end like a
  * captured connection that closed. */
 void pipeline_submit(struct pipeline *p, struct tls_conn *c);
+/* A connection source's input error (pipeline_stats.last_error). */
+void pipeline_source_error(struct pipeline *p, const char *msg);
 
 void pipeline_free(struct pipeline *p);
 

@@ -100,7 +100,15 @@ static int src_step(void *ctx, struct pipeline *p, int wait_ms)
 {
     struct probe_source *ps = ctx;
     ps->p = p;
-    return probe_step(ps->probe, wait_ms);
+    int rc = probe_step(ps->probe, wait_ms);
+    if (rc == 0) {
+        char err[200];
+        if (probe_finish(ps->probe, err, sizeof(err)) != 0) {
+            pipeline_source_error(p, err);
+            return -1;
+        }
+    }
+    return rc;
 }
 
 static void src_stop(void *ctx)
@@ -132,6 +140,8 @@ struct probe_source *probe_source_open(const struct cli_opts *o, const struct co
         .hello = o->hello,
         .ciphers = o->ciphers,
         .progress = isatty(STDERR_FILENO) != 0,
+        .write_file = o->write_file,
+        .keylog_file = o->n_keylogs ? o->keylogs[0] : NULL,
     };
     if (o->timeout_ns && po.timeout_ms == 0) po.timeout_ms = 1;
     struct probe_sink sink = {.ctx = ps, .conn = on_conn, .failed = on_failed};

@@ -138,7 +138,12 @@ void pc_start(struct pclient *c, const struct sockaddr *peer, socklen_t len,
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->syn_ts_ns = wall_ns();
-    if (connect(c->fd, peer, len) != 0 && errno != EINPROGRESS) fail_errno(c, errno);
+    int rc = connect(c->fd, peer, len);
+    /* the local address and port are bound by connect(), also while it is
+     * in progress: the evidence names them even for a refused connection */
+    socklen_t ll = sizeof(c->local);
+    getsockname(c->fd, (struct sockaddr *)&c->local, &ll);
+    if (rc != 0 && errno != EINPROGRESS) fail_errno(c, errno);
 }
 
 short pc_events(const struct pclient *c)
@@ -417,8 +422,6 @@ void pc_io(struct pclient *c, short revents, const struct pc_config *cfg)
         }
         if (!(revents & POLLOUT)) return;
         c->established_ts_ns = wall_ns();
-        socklen_t ll = sizeof(c->local);
-        getsockname(c->fd, (struct sockaddr *)&c->local, &ll);
         c->state = PC_HANDSHAKE;
         /* the handshake gets its own timeout from here */
         c->deadline_ms = pc_now_ms() + c->timeout_ms;

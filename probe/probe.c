@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ciphers.h"
+#include "evidence.h"
 #include "dissect/tls.h"
 #include "dissect/tls_internal.h"
 
@@ -45,6 +46,8 @@ struct probe {
     uint64_t flow_id;
     volatile sig_atomic_t stop;
     bool progress_shown;
+    struct evidence *ev;      /* -w, --keylog; NULL */
+    char ev_error[200];
 };
 
 static int setup_hello(struct hello_cfg *h, const char *ciphers, const char *label, char *err,
@@ -187,6 +190,13 @@ struct probe *probe_new(const struct probe_opts *o, const struct probe_sink *sin
         probe_free(p);
         return NULL;
     }
+    if (o->write_file || o->keylog_file) {
+        p->ev = ev_open(o->write_file, o->keylog_file, err, errlen);
+        if (!p->ev) {
+            probe_free(p);
+            return NULL;
+        }
+    }
     p->counts.planned = (uint64_t)p->n_jobs;
     return p;
 }
@@ -315,6 +325,7 @@ static void hand_over(struct probe *p, int s)
     struct probe_job_info ji;
     info_of(p, j, &ji);
     j->finished = true;
+    if (p->ev && !p->ev_error[0]) ev_conn(p->ev, cl, p->ev_error, sizeof(p->ev_error));
     /* a TLS answer: the server's ServerHello or alert was read */
     bool tls = cl->version != 0 || cl->error == PC_ALERT;
     if (tls) {
@@ -398,9 +409,21 @@ void probe_stop(struct probe *p) { p->stop = 1; }
 
 const struct probe_counts *probe_counts(const struct probe *p) { return &p->counts; }
 
+int probe_finish(struct probe *p, char *err, size_t errlen)
+{
+    if (p->ev && ev_close(p->ev, p->ev_error[0] ? NULL : p->ev_error, sizeof(p->ev_error)) != 0 &&
+        !p->ev_error[0])
+        snprintf(p->ev_error, sizeof(p->ev_error), "cannot write the evidence files");
+    p->ev = NULL;
+    if (!p->ev_error[0]) return 0;
+    snprintf(err, errlen, "%s", p->ev_error);
+    return -1;
+}
+
 void probe_free(struct probe *p)
 {
     if (!p) return;
+    if (p->ev) ev_close(p->ev, NULL, 0);
     if (p->running)
         for (int s = 0; s < p->o.parallel; s++)
             if (p->running[s]) {

@@ -46,6 +46,8 @@ struct probe_opts {
     enum probe_hello_kind hello;
     const char *ciphers;          /* PROBE_HELLO_CIPHERS */
     bool progress;                /* a progress line on stderr (a terminal) */
+    const char *write_file;       /* -w: pcapng of the probe's packets (evidence.h), or NULL */
+    const char *keylog_file;      /* --keylog: NSS key log, or NULL */
 };
 
 /* What one finished connection was. */
@@ -86,6 +88,10 @@ struct probe_counts {
     uint64_t planned, started, tls, failed, not_started;
 };
 const struct probe_counts *probe_counts(const struct probe *p);
+
+/* Close -w and --keylog once everything is done: 0, or -1 with one line in
+ * err (a write failed). Idempotent. */
+int probe_finish(struct probe *p, char *err, size_t errlen);
 
 void probe_free(struct probe *p);
 
