@@ -125,6 +125,17 @@ int main(int argc, char **argv)
     struct session s;
     int rc = session_open(&s, &o);
     if (rc != 0) return rc;
+    if (!o.iface) {
+        /* bundles, directories and logs: what is inside decides (report/logreport.h) */
+        s.lr = logreport_open(&o);
+        if (!s.lr) {
+            fprintf(stderr, "tlsscope: out of memory\n");
+            session_close(&s);
+            return EXIT_USAGE;
+        }
+        if (logreport_active(s.lr)) s.popts.inputs = logreport_inputs(s.lr, &s.popts.n_inputs);
+    }
+    session_catch_signals();
     /* The browser when a person is watching, the batch report otherwise
      * (like ncdu -o): a pipe or a file never gets curses. A capture piped
      * in (tcpdump -w - | tlsscope -r -) still gets the browser on a
@@ -138,5 +149,6 @@ int main(int argc, char **argv)
     if (tui) rc = run_tui(&s);
     else rc = logreport_log_only(s.lr) ? run_logreport(&s) : run_batch(&s);
     session_close(&s);
+    logreport_free(s.lr);
     return rc;
 }

@@ -53,7 +53,7 @@ int run_store(int argc, char **argv)
         const struct store_entry *e = &store.entries[i];
         sbuf_reset(&sb);
         esc_text_str(&sb, e->file, utf8);
-        sbuf_printf(&sb, "[%d]: ", e->index);
+        sbuf_printf(&sb, " #%d: ", e->index); /* numbered like the lint's "FILE #N" */
         if (!e->cert) {
             sbuf_puts(&sb, "does not parse\n");
         } else {
@@ -66,8 +66,25 @@ int run_store(int argc, char **argv)
         }
         fputs(sbuf_str(&sb), stdout);
     }
-    sbuf_free(&sb);
     printf("\n%zu certificate%s loaded.\n", store_count(&store), store_count(&store) == 1 ? "" : "s");
+    if (store.skipped_dirs || store.skipped_files) {
+        /* said once, not per file: a c_rehash directory holds many such names */
+        sbuf_reset(&sb);
+        sbuf_puts(&sb, "Not read from the directories:");
+        if (store.skipped_dirs)
+            sbuf_printf(&sb, " %zu subdirector%s (not read recursively)%s", store.skipped_dirs,
+                        store.skipped_dirs == 1 ? "y" : "ies", store.skipped_files ? "," : "");
+        if (store.skipped_files) {
+            sbuf_printf(&sb, " %zu file%s without a certificate (", store.skipped_files,
+                        store.skipped_files == 1 ? "" : "s");
+            if (store.skipped_files > 1) sbuf_puts(&sb, "first: ");
+            esc_text_str(&sb, store.skipped_example, utf8);
+            sbuf_putc(&sb, ')');
+        }
+        sbuf_puts(&sb, ".\n");
+        fputs(sbuf_str(&sb), stdout);
+    }
+    sbuf_free(&sb);
     size_t n = store_lint(&store, at, frontend_print_lint, stdout);
     if (n == 0) puts("store lint: no findings.");
     store_free(&store);

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/escape.h"
-#include "dissect/names.h"
 #include "session.h"
 
 #define PROBE_MAX_TARGETS 100000 /* targets from the command line and -T */

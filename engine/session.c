@@ -13,7 +13,6 @@
 #include "session.h"
 #include "capture/privs.h"
 #include "probe_source.h"
-#include "report/logreport.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 
@@ -69,12 +68,6 @@ int session_open(struct session *s, const struct cli_opts *o)
             session_close(s);
             return EXIT_USAGE;
         }
-        s->lr = logreport_open(o); /* inactive: no logs (front ends expect one) */
-        if (!s->lr) {
-            fprintf(stderr, "tlsscope: out of memory\n");
-            session_close(s);
-            return EXIT_USAGE;
-        }
     } else if (o->iface) {
         s->live.iface = o->iface;
         s->live.snaplen = (int)o->snaplen;
@@ -89,14 +82,6 @@ int session_open(struct session *s, const struct cli_opts *o)
         po->files = o->files;
         po->n_files = o->n_files;
         po->filter = o->filter[0] ? o->filter : NULL;
-        /* bundles, directories and logs: what is inside decides (logreport.h) */
-        s->lr = logreport_open(o);
-        if (!s->lr) {
-            fprintf(stderr, "tlsscope: out of memory\n");
-            session_close(s);
-            return EXIT_USAGE;
-        }
-        if (logreport_active(s->lr)) po->inputs = logreport_inputs(s->lr, &po->n_inputs);
     }
     s->max_conns = o->max_conns ? o->max_conns : SESSION_DEFAULT_MAX_CONNS;
     /* Connections held open: --max-conns for a live capture (it runs for
@@ -108,7 +93,11 @@ int session_open(struct session *s, const struct cli_opts *o)
     po->at = o->at;
     po->stop_after_conns = o->count;
     flow_limits_default(&po->limits);
+    return 0;
+}
 
+void session_catch_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -117,7 +106,6 @@ int session_open(struct session *s, const struct cli_opts *o)
     sa.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    return 0;
 }
 
 int session_ready(struct session *s, struct pipeline *p)
@@ -170,8 +158,6 @@ void session_close(struct session *s)
 {
     session_set_active(NULL);
     store_free(&s->store);
-    logreport_free(s->lr);
-    s->lr = NULL;
     probe_source_close(s->probe);
     s->probe = NULL;
 }

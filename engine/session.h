@@ -33,7 +33,9 @@ struct session {
                                      keeps finished records keeps at most this many,
                                      dropping (and counting) the oldest */
     bool export_created;          /* --export-certs DIR was created by us */
-    struct logreport *lr;         /* bundles and Expressway logs (logreport.h); NULL */
+    struct logreport *lr;         /* bundles and Expressway logs (report/logreport.h):
+                                     opened and freed by the caller of session_open
+                                     (cli/main.c); NULL for a live capture */
     struct probe_source *probe;   /* `tlsscope probe` (probe_source.h); NULL */
 };
 
@@ -41,9 +43,16 @@ struct session {
 #define SESSION_LIVE_WAKEUP_MS 100  /* live: pipeline_step returns at least this often */
 
 /* Load the trust store and prepare the pipeline options. On failure prints
- * one line to stderr and returns EXIT_USAGE (the session is then closed). */
+ * one line to stderr and returns EXIT_USAGE (the session is then closed).
+ * The inputs are the plain -r files; the caller may then set popts.inputs
+ * (what bundles and directories hold, report/logreport.h) and calls
+ * session_catch_signals() before any front end runs. */
 int session_open(struct session *s, const struct cli_opts *o);
 void session_close(struct session *s);
+
+/* SIGINT/SIGTERM stop the active pipeline (session_set_active) cleanly; a
+ * second one kills. */
+void session_catch_signals(void);
 
 /* The pipeline SIGINT/SIGTERM should stop (NULL: none). */
 void session_set_active(struct pipeline *p);

@@ -192,8 +192,28 @@ struct logreport *logreport_open(const struct cli_opts *o)
     if (lr->active && !lr->captures && explog_stats(lr->lg)->records == 0) {
         lr->no_records_error = true;
         lr->input_errors++;
-        fprintf(stderr, "tlsscope: no capture and no Expressway log record in the input%s: "
-                        "nothing to report\n", n == 1 ? "" : "s");
+        /* say which input is what: a text file given by mistake (notes.tsv)
+         * must be named, not only counted */
+        int said = 0;
+        for (int i = 0; i < lr->ninputs; i++) {
+            const struct input_note *in = &lr->inputs[i];
+            if (in->err[0] || in->hi == in->lo) continue; /* said when read */
+            char msg[700];
+            const struct bundle_item *it = &lr->b.items[in->lo];
+            if (in->hi - in->lo == 1 && !it->container)
+                snprintf(msg, sizeof(msg), "%s: %s without any Expressway log record, not a capture",
+                         it->display, it->kind == BUNDLE_TEXT ? "a text file" : it->what);
+            else
+                snprintf(msg, sizeof(msg), "%s: %zu files, no capture and no Expressway log "
+                         "record among them", in->path, in->hi - in->lo);
+            print_err(lr, msg);
+            said++;
+        }
+        if (said != 1)
+            fprintf(stderr, "tlsscope: no capture and no Expressway log record in the input%s: "
+                            "nothing to report\n", n == 1 ? "" : "s");
+        else
+            fprintf(stderr, "tlsscope: nothing to report\n");
     }
     return lr;
 }

@@ -182,5 +182,11 @@ fi
 # 10. A text file that is no log, given alone: an error.
 printf 'hello\nworld\n' >"$work/notes.txt"
 run notalog -b notes.txt
+expect notalog '^tlsscope: notes.txt: a text file without any Expressway log record, not a capture$'
+
+# 11. The same with -r (README: a line naming the file and saying what it is).
+printf 'host\tport\n' >"$work/notes.tsv"
+run notalog-r -b -r notes.tsv
+expect notalog-r '^tlsscope: notes.tsv: a text file without any Expressway log record, not a capture$'
 
 exit $fail

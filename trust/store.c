@@ -8,7 +8,9 @@
  *  - DER: one or more certificates back to back.
  * A directory is read non-recursively in name order (strcmp), skipping dot
  * files, subdirectories and symlinks to files already read from it (the
- * OpenSSL c_rehash links in /etc/ssl/certs). "system" is Debian's bundle.
+ * OpenSSL c_rehash links in /etc/ssl/certs); subdirectories and files
+ * without a certificate are counted (skipped_dirs, skipped_files) for the
+ * front ends to say once. "system" is Debian's bundle.
  *
  * Every block that was found is kept as an entry, also when it does not
  * parse — lint reports it with file and index.
@@ -278,11 +280,19 @@ static int load_dir(struct trust_store *st, const char *path, int *found, char *
     char **seen = calloc(n ? n : 1, sizeof *seen); /* real paths already read */
     size_t n_seen = 0;
     int rc = 0;
+    /* "pki/" and "pki" name the same files: "pki/int1.pem", not "pki//int1.pem" */
+    int plen = (int)strlen(path);
+    while (plen > 1 && path[plen - 1] == '/') plen--;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char full[PATH_MAX];
         struct stat sb;
-        if ((size_t)snprintf(full, sizeof full, "%s/%s", path, names[i]) >= sizeof full) continue;
-        if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+        if ((size_t)snprintf(full, sizeof full, "%.*s/%s", plen, path, names[i]) >= sizeof full)
+            continue;
+        bool exists = stat(full, &sb) == 0;
+        if (!exists || !S_ISREG(sb.st_mode)) {
+            if (exists && S_ISDIR(sb.st_mode)) st->skipped_dirs++;
+            continue;
+        }
         char *real = realpath(full, NULL);
         bool dup = false;
         for (size_t k = 0; real && k < n_seen; k++)
@@ -294,7 +304,13 @@ static int load_dir(struct trust_store *st, const char *path, int *found, char *
         if (real && seen) seen[n_seen++] = real;
         else free(real);
         char ferr[512];
-        if (load_file(st, full, found, ferr, sizeof ferr) != 0) {
+        int before = *found;
+        int frc = load_file(st, full, found, ferr, sizeof ferr);
+        if (*found == before) { /* README, index.txt, a CRL: no certificate in it */
+            if (!st->skipped_files++)
+                snprintf(st->skipped_example, sizeof st->skipped_example, "%s", full);
+        }
+        if (frc != 0) {
             /* An unreadable file in a directory is reported; a cap stops. */
             if (st->n >= STORE_MAX_CERTS) {
                 if (err && errlen) snprintf(err, errlen, "%s", ferr);

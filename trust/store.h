@@ -33,6 +33,10 @@ struct trust_store {
     size_t n, cap;
     char **sources;           /* the paths as given, for headers ("store: a.pem, b.pem") */
     size_t n_sources;
+    /* What directories held besides certificates (not read, not an error):
+     * subdirectories, and files without any certificate (the first one named). */
+    size_t skipped_dirs, skipped_files;
+    char skipped_example[4096]; /* PATH_MAX */
 };
 
 enum store_lint_kind {

@@ -1,7 +1,10 @@
 /* tui.c — the ncurses browser: terminal (or headless virtual screen) set-up,
  * the loop that interleaves reading the capture with keyboard input, the
  * frame around the views (title bar, status bar, message/prompt line),
- * prompts, certificate export, and run_tui().
+ * prompts, certificate export, and run_tui(). The views stand below it:
+ * what they draw with and the view stack are tui_screen.c, and what they
+ * ask of the browser (open a connection, export) comes through the
+ * open_conn and export_prompt hooks set here.
  *
  * Loading: pipeline_step() is called in slices of about 40 ms between
  * non-blocking reads of the keyboard, and the screen is redrawn at most ten
@@ -105,154 +108,8 @@ static void styles_init(struct tui *t)
     }
 }
 
-/* ---- drawing helpers ------------------------------------------------------ */
-
-int tui_body_height(const struct tui *t)
-{
-    int h = t->rows - TUI_BODY_TOP - 2;
-    return h > 0 ? h : 0;
-}
-
-static void pad(int y, int x, int n)
-{
-    move(y, x);
-    for (int i = 0; i < n; i++) addch(' ');
-}
-
-void tui_put(struct tui *t, int y, int x, int w, const char *s, attr_t a)
-{
-    if (w <= 0 || x < 0 || x >= t->cols || y < 0 || y >= t->rows) return;
-    if (x + w > t->cols) w = t->cols - x;
-    int used = 0;
-    attrset(a);
-    if (tui_text_width(s) <= w) {
-        mvaddstr(y, x, s);
-        used = tui_text_width(s);
-    } else {
-        size_t k = tui_text_fit(s, w - 1, &used);
-        mvaddnstr(y, x, s, (int)k);
-        addstr(t->utf8 ? "\xe2\x80\xa6" : "~");
-        used++;
-    }
-    if (used < w) pad(y, x + used, w - used);
-    attrset(A_NORMAL);
-}
-
-void tui_put_right(struct tui *t, int y, int x, int w, const char *s, attr_t a)
-{
-    int sw = tui_text_width(s);
-    if (sw >= w) {
-        tui_put(t, y, x, w, s, a);
-        return;
-    }
-    attrset(a);
-    pad(y, x, w - sw);
-    attrset(A_NORMAL);
-    tui_put(t, y, x + w - sw, sw, s, a);
-}
-
-void tui_message(struct tui *t, bool error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
-    va_end(ap);
-    t->msg_error = error;
-}
-
-const char *tui_marker(const struct tui_conn *c, enum tui_style *st)
-{
-    switch (c->cls) {
-    case TUI_CLASS_FAILED:
-        if (st) *st = ST_FAIL;
-        return c->presumed ? "FAIL~" : "FAIL";
-    case TUI_CLASS_TRUSTED:
-        if (st) *st = ST_OK;
-        return c->presumed ? "OK~" : "OK";
-    default:
-        if (st) *st = ST_NJ;
-        return "n/j";
-    }
-}
-
-void tui_verdict_text(const struct tui_conn *c, struct sbuf *out)
-{
-    sbuf_puts(out, tui_marker(c, NULL));
-    if (c->open) sbuf_puts(out, " (open)");
-    if (c->cls == TUI_CLASS_FAILED) {
-        if (c->name_failure)
-            sbuf_puts(out, " name ");
-        else
-            sbuf_printf(out, " %d@%d ", c->code, c->depth);
-        sbuf_puts(out, c->reason);
-    } else if (c->cls == TUI_CLASS_NOT_JUDGED) {
-        sbuf_putc(out, ' ');
-        sbuf_puts(out, c->reason);
-    }
-    if (c->presumed) sbuf_puts(out, " (presumed: resumed session)");
-}
-
-const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len)
-{
-    char iso[TIMEFMT_LEN];
-    time_iso8601(ts_ns, 3, iso); /* 2022-07-11T16:55:25.900Z */
-    if (with_date && w >= 18)
-        snprintf(buf, len, "%.5s %.12s", iso + 5, iso + 11);
-    else if (w >= 12)
-        snprintf(buf, len, "%.12s", iso + 11);
-    else
-        snprintf(buf, len, "%.8s", iso + 11);
-    return buf;
-}
-
-/* ---- views: stack --------------------------------------------------------- */
-
-void view_free(struct tui *t, struct view *v)
-{
-    if (!v) return;
-    if (v->ops->close) v->ops->close(t, v);
-    free(v);
-}
-
-void tui_push(struct tui *t, struct view *v)
-{
-    if (!v) {
-        tui_message(t, true, "out of memory");
-        return;
-    }
-    v->parent = t->cur;
-    t->cur = v;
-    v->ops->sync(t, v);
-    view_clamp(t, v);
-}
-
-bool tui_is_top(const struct tui *t, const struct view *v)
-{
-    return v == t->conns || v == t->servers || (v && v == t->log);
-}
-
-static bool is_top(const struct tui *t, const struct view *v) { return tui_is_top(t, v); }
-
-void tui_pop(struct tui *t)
-{
-    struct view *v = t->cur;
-    if (is_top(t, v)) return;
-    t->cur = v->parent;
-    view_free(t, v);
-}
-
-static void pop_to_top(struct tui *t)
-{
-    while (!is_top(t, t->cur)) tui_pop(t);
-}
-
-void tui_show_top(struct tui *t, struct view *top)
-{
-    pop_to_top(t);
-    t->cur = top;
-}
-
-bool tui_open_conn(struct tui *t, uint64_t seq)
+/* t->open_conn (tui_open_conn) */
+static bool open_conn(struct tui *t, uint64_t seq)
 {
     struct tui_conn *c = tui_store_find(&t->store, seq);
     if (!c) {
@@ -305,25 +162,6 @@ static void show_log(struct tui *t)
     else if (seq && !view_log_select_seq(t, t->log, seq))
         tui_message(t, false, "the log has no line about connection #%llu",
                     (unsigned long long)seq);
-}
-
-void view_clamp(struct tui *t, struct view *v)
-{
-    int h = tui_body_height(t);
-    if (h < 1) h = 1;
-    int maxtop = v->nrows > h ? v->nrows - h : 0;
-    if (!v->ops->line_cursor) {
-        if (v->top > maxtop) v->top = maxtop;
-        if (v->top < 0) v->top = 0;
-        v->cursor = v->top;
-        return;
-    }
-    if (v->cursor >= v->nrows) v->cursor = v->nrows - 1;
-    if (v->cursor < 0) v->cursor = 0;
-    if (v->cursor < v->top) v->top = v->cursor;
-    if (v->cursor >= v->top + h) v->top = v->cursor - h + 1;
-    if (v->top > maxtop) v->top = maxtop;
-    if (v->top < 0) v->top = 0;
 }
 
 static void view_move(struct tui *t, struct view *v, enum tui_req req)
@@ -661,8 +499,9 @@ static void prompt_key(struct tui *t, int key)
     }
 }
 
-void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs, int n,
-                       bool chain)
+/* t->export_prompt (tui_export_prompt) */
+static void export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs,
+                          int n, bool chain)
 {
     struct tui_prompt *pr = &t->prompt;
     if (n <= 0) {
@@ -688,31 +527,6 @@ void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *c
     pr->chain = chain;
     pr->pin = pin;
     if (pin) tui_store_pin(&t->store, pin);
-}
-
-int tui_chain_certs(const struct conn_record *r, const struct cert **out, int max)
-{
-    int n = 0;
-    const struct verdict *v = &r->verdict;
-    for (int i = 0; i < v->n_path && n < max; i++)
-        if (v->path[i].cert) out[n++] = v->path[i].cert;
-    for (int i = 0; i < r->n_chain && n < max; i++) {
-        const struct cert *c = r->chain[i];
-        bool seen = false; /* the store's copy of a sent certificate is the same one */
-        for (int k = 0; k < n; k++)
-            seen = seen || (c && memcmp(out[k]->sha256, c->sha256, 32) == 0);
-        if (c && !seen) out[n++] = c;
-    }
-    return n;
-}
-
-const struct cert *tui_default_cert(const struct conn_record *r)
-{
-    const struct verdict *v = &r->verdict;
-    if (v->cert_index >= 0 && v->cert_index < v->n_path && v->path[v->cert_index].cert)
-        return v->path[v->cert_index].cert;
-    if (v->n_path > 0 && v->path[0].cert) return v->path[0].cert;
-    return r->n_chain > 0 ? r->chain[0] : NULL;
 }
 
 /* ---- the frame ------------------------------------------------------------ */
@@ -839,7 +653,7 @@ static void draw_hints(struct tui *t)
         if (!c->hint || !(c->where & v->ops->where)) continue;
         const char *hint = c->hint;
         if (c->req == TUI_REQ_BACK) {
-            if (is_top(t, v)) {
+            if (tui_is_top(t, v)) {
                 sbuf_puts(&sb, t->loading ? "q:stop " : "q:quit ");
                 continue;
             }
@@ -897,7 +711,7 @@ static void draw_prompt(struct tui *t)
         used += cw;
     }
     if (pr->pos >= pr->len) cx = x0 + used;
-    pad(y, x0 + used, t->cols - x0 - used);
+    tui_pad(y, x0 + used, t->cols - x0 - used);
     move(y, cx);
 }
 
@@ -1026,7 +840,7 @@ static void do_request(struct tui *t, enum tui_req req, int key)
     case TUI_REQ_FIRST:
     case TUI_REQ_LAST: view_move(t, v, req); return;
     case TUI_REQ_BACK:
-        if (!is_top(t, v)) {
+        if (!tui_is_top(t, v)) {
             tui_pop(t);
         } else if (key == 'q') {
             if (t->loading)
@@ -1466,6 +1280,8 @@ int run_tui(struct session *s)
     }
     t->s = s;
     t->o = o;
+    t->open_conn = open_conn;
+    t->export_prompt = export_prompt;
     t->utf8 = frontend_utf8();
     t->script = getenv("TLSSCOPE_TUI_SCRIPT");
     t->headless = t->script != NULL;
@@ -1547,7 +1363,7 @@ int run_tui(struct session *s)
         main_loop(t);
     }
     if (t->loading) stop_loading(t);
-    while (t->cur && !is_top(t, t->cur)) tui_pop(t);
+    while (t->cur && !tui_is_top(t, t->cur)) tui_pop(t);
     prompt_end(t);
     view_free(t, t->conns);
     view_free(t, t->servers);

@@ -139,16 +139,24 @@ struct tui {
     struct tui_prompt prompt;
     bool quit;
 
+    /* What a view asks of the browser around it (set by run_tui in tui.c;
+     * the views call tui_open_conn/tui_export_prompt, never tui.c). */
+    bool (*open_conn)(struct tui *t, uint64_t seq);
+    void (*export_prompt)(struct tui *t, struct tui_conn *pin, const struct cert *const *certs,
+                          int n, bool chain);
+
     /* headless */
     const char *script;
     size_t script_pos;
     int dumps;
 };
 
-/* ---- drawing helpers (tui.c) ---- */
+/* ---- drawing helpers (tui_screen.c) ---- */
 /* Write s in columns [x, x+w) of row y: cut at a character boundary with an
  * ellipsis when too long, padded with spaces. */
 void tui_put(struct tui *t, int y, int x, int w, const char *s, attr_t a);
+/* n spaces from (y, x) in the current attributes. */
+void tui_pad(int y, int x, int n);
 /* Right-aligned variant (numbers). */
 void tui_put_right(struct tui *t, int y, int x, int w, const char *s, attr_t a);
 void tui_message(struct tui *t, bool error, const char *fmt, ...)
@@ -161,7 +169,7 @@ void tui_verdict_text(const struct tui_conn *c, struct sbuf *out);
 /* Time of day (or date and time) in at most w columns. */
 const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len);
 
-/* ---- views ---- */
+/* ---- views (the stack and the hooks: tui_screen.c) ---- */
 bool tui_is_top(const struct tui *t, const struct view *v);
 /* Open connection `seq`'s detail view on top of the current view; a
  * message instead when it is not in the list (still open, or dropped for
@@ -203,7 +211,7 @@ void view_free(struct tui *t, struct view *v);
 /* Keep the cursor inside the rows and on screen. */
 void view_clamp(struct tui *t, struct view *v);
 
-/* Export (tui.c): ask for a file name, then write certs as PEM. pin (may be
+/* Export (t->export_prompt, tui.c): ask for a file name, then write certs as PEM. pin (may be
  * NULL) is kept alive until the prompt ends. */
 void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs, int n,
                        bool chain);
