@@ -56,7 +56,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
     enum { OPT_TRUST = 256, OPT_PROFILE, OPT_AT, OPT_JSON, OPT_PEM, OPT_COLOR, OPT_EXPORT,
            OPT_TUI, OPT_DURATION, OPT_MAXCONNS,
            OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL,
-           OPT_KEYLOG, OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS };
+           OPT_KEYLOG, OPT_FROM_CAPTURE, OPT_FROM_LOG, OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -79,6 +79,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         {"bundle-max-member", required_argument, NULL, OPT_BUNDLE_MEMBER},
         {"bundle-max-total", required_argument, NULL, OPT_BUNDLE_TOTAL},
         {"ports", required_argument, NULL, OPT_PORTS},
+        {"from-capture", required_argument, NULL, OPT_FROM_CAPTURE},
+        {"from-log", required_argument, NULL, OPT_FROM_LOG},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"hello", required_argument, NULL, OPT_HELLO},
@@ -218,6 +220,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
             break;
         case 'T': o->targets_file = optarg; break;
         case OPT_PORTS: o->ports = optarg; break;
+        case OPT_FROM_CAPTURE: o->from_capture = optarg; break;
+        case OPT_FROM_LOG: o->from_log = optarg; break;
         case OPT_PARALLEL:
             if (parse_u64(optarg, &o->parallel) != 0 || o->parallel == 0 || o->parallel > 1024) {
                 snprintf(err, errlen, "--parallel: '%.20s' is not a number from 1 to 1024", optarg);
@@ -273,8 +277,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
             snprintf(err, errlen, "probe: --keylog names the one file it writes");
             return -1;
         }
-        if (!o->n_targets && !o->targets_file && !o->help) {
-            snprintf(err, errlen, "probe: no target (host[:port], ip[:port], [v6]:port or -T FILE)");
+        if (!o->n_targets && !o->targets_file && !o->from_capture && !o->from_log && !o->help) {
+            snprintf(err, errlen, "probe: no target (host[:port], ip[:port], [v6]:port, -T FILE, "
+                                  "--from-capture F or --from-log F)");
             return -1;
         }
         return 0;
@@ -284,8 +289,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         snprintf(err, errlen, "--keylog is for `tlsscope probe` (the key log it writes)");
         return -1;
     }
-    if (o->targets_file || o->ports || o->parallel || o->timeout_ns || o->hello || o->ciphers) {
-        snprintf(err, errlen, "-T, --ports, --parallel, --timeout, --hello and --ciphers are for `tlsscope probe`");
+    if (o->targets_file || o->from_capture || o->from_log || o->ports || o->parallel || o->timeout_ns || o->hello || o->ciphers) {
+        snprintf(err, errlen, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello and "
+                              "--ciphers are for `tlsscope probe`");
         return -1;
     }
     /* Trailing words: with -i or -r they are a BPF filter, as tcpdump takes

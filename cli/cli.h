@@ -49,6 +49,8 @@ struct cli_opts {
     const char *targets[CLI_MAX_FILES];/* its TARGET words */
     int n_targets;
     const char *targets_file;          /* -T FILE */
+    const char *from_capture;          /* --from-capture F */
+    const char *from_log;              /* --from-log F */
     const char *ports;                 /* --ports LIST (NULL: PROBE_DEFAULT_PORTS) */
     uint64_t parallel;                 /* --parallel N (0: default) */
     int64_t timeout_ns;                /* --timeout SECONDS (0: default) */

@@ -7,7 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "explog/explog.h"
 #include "session.h"
+
+#include <arpa/inet.h>
+#include <zlib.h>
 
 #define PROBE_MAX_TARGETS 100000 /* targets from the command line and -T */
 #define PROBE_MAX_LINE 1024
@@ -75,6 +79,131 @@ static int read_targets(struct probe_source *ps, const char *path, char *err, si
     return rc;
 }
 
+/* A target found in a capture or a log, once: same address (or name),
+ * port and SNI as one already planned is skipped. */
+static bool known(const struct probe_source *ps, const struct probe_target *t)
+{
+    for (int i = 0; i < ps->n_targets; i++) {
+        const struct probe_target *o = &ps->targets[i];
+        if (o->port == t->port && strcmp(o->host, t->host) == 0 && o->sni_set == t->sni_set &&
+            strcmp(o->sni, t->sni) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int add_found(struct probe_source *ps, const struct probe_target *t, char *err, size_t errlen)
+{
+    if (known(ps, t)) return 0;
+    char text[PROBE_MAX_HOST + 10];
+    snprintf(text, sizeof(text), strchr(t->host, ':') ? "[%s]:%u" : "%s:%u", t->host, t->port);
+    if (add_target(ps, text, err, errlen) != 0) return -1;
+    struct probe_target *nt = &ps->targets[ps->n_targets - 1];
+    nt->sni_set = t->sni_set;
+    memcpy(nt->sni, t->sni, sizeof(nt->sni));
+    return 0;
+}
+
+/* --from-capture F: every TLS server the capture shows (address and port),
+ * with the server_name its client sent, read by the capture path itself. */
+struct capture_scan {
+    struct probe_source *ps;
+    int rc;
+    char *err;
+    size_t errlen;
+    unsigned long long odd_sni;
+};
+
+static void scan_done(void *ctx, struct conn_record *r)
+{
+    struct capture_scan *cs = ctx;
+    const struct tls_conn *c = r->tls;
+    if (cs->rc == 0 && c->ch.present && !c->is_dtls) {
+        struct probe_target t = {.port = c->server_port, .is_ip = true, .sni_set = true};
+        inet_ntop(c->family == 6 ? AF_INET6 : AF_INET, c->server_ip, t.host, sizeof(t.host));
+        if (c->ch.has_sni && c->ch.sni_len == c->ch.sni_total &&
+            probe_name_ok((const char *)c->ch.sni, c->ch.sni_len) && c->ch.sni_len <= PROBE_MAX_HOST)
+            memcpy(t.sni, c->ch.sni, c->ch.sni_len);
+        else if (c->ch.has_sni)
+            cs->odd_sni++; /* not a name the probe will send; probed without */
+        cs->rc = add_found(cs->ps, &t, cs->err, cs->errlen);
+    }
+    conn_record_free(r);
+}
+
+static int targets_from_capture(struct probe_source *ps, const char *path, char *err, size_t errlen)
+{
+    const char *files[1] = {path};
+    struct pipeline_opts po = {.files = files, .n_files = 1};
+    flow_limits_default(&po.limits);
+    struct capture_scan cs = {.ps = ps, .err = err, .errlen = errlen};
+    struct pipeline_ops ops = {.ctx = &cs, .done = scan_done};
+    char e[400];
+    struct pipeline *p = pipeline_new(&po, &ops, e, sizeof(e));
+    if (!p) {
+        snprintf(err, errlen, "--from-capture: %s", e);
+        return -1;
+    }
+    int rc = pipeline_run(p);
+    if (rc < 0 && cs.rc == 0) {
+        snprintf(err, errlen, "--from-capture: %s", pipeline_stats(p)->last_error);
+        cs.rc = -1;
+    }
+    pipeline_free(p);
+    if (cs.odd_sni)
+        frontend_error("tlsscope probe", "--from-capture: %llu server name(s) with characters a DNS "
+                       "name cannot have: those servers are probed without a server_name", cs.odd_sni);
+    return cs.rc;
+}
+
+/* --from-log F: the MRA routes of an Expressway diagnostic log (plain or
+ * gzip): each Receive Request's route segment names the server and port
+ * Expressway-C connects to ("domain/https/host/port", explog.h). */
+static int targets_from_log(struct probe_source *ps, const char *path, char *err, size_t errlen)
+{
+    gzFile gz = gzopen(path, "rb"); /* reads plain text as it is */
+    if (!gz) {
+        snprintf(err, errlen, "--from-log: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct explog *lg = explog_new(NULL);
+    int rc = lg ? explog_begin_file(lg, path) : EXPLOG_ENOMEM;
+    char buf[65536];
+    int n;
+    while (rc == EXPLOG_OK && (n = gzread(gz, buf, sizeof(buf))) > 0) rc = explog_feed(lg, buf, (size_t)n);
+    int gzerr = 0;
+    gzerror(gz, &gzerr);
+    gzclose(gz);
+    if (rc == EXPLOG_OK) rc = explog_end_file(lg);
+    if (rc == EXPLOG_OK) rc = explog_finish(lg);
+    if (rc != EXPLOG_OK || (gzerr != Z_OK && gzerr != Z_STREAM_END)) {
+        snprintf(err, errlen, "--from-log: %s: %s", path, rc != EXPLOG_OK ? "out of memory" : "unreadable (gzip)");
+        explog_free(lg);
+        return -1;
+    }
+    int found = 0;
+    for (size_t i = 0; i < explog_n_records(lg) && rc == 0; i++) {
+        const struct explog_record *r = explog_record(lg, i);
+        if (r->kind != EXPLOG_RECEIVE_REQUEST || !r->route.valid || r->route.port <= 0 ||
+            r->route.port > 65535 || strcmp(r->route.protocol, "https") != 0)
+            continue;
+        struct probe_target t;
+        char text[PROBE_MAX_HOST + 10], e[200];
+        snprintf(text, sizeof(text), strchr(r->route.host, ':') ? "[%s]:%d" : "%s:%d", r->route.host,
+                 r->route.port);
+        if (probe_target_parse(text, &t, e, sizeof(e)) != 0) continue; /* not a host name */
+        if (known(ps, &t)) continue;
+        rc = add_target(ps, text, err, errlen);
+        found++;
+    }
+    explog_free(lg);
+    if (rc == 0 && found == 0) {
+        snprintf(err, errlen, "--from-log: %s: no MRA route to an https server found", path);
+        return -1;
+    }
+    return rc;
+}
+
 static void on_conn(void *ctx, struct tls_conn *c, const struct probe_job_info *job,
                     const struct pclient *cl)
 {
@@ -126,6 +255,12 @@ struct probe_source *probe_source_open(const struct cli_opts *o, const struct co
     for (int i = 0; i < o->n_targets; i++)
         if (add_target(ps, o->targets[i], err, errlen) != 0) goto fail;
     if (o->targets_file && read_targets(ps, o->targets_file, err, errlen) != 0) goto fail;
+    if (o->from_capture && targets_from_capture(ps, o->from_capture, err, errlen) != 0) goto fail;
+    if (o->from_log && targets_from_log(ps, o->from_log, err, errlen) != 0) goto fail;
+    if (ps->n_targets == 0) {
+        snprintf(err, errlen, "no targets");
+        goto fail;
+    }
     int n_ports = probe_ports_parse(o->ports ? o->ports : PROBE_DEFAULT_PORTS, ps->ports, err, errlen);
     if (n_ports < 0) goto fail;
     struct probe_opts po = {

@@ -282,6 +282,14 @@ static void info_of(const struct probe *p, const struct job *j, struct probe_job
     ji->hello = p->cfg[j->cfg].label;
 }
 
+/* The server_name sent: the name; an IP literal when addressed by IP (as
+ * Expressway's traffic server does); --from-capture: what the client sent. */
+static const char *sni_of(const struct probe_target *t)
+{
+    if (!t->sni_set) return t->host;
+    return t->sni[0] ? t->sni : NULL;
+}
+
 static void start_more(struct probe *p)
 {
     while (p->next < p->n_jobs && p->jobs[p->next].started) p->next++;
@@ -308,7 +316,7 @@ static void start_more(struct probe *p)
         if (!cl) return; /* try again next step */
         const struct probe_target *t = &p->o.targets[j->target];
         struct pc_config pc = p->cfg[j->cfg].pc;
-        pc.sni = t->host; /* the name; an IP literal when addressed by IP (as the traffic server) */
+        pc.sni = sni_of(t);
         pc_start(cl, (const struct sockaddr *)&j->addr, j->addr_len, &pc, p->o.timeout_ms);
         p->running[s] = cl;
         p->running_job[s] = i;
@@ -391,7 +399,7 @@ int probe_step(struct probe *p, int wait_ms)
                 int s = slot[i];
                 struct hello_cfg *h = &p->cfg[p->jobs[p->running_job[s]].cfg];
                 struct pc_config pc = h->pc;
-                pc.sni = p->o.targets[p->jobs[p->running_job[s]].target].host;
+                pc.sni = sni_of(&p->o.targets[p->jobs[p->running_job[s]].target]);
                 pc_io(p->running[s], pfd[i].revents, &pc);
             }
     }

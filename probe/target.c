@@ -21,7 +21,7 @@ static int parse_port(const char *s, size_t n, uint16_t *port)
 
 /* A DNS name as the resolver takes it: letters, digits, '-', '_', '.'
  * (the name is also sent as SNI and printed; nothing else belongs in it). */
-static bool name_ok(const char *s, size_t n)
+bool probe_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > PROBE_MAX_HOST) return false;
     for (size_t i = 0; i < n; i++) {
@@ -73,7 +73,7 @@ int probe_target_parse(const char *s, struct probe_target *t, char *err, size_t 
     } else if (inet_pton(AF_INET, t->host, &a4) == 1) {
         if (host != s) goto bad; /* [1.2.3.4] */
         t->is_ip = true;
-    } else if (host != s || !name_ok(t->host, host_len)) {
+    } else if (host != s || !probe_name_ok(t->host, host_len)) {
         goto bad;
     }
     return 0;

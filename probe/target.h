@@ -20,7 +20,13 @@ struct probe_target {
     char host[PROBE_MAX_HOST + 1]; /* name or address literal, no brackets */
     uint16_t port;                 /* 0: every port of --ports */
     bool is_ip;                    /* an address literal (then it is the SNI too) */
+    bool sni_set;                  /* sni below replaces host as the server_name */
+    char sni[PROBE_MAX_HOST + 1];  /* "" with sni_set: send none (--from-capture: the
+                                      client sent none) */
 };
+
+/* Is s (n bytes) usable as a DNS name (letters, digits, '-', '_', '.')? */
+bool probe_name_ok(const char *s, size_t n);
 
 /* Parse one target. 0, or -1 with one line in err. */
 int probe_target_parse(const char *s, struct probe_target *t, char *err, size_t errlen);

@@ -117,8 +117,8 @@ nsx "$T" probe --json $STORES --timeout 1 --ports 8443 -w "$W/probe.pcapng" --ke
 rc=$?
 [ "$rc" -eq 1 ] || fail "exit status $rc, want 1 (some servers fail)"
 
-# one line per connection: server, SNI, hello label is in the cipher choice
-python3 - "$W/probe.json" >"$W/rows.txt" <<'PY' || fail "JSON unreadable"
+# one line per connection: server, SNI, version, cipher, leaf, verdict
+cat >"$W/rows.py" <<'PY'
 import json, sys
 rows = []
 for line in open(sys.argv[1]):
@@ -134,6 +134,7 @@ for line in open(sys.argv[1]):
         v.get("depth"), x.get("certificate_request", False), alerts or "-"))
 print("\n".join(sorted(rows)))
 PY
+python3 "$W/rows.py" "$W/probe.json" >"$W/rows.txt" || fail "JSON unreadable"
 cat >"$W/want.txt" <<'WANT'
 10.48.36.215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
 10.48.36.215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
@@ -218,6 +219,42 @@ if open(sys.argv[3]).read():
         bad += 1
 sys.exit(1 if bad else 0)
 PY
+
+# ---------------------------------------------------------------- targets
+# --from-capture: the probe's own capture names every server it reached with
+# a ClientHello and the SNI it sent: probing them again gives the same rows
+# (the closed port sent no ClientHello, so it is not a target any more)
+nsx "$T" probe --json $STORES --timeout 1 --from-capture "$W/probe.pcapng" \
+  >"$W/again.json" 2>"$W/again.err"
+python3 "$W/rows.py" "$W/again.json" >"$W/again.txt" || fail "--from-capture: JSON unreadable"
+diff "$W/rows.txt" "$W/again.txt" >"$W/again.diff" || { fail "--from-capture rows differ:"; cat "$W/again.diff"; }
+grep -v 10.48.36.220 "$W/want.err" >"$W/want-again.err"
+grep '^tlsscope probe:' "$W/again.err" | sort >"$W/got-again.err"
+diff "$W/want-again.err" "$W/got-again.err" || fail "--from-capture failure lines differ"
+
+# --from-log: the MRA routes of the bundled Expressway log (cucm.steven.lab
+# 8443 and 6972, imp/cucm2.steven.lab 8443, 10.48.36.215:8443); here
+# cucm.steven.lab is server B (6972: both certificates; nothing on 8443),
+# 10.48.36.215 server A addressed by IP, the other names do not resolve
+nsx "$T" probe --json $STORES --timeout 1 --from-log "$SRC/tests/bundles/loggingsnapshot_vcsc_20220711.txt" \
+  >"$W/log.json" 2>"$W/log.err"
+python3 "$W/rows.py" "$W/log.json" >"$W/log.txt" || fail "--from-log: JSON unreadable"
+cat >"$W/want-log.txt" <<'WANT'
+10.48.36.215 8443 10.48.36.215 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=False alert=-
+10.48.36.215 8443 10.48.36.215 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=False alert=-
+10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cucm-EC.steven.lab failed/18/0 req=False alert=-
+10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cucm-ms.steven.lab trusted/0/None req=False alert=-
+WANT
+diff "$W/want-log.txt" "$W/log.txt" || fail "--from-log rows differ"
+cat >"$W/want-log.err" <<'WANT'
+tlsscope probe: cucm.steven.lab port 8443 (10.48.36.216, ECDSA first): connection refused
+tlsscope probe: cucm.steven.lab port 8443 (10.48.36.216, RSA first): connection refused
+tlsscope probe: cucm2.steven.lab port 8443 (-, ECDSA first): unreachable: cannot resolve
+tlsscope probe: imp.steven.lab port 8443 (-, ECDSA first): unreachable: cannot resolve
+WANT
+# (the resolver's own words differ with the resolver: cut after "cannot resolve")
+grep '^tlsscope probe:' "$W/log.err" | sed 's/cannot resolve: .*/cannot resolve/' | sort >"$W/got-log.err"
+diff "$W/want-log.err" "$W/got-log.err" || fail "--from-log failure lines differ"
 
 echo "t_probe: $FAILS failure(s)"
 [ "$FAILS" -eq 0 ]

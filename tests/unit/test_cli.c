@@ -186,8 +186,11 @@ int main(void)
     CHECK_EQ_INT(o.hello, PROBE_HELLO_CIPHERS);
     CHECK_EQ_STR(o.ciphers, "HIGH:!aNULL");
     CHECK_EQ_STR(o.targets_file, "list.txt");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --from-capture a.pcap --from-log diag.txt"), 0);
+    CHECK_EQ_STR(o.from_capture, "a.pcap");
+    CHECK_EQ_STR(o.from_log, "diag.txt");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe"), -1);
-    CHECK_EQ_STR(err, "probe: no target (host[:port], ip[:port], [v6]:port or -T FILE)");
+    CHECK_EQ_STR(err, "probe: no target (host[:port], ip[:port], [v6]:port, -T FILE, --from-capture F or --from-log F)");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe -r x.pcap cucm"), -1);
     CHECK_EQ_STR(err, "probe: -r, -i, -D and --log are for captures; probe takes targets");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --parallel 0 cucm"), -1);
@@ -195,7 +198,7 @@ int main(void)
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --hello chrome cucm"), -1);
     CHECK_EQ_STR(err, "--hello: 'chrome' is not expressway or expressway-rsa");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r x.pcap --ports 443"), -1);
-    CHECK_EQ_STR(err, "-T, --ports, --parallel, --timeout, --hello and --ciphers are for `tlsscope probe`");
+    CHECK_EQ_STR(err, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello and --ciphers are for `tlsscope probe`");
 
     return check_summary();
 }
