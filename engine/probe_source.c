@@ -24,6 +24,7 @@ struct probe_source {
     int n_targets;
     uint16_t ports[PROBE_MAX_PORTS];
     unsigned long long failed;
+    bool finished;                /* the end was handled (files closed, said) */
 };
 
 static int add_target(struct probe_source *ps, const char *s, char *err, size_t errlen)
@@ -227,9 +228,15 @@ static int src_step(void *ctx, struct pipeline *p, int wait_ms)
 {
     struct probe_source *ps = ctx;
     ps->p = p;
+    if (ps->finished) return 0;
     int rc = probe_step(ps->probe, wait_ms);
     if (rc == 0) {
+        ps->finished = true;
         char err[200];
+        const struct probe_counts *pc = probe_counts(ps->probe);
+        if (pc->not_started)
+            frontend_error("tlsscope probe", "interrupted: %llu connection(s) not started",
+                           (unsigned long long)pc->not_started);
         if (probe_finish(ps->probe, err, sizeof(err)) != 0) {
             pipeline_source_error(p, err);
             return -1;
