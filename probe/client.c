@@ -16,7 +16,7 @@
 #include "hello.h"
 
 #define RX_CAP (5u + 16384u + 2048u) /* one record, the largest RFC 8446 §5.2 allows */
-#define TRANSCRIPT_CAP (PROBE_HELLO_MAX + 4096u)
+#define TRANSCRIPT_CAP (3u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
 
 int64_t pc_now_ms(void)
 {
@@ -115,8 +115,8 @@ static bool send_all(struct pclient *c, const uint8_t *p, size_t n)
 void pc_start(struct pclient *c, const struct sockaddr *peer, socklen_t len,
               const struct pc_config *cfg, int timeout_ms)
 {
-    (void)cfg;
     memset(c, 0, sizeof(*c));
+    c->cfg = *cfg;
     c->fd = -1;
     c->state = PC_CONNECTING;
     c->timeout_ms = timeout_ms;
@@ -153,32 +153,43 @@ short pc_events(const struct pclient *c)
     return 0;
 }
 
-static void send_hello(struct pclient *c, const struct pc_config *cfg)
+/* The ClientHello: the first one with a fresh random, session id and an
+ * X25519 share; after a HelloRetryRequest the same one with a share of the
+ * group the server asked for and its cookie (RFC 8446 §4.1.2), preceded by
+ * the ChangeCipherSpec 1.1.1 sends in middlebox compatibility mode (§D.4). */
+static void send_hello(struct pclient *c, uint16_t group, const uint8_t *cookie, uint16_t cookie_len)
 {
+    const struct pc_config *cfg = &c->cfg;
     struct probe_hello h = {.suites = cfg->suites, .n_suites = cfg->n_suites, .tls13 = cfg->tls13,
-                            .sni = cfg->sni};
-    if (ks_random(h.random, 32) != 0 || ks_random(h.session_id, 32) != 0) {
+                            .sni = cfg->sni, .share_group = group, .cookie = cookie,
+                            .cookie_len = cookie_len};
+    bool retry = c->ks != NULL; /* a key share exists: this answers a HelloRetryRequest */
+    if (!retry && (ks_random(c->random, 32) != 0 || ks_random(c->session_id, 32) != 0)) {
         finish(c, PC_SOCKET, "no random numbers");
         return;
     }
+    memcpy(h.random, c->random, 32);
+    memcpy(h.session_id, c->session_id, 32);
     if (cfg->tls13) {
-        uint8_t pub[KS_MAX_SHARE];
         size_t pub_len = 0;
-        c->ks = ks_new(0x001d, pub, &pub_len);
-        if (!c->ks || pub_len != 32) {
-            finish(c, PC_SOCKET, "X25519 key generation failed");
+        ks_free(c->ks);
+        c->ks = ks_new(group, h.share, &pub_len);
+        if (!c->ks) {
+            finish(c, PC_SOCKET, "key share generation failed");
             return;
         }
-        memcpy(h.x25519, pub, 32);
+        h.share_len = (uint8_t)pub_len;
+        c->group = group;
     }
-    uint8_t rec[PROBE_HELLO_MAX];
+    uint8_t rec[PROBE_HELLO_MAX + PC_MAX_COOKIE + 8];
     int n = probe_client_hello(&h, rec, sizeof(rec));
-    if (n < 9) {
+    if (n < 9 || (uint32_t)n - 5 > TRANSCRIPT_CAP - c->transcript_len) {
         finish(c, PC_SOCKET, "ClientHello does not fit");
         return;
     }
-    memcpy(c->transcript, rec + 5, (size_t)n - 5); /* the message, for the TLS 1.3 transcript */
-    c->transcript_len = (uint32_t)n - 5;
+    memcpy(c->transcript + c->transcript_len, rec + 5, (size_t)n - 5); /* for the TLS 1.3 transcript */
+    c->transcript_len += (uint32_t)n - 5;
+    if (retry && !send_all(c, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6)) return;
     send_all(c, rec, (size_t)n);
 }
 
@@ -213,8 +224,8 @@ static const uint8_t HRR_RANDOM[32] = {
 static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
 {
     struct cursor cur = cur_init(msg + 4, len - 4), exts;
-    uint16_t legacy, suite, sv = 0, share_group = 0;
-    const uint8_t *random = NULL, *share = NULL;
+    uint16_t legacy, suite, sv = 0, share_group = 0, cookie_len = 0;
+    const uint8_t *random = NULL, *share = NULL, *cookie = NULL;
     uint8_t sid_len, comp;
     size_t share_len = 0;
     if (cur_u16(&cur, &legacy) || cur_bytes(&cur, 32, &random) || cur_u8(&cur, &sid_len) ||
@@ -240,6 +251,10 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
                 uint16_t kl;
                 if (!cur_u16(&e, &kl) && !cur_bytes(&e, kl, &share)) share_len = kl;
             }
+            if (type == 44 && (cur_u16(&e, &cookie_len) || cur_bytes(&e, cookie_len, &cookie))) {
+                finish(c, PC_PROTOCOL, "HelloRetryRequest cookie overruns");
+                return false;
+            }
         }
     }
     c->suite = suite;
@@ -247,14 +262,31 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     c->share_group = share_group;
     if (c->version != 0x0304) return true;
     if (memcmp(random, HRR_RANDOM, 32) == 0) {
-        /* The server wants another key share (group share_group). 1.1.1
-         * would send a second ClientHello; the probe reports it. */
-        c->hello_retry = true;
+        /* HelloRetryRequest (§4.1.4): the server wants a share of another
+         * group. 1.1.1 answers once, with that group if it offered it. */
         char d[120];
-        snprintf(d, sizeof(d), "HelloRetryRequest for group 0x%04x (the probe offers X25519 first)",
-                 share_group);
-        finish(c, PC_PROTOCOL, d);
-        return false;
+        if (c->hello_retry || share_group != 0x0017 || cookie_len > PC_MAX_COOKIE) {
+            snprintf(d, sizeof(d), "%s for group 0x%04x",
+                     c->hello_retry ? "a second HelloRetryRequest" : "HelloRetryRequest", share_group);
+            finish(c, PC_PROTOCOL, d);
+            return false;
+        }
+        c->hello_retry = true;
+        /* §4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)) */
+        uint8_t h1[KS_MAX_HASH];
+        size_t hl = ks_hash(suite, c->transcript, c->transcript_len, h1);
+        if (!hl || len > PROBE_HELLO_MAX) {
+            finish(c, PC_PROTOCOL, "HelloRetryRequest with a suite that was not offered");
+            return false;
+        }
+        c->transcript[0] = 254;
+        c->transcript[1] = c->transcript[2] = 0;
+        c->transcript[3] = (uint8_t)hl;
+        memcpy(c->transcript + 4, h1, hl);
+        memcpy(c->transcript + 4 + hl, msg, len);
+        c->transcript_len = (uint32_t)(4 + hl + len);
+        send_hello(c, share_group, cookie, cookie_len);
+        return c->state != PC_DONE;
     }
     if (!c->ks || !share) {
         finish(c, PC_PROTOCOL, "TLS 1.3 ServerHello without a key share");
@@ -269,9 +301,9 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     uint8_t th[KS_MAX_HASH];
     size_t thl = ks_hash(suite, c->transcript, c->transcript_len, th);
     char err[160];
-    if (share_group != 0x001d || ks_handshake(c->ks, suite, share, share_len, th, thl, err, sizeof(err))) {
-        if (share_group != 0x001d) snprintf(err, sizeof(err), "key share for group 0x%04x not offered",
-                                            share_group);
+    if (share_group != c->group || ks_handshake(c->ks, suite, share, share_len, th, thl, err, sizeof(err))) {
+        if (share_group != c->group)
+            snprintf(err, sizeof(err), "key share for group 0x%04x not offered", share_group);
         finish(c, PC_PROTOCOL, err);
         return false;
     }
@@ -410,7 +442,7 @@ static void server_bytes(struct pclient *c, const uint8_t *p, size_t n)
     }
 }
 
-void pc_io(struct pclient *c, short revents, const struct pc_config *cfg)
+void pc_io(struct pclient *c, short revents)
 {
     if (c->state == PC_CONNECTING) {
         int err = 0;
@@ -425,7 +457,7 @@ void pc_io(struct pclient *c, short revents, const struct pc_config *cfg)
         c->state = PC_HANDSHAKE;
         /* the handshake gets its own timeout from here */
         c->deadline_ms = pc_now_ms() + c->timeout_ms;
-        send_hello(c, cfg);
+        send_hello(c, 0x001d, NULL, 0);
         return;
     }
     if (c->state != PC_HANDSHAKE || !(revents & (POLLIN | POLLERR | POLLHUP))) return;

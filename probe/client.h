@@ -55,6 +55,8 @@ struct pc_config {
 
 enum pc_state { PC_CONNECTING, PC_HANDSHAKE, PC_DONE };
 
+#define PC_MAX_COOKIE 1024 /* HelloRetryRequest cookie echoed (RFC 8446 §4.2.2) */
+
 struct pclient {
     int fd;
     enum pc_state state;
@@ -62,6 +64,9 @@ struct pclient {
     char detail[160];
     int64_t deadline_ms;    /* CLOCK_MONOTONIC */
     int timeout_ms;
+    struct pc_config cfg;   /* a copy; its pointers are the caller's (they outlive us) */
+    uint8_t random[32], session_id[32];
+    uint16_t group;         /* of our key share: X25519, or P-256 after a HelloRetryRequest */
     struct sockaddr_storage local, peer;
     socklen_t peer_len;
     int64_t syn_ts_ns, established_ts_ns, fin_ts_ns;
@@ -84,7 +89,7 @@ struct pclient {
     uint16_t version;       /* negotiated, 0 before ServerHello */
     uint16_t suite;
     uint16_t share_group;
-    bool hello_retry;       /* HelloRetryRequest (not followed: reported) */
+    bool hello_retry;       /* HelloRetryRequest answered with a second ClientHello */
     bool cert_seen, cert_request, finished, done_msg;
     uint8_t alert_level, alert_desc;
     struct keysched *ks;
@@ -99,7 +104,7 @@ void pc_start(struct pclient *c, const struct sockaddr *peer, socklen_t len,
 /* poll() events wanted now (0 when done). */
 short pc_events(const struct pclient *c);
 /* After poll(): progress with the events that fired. */
-void pc_io(struct pclient *c, short revents, const struct pc_config *cfg);
+void pc_io(struct pclient *c, short revents);
 /* Check the deadline; ends the client with a timeout when passed. */
 void pc_tick(struct pclient *c, int64_t now_ms);
 /* End now (Ctrl-C). */

@@ -107,10 +107,20 @@ int probe_client_hello(const struct probe_hello *h, uint8_t *out, size_t cap)
             0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03, /* supported_versions 1.3, 1.2 */
             0x00, 0x2d, 0x00, 0x02, 0x01, 0x01};                  /* psk_key_exchange_modes: psk_dhe_ke */
         put(&w, versions_modes, sizeof(versions_modes));
-        static const uint8_t key_share[] = {0x00, 0x33, 0x00, 0x26, 0x00, 0x24,
-                                            0x00, 0x1d, 0x00, 0x20};
-        put(&w, key_share, sizeof(key_share));
-        put(&w, h->x25519, 32);
+        /* key_share: KeyShareEntry client_shares<0..2^16-1> with one entry */
+        unsigned sl = h->share_len;
+        put16(&w, 0x0033);
+        put16(&w, sl + 6);
+        put16(&w, sl + 4);
+        put16(&w, h->share_group ? h->share_group : 0x001d);
+        put16(&w, sl);
+        put(&w, h->share, sl);
+        if (h->cookie) { /* cookie: opaque cookie<1..2^16-1>, after key_share as in 1.1.1 */
+            put16(&w, 0x002c);
+            put16(&w, (unsigned)h->cookie_len + 2);
+            put16(&w, h->cookie_len);
+            put(&w, h->cookie, h->cookie_len);
+        }
     }
     close_len(&w, exts, 2);
     close_len(&w, msg, 3);

@@ -10,8 +10,8 @@
  * ec_point_formats, supported_groups, session_ticket, encrypt_then_mac,
  * extended_master_secret, signature_algorithms, supported_versions,
  * psk_key_exchange_modes, key_share (one X25519 share, 1.1.1's first
- * group). Random, session id and key share are the caller's (fresh each
- * connection).
+ * group), and after a HelloRetryRequest the cookie. Random, session id and
+ * key share are the caller's (fresh each connection).
  */
 #ifndef TLSSCOPE_PROBE_HELLO_H
 #define TLSSCOPE_PROBE_HELLO_H
@@ -29,7 +29,12 @@ struct probe_hello {
     const char *sni;          /* server_name host_name, or NULL (RFC 6066 §3) */
     uint8_t random[32];
     uint8_t session_id[32];
-    uint8_t x25519[32];       /* public key share (RFC 7748), when tls13 */
+    uint16_t share_group;     /* key share group when tls13: 0x001d X25519 (1.1.1's
+                               * first), 0x0017 P-256 after a HelloRetryRequest */
+    uint8_t share[65];        /* the public share (RFC 7748 / SEC 1 uncompressed) */
+    uint8_t share_len;
+    const uint8_t *cookie;    /* HelloRetryRequest cookie to echo (RFC 8446 §4.2.2) */
+    uint16_t cookie_len;
 };
 
 /* The whole TLS record (header included) into out; returns its length, or

@@ -396,11 +396,7 @@ int probe_step(struct probe *p, int wait_ms)
     if (n > 0 && poll(pfd, (nfds_t)n, timeout) > 0) {
         for (int i = 0; i < n; i++)
             if (pfd[i].revents) {
-                int s = slot[i];
-                struct hello_cfg *h = &p->cfg[p->jobs[p->running_job[s]].cfg];
-                struct pc_config pc = h->pc;
-                pc.sni = sni_of(&p->o.targets[p->jobs[p->running_job[s]].target]);
-                pc_io(p->running[s], pfd[i].revents, &pc);
+                pc_io(p->running[slot[i]], pfd[i].revents);
             }
     }
     now = pc_now_ms();

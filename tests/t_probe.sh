@@ -9,6 +9,8 @@
 #                         CA-signed tomcat (trusted)
 #   C ecdsa.test.lab:8443  ECDSA chain, TLS 1.3 only, asks for a client
 #                         certificate (seen in the decrypted flight)
+#   G ecdsa.test.lab:6972  TLS 1.3 with P-256 only: a HelloRetryRequest, the
+#                         second ClientHello with a P-256 share
 #   D 10.48.36.218:8443   TLS 1.2, asks for a client certificate; addressed
 #                         by IP: SNI is the IP literal, which Expressway never
 #                         matches (name failure, 62@0)
@@ -78,6 +80,7 @@ srv C 10.48.36.217:8443 -tls1_3 -verify 1 -cert "$PKI/ecdsa.crt" -key "$PKI/ecds
 srv D 10.48.36.218:8443 -tls1_2 -verify 1 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" \
   -cert_chain "$PKI/chain-test-int1.pem"
 srv I 10.48.36.221:8443 -tls1_2 -cipher AES256-SHA -cert "$PKI/rsa.crt" -key "$PKI/rsa.key"
+srv G 10.48.36.217:6972 -groups P-256 -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 # E: one listener per misbehaviour (stall, reset, plain HTTP)
 cat >"$W/bad.py" <<'PY'
 import socket, struct, sys, threading, time
@@ -103,7 +106,7 @@ PY
 ip netns exec "$NS" python3 "$W/bad.py" >"$W/bad.log" 2>&1 &
 PIDS="$PIDS $!"
 i=0
-until [ "$(nsx ss -ltnH 2>/dev/null | wc -l)" -ge 9 ]; do
+until [ "$(nsx ss -ltnH 2>/dev/null | wc -l)" -ge 10 ]; do
   i=$((i + 1)); [ $i -le 250 ] || { cat "$W"/server-*.log; fail "servers did not start"; exit 1; }
   sleep 0.02
 done
@@ -111,7 +114,7 @@ done
 # ---------------------------------------------------------------- the probe
 STORES="--trust $PKI/../test-store.pem --trust $PKI/../expressway-store.pem"
 nsx "$T" probe --json $STORES --timeout 1 --ports 8443 -w "$W/probe.pcapng" --keylog "$W/keys.txt" \
-  rsa.test.lab cucm.steven.lab:6972 ecdsa.test.lab 10.48.36.218 \
+  rsa.test.lab cucm.steven.lab:6972 ecdsa.test.lab ecdsa.test.lab:6972 10.48.36.218 \
   10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972 10.48.36.220 10.48.36.221 \
   >"$W/probe.json" 2>"$W/probe.err"
 rc=$?
@@ -140,6 +143,8 @@ cat >"$W/want.txt" <<'WANT'
 10.48.36.215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
 10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cucm-EC.steven.lab failed/18/0 req=False alert=-
 10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cucm-ms.steven.lab trusted/0/None req=False alert=-
+10.48.36.217 6972 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=False alert=-
+10.48.36.217 6972 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=False alert=-
 10.48.36.217 8443 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=True alert=-
 10.48.36.217 8443 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=True alert=-
 10.48.36.218 8443 10.48.36.218 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=True alert=-
@@ -166,12 +171,12 @@ grep '^tlsscope probe:' "$W/probe.err" | sort >"$W/got.err"
 diff "$W/want.err" "$W/got.err" >"$W/err.diff" || { fail "failure lines differ:"; cat "$W/err.diff"; }
 
 # ---------------------------------------------------------------- evidence
-# --keylog: both handshake secrets of each TLS 1.3 connection (6 of them),
+# --keylog: both handshake secrets of each TLS 1.3 connection (8 of them),
 # client random = the one in that connection's ClientHello
-[ "$(grep -c '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$W/keys.txt")" -eq 6 ] ||
-  fail "--keylog: want 6 CLIENT_HANDSHAKE_TRAFFIC_SECRET lines (SHA-384 suites)"
-[ "$(grep -c '^SERVER_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$W/keys.txt")" -eq 6 ] ||
-  fail "--keylog: want 6 SERVER_HANDSHAKE_TRAFFIC_SECRET lines"
+[ "$(grep -c '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$W/keys.txt")" -eq 8 ] ||
+  fail "--keylog: want 8 CLIENT_HANDSHAKE_TRAFFIC_SECRET lines (SHA-384 suites)"
+[ "$(grep -c '^SERVER_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$W/keys.txt")" -eq 8 ] ||
+  fail "--keylog: want 8 SERVER_HANDSHAKE_TRAFFIC_SECRET lines"
 [ "$(stat -c %a "$W/keys.txt")" = 600 ] || fail "--keylog file is not mode 0600"
 
 # -w: tshark decrypts every chain with the Decryption Secrets Block alone,
@@ -214,8 +219,8 @@ if open(sys.argv[3]).read():
     if seen != want:
         print("tshark chains by client port: %r\nprobe: %r" % (seen, want))
         bad += 1
-    if len(want) != 10:
-        print("want 10 connections with chains, have %d" % len(want))
+    if len(want) != 12:
+        print("want 12 connections with chains, have %d" % len(want))
         bad += 1
 sys.exit(1 if bad else 0)
 PY

@@ -83,7 +83,8 @@ static void check_against(const uint8_t *ref, size_t ref_len, const char *cipher
     memcpy(h.random, ref + 11, 32);
     CHECK_EQ_INT(ref[43], 32);
     memcpy(h.session_id, ref + 44, 32);
-    memcpy(h.x25519, ref + ref_len - 32, 32);
+    memcpy(h.share, ref + ref_len - 32, 32);
+    h.share_len = 32;
     uint8_t out[PROBE_HELLO_MAX];
     int n = probe_client_hello(&h, out, sizeof(out));
     CHECK_EQ_INT(n, (long long)ref_len);
@@ -97,7 +98,7 @@ int main(void)
                   "imp01.example.com");
 
     /* bounds: a name over 255 bytes, a buffer too small */
-    struct probe_hello h = {.tls13 = true};
+    struct probe_hello h = {.tls13 = true, .share_len = 32};
     uint16_t one = 0xc02f;
     h.suites = &one;
     h.n_suites = 1;
