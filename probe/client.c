@@ -79,6 +79,21 @@ static void fail_errno(struct pclient *c, int err)
     finish(c, e, e == PC_SOCKET ? strerror(err) : NULL);
 }
 
+/* Room for n more bytes in a buffer that grows by doubling up to max (a
+ * probe holds what a server sent so far, not its cap, per connection). */
+static bool reserve(uint8_t **buf, uint32_t *cap, uint32_t len, size_t n, uint32_t max)
+{
+    if (n > max - len) return false;
+    if (len + n <= *cap) return true;
+    uint32_t ncap = *cap ? *cap : 16384;
+    while (ncap < len + n) ncap = ncap > max / 2 ? max : ncap * 2;
+    uint8_t *nb = realloc(*buf, ncap);
+    if (!nb) return false;
+    *buf = nb;
+    *cap = ncap;
+    return true;
+}
+
 /* Keep what went over the wire, in order. */
 static bool log_bytes(struct pclient *c, int dir, const uint8_t *p, size_t n)
 {
@@ -86,12 +101,9 @@ static bool log_bytes(struct pclient *c, int dir, const uint8_t *p, size_t n)
         finish(c, PC_PROTOCOL, "the server sent more than the probe keeps before its certificate");
         return false;
     }
-    if (!c->log) {
-        c->log = malloc(PC_MAX_LOG);
-        if (!c->log) {
-            finish(c, PC_SOCKET, "out of memory");
-            return false;
-        }
+    if (!reserve(&c->log, &c->log_cap, c->log_len, n, PC_MAX_LOG)) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
     }
     memcpy(c->log + c->log_len, p, n);
     c->chunks[c->n_chunks++] = (struct pc_chunk){.dir = (uint8_t)dir, .ts_ns = wall_ns(),
@@ -124,9 +136,8 @@ void pc_start(struct pclient *c, const struct sockaddr *peer, socklen_t len,
     memcpy(&c->peer, peer, len);
     c->peer_len = len;
     c->rx = malloc(RX_CAP);
-    c->hs = malloc(PC_MAX_HS + 4);
     c->transcript = malloc(TRANSCRIPT_CAP);
-    if (!c->rx || !c->hs || !c->transcript) {
+    if (!c->rx || !c->transcript) {
         finish(c, PC_SOCKET, "out of memory");
         return;
     }
@@ -346,8 +357,13 @@ static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
  * span records, RFC 8446 §5.1). */
 static bool handshake_bytes(struct pclient *c, const uint8_t *p, size_t n)
 {
+    if (n == 0) return true; /* an empty record adds nothing (and no buffer may exist yet) */
     if (n > PC_MAX_HS + 4 - c->hs_len) {
         finish(c, PC_PROTOCOL, "handshake message over the probe's 1 MiB cap");
+        return false;
+    }
+    if (!reserve(&c->hs, &c->hs_cap, c->hs_len, n, PC_MAX_HS + 4)) {
+        finish(c, PC_SOCKET, "out of memory");
         return false;
     }
     memcpy(c->hs + c->hs_len, p, n);

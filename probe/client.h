@@ -72,8 +72,8 @@ struct pclient {
     int64_t syn_ts_ns, established_ts_ns, fin_ts_ns;
 
     /* what happened on the wire */
-    uint8_t *log;
-    uint32_t log_len;
+    uint8_t *log;           /* grows to PC_MAX_LOG at most */
+    uint32_t log_len, log_cap;
     struct pc_chunk chunks[PC_MAX_CHUNKS];
     int n_chunks;
 
@@ -81,7 +81,7 @@ struct pclient {
     uint8_t *rx;            /* server bytes not yet consumed as whole records */
     uint32_t rx_len;
     uint8_t *hs;            /* handshake bytes of the server not yet whole messages */
-    uint32_t hs_len;
+    uint32_t hs_len, hs_cap;
     uint8_t *transcript;    /* ClientHello and ServerHello messages (TLS 1.3 key schedule) */
     uint32_t transcript_len;
 
