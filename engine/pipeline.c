@@ -588,10 +588,11 @@ void pipeline_progress(const struct pipeline *p, uint64_t *done, uint64_t *total
     capsrc_progress(p->src, done, total);
 }
 
-void pipeline_submit(struct pipeline *p, struct tls_conn *c)
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello)
 {
     struct conn_record *r = record_wrap(p, c);
     if (!r) return;
+    r->probe_hello = probe_hello;
     p->stats.tcp_connections++;
     if (!p->stats.first_ts_ns || c->first_ts_ns < p->stats.first_ts_ns) p->stats.first_ts_ns = c->first_ts_ns;
     if (c->last_ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = c->last_ts_ns;

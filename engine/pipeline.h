@@ -51,6 +51,8 @@ struct conn_record {
     int n_client_chain;
     struct verdict verdict;
     bool judged;                      /* verdict filled */
+    const char *probe_hello;          /* tlsscope probe: which hello ("ECDSA first",
+                                         "RSA first", "--ciphers"; static), else NULL */
     struct pipeline *owner;           /* for conn_record_free */
 };
 
@@ -161,7 +163,7 @@ void conn_record_free(struct conn_record *r);
 /* A connection source hands over one connection's facts (the pipeline owns
  * c from here): judged, counted and given to the front end like a
  * captured connection that closed. */
-void pipeline_submit(struct pipeline *p, struct tls_conn *c);
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello);
 /* A connection source's input error (pipeline_stats.last_error). */
 void pipeline_source_error(struct pipeline *p, const char *msg);
 

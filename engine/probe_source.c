@@ -209,9 +209,8 @@ static void on_conn(void *ctx, struct tls_conn *c, const struct probe_job_info *
                     const struct pclient *cl)
 {
     struct probe_source *ps = ctx;
-    (void)job;
     (void)cl;
-    pipeline_submit(ps->p, c);
+    pipeline_submit(ps->p, c, job->hello);
 }
 
 /* No TLS answer: one line on stderr, escaped (a name from -T may hold

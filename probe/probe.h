@@ -55,7 +55,7 @@ struct probe_job_info {
     const char *target;           /* host as given */
     const char *addr;             /* the address probed (text) */
     uint16_t port;
-    const char *hello;            /* "ECDSA first", "RSA first", "--ciphers", ... */
+    const char *hello;            /* "ECDSA first", "RSA first", "--ciphers", ...: static */
 };
 
 struct probe_sink {

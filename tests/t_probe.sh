@@ -120,7 +120,7 @@ nsx "$T" probe --json $STORES --timeout 1 --ports 8443 -w "$W/probe.pcapng" --ke
 rc=$?
 [ "$rc" -eq 1 ] || fail "exit status $rc, want 1 (some servers fail)"
 
-# one line per connection: server, SNI, version, cipher, leaf, verdict
+# one line per connection: server, hello, SNI, version, cipher, leaf, verdict
 cat >"$W/rows.py" <<'PY'
 import json, sys
 rows = []
@@ -131,28 +131,29 @@ for line in open(sys.argv[1]):
     chain = x.get("chain") or []
     cn = chain[0]["subject"].split("CN=")[-1] if chain else "-"
     alerts = ",".join(str(a["code"]) for a in x.get("alerts", []) if a["from"] == "server")
-    rows.append("%s %s %s %s %s %s %s/%s/%s req=%s alert=%s" % (
-        o["destination"]["ip"], o["destination"]["port"], t["client"].get("server_name", "-"),
+    rows.append("%s %s %s %s %s %s %s %s/%s/%s req=%s alert=%s" % (
+        o["destination"]["ip"], o["destination"]["port"], x.get("probe_hello", "").replace(" ", "-"),
+        t["client"].get("server_name", "-"),
         t.get("version", "-"), t.get("cipher", "-"), cn, v.get("status"), v.get("code"),
         v.get("depth"), x.get("certificate_request", False), alerts or "-"))
 print("\n".join(sorted(rows)))
 PY
 python3 "$W/rows.py" "$W/probe.json" >"$W/rows.txt" || fail "JSON unreadable"
 cat >"$W/want.txt" <<'WANT'
-10.48.36.215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
-10.48.36.215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
-10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cucm-EC.steven.lab failed/18/0 req=False alert=-
-10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cucm-ms.steven.lab trusted/0/None req=False alert=-
-10.48.36.217 6972 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=False alert=-
-10.48.36.217 6972 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=False alert=-
-10.48.36.217 8443 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=True alert=-
-10.48.36.217 8443 ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=True alert=-
-10.48.36.218 8443 10.48.36.218 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=True alert=-
-10.48.36.218 8443 10.48.36.218 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=True alert=-
-10.48.36.221 8443 10.48.36.221 - - - not_judged/None/None req=False alert=40
-10.48.36.221 8443 10.48.36.221 - - - not_judged/None/None req=False alert=40
-fd00::215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
-fd00::215 8443 rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
+10.48.36.215 8443 ECDSA-first rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
+10.48.36.215 8443 RSA-first rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
+10.48.36.216 6972 ECDSA-first cucm.steven.lab 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cucm-EC.steven.lab failed/18/0 req=False alert=-
+10.48.36.216 6972 RSA-first cucm.steven.lab 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cucm-ms.steven.lab trusted/0/None req=False alert=-
+10.48.36.217 6972 ECDSA-first ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=False alert=-
+10.48.36.217 6972 RSA-first ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=False alert=-
+10.48.36.217 8443 ECDSA-first ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=True alert=-
+10.48.36.217 8443 RSA-first ecdsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 ecdsa.test.lab trusted/0/None req=True alert=-
+10.48.36.218 8443 ECDSA-first 10.48.36.218 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=True alert=-
+10.48.36.218 8443 RSA-first 10.48.36.218 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=True alert=-
+10.48.36.221 8443 ECDSA-first 10.48.36.221 - - - not_judged/None/None req=False alert=40
+10.48.36.221 8443 RSA-first 10.48.36.221 - - - not_judged/None/None req=False alert=40
+fd00::215 8443 ECDSA-first rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
+fd00::215 8443 RSA-first rsa.test.lab 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab trusted/0/None req=False alert=-
 WANT
 diff "$W/want.txt" "$W/rows.txt" >"$W/rows.diff" || { fail "connections differ:"; cat "$W/rows.diff"; }
 
@@ -245,10 +246,10 @@ nsx "$T" probe --json $STORES --timeout 1 --from-log "$SRC/tests/bundles/logging
   >"$W/log.json" 2>"$W/log.err"
 python3 "$W/rows.py" "$W/log.json" >"$W/log.txt" || fail "--from-log: JSON unreadable"
 cat >"$W/want-log.txt" <<'WANT'
-10.48.36.215 8443 10.48.36.215 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=False alert=-
-10.48.36.215 8443 10.48.36.215 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=False alert=-
-10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cucm-EC.steven.lab failed/18/0 req=False alert=-
-10.48.36.216 6972 cucm.steven.lab 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cucm-ms.steven.lab trusted/0/None req=False alert=-
+10.48.36.215 8443 ECDSA-first 10.48.36.215 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=False alert=-
+10.48.36.215 8443 RSA-first 10.48.36.215 1.3 TLS_AES_256_GCM_SHA384 rsa.test.lab failed/62/0 req=False alert=-
+10.48.36.216 6972 ECDSA-first cucm.steven.lab 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 cucm-EC.steven.lab failed/18/0 req=False alert=-
+10.48.36.216 6972 RSA-first cucm.steven.lab 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 cucm-ms.steven.lab trusted/0/None req=False alert=-
 WANT
 diff "$W/want-log.txt" "$W/log.txt" || fail "--from-log rows differ"
 cat >"$W/want-log.err" <<'WANT'
