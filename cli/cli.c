@@ -55,7 +55,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 {
     enum { OPT_TRUST = 256, OPT_CLIENT_TRUST, OPT_PROFILE, OPT_AT, OPT_JSON, OPT_PEM, OPT_COLOR, OPT_EXPORT,
            OPT_TUI, OPT_DURATION, OPT_MAXCONNS,
-           OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL, OPT_KEYLOG };
+           OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL,
+           OPT_KEYLOG, OPT_FROM_CAPTURE, OPT_FROM_LOG, OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -78,11 +79,25 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         {"log-window", required_argument, NULL, OPT_LOG_WINDOW},
         {"bundle-max-member", required_argument, NULL, OPT_BUNDLE_MEMBER},
         {"bundle-max-total", required_argument, NULL, OPT_BUNDLE_TOTAL},
+        {"ports", required_argument, NULL, OPT_PORTS},
+        {"from-capture", required_argument, NULL, OPT_FROM_CAPTURE},
+        {"from-log", required_argument, NULL, OPT_FROM_LOG},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"hello", required_argument, NULL, OPT_HELLO},
+        {"ciphers", required_argument, NULL, OPT_CIPHERS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
+    /* `tlsscope probe [options] TARGET...`: the same options, and the
+     * trailing words are targets */
+    if (argc > 1 && strcmp(argv[1], "probe") == 0) {
+        o->probe = true;
+        argc--;
+        argv++;
+    }
     o->color = CLI_COLOR_AUTO;
     o->profile = PROFILE_EXPRESSWAY;
     int ch;
@@ -90,7 +105,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
     opterr = 0;
     /* Options may follow the filter words (`-i lo tcp port 443 -c 2`), as
      * with tcpdump on Linux: glibc permutes; "--" ends the options. */
-    while ((ch = getopt_long(argc, argv, ":r:i:bvhVDs:c:w:Z:B:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":r:i:bvhVDs:c:w:Z:B:T:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r':
             if (o->n_files >= CLI_MAX_FILES) {
@@ -211,6 +226,31 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
                 return -1;
             }
             break;
+        case 'T': o->targets_file = optarg; break;
+        case OPT_PORTS: o->ports = optarg; break;
+        case OPT_FROM_CAPTURE: o->from_capture = optarg; break;
+        case OPT_FROM_LOG: o->from_log = optarg; break;
+        case OPT_PARALLEL:
+            if (parse_u64(optarg, &o->parallel) != 0 || o->parallel == 0 || o->parallel > 1024) {
+                snprintf(err, errlen, "--parallel: '%.20s' is not a number from 1 to 1024", optarg);
+                return -1;
+            }
+            break;
+        case OPT_TIMEOUT:
+            if (parse_seconds(optarg, &o->timeout_ns) != 0) {
+                snprintf(err, errlen, "--timeout: '%.20s' is not a number of seconds (0 < s <= 3600)", optarg);
+                return -1;
+            }
+            break;
+        case OPT_HELLO:
+            if (strcmp(optarg, "expressway") == 0) o->hello = PROBE_HELLO_EXPRESSWAY_ONLY;
+            else if (strcmp(optarg, "expressway-rsa") == 0) o->hello = PROBE_HELLO_EXPRESSWAY_RSA;
+            else {
+                snprintf(err, errlen, "--hello: '%.30s' is not expressway or expressway-rsa", optarg);
+                return -1;
+            }
+            break;
+        case OPT_CIPHERS: o->ciphers = optarg; o->hello = PROBE_HELLO_CIPHERS; break;
         case 'h': o->help = true; break;
         case 'V': o->version = true; break;
         case ':':
@@ -227,6 +267,35 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
                 snprintf(err, errlen, "unknown option '%.60s'", argv[optind - 1]);
             return -1;
         }
+    }
+    if (o->probe) {
+        if (o->iface || o->n_files || o->n_logs || o->list_ifaces) {
+            snprintf(err, errlen, "probe: -r, -i, -D and --log are for captures; probe takes targets");
+            return -1;
+        }
+        for (int i = optind; i < argc; i++) {
+            if (o->n_targets >= CLI_MAX_FILES) {
+                snprintf(err, errlen, "probe: too many targets on the command line (at most %d; use -T FILE)",
+                         CLI_MAX_FILES);
+                return -1;
+            }
+            o->targets[o->n_targets++] = argv[i];
+        }
+        if (o->n_keylogs > 1) {
+            snprintf(err, errlen, "probe: --keylog names the one file it writes");
+            return -1;
+        }
+        if (!o->n_targets && !o->targets_file && !o->from_capture && !o->from_log && !o->help) {
+            snprintf(err, errlen, "probe: no target (host[:port], ip[:port], [v6]:port, -T FILE, "
+                                  "--from-capture F or --from-log F)");
+            return -1;
+        }
+        return 0;
+    }
+    if (o->targets_file || o->from_capture || o->from_log || o->ports || o->parallel || o->timeout_ns || o->hello || o->ciphers) {
+        snprintf(err, errlen, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello and "
+                              "--ciphers are for `tlsscope probe`");
+        return -1;
     }
     /* Trailing words: with -i or -r they are a BPF filter, as tcpdump takes
      * them (tcpdump -r x.pcap tcp port 8443); with neither they are the

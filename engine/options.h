@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe/probe.h"
 #include "trust/verdict.h"
 
 #define CLI_MAX_FILES 64
@@ -48,6 +49,18 @@ struct cli_opts {
     int64_t log_window_ns;             /* --log-window; 0 = default (2 s) */
     uint64_t bundle_max_member;        /* --bundle-max-member; 0 = default */
     uint64_t bundle_max_total;         /* --bundle-max-total; 0 = default */
+    /* tlsscope probe (probe/probe.h) */
+    bool probe;                        /* the `probe` subcommand */
+    const char *targets[CLI_MAX_FILES];/* its TARGET words */
+    int n_targets;
+    const char *targets_file;          /* -T FILE */
+    const char *from_capture;          /* --from-capture F */
+    const char *from_log;              /* --from-log F */
+    const char *ports;                 /* --ports LIST (NULL: PROBE_DEFAULT_PORTS) */
+    uint64_t parallel;                 /* --parallel N (0: default) */
+    int64_t timeout_ns;                /* --timeout SECONDS (0: default) */
+    enum probe_hello_kind hello;       /* --hello, --ciphers */
+    const char *ciphers;               /* --ciphers STRING */
     bool help, version;
 };
 

@@ -29,6 +29,7 @@
 #define PIPELINE_EXPIRE_EVERY 4096     /* packets between idle-flow sweeps */
 #define PIPELINE_PENDING_EVENTS 2      /* flow events before the first payload */
 #define PIPELINE_LIVE_EXPIRE_NS 1000000000ll /* live: idle-flow sweep at least every 1 s */
+#define PIPELINE_SOURCE_WAIT_MS 100     /* a connection source's step returns at least this often */
 #define PIPELINE_DTLS_REASM_BYTES (64ull * 1024 * 1024) /* DTLS fragments held, all associations */
 
 struct server_slot {                  /* for "presumed" verdicts of resumed sessions */
@@ -523,7 +524,9 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     p->ops = *ops;
     p->verify_used0 = cert_verify_units_used();
     int rc;
-    if (opts->live)
+    if (opts->conns)
+        rc = 0; /* no packets: the source submits connections */
+    else if (opts->live)
         rc = capsrc_open_live(&p->src, opts->live, err, errlen);
     else if (opts->inputs)
         rc = capsrc_open_inputs(&p->src, opts->inputs, opts->n_inputs, err, errlen);
@@ -535,13 +538,13 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts, const struct pip
     }
     /* key logs inside pcapng files reach the key log before the packets
      * they decrypt (the reader calls this as it meets each block) */
-    capsrc_set_secrets_hook(p->src, pipeline_secrets, p);
-    if (!opts->live && opts->filter && capsrc_set_filter(p->src, opts->filter, err, errlen) < 0) {
+    if (p->src) capsrc_set_secrets_hook(p->src, pipeline_secrets, p);
+    if (p->src && !opts->live && opts->filter && capsrc_set_filter(p->src, opts->filter, err, errlen) < 0) {
         capsrc_close(p->src);
         free(p);
         return NULL;
     }
-    p->stats.live = capsrc_is_live(p->src);
+    p->stats.live = p->src && capsrc_is_live(p->src);
     if (opts->duration_ms) p->deadline_ms = live_now_ms() + (int64_t)opts->duration_ms;
     struct flow_sink sink = {
         .ctx = p,
@@ -571,6 +574,10 @@ int pipeline_step(struct pipeline *p, uint64_t budget)
 {
     struct cap_packet pkt;
     struct pkt_info info;
+    if (p->opts.conns) {
+        if (p->stop) p->opts.conns->stop(p->opts.conns->ctx);
+        return p->opts.conns->step(p->opts.conns->ctx, p, PIPELINE_SOURCE_WAIT_MS);
+    }
     for (uint64_t i = 0; i < budget; i++) {
         if (p->stop) return 0;
         if (p->opts.max_packets && p->stats.pkt.packets >= p->opts.max_packets) return 0;
@@ -667,6 +674,7 @@ void pipeline_stop(struct pipeline *p)
 {
     p->stop = 1;
     if (p->src) capsrc_breakloop(p->src);
+    if (p->opts.conns) p->opts.conns->stop(p->opts.conns->ctx);
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
@@ -686,7 +694,28 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
 
 void pipeline_progress(const struct pipeline *p, uint64_t *done, uint64_t *total)
 {
+    if (!p->src) {
+        *done = *total = 0;
+        return;
+    }
     capsrc_progress(p->src, done, total);
+}
+
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello)
+{
+    struct conn_record *r = record_wrap(p, c);
+    if (!r) return;
+    r->probe_hello = probe_hello;
+    p->stats.tcp_connections++;
+    if (!p->stats.first_ts_ns || c->first_ts_ns < p->stats.first_ts_ns) p->stats.first_ts_ns = c->first_ts_ns;
+    if (c->last_ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = c->last_ts_ns;
+    record_done(p, r); /* judges it first */
+}
+
+void pipeline_source_error(struct pipeline *p, const char *msg)
+{
+    p->stats.input_errors++;
+    snprintf(p->stats.last_error, sizeof(p->stats.last_error), "%s", msg);
 }
 
 struct cap_source *pipeline_source(struct pipeline *p) { return p->src; }

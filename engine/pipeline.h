@@ -56,10 +56,26 @@ struct conn_record {
                                          Filled when the connection is done (the client's
                                          Certificate and the server's answer come after the
                                          server chain), NULL otherwise */
+    const char *probe_hello;          /* tlsscope probe: which hello ("ECDSA first",
+                                         "RSA first", "--ciphers"; static), else NULL */
     struct pipeline *owner;           /* for conn_record_free */
 };
 
+/* A source of connections instead of packets (the probe): each step it
+ * hands finished connections to pipeline_submit(); they are judged and
+ * reported like the ones a capture shows. */
+struct pipeline;
+struct conn_source {
+    void *ctx;
+    /* Make progress for up to wait_ms; 1 while more may come, 0 at the end,
+     * negative on error (with pipeline_stats.last_error set by the source). */
+    int (*step)(void *ctx, struct pipeline *p, int wait_ms);
+    /* Stop soon; called from a signal handler (async-signal-safe). */
+    void (*stop)(void *ctx);
+};
+
 struct pipeline_opts {
+    const struct conn_source *conns;  /* instead of packets: connections (probe) */
     const char *const *files;         /* capture files, or NULL for live */
     int n_files;
     const struct cap_input_spec *inputs; /* instead of files: files and archive
@@ -167,6 +183,13 @@ void pipeline_progress(const struct pipeline *p, uint64_t *done, uint64_t *total
 struct cap_source *pipeline_source(struct pipeline *p);
 
 void conn_record_free(struct conn_record *r);
+
+/* A connection source hands over one connection's facts (the pipeline owns
+ * c from here): judged, counted and given to the front end like a
+ * captured connection that closed. */
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello);
+/* A connection source's input error (pipeline_stats.last_error). */
+void pipeline_source_error(struct pipeline *p, const char *msg);
 
 void pipeline_free(struct pipeline *p);
 

@@ -13,6 +13,7 @@
 #include "dissect/keylog.h"
 #include "session.h"
 #include "capture/privs.h"
+#include "probe_source.h"
 
 static struct pipeline *volatile g_active; /* read by the signal handler */
 
@@ -88,7 +89,8 @@ int session_open(struct session *s, const struct cli_opts *o)
         }
     }
     s->have_client_store = o->n_client_trust > 0;
-    if (session_keylogs(s, o) != 0) {
+    /* a probe's --keylog is the file it writes, not one to read */
+    if (!o->probe && session_keylogs(s, o) != 0) {
         session_close(s);
         return EXIT_USAGE;
     }
@@ -123,7 +125,14 @@ int session_open(struct session *s, const struct cli_opts *o)
         }
     }
     struct pipeline_opts *po = &s->popts;
-    if (o->iface) {
+    if (o->probe) {
+        s->probe = probe_source_open(o, &po->conns, err, sizeof(err));
+        if (!s->probe) {
+            frontend_error("tlsscope", "probe: %s", err);
+            session_close(s);
+            return EXIT_USAGE;
+        }
+    } else if (o->iface) {
         s->live.iface = o->iface;
         s->live.snaplen = (int)o->snaplen;
         s->live.filter = o->filter[0] ? o->filter : NULL;
@@ -206,11 +215,11 @@ int session_ready(struct session *s, struct pipeline *p)
     struct cap_source *src = pipeline_source(p);
     /* -w after the switch, as tcpdump -Z does: the file belongs to the user
      * the capture runs as, and root never writes where that user cannot. */
-    if (o->iface && o->write_file && capsrc_dump_open(src, o->write_file, err, sizeof(err)) != 0) {
+    if (src && o->iface && o->write_file && capsrc_dump_open(src, o->write_file, err, sizeof(err)) != 0) {
         frontend_error("tlsscope", "%s", err);
         return EXIT_USAGE;
     }
-    if (capsrc_is_live(src)) {
+    if (src && capsrc_is_live(src)) {
         char desc[400];
         frontend_error("tlsscope", "listening on %s", capsrc_describe(src, desc, sizeof(desc)));
     }
@@ -224,6 +233,8 @@ void session_close(struct session *s)
     store_free(&s->client_store);
     keylog_free(s->keylog);
     s->keylog = NULL;
+    probe_source_close(s->probe);
+    s->probe = NULL;
 }
 
 bool frontend_want_color(const struct cli_opts *o, FILE *f)

@@ -21,6 +21,7 @@
 #define EXIT_USAGE 2
 
 struct logreport;
+struct probe_source;
 
 struct session {
     const struct cli_opts *o;
@@ -38,6 +39,7 @@ struct session {
     struct logreport *lr;         /* bundles and Expressway logs (report/logreport.h):
                                      opened and freed by the caller of session_open
                                      (cli/main.c); NULL for a live capture */
+    struct probe_source *probe;   /* `tlsscope probe` (probe_source.h); NULL */
 };
 
 #define SESSION_DEFAULT_MAX_CONNS 100000

@@ -587,6 +587,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
 
     json_obj(&j, "tlsscope");
     json_uint(&j, "connection", r->seq);
+    if (r->probe_hello) json_str(&j, "probe_hello", r->probe_hello);
     if (c->sh.present) json_str(&j, "cipher_openssl", tls_cipher_openssl(c->sh.cipher, b));
     if (c->ch.present) json_client_hello(&j, &c->ch);
     if (c->ch.present && !c->ch.sslv2_format) {

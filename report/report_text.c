@@ -347,6 +347,7 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
     const struct verdict *v = &r->verdict;
     const struct tls_conn *c = r->tls;
     char cbuf[8];
+    if (r->probe_hello) sbuf_printf(sb, "%sprobe: %s\n", indent, r->probe_hello);
     if (c->sh.present) {
         sbuf_printf(sb, "%scipher %s (%s)", indent, tls_cipher_iana(c->sh.cipher, cbuf),
                     tls_cipher_openssl(c->sh.cipher, cbuf));

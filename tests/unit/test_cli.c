@@ -169,5 +169,36 @@ int main(void)
     CHECK_EQ_STR(err, "option -i needs an argument");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -i lo -Z"), -1);
     CHECK_EQ_STR(err, "option -Z needs an argument");
+    /* tlsscope probe: its options, its targets, and the options of one
+     * mode refused in the other */
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --ports 443,8443 --parallel 4 --timeout 2.5 --hello expressway-rsa -w p.pcapng --keylog k.txt --json cucm:6972 [fd00::1]:8443"), 0);
+    CHECK(o.probe && o.json);
+    CHECK_EQ_INT(o.n_targets, 2);
+    CHECK_EQ_STR(o.targets[1], "[fd00::1]:8443");
+    CHECK_EQ_STR(o.ports, "443,8443");
+    CHECK_EQ_INT(o.parallel, 4);
+    CHECK_EQ_INT(o.timeout_ns, 2500000000);
+    CHECK_EQ_INT(o.hello, PROBE_HELLO_EXPRESSWAY_RSA);
+    CHECK_EQ_STR(o.write_file, "p.pcapng");
+    CHECK_EQ_STR(o.keylogs[0], "k.txt");
+    CHECK_EQ_INT(o.n_files, 0);
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --ciphers HIGH:!aNULL -T list.txt"), 0);
+    CHECK_EQ_INT(o.hello, PROBE_HELLO_CIPHERS);
+    CHECK_EQ_STR(o.ciphers, "HIGH:!aNULL");
+    CHECK_EQ_STR(o.targets_file, "list.txt");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --from-capture a.pcap --from-log diag.txt"), 0);
+    CHECK_EQ_STR(o.from_capture, "a.pcap");
+    CHECK_EQ_STR(o.from_log, "diag.txt");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe"), -1);
+    CHECK_EQ_STR(err, "probe: no target (host[:port], ip[:port], [v6]:port, -T FILE, --from-capture F or --from-log F)");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe -r x.pcap cucm"), -1);
+    CHECK_EQ_STR(err, "probe: -r, -i, -D and --log are for captures; probe takes targets");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --parallel 0 cucm"), -1);
+    CHECK_EQ_STR(err, "--parallel: '0' is not a number from 1 to 1024");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --hello chrome cucm"), -1);
+    CHECK_EQ_STR(err, "--hello: 'chrome' is not expressway or expressway-rsa");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r x.pcap --ports 443"), -1);
+    CHECK_EQ_STR(err, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello and --ciphers are for `tlsscope probe`");
+
     return check_summary();
 }

@@ -1,0 +1,516 @@
+/* client.c — one probe connection (see client.h). */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cursor.h"
+#include "hello.h"
+
+#define RX_CAP (5u + 16384u + 2048u) /* one record, the largest RFC 8446 §5.2 allows */
+#define TRANSCRIPT_CAP (3u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
+
+int64_t pc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const char *pc_error_text(enum pc_error e)
+{
+    switch (e) {
+    case PC_OK: return "ok";
+    case PC_REFUSED: return "connection refused";
+    case PC_UNREACHABLE: return "unreachable";
+    case PC_CONNECT_TIMEOUT: return "timed out connecting";
+    case PC_HANDSHAKE_TIMEOUT: return "timed out in the TLS handshake";
+    case PC_RESET: return "connection reset";
+    case PC_CLOSED: return "closed by the server";
+    case PC_NOT_TLS: return "not TLS";
+    case PC_ALERT: return "server alert";
+    case PC_PROTOCOL: return "TLS protocol error";
+    case PC_SOCKET: return "local error";
+    case PC_STOPPED: return "interrupted";
+    }
+    return "?";
+}
+
+static void finish(struct pclient *c, enum pc_error e, const char *detail)
+{
+    if (c->state == PC_DONE) return;
+    c->state = PC_DONE;
+    c->error = e;
+    if (detail) snprintf(c->detail, sizeof(c->detail), "%s", detail);
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+}
+
+static void fail_errno(struct pclient *c, int err)
+{
+    enum pc_error e = PC_SOCKET;
+    switch (err) {
+    case ECONNREFUSED: e = PC_REFUSED; break;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case EADDRNOTAVAIL: e = PC_UNREACHABLE; break;
+    case ETIMEDOUT: e = c->state == PC_CONNECTING ? PC_CONNECT_TIMEOUT : PC_HANDSHAKE_TIMEOUT; break;
+    case ECONNRESET:
+    case EPIPE: e = PC_RESET; break;
+    default: break;
+    }
+    finish(c, e, e == PC_SOCKET ? strerror(err) : NULL);
+}
+
+/* Room for n more bytes in a buffer that grows by doubling up to max (a
+ * probe holds what a server sent so far, not its cap, per connection). */
+static bool reserve(uint8_t **buf, uint32_t *cap, uint32_t len, size_t n, uint32_t max)
+{
+    if (n > max - len) return false;
+    if (len + n <= *cap) return true;
+    uint32_t ncap = *cap ? *cap : 16384;
+    while (ncap < len + n) ncap = ncap > max / 2 ? max : ncap * 2;
+    uint8_t *nb = realloc(*buf, ncap);
+    if (!nb) return false;
+    *buf = nb;
+    *cap = ncap;
+    return true;
+}
+
+/* Keep what went over the wire, in order. */
+static bool log_bytes(struct pclient *c, int dir, const uint8_t *p, size_t n)
+{
+    if (n > PC_MAX_LOG - c->log_len || c->n_chunks == PC_MAX_CHUNKS) {
+        finish(c, PC_PROTOCOL, "the server sent more than the probe keeps before its certificate");
+        return false;
+    }
+    if (!reserve(&c->log, &c->log_cap, c->log_len, n, PC_MAX_LOG)) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
+    }
+    memcpy(c->log + c->log_len, p, n);
+    c->chunks[c->n_chunks++] = (struct pc_chunk){.dir = (uint8_t)dir, .ts_ns = wall_ns(),
+                                                 .off = c->log_len, .len = (uint32_t)n};
+    c->log_len += (uint32_t)n;
+    return true;
+}
+
+static bool send_all(struct pclient *c, const uint8_t *p, size_t n)
+{
+    /* a ClientHello or an alert: far below the socket buffer, so one
+     * non-blocking send takes it whole on a fresh connection */
+    ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+    if (w != (ssize_t)n) {
+        fail_errno(c, w < 0 ? errno : EAGAIN);
+        return false;
+    }
+    return log_bytes(c, 0, p, n);
+}
+
+void pc_start(struct pclient *c, const struct sockaddr *peer, socklen_t len,
+              const struct pc_config *cfg, int timeout_ms)
+{
+    memset(c, 0, sizeof(*c));
+    c->cfg = *cfg;
+    c->fd = -1;
+    c->state = PC_CONNECTING;
+    c->timeout_ms = timeout_ms;
+    c->deadline_ms = pc_now_ms() + timeout_ms;
+    memcpy(&c->peer, peer, len);
+    c->peer_len = len;
+    c->rx = malloc(RX_CAP);
+    c->transcript = malloc(TRANSCRIPT_CAP);
+    if (!c->rx || !c->transcript) {
+        finish(c, PC_SOCKET, "out of memory");
+        return;
+    }
+    c->fd = socket(peer->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        fail_errno(c, errno);
+        return;
+    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->syn_ts_ns = wall_ns();
+    int rc = connect(c->fd, peer, len);
+    /* the local address and port are bound by connect(), also while it is
+     * in progress: the evidence names them even for a refused connection */
+    socklen_t ll = sizeof(c->local);
+    getsockname(c->fd, (struct sockaddr *)&c->local, &ll);
+    if (rc != 0 && errno != EINPROGRESS) fail_errno(c, errno);
+}
+
+short pc_events(const struct pclient *c)
+{
+    if (c->state == PC_CONNECTING) return POLLOUT;
+    if (c->state == PC_HANDSHAKE) return POLLIN;
+    return 0;
+}
+
+/* The ClientHello: the first one with a fresh random, session id and an
+ * X25519 share; after a HelloRetryRequest the same one with a share of the
+ * group the server asked for and its cookie (RFC 8446 §4.1.2), preceded by
+ * the ChangeCipherSpec 1.1.1 sends in middlebox compatibility mode (§D.4). */
+static void send_hello(struct pclient *c, uint16_t group, const uint8_t *cookie, uint16_t cookie_len)
+{
+    const struct pc_config *cfg = &c->cfg;
+    struct probe_hello h = {.suites = cfg->suites, .n_suites = cfg->n_suites, .tls13 = cfg->tls13,
+                            .sni = cfg->sni, .share_group = group, .cookie = cookie,
+                            .cookie_len = cookie_len};
+    bool retry = c->ks != NULL; /* a key share exists: this answers a HelloRetryRequest */
+    if (!retry && (ks_random(c->random, 32) != 0 || ks_random(c->session_id, 32) != 0)) {
+        finish(c, PC_SOCKET, "no random numbers");
+        return;
+    }
+    memcpy(h.random, c->random, 32);
+    memcpy(h.session_id, c->session_id, 32);
+    if (cfg->tls13) {
+        size_t pub_len = 0;
+        ks_free(c->ks);
+        c->ks = ks_new(group, h.share, &pub_len);
+        if (!c->ks) {
+            finish(c, PC_SOCKET, "key share generation failed");
+            return;
+        }
+        h.share_len = (uint8_t)pub_len;
+        c->group = group;
+    }
+    uint8_t rec[PROBE_HELLO_MAX + PC_MAX_COOKIE + 8];
+    int n = probe_client_hello(&h, rec, sizeof(rec));
+    if (n < 9 || (uint32_t)n - 5 > TRANSCRIPT_CAP - c->transcript_len) {
+        finish(c, PC_SOCKET, "ClientHello does not fit");
+        return;
+    }
+    memcpy(c->transcript + c->transcript_len, rec + 5, (size_t)n - 5); /* for the TLS 1.3 transcript */
+    c->transcript_len += (uint32_t)n - 5;
+    if (retry && !send_all(c, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6)) return;
+    send_all(c, rec, (size_t)n);
+}
+
+/* The alert that ends the probe: user_canceled (warning), the way a client
+ * says it does not want to go on (RFC 8446 §6.1), then FIN. */
+static void close_politely(struct pclient *c)
+{
+    static const uint8_t alert[2] = {1, 90};
+    uint8_t rec[64];
+    int n;
+    if (c->version == 0x0304 && c->ks) {
+        n = ks_seal(c->ks, 21, alert, 2, rec, sizeof(rec));
+    } else {
+        memcpy(rec, "\x15\x03\x03\x00\x02", 5);
+        memcpy(rec + 5, alert, 2);
+        n = 7;
+    }
+    if (n > 0 && send_all(c, rec, (size_t)n)) {
+        shutdown(c->fd, SHUT_WR);
+        c->fin_ts_ns = wall_ns();
+    }
+}
+
+/* ---- the server's messages ------------------------------------------- */
+
+static const uint8_t HRR_RANDOM[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+/* RFC 8446 §4.1.3 ServerHello: version, suite, and for TLS 1.3 the key
+ * share and the handshake keys. Returns false when the probe ended. */
+static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
+{
+    struct cursor cur = cur_init(msg + 4, len - 4), exts;
+    uint16_t legacy, suite, sv = 0, share_group = 0, cookie_len = 0;
+    const uint8_t *random = NULL, *share = NULL, *cookie = NULL;
+    uint8_t sid_len, comp;
+    size_t share_len = 0;
+    if (cur_u16(&cur, &legacy) || cur_bytes(&cur, 32, &random) || cur_u8(&cur, &sid_len) ||
+        cur_skip(&cur, sid_len) || cur_u16(&cur, &suite) || cur_u8(&cur, &comp)) {
+        finish(c, PC_PROTOCOL, "ServerHello too short");
+        return false;
+    }
+    if (!cur_empty(&cur)) {
+        uint16_t elen;
+        if (cur_u16(&cur, &elen) || cur_sub(&cur, elen, &exts)) {
+            finish(c, PC_PROTOCOL, "ServerHello extensions overrun");
+            return false;
+        }
+        while (!cur_empty(&exts)) {
+            uint16_t type, l;
+            struct cursor e;
+            if (cur_u16(&exts, &type) || cur_u16(&exts, &l) || cur_sub(&exts, l, &e)) {
+                finish(c, PC_PROTOCOL, "ServerHello extension overruns");
+                return false;
+            }
+            if (type == 43) cur_u16(&e, &sv);
+            if (type == 51 && !cur_u16(&e, &share_group)) { /* KeyShareEntry, or HRR group */
+                uint16_t kl;
+                if (!cur_u16(&e, &kl) && !cur_bytes(&e, kl, &share)) share_len = kl;
+            }
+            if (type == 44 && (cur_u16(&e, &cookie_len) || cur_bytes(&e, cookie_len, &cookie))) {
+                finish(c, PC_PROTOCOL, "HelloRetryRequest cookie overruns");
+                return false;
+            }
+        }
+    }
+    c->suite = suite;
+    c->version = sv ? sv : legacy;
+    c->share_group = share_group;
+    if (c->version != 0x0304) return true;
+    if (memcmp(random, HRR_RANDOM, 32) == 0) {
+        /* HelloRetryRequest (§4.1.4): the server wants a share of another
+         * group. 1.1.1 answers once, with that group if it offered it. */
+        char d[120];
+        if (c->hello_retry || share_group != 0x0017 || cookie_len > PC_MAX_COOKIE) {
+            snprintf(d, sizeof(d), "%s for group 0x%04x",
+                     c->hello_retry ? "a second HelloRetryRequest" : "HelloRetryRequest", share_group);
+            finish(c, PC_PROTOCOL, d);
+            return false;
+        }
+        c->hello_retry = true;
+        /* §4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)) */
+        uint8_t h1[KS_MAX_HASH];
+        size_t hl = ks_hash(suite, c->transcript, c->transcript_len, h1);
+        if (!hl || len > PROBE_HELLO_MAX) {
+            finish(c, PC_PROTOCOL, "HelloRetryRequest with a suite that was not offered");
+            return false;
+        }
+        c->transcript[0] = 254;
+        c->transcript[1] = c->transcript[2] = 0;
+        c->transcript[3] = (uint8_t)hl;
+        memcpy(c->transcript + 4, h1, hl);
+        memcpy(c->transcript + 4 + hl, msg, len);
+        c->transcript_len = (uint32_t)(4 + hl + len);
+        send_hello(c, share_group, cookie, cookie_len);
+        return c->state != PC_DONE;
+    }
+    if (!c->ks || !share) {
+        finish(c, PC_PROTOCOL, "TLS 1.3 ServerHello without a key share");
+        return false;
+    }
+    if (c->transcript_len + len > TRANSCRIPT_CAP) {
+        finish(c, PC_PROTOCOL, "ServerHello too long");
+        return false;
+    }
+    memcpy(c->transcript + c->transcript_len, msg, len);
+    c->transcript_len += (uint32_t)len;
+    uint8_t th[KS_MAX_HASH];
+    size_t thl = ks_hash(suite, c->transcript, c->transcript_len, th);
+    char err[160];
+    if (share_group != c->group || ks_handshake(c->ks, suite, share, share_len, th, thl, err, sizeof(err))) {
+        if (share_group != c->group)
+            snprintf(err, sizeof(err), "key share for group 0x%04x not offered", share_group);
+        finish(c, PC_PROTOCOL, err);
+        return false;
+    }
+    return true;
+}
+
+/* One whole handshake message of the server (plaintext, or opened in
+ * TLS 1.3). Returns false when the probe ended (or is complete). */
+static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
+{
+    switch (msg[0]) {
+    case 2: return server_hello(c, msg, len);
+    case 11:
+        c->cert_seen = true;
+        if (c->version == 0x0304) {
+            free(c->cert13);
+            c->cert13 = malloc(len - 4 ? len - 4 : 1);
+            if (c->cert13) {
+                memcpy(c->cert13, msg + 4, len - 4);
+                c->cert13_len = (uint32_t)(len - 4);
+            }
+        }
+        return true;
+    case 13: c->cert_request = true; return true;
+    case 14: /* ServerHelloDone: the TLS 1.2 server said everything (RFC 5246 §7.4.5) */
+        c->done_msg = true;
+        close_politely(c);
+        finish(c, PC_OK, NULL);
+        return false;
+    case 20: /* TLS 1.3 server Finished: its whole flight is read */
+        c->finished = true;
+        close_politely(c);
+        finish(c, PC_OK, NULL);
+        return false;
+    default: return true;
+    }
+}
+
+/* Handshake bytes of the server: cut them into messages (a message may
+ * span records, RFC 8446 §5.1). */
+static bool handshake_bytes(struct pclient *c, const uint8_t *p, size_t n)
+{
+    if (n == 0) return true; /* an empty record adds nothing (and no buffer may exist yet) */
+    if (n > PC_MAX_HS + 4 - c->hs_len) {
+        finish(c, PC_PROTOCOL, "handshake message over the probe's 1 MiB cap");
+        return false;
+    }
+    if (!reserve(&c->hs, &c->hs_cap, c->hs_len, n, PC_MAX_HS + 4)) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
+    }
+    memcpy(c->hs + c->hs_len, p, n);
+    c->hs_len += (uint32_t)n;
+    uint32_t used = 0;
+    while (c->hs_len - used >= 4) {
+        const uint8_t *m = c->hs + used;
+        uint32_t mlen = ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
+        if (mlen > PC_MAX_HS) {
+            finish(c, PC_PROTOCOL, "handshake message over the probe's 1 MiB cap");
+            return false;
+        }
+        if (c->hs_len - used < 4 + mlen) break;
+        used += 4 + mlen;
+        if (!server_message(c, m, 4 + mlen)) return false;
+    }
+    memmove(c->hs, c->hs + used, c->hs_len - used);
+    c->hs_len -= used;
+    return true;
+}
+
+static bool alert(struct pclient *c, const uint8_t *p, size_t n)
+{
+    if (n < 2) {
+        finish(c, PC_PROTOCOL, "short alert");
+        return false;
+    }
+    c->alert_level = p[0];
+    c->alert_desc = p[1];
+    finish(c, PC_ALERT, NULL);
+    return false;
+}
+
+/* One whole record from the server. */
+static bool server_record(struct pclient *c, const uint8_t *rec, size_t len)
+{
+    uint8_t type = rec[0];
+    const uint8_t *body = rec + 5;
+    size_t n = len - 5;
+    if (type == 20) return true; /* ChangeCipherSpec: compatibility only in 1.3 (§D.4) */
+    if (type == 21) return alert(c, body, n);
+    if (type == 22) return handshake_bytes(c, body, n);
+    if (type == 23 && c->version == 0x0304) {
+        static uint8_t plain[KS_MAX_PLAIN];
+        size_t pl;
+        uint8_t inner;
+        if (ks_open(c->ks, rec, body, n, plain, &pl, &inner) != 0) {
+            finish(c, PC_PROTOCOL, "a TLS 1.3 handshake record did not decrypt");
+            return false;
+        }
+        if (inner == 21) return alert(c, plain, pl);
+        if (inner == 22) return handshake_bytes(c, plain, pl);
+        return true;
+    }
+    finish(c, PC_PROTOCOL, "unexpected record before the server's certificate");
+    return false;
+}
+
+/* Whole records out of the server's bytes. The first bytes decide whether
+ * this is TLS at all: a handshake or alert record of version 3.x. */
+static void server_bytes(struct pclient *c, const uint8_t *p, size_t n)
+{
+    while (n > 0 && c->state != PC_DONE) {
+        size_t take = RX_CAP - c->rx_len < n ? RX_CAP - c->rx_len : n;
+        memcpy(c->rx + c->rx_len, p, take);
+        c->rx_len += (uint32_t)take;
+        p += take;
+        n -= take;
+        uint32_t used = 0;
+        while (c->state != PC_DONE && c->rx_len - used >= 5) {
+            const uint8_t *r = c->rx + used;
+            uint32_t rl = ((uint32_t)r[3] << 8) | r[4];
+            if (r[0] < 20 || r[0] > 23 || r[1] != 3 || (c->version == 0 && r[0] != 22 && r[0] != 21)) {
+                finish(c, c->version ? PC_PROTOCOL : PC_NOT_TLS,
+                       c->version ? "not a TLS record" : "the server's answer is not a TLS record");
+                return;
+            }
+            if (rl > 16384 + 2048) {
+                finish(c, PC_PROTOCOL, "record longer than RFC 8446 §5.2 allows");
+                return;
+            }
+            if (c->rx_len - used < 5 + rl) break;
+            used += 5 + rl;
+            if (!server_record(c, r, 5 + rl)) return;
+        }
+        memmove(c->rx, c->rx + used, c->rx_len - used);
+        c->rx_len -= used;
+        if (take == 0) {
+            finish(c, PC_PROTOCOL, "record buffer full");
+            return;
+        }
+    }
+}
+
+void pc_io(struct pclient *c, short revents)
+{
+    if (c->state == PC_CONNECTING) {
+        int err = 0;
+        socklen_t el = sizeof(err);
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0) err = errno;
+        if (err) {
+            fail_errno(c, err);
+            return;
+        }
+        if (!(revents & POLLOUT)) return;
+        c->established_ts_ns = wall_ns();
+        c->state = PC_HANDSHAKE;
+        /* the handshake gets its own timeout from here */
+        c->deadline_ms = pc_now_ms() + c->timeout_ms;
+        send_hello(c, 0x001d, NULL, 0);
+        return;
+    }
+    if (c->state != PC_HANDSHAKE || !(revents & (POLLIN | POLLERR | POLLHUP))) return;
+    uint8_t buf[16384];
+    ssize_t r = recv(c->fd, buf, sizeof(buf), 0);
+    if (r < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        fail_errno(c, errno);
+        return;
+    }
+    if (r == 0) {
+        finish(c, c->version || c->rx_len ? PC_PROTOCOL : PC_CLOSED,
+               c->version || c->rx_len ? "the server closed the connection in the handshake" : NULL);
+        return;
+    }
+    if (!log_bytes(c, 1, buf, (size_t)r)) return;
+    server_bytes(c, buf, (size_t)r);
+}
+
+void pc_tick(struct pclient *c, int64_t now_ms)
+{
+    if (c->state == PC_DONE || now_ms < c->deadline_ms) return;
+    finish(c, c->state == PC_CONNECTING ? PC_CONNECT_TIMEOUT : PC_HANDSHAKE_TIMEOUT, NULL);
+}
+
+void pc_stop(struct pclient *c) { finish(c, PC_STOPPED, NULL); }
+
+void pc_free(struct pclient *c)
+{
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+    free(c->log);
+    free(c->rx);
+    free(c->hs);
+    free(c->transcript);
+    free(c->cert13);
+    ks_free(c->ks);
+    c->log = c->rx = c->hs = c->transcript = c->cert13 = NULL;
+    c->ks = NULL;
+}

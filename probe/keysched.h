@@ -1,0 +1,63 @@
+/* keysched.h — the TLS 1.3 cryptography of one probe connection: the key
+ * exchange (X25519 or P-256 ECDHE through mbedTLS, RFC 8446 §4.2.8), the
+ * handshake part of the key schedule (§7.1) and the handshake records
+ * (§5.2-5.3), both directions.
+ *
+ * Kept in one file behind this narrow interface on purpose: the record
+ * opening is the same job as the TLS 1.3 decryptor of the capture path
+ * (dissect/, with key-log secrets), and once that is on main this file
+ * keeps only the key exchange and the derivation of the two handshake
+ * traffic secrets, which are also what the probe writes to --keylog and
+ * into the pcapng's Decryption Secrets Block.
+ *
+ * mbedTLS types stay inside keysched.c.
+ */
+#ifndef TLSSCOPE_PROBE_KEYSCHED_H
+#define TLSSCOPE_PROBE_KEYSCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KS_MAX_HASH 48
+#define KS_MAX_SHARE 65          /* P-256 uncompressed point */
+#define KS_MAX_PLAIN (16384 + 256) /* RFC 8446 §5.2 TLSInnerPlaintext bound */
+
+struct keysched;
+
+/* Random bytes from the process's DRBG (mbedTLS CTR_DRBG seeded from the
+ * system's entropy). 0 or -1. */
+int ks_random(uint8_t *out, size_t n);
+
+/* A fresh key pair for group (0x001d X25519, 0x0017 secp256r1); the
+ * public share as sent in a KeyShareEntry into pub (*pub_len bytes).
+ * NULL on failure or an unsupported group. */
+struct keysched *ks_new(uint16_t group, uint8_t *pub, size_t *pub_len);
+void ks_free(struct keysched *k);
+
+/* The ServerHello chose `suite` and sent its share: compute the shared
+ * secret and the handshake traffic secrets with transcript_hash =
+ * Hash(ClientHello...ServerHello), the suite's hash (§4.4.1). 0, or -1
+ * with one line in err (bad share, unknown suite). */
+int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_t share_len,
+                 const uint8_t *transcript, size_t transcript_len, char *err, size_t errlen);
+
+/* Hash of the suite over data (the transcript); returns the length or 0. */
+size_t ks_hash(uint16_t suite, const uint8_t *data, size_t len, uint8_t out[KS_MAX_HASH]);
+
+/* [0] client, [1] server handshake traffic secret, after ks_handshake. */
+const uint8_t *ks_secret(const struct keysched *k, int server, size_t *len);
+
+/* Open the server's next protected record (header hdr, body ct): TLS13
+ * inner plaintext without padding into out (KS_MAX_PLAIN), its real
+ * content type in *type. 0, or -1 (tag did not verify, no content type). */
+int ks_open(struct keysched *k, const uint8_t hdr[5], const uint8_t *ct, size_t ct_len,
+            uint8_t *out, size_t *out_len, uint8_t *type);
+
+/* Protect one client record of `type` with the client handshake key: the
+ * whole record (header included) into out; returns its length or -1.
+ * For the closing alert. */
+int ks_seal(struct keysched *k, uint8_t type, const uint8_t *plain, size_t len, uint8_t *out,
+            size_t cap);
+
+#endif
