@@ -255,14 +255,21 @@ static bool set_resolution(struct iface *f, uint8_t r)
     return true;
 }
 
+/* A time int64 ns cannot hold (before 1677 or after 2262: a huge
+ * timestamp, or an if_tsoffset that saturated) comes back as INT64_MIN or
+ * INT64_MAX exactly: the caller's mark for "out of range" (source.c counts
+ * such packets and never shows a date for them). */
 static int64_t units_to_ns(const struct iface *f, uint64_t units)
 {
     uint64_t ns;
+    if (f->offset_ns == INT64_MIN || f->offset_ns == INT64_MAX) return f->offset_ns;
     if (!f->general) {
-        if (__builtin_mul_overflow(units, f->mul, &ns) || ns > (uint64_t)INT64_MAX) ns = INT64_MAX;
+        if (__builtin_mul_overflow(units, f->mul, &ns) || ns > (uint64_t)INT64_MAX)
+            return INT64_MAX;
     } else {
         unsigned __int128 t = (unsigned __int128)units * 1000000000u / f->div;
-        ns = t > (unsigned __int128)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)t;
+        if (t > (unsigned __int128)INT64_MAX) return INT64_MAX;
+        ns = (uint64_t)t;
     }
     int64_t out;
     if (__builtin_add_overflow((int64_t)ns, f->offset_ns, &out))

@@ -1396,6 +1396,8 @@ int run_tui(struct session *s)
     int status = t->store.total[TUI_CLASS_FAILED] ? EXIT_FAILED : EXIT_TRUSTED;
     if (t->lr && logreport_status(t->lr) > status) status = logreport_status(t->lr);
     const struct pipeline_stats *ps = t->p ? pipeline_stats(t->p) : NULL;
+    /* mutual TLS: a failed client verdict fails the run, as in batch */
+    if (ps && ps->client_failed && status < EXIT_FAILED) status = EXIT_FAILED;
     if (t->load_rc < 0 || (ps && ps->input_errors)) {
         status = EXIT_USAGE;
         if (ps && ps->input_errors) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
