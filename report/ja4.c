@@ -116,9 +116,11 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
 
     char alpn[3];
     ja4_alpn(ch, alpn);
+    /* JA4 part a is 10 characters; counts over 99 are written as 99 */
+    unsigned nc2 = nc > 99 ? 99u : (unsigned)nc, ne2 = ne_all > 99 ? 99u : (unsigned)ne_all;
     char a[11];
-    snprintf(a, sizeof(a), "%c%s%c%02d%02d%s", transport, ja4_version(ch), ch->has_sni ? 'd' : 'i',
-             nc > 99 ? 99 : nc, ne_all > 99 ? 99 : ne_all, alpn);
+    snprintf(a, sizeof(a), "%c%s%c%02u%02u%s", transport, ja4_version(ch), ch->has_sni ? 'd' : 'i',
+             nc2, ne2, alpn);
 
     struct sbuf b, c;
     sbuf_init(&b, 2048);
