@@ -447,7 +447,9 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
     tls_conn_release_parser(r->tls); /* the pipeline did already; nothing to pack */
     c->packed = tui_pack(r, &c->packed_len);
     if (c->packed) {
-        /* the packed copy now holds r's certificate references */
+        /* the packed copy now holds r's certificate references and a copy
+         * of its mutual-TLS part */
+        free(r->client);
         free(r->tls);
         free(r);
         c->live = NULL;
