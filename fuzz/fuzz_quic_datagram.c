@@ -36,6 +36,7 @@ static size_t seal(const uint8_t *secret, bool handshake, uint8_t pn, const uint
 {
     uint8_t key[16], iv[12], hp[16], nonce[12], mask[5];
     size_t h = 0, olen = 0;
+    size_t take = n;  /* bytes of frames the input really has */
     if (n < 4) n = 4; /* the header protection sample needs 4 + 16 bytes after pn */
     if (n > 1300 || cap < 64 + n + 16) return 0;
     tls13_hkdf_expand_label(32, secret, 32, "quic key", NULL, 0, key, 16);
@@ -59,7 +60,7 @@ static size_t seal(const uint8_t *secret, bool handshake, uint8_t pn, const uint
     mbedtls_cipher_setkey(&ctx, key, 128, MBEDTLS_ENCRYPT);
     static uint8_t plain[1400];
     memset(plain, 0, sizeof plain);
-    memcpy(plain, frames, n);
+    memcpy(plain, frames, take); /* padded with zeros (PADDING frames) up to n */
     int rc = mbedtls_cipher_auth_encrypt_ext(&ctx, nonce, 12, out, h, plain, n, out + h,
                                              cap - h, &olen, 16);
     mbedtls_cipher_free(&ctx);
