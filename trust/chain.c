@@ -20,8 +20,9 @@
  *  - expressway (OpenSSL 1.1.1 X509_STORE_CTX_get1_issuer() and
  *    find_issuer()): the *last* acceptable candidate, in store / wire order
  *    — store [root not yet valid, the same root expired] gives 10 at 1;
- *  - rfc (OpenSSL 3.0 get0_best_issuer_sk()): the one that expires last —
- *    the same store gives 9 at 1.
+ *  - rfc (OpenSSL 3.0 X509_STORE_CTX_get1_issuer() and
+ *    get0_best_issuer_sk()): the one that expires last — the same store
+ *    gives 9 at 1 — as far as ASN1_TIME_compare() can read the times.
  *
  * Iterative, bounded by VERDICT_MAX_PATH: no recursion on peer input.
  */
@@ -56,7 +57,12 @@ static bool better_invalid(const struct cert *x, const struct cert *best,
                            enum verdict_profile profile)
 {
     if (!best || profile == PROFILE_EXPRESSWAY) return true; /* 1.1.1: the last one */
-    return x->not_after > best->not_after;                    /* 3.0: expires last */
+    /* 3.0: ASN1_TIME_compare(x's notAfter, best's) > 0 — the one that
+     * expires last; a notAfter it cannot read makes the comparison -2, so
+     * the candidate held stays (an unreadable first candidate is kept). */
+    if (cert_impl_of(x)->not_after_unreadable || cert_impl_of(best)->not_after_unreadable)
+        return false;
+    return x->not_after > best->not_after;
 }
 
 static bool same_cert(const struct cert *a, const struct cert *b)
