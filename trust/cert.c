@@ -811,7 +811,8 @@ static int cert_walk(struct cert *c, bool all_ext)
         im->not_before_bad = !der_time_rfc5280(nb.tag, &nb.val);
         im->not_after_bad = !der_time_rfc5280(na.tag, &na.val);
         if (der_time(nb.tag, &nb.val, &c->not_before) != 0) c->not_before = 0;
-        if (der_time(na.tag, &na.val, &c->not_after) != 0) c->not_after = 0;
+        im->not_after_unreadable = der_time(na.tag, &na.val, &c->not_after) != 0;
+        if (im->not_after_unreadable) c->not_after = 0;
     }
     if (der_next(&tbs, &t) != 0 || t.tag != DER_SEQUENCE) return DER_EMALFORMED;
     set_name(c, t.val, true, &t);

@@ -20,8 +20,9 @@
  *  - expressway (OpenSSL 1.1.1 X509_STORE_CTX_get1_issuer() and
  *    find_issuer()): the *last* acceptable candidate, in store / wire order
  *    — store [root not yet valid, the same root expired] gives 10 at 1;
- *  - rfc (OpenSSL 3.0 get0_best_issuer_sk()): the one that expires last —
- *    the same store gives 9 at 1.
+ *  - rfc (OpenSSL 3.0 X509_STORE_CTX_get1_issuer() and
+ *    get0_best_issuer_sk()): the one that expires last — the same store
+ *    gives 9 at 1 — as far as ASN1_TIME_compare() can read the times.
  *
  * Iterative, bounded by VERDICT_MAX_PATH: no recursion on peer input.
  */
@@ -56,9 +57,35 @@ static bool better_invalid(const struct cert *x, const struct cert *best,
                            enum verdict_profile profile)
 {
     if (!best || profile == PROFILE_EXPRESSWAY) return true; /* 1.1.1: the last one */
-    return x->not_after > best->not_after;                    /* 3.0: expires last */
+    /* 3.0: ASN1_TIME_compare(x's notAfter, best's) > 0 — the one that
+     * expires last; a notAfter it cannot read makes the comparison -2, so
+     * the candidate held stays (an unreadable first candidate is kept). */
+    if (cert_impl_of(x)->not_after_unreadable || cert_impl_of(best)->not_after_unreadable)
+        return false;
+    return x->not_after > best->not_after;
 }
 
+static bool same_cert(const struct cert *a, const struct cert *b)
+{
+    return a == b || memcmp(a->sha256, b->sha256, sizeof a->sha256) == 0;
+}
+
+/* Is store entry i byte-identical to an earlier entry? OpenSSL's
+ * X509_STORE holds a certificate once: x509_store_add() (crypto/x509/
+ * x509_lu.c) skips one that X509_OBJECT_retrieve_match() finds (X509_cmp
+ * equal), so a duplicate keeps the place of its first copy. */
+static bool held_earlier(const struct trust_store *st, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (st->entries[k].cert && same_cert(st->entries[k].cert, st->entries[i].cert))
+            return true;
+    return false;
+}
+
+/* The store's candidates in OpenSSL's order: X509_STORE_CTX_get1_issuer()
+ * walks the store's objects with the issuer's subject, which are sorted by
+ * subject only (x509_object_cmp; glibc's qsort is a stable merge sort), so
+ * same-subject certificates stay in load order, duplicates dropped. */
 const struct cert *chain_store_issuer(const struct trust_store *st, const struct cert *child,
                                       int64_t at, enum verdict_profile profile)
 {
@@ -67,15 +94,12 @@ const struct cert *chain_store_issuer(const struct trust_store *st, const struct
     for (size_t i = 0; i < st->n; i++) {
         const struct cert *x = st->entries[i].cert;
         if (!x || !may_issue(x, child, profile)) continue;
+        /* A valid candidate's first copy was already returned; an invalid
+         * one's later copy must not become "the last" (1.1.1). */
         if (cert_valid_at(x, at)) return x;
-        if (better_invalid(x, best, profile)) best = x;
+        if (better_invalid(x, best, profile) && !held_earlier(st, i)) best = x;
     }
     return best;
-}
-
-static bool same_cert(const struct cert *a, const struct cert *b)
-{
-    return a == b || memcmp(a->sha256, b->sha256, sizeof a->sha256) == 0;
 }
 
 static bool in_chain(const struct chain_result *r, const struct cert *c)

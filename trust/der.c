@@ -114,55 +114,73 @@ static int two_digits(const uint8_t *p, unsigned *v)
     return 0;
 }
 
+static bool leap_year(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+/* OpenSSL's ossl_asn1_time_to_tm() (crypto/asn1/a_time.c, 1.1.1 and 3.0
+ * alike) without ASN1_STRING_FLAG_X509_TIME, the way ASN1_TIME_to_tm(),
+ * ASN1_TIME_diff() and ASN1_TIME_compare() read a certificate's times:
+ * two-digit fields in range (month 1-12, a day of that month, 23:59:59 at
+ * most), seconds optional, a GeneralizedTime fraction of at least one digit
+ * after '.', then 'Z' or an offset +-HHMM (hours <= 12) that ends the text.
+ * Anything else fails there, so the time cannot be compared (3.0's issuer
+ * choice depends on that, see chain.c). */
 int der_time(uint8_t tag, const struct cursor *val, int64_t *secs)
 {
+    static const uint8_t mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    /* min[] / max[] of the fields: century, year, month, day, hour,
+     * minute, second, offset hours, offset minutes. */
+    static const unsigned fmin[9] = {0, 0, 1, 1, 0, 0, 0, 0, 0};
+    static const unsigned fmax[9] = {99, 99, 12, 31, 23, 59, 59, 12, 59};
     const uint8_t *p = val->p;
-    size_t n = cur_left(val);
-    unsigned y, cc, mo, d, hh, mi, ss = 0;
-    size_t i;
+    size_t n = cur_left(val), o = 0;
+    unsigned f[9] = {0}; /* the fields, indexed like fmin */
+    int first, last;     /* field range of this type: UTCTime has no century */
 
     if (tag == DER_UTCTIME) {
-        /* RFC 5280 4.1.2.5.1: YYMMDDHHMMSSZ, YY >= 50 is 19YY. Seconds are
-         * required by DER; tolerate their absence like OpenSSL does. */
-        if (n < 11 || two_digits(p, &y) != 0) return DER_EMALFORMED;
-        y += y >= 50 ? 1900 : 2000;
-        i = 2;
+        first = 1;
+        if (n < 11) return DER_EMALFORMED;
     } else if (tag == DER_GENERALIZEDTIME) {
-        /* RFC 5280 4.1.2.5.2: YYYYMMDDHHMMSSZ. */
-        if (n < 13 || two_digits(p, &cc) != 0 || two_digits(p + 2, &y) != 0)
+        first = 0;
+        if (n < 13) return DER_EMALFORMED;
+    } else {
+        return DER_EMALFORMED;
+    }
+    last = 6;
+    for (int k = first; k <= last; k++) {
+        if (k == 6 && (p[o] == 'Z' || p[o] == '+' || p[o] == '-')) break; /* no seconds */
+        if (o + 2 >= n) return DER_EMALFORMED; /* a field and then a time zone */
+        if (two_digits(p + o, &f[k]) != 0 || f[k] < fmin[k] || f[k] > fmax[k])
             return DER_EMALFORMED;
-        y += cc * 100;
-        i = 4;
+        o += 2;
+        if (k == 3) {
+            unsigned y = tag == DER_UTCTIME ? (f[1] < 50 ? 2000 + f[1] : 1900 + f[1])
+                                            : f[0] * 100 + f[1];
+            unsigned md = mdays[f[2] - 1] + (f[2] == 2 && leap_year(y) ? 1 : 0);
+            if (f[3] > md) return DER_EMALFORMED;
+        }
+    }
+    if (tag == DER_GENERALIZEDTIME && p[o] == '.') {
+        size_t d0 = ++o;
+        while (o < n && p[o] >= '0' && p[o] <= '9') o++; /* verdicts work in seconds */
+        if (o == d0 || o == n) return DER_EMALFORMED;
+    }
+    unsigned y = tag == DER_UTCTIME ? (f[1] < 50 ? 2000 + f[1] : 1900 + f[1]) : f[0] * 100 + f[1];
+    int64_t t = time_from_civil((int)y, f[2], f[3], f[4], f[5], f[6]);
+    if (p[o] == 'Z') {
+        o++;
+    } else if (p[o] == '+' || p[o] == '-') {
+        bool minus = p[o] == '-';
+        if (++o + 4 != n) return DER_EMALFORMED;
+        if (two_digits(p + o, &f[7]) != 0 || f[7] > fmax[7] ||
+            two_digits(p + o + 2, &f[8]) != 0 || f[8] > fmax[8])
+            return DER_EMALFORMED;
+        o += 4;
+        int64_t off = (int64_t)f[7] * 3600 + (int64_t)f[8] * 60;
+        t += minus ? off : -off; /* local time minus its offset is UTC */
     } else {
         return DER_EMALFORMED;
     }
-    if (n - i < 8 || two_digits(p + i, &mo) || two_digits(p + i + 2, &d) ||
-        two_digits(p + i + 4, &hh) || two_digits(p + i + 6, &mi))
-        return DER_EMALFORMED;
-    i += 8;
-    if (i + 2 <= n && p[i] >= '0' && p[i] <= '9') {
-        if (two_digits(p + i, &ss)) return DER_EMALFORMED;
-        i += 2;
-    }
-    if (tag == DER_GENERALIZEDTIME && i < n && (p[i] == '.' || p[i] == ',')) {
-        i++; /* fraction of a second: verdicts work in seconds */
-        while (i < n && p[i] >= '0' && p[i] <= '9') i++;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60)
-        return DER_EMALFORMED;
-    int64_t t = time_from_civil((int)y, mo, d, hh, mi, ss);
-    if (i < n && p[i] == 'Z') {
-        i++;
-    } else if (i + 5 <= n && (p[i] == '+' || p[i] == '-')) {
-        unsigned oh, om;
-        if (two_digits(p + i + 1, &oh) || two_digits(p + i + 3, &om)) return DER_EMALFORMED;
-        int64_t off = (int64_t)oh * 3600 + om * 60;
-        t += p[i] == '+' ? -off : off;
-        i += 5;
-    } else {
-        return DER_EMALFORMED;
-    }
-    if (i != n) return DER_EMALFORMED;
+    if (o != n) return DER_EMALFORMED;
     *secs = t;
     return 0;
 }

@@ -73,7 +73,8 @@ bool der_oid_eq(const struct cursor *oid, const uint8_t *bytes, size_t n);
 #define DER_OID_EQ(cur, lit) der_oid_eq((cur), (const uint8_t *)(lit), sizeof(lit) - 1)
 
 /* RFC 5280 4.1.2.5: UTCTime (YY >= 50 means 19YY) or GeneralizedTime to
- * seconds since the epoch. 0 or DER_EMALFORMED. */
+ * seconds since the epoch, read as leniently as OpenSSL's ASN1_TIME_to_tm()
+ * (no seconds, fractions, offsets). 0, or DER_EMALFORMED where that fails. */
 int der_time(uint8_t tag, const struct cursor *val, int64_t *secs);
 
 /* UTCTime or GeneralizedTime: the two tags of RFC 5280's Time CHOICE. */

@@ -61,6 +61,9 @@ struct cert_impl {
      * X509_cmp_time() returns 0 for it, which X509_verify_cert reports as
      * 13 / 14 and chain building treats as "not valid". */
     bool not_before_bad, not_after_bad;
+    /* notAfter that even the lenient ASN1_TIME_to_tm() cannot read (der_time
+     * fails): ASN1_TIME_compare() with it returns -2, never "later". */
+    bool not_after_unreadable;
     /* OpenSSL 1.1.1 EXFLAG_INVALID (x509v3_cache_extensions): an extension
      * it decodes (basicConstraints, keyUsage, extKeyUsage, nsCertType, SKI,
      * AKI, subjectAltName, nameConstraints, proxyCertInfo, CRL distribution

@@ -244,14 +244,12 @@ static void advice_ecdsa(struct out *o, const struct judge *j)
 
 static void judge_impl(const struct judge_input *in, struct verdict *out, bool simulated);
 
-/* The advice to upload `c` (18, 19) checked before it is given: the same
- * chain judged again with `c` added to the store (one level: the simulated
- * judgement advises nothing). When even then the chain fails, say so and
- * why, instead of promising a fix (issue #11: advice that works). */
-static bool advice_upload_check(struct out *o, const struct judge *j, const struct cert *c)
+/* The same chain judged again with `c` added to the store, into *w (one
+ * level: the simulated judgement advises nothing). False when it could not
+ * be judged (no store, out of memory, already simulating). */
+static bool judge_with_upload(const struct judge *j, const struct cert *c, struct verdict *w)
 {
     const struct trust_store *st = j->in->store;
-    bool still_fails = false;
     if (j->simulated || !st) return false;
     struct trust_store more = *st;
     more.entries = malloc((st->n + 1) * sizeof *more.entries);
@@ -263,36 +261,79 @@ static bool advice_upload_check(struct out *o, const struct judge *j, const stru
     more.n = more.cap = st->n + 1;
     struct judge_input in = *j->in;
     in.store = &more;
-    struct verdict *w = malloc(sizeof *w);
-    if (w) {
-        judge_impl(&in, w, true);
-        if (w->status == VERDICT_FAILED) {
-            still_fails = true;
-            outf(o, " Note: with it in the store this chain still fails (%s at depth %d): fix "
-                    "that too.",
-                 w->reason, w->depth);
-        }
-        free(w);
-    }
+    judge_impl(&in, w, true);
     free(more.entries);
+    return true;
+}
+
+/* The advice to upload `c` (18, 19) checked before it is given: when even
+ * with `c` in the store the chain fails, say so and why, instead of
+ * promising a fix (issue #11: advice that works). */
+static bool advice_upload_check(struct out *o, const struct judge *j, const struct cert *c)
+{
+    bool still_fails = false;
+    struct verdict *w = malloc(sizeof *w);
+    if (w && judge_with_upload(j, c, w) && w->status == VERDICT_FAILED) {
+        still_fails = true;
+        outf(o, " Note: with it in the store this chain still fails (%s at depth %d): fix "
+                "that too.",
+             w->reason, w->depth);
+    }
+    free(w);
     return still_fails;
 }
 
-/* 19 where uploading the chain's root would not be enough: the CA just
- * below it may be a cross-certificate, a CA that also exists as its own
- * self-signed root; with that root in the store, trusted-first chain
- * building ends there and never reaches the cross-certificate. */
-static void advice_cross_root(struct out *o, const struct judge *j)
+/* 20 while the server also sent a self-signed CA that would anchor the
+ * chain: chain building took a same-named issuer (OpenSSL takes the first
+ * acceptable one the peer sent) whose own issuer is missing — or whose key
+ * identifier points nowhere — so the missing CA may not exist at all. Name
+ * the sent root that tlsscope checked makes the chain trusted. At most
+ * ADVICE_MAX_TRIES judgements: advice must not cost more than the verdict
+ * many times over. */
+#define ADVICE_MAX_TRIES 4
+static bool advice_sent_anchor(struct out *o, const struct judge *j)
 {
-    const struct verdict *v = j->v;
-    if (v->n_path < 3) return;
-    const struct cert *x = path_cert(j, v->n_path - 2);
+    int tries = 0;
+    bool found = false;
+    struct verdict *w = malloc(sizeof *w);
+    if (!w) return false;
+    for (int i = 1; i < j->in->n_chain && tries < ADVICE_MAX_TRIES; i++) {
+        const struct cert *x = j->in->chain[i];
+        if (!x || !cert_is_self_signed(x) || cert_check_ca(x) == 0) continue;
+        bool in_path = false;
+        for (int k = 0; k < j->v->n_path; k++)
+            if (path_cert(j, k) == x) in_path = true;
+        if (in_path) continue;
+        tries++;
+        if (judge_with_upload(j, x, w) && w->status == VERDICT_TRUSTED) {
+            char b[100];
+            outf(o, " The server also sent the self-signed CA \"%s\" (SHA-256 %s): with it in "
+                    "the trust store this chain is trusted (checked), so uploading that one "
+                    "is enough if it is a CA you mean to trust.",
+                 x->subject, fp(x, b));
+            found = true;
+            break;
+        }
+    }
+    free(w);
+    return found;
+}
+
+/* The CA `x` at `depth` (not self-issued) may be a cross-certificate, a CA
+ * that also exists as its own self-signed root (ISRG Root X1 signed by DST
+ * Root CA X3): with that root in the store, trusted-first chain building
+ * ends there and never needs the cross-certificate's issuer — 19 where
+ * uploading the chain's root would not be enough, 20 where the
+ * cross-signing root is missing (or unusable). */
+static void advice_cross_root(struct out *o, const struct judge *j, const struct cert *x, int depth)
+{
+    (void)j;
     if (!x || x->self_issued || cert_check_ca(x) == 0) return;
     char kid[200] = "";
     if (x->ski_len) cert_fingerprint_hex(x->ski, x->ski_len, kid, sizeof kid, true);
     outf(o, " If \"%s\" (depth %d) also exists as a self-signed root (a cross-signed CA), "
             "upload the root CA certificate \"%s\"%s%s instead: the chain then ends there.",
-         cn_or_subject(x), v->n_path - 2, x->subject, kid[0] ? " with key identifier " : "", kid);
+         cn_or_subject(x), depth, x->subject, kid[0] ? " with key identifier " : "", kid);
 }
 
 static const char workaround[] = ADVICE_WORKAROUND;
@@ -325,7 +366,8 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
-        if (advice_upload_check(&o, j, c)) advice_cross_root(&o, j);
+        if (advice_upload_check(&o, j, c) && v->n_path >= 3)
+            advice_cross_root(&o, j, path_cert(j, v->n_path - 2), v->n_path - 2);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         outf(&o, "Upload the missing CA certificate \"%s\" - the issuer of \"%s\" at depth %d, "
@@ -340,6 +382,8 @@ static void write_advice(struct judge *j, int code, int depth)
         if (v->n_path == 1 && j->in->n_chain == 1)
             outf(&o, " The server sent no intermediate certificates; if the missing one is an "
                      "intermediate, the server could also be configured to send it.");
+        /* a cross-signed root only sits above an issuing CA: depth 2 up */
+        if (!advice_sent_anchor(&o, j) && depth >= 2) advice_cross_root(&o, j, c, depth);
         advice_ecdsa(&o, j);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT: {

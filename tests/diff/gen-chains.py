@@ -1108,33 +1108,34 @@ def dn_cn(dn):
 
 def advised_certs(advice, universe):
     """What the advice says to upload: a list of choices (more than one
-    when several certificates fit what it says), each a list of indexes into
-    universe["certs"]."""
+    when several certificates fit what it says, or when the advice offers
+    alternatives — "... instead", "uploading that one is enough"), each a
+    list of indexes into universe["certs"]."""
     certs = universe["certs"]
-    m = re.search(r"SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})", advice)
-    m20 = re.search(r'Upload the missing CA certificate "(.*?)" - the issuer of', advice)
-    m2 = re.search(r'upload the root CA certificate "(.*?)"', advice)
-    if m20 or m2:
-        cn = dn_cn((m20 or m2).group(1))
-        kid = re.search(r"with key identifier ([0-9a-f:]+)", advice)
+    choices = []
+    for m in re.finditer(r'Upload the missing CA certificate "(.*?)" - the issuer of'
+                         r'|upload the root CA certificate "(.*?)"', advice):
+        cn = dn_cn(m.group(1) or m.group(2))
+        rest = advice[m.end():]
+        kid = re.match(r'(?: "[^"]*" at depth \d+, the root or an intermediate)?'
+                       r' with key identifier ([0-9a-f:]+)', rest)
         kid = kid.group(1).replace(":", "") if kid else None
         # a key identifier is looked for in the candidate's SKI, when it has one
         # (OpenSSL compares AKI with SKI only; older case files say "has_ski")
         pick = [i for i, c in enumerate(certs) if canon(c["cn"]) == cn and
                 (kid is None or not c.get("ski", c.get("has_ski", True)) or c["keyid"] == kid)]
-        choices = []
         for i in pick:          # with its own issuers up to the self-signed root
             line = []
             while i is not None and i not in line:
                 line.append(i)
                 i = certs[i]["issuer"]
             choices.append(line)
-        return choices
-    if m:
+    # a certificate named by its SHA-256 (the self-signed leaf, the sent root)
+    for m in re.finditer(r"SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})", advice):
         fp = m.group(1).replace(":", "")
-        return [[i] for i, c in enumerate(certs)
-                if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() == fp]
-    return []
+        choices += [[i] for i, c in enumerate(certs)
+                    if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() == fp]
+    return choices
 
 
 def with_store(case, extra_ders, tag):

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "trust/cert.h"
+#include "trust/der.h"
 
 /* trust/internal.h (not included: it pulls in mbedTLS headers, which stay
  * inside trust/): parse as if mbedTLS had refused the certificate. */
@@ -558,8 +559,53 @@ static void test_beyond_mbedtls(void)
     cert_free(root);
 }
 
+/* der_time() reads what OpenSSL's lenient ASN1_TIME_to_tm() reads, and
+ * refuses what it refuses (3.0's issuer choice compares notAfter with it). */
+static void test_der_time_openssl(void)
+{
+    static const struct {
+        uint8_t tag;
+        const char *text;
+        long long want; /* -1: DER_EMALFORMED */
+    } cases[] = {
+        {DER_UTCTIME, "240101120000Z", 1704110400},
+        {DER_UTCTIME, "2401011200Z", 1704110400},          /* no seconds */
+        {DER_UTCTIME, "240101120000+0130", 1704105000},    /* local time, 1h30 east */
+        {DER_UTCTIME, "240101120000-0500", 1704128400},
+        {DER_UTCTIME, "991231235959Z", 946684799},         /* YY >= 50: 19YY */
+        {DER_GENERALIZEDTIME, "20240101120000.5Z", 1704110400},
+        {DER_GENERALIZEDTIME, "202401011200Z", 1704110400},
+        {DER_GENERALIZEDTIME, "20240229120000Z", 1709208000}, /* leap day */
+        {DER_UTCTIME, "241301120000Z", -1},                /* month 13 */
+        {DER_UTCTIME, "240230120000Z", -1},                /* 30 February */
+        {DER_GENERALIZEDTIME, "20230229120000Z", -1},      /* not a leap year */
+        {DER_UTCTIME, "240101120060Z", -1},                /* seconds 60 */
+        {DER_UTCTIME, "240101240000Z", -1},
+        {DER_GENERALIZEDTIME, "20240101120000.Z", -1},     /* fraction without digits */
+        {DER_GENERALIZEDTIME, "20240101120000,5Z", -1},    /* only '.' */
+        {DER_UTCTIME, "240101120000+1300", -1},            /* offset hours <= 12 */
+        {DER_UTCTIME, "240101120000+013", -1},
+        {DER_UTCTIME, "240101120000z", -1},
+        {DER_UTCTIME, "240101120000Z0", -1},
+        {DER_UTCTIME, "2401011200", -1},                   /* no time zone */
+        {DER_UTCTIME, "24010112Z", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct cursor v = cur_init(cases[i].text, strlen(cases[i].text));
+        int64_t t = -1;
+        int rc = der_time(cases[i].tag, &v, &t);
+        if (cases[i].want < 0) {
+            CHECK_EQ_INT(rc, DER_EMALFORMED);
+        } else {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(t, cases[i].want);
+        }
+    }
+}
+
 int main(void)
 {
+    test_der_time_openssl();
     test_beyond_mbedtls();
     test_leaf();
     test_ca_and_relations();
