@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/timefmt.h"
+#include "trust/clientauth.h"
 #include "tui_internal.h"
 
 /* ---- drawing helpers ------------------------------------------------------ */
@@ -97,6 +98,29 @@ void tui_verdict_text(const struct tui_conn *c, struct sbuf *out)
         sbuf_puts(out, c->reason);
     }
     if (c->presumed) sbuf_puts(out, " (presumed: resumed session)");
+}
+
+const char *tui_client_marker(const struct tui_conn *c, enum tui_style *st, char *buf, size_t len)
+{
+    if (!c->has_client) return NULL;
+    switch (c->client_cls) {
+    case TUI_CLASS_FAILED:
+        if (st) *st = ST_FAIL;
+        if (c->client_code == VERR_TLSSCOPE_NO_CLIENT_CERT)
+            snprintf(buf, len, "client FAIL: none sent");
+        else
+            snprintf(buf, len, "client FAIL %d@%d", c->client_code, c->client_depth);
+        break;
+    case TUI_CLASS_TRUSTED:
+        if (st) *st = ST_OK;
+        snprintf(buf, len, "client OK");
+        break;
+    default:
+        if (st) *st = ST_NJ;
+        snprintf(buf, len, "client n/j");
+        break;
+    }
+    return buf;
 }
 
 const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len)
