@@ -223,8 +223,9 @@ void view_clamp(struct tui *t, struct view *v);
 void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs, int n,
                        bool chain);
 /* Certificates of a record for export: the chain as built (leaf to anchor)
- * then the other certificates sent; returns the count. */
-int tui_chain_certs(const struct conn_record *r, const struct cert **out, int max);
+ * then the other certificates sent; returns the count. client: the
+ * client's chain (mutual TLS) instead of the server's. */
+int tui_chain_certs(const struct conn_record *r, bool client, const struct cert **out, int max);
 /* The certificate `e` exports from a record: the failing one, else the leaf. */
 const struct cert *tui_default_cert(const struct conn_record *r);
 

@@ -208,14 +208,17 @@ void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *c
     t->export_prompt(t, pin, certs, n, chain);
 }
 
-int tui_chain_certs(const struct conn_record *r, const struct cert **out, int max)
+int tui_chain_certs(const struct conn_record *r, bool client, const struct cert **out, int max)
 {
     int n = 0;
-    const struct verdict *v = &r->verdict;
+    if (client && !r->client) return 0;
+    const struct verdict *v = client ? &r->client->verdict : &r->verdict;
+    const struct cert *const *sent = client ? r->client_chain : r->chain;
+    int n_sent = client ? r->n_client_chain : r->n_chain;
     for (int i = 0; i < v->n_path && n < max; i++)
         if (v->path[i].cert) out[n++] = v->path[i].cert;
-    for (int i = 0; i < r->n_chain && n < max; i++) {
-        const struct cert *c = r->chain[i];
+    for (int i = 0; i < n_sent && n < max; i++) {
+        const struct cert *c = sent[i];
         bool seen = false; /* the store's copy of a sent certificate is the same one */
         for (int k = 0; k < n; k++)
             seen = seen || (c && memcmp(out[k]->sha256, c->sha256, 32) == 0);

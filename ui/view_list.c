@@ -332,7 +332,7 @@ static void export_from_conn(struct tui *t, struct tui_conn *c, bool chain)
     const struct cert *certs[TUI_EXPORT_MAX];
     int n = 0;
     if (chain) {
-        n = tui_chain_certs(r, certs, TUI_EXPORT_MAX);
+        n = tui_chain_certs(r, false, certs, TUI_EXPORT_MAX);
     } else if ((certs[0] = tui_default_cert(r)) != NULL) {
         n = 1;
     }
