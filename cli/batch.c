@@ -21,6 +21,7 @@ struct batch {
     const struct cli_opts *o;
     struct pipeline *p;
     const struct trust_store *store;
+    const struct trust_store *client_store; /* --client-trust, or NULL */
     bool header_done;
     struct report_style style;
     struct summary summary;
@@ -31,31 +32,45 @@ struct batch {
     struct logreport *lr;   /* bundles and Expressway logs; NULL/inactive otherwise */
 };
 
-/* The store lint and the table header come first, but the lint needs the
- * capture's time (a CA expired as of then), known once packets were read:
- * so they are printed just before the first row, or at the end. */
+/* One store's lint at `at`. Debian's bundle (`system`) has expired and
+ * same-CN roots by the dozen: one line and a count, the findings with -v.
+ * True when something was printed. */
+static bool batch_lint(const struct batch *b, const struct trust_store *st, const char *which,
+                       void (*print)(void *, const struct store_lint *), int64_t at, FILE *meta)
+{
+    bool system = false;
+    for (size_t i = 0; i < st->n_sources; i++)
+        if (strcmp(st->sources[i], "system") == 0) system = true;
+    if (system && !b->style.verbose) {
+        size_t n = store_lint(st, at, NULL, NULL);
+        if (n > 0)
+            fprintf(meta, "%s lint: %zu finding%s in a store of %zu certificates with the "
+                          "system bundle (-v lists them)\n",
+                    which, n, n == 1 ? "" : "s", store_count(st));
+        return n > 0;
+    }
+    return store_lint(st, at, print, meta) > 0;
+}
+
+/* The store lint (the server store's, then the client store's: the server's
+ * side of mutual TLS, --client-trust) and the table header come first, but
+ * the lint needs the capture's time (a CA expired as of then), known once
+ * packets were read: so they are printed just before the first row, or at
+ * the end. */
 static void batch_header(struct batch *b)
 {
     if (b->header_done) return;
     b->header_done = true;
     FILE *meta = b->o->json ? stderr : stdout;
-    if (b->store) {
+    if (b->store || b->client_store) {
         const struct pipeline_stats *ps = pipeline_stats(b->p);
         int64_t at = b->o->have_at ? b->o->at : ps->first_ts_ns / 1000000000;
-        bool system = false;
-        for (size_t i = 0; i < b->store->n_sources; i++)
-            if (strcmp(b->store->sources[i], "system") == 0) system = true;
-        if (system && !b->style.verbose) {
-            /* Debian's bundle has expired and same-CN roots by the dozen:
-             * one line and a count, the findings with -v. */
-            size_t n = store_lint(b->store, at, NULL, NULL);
-            if (n > 0)
-                fprintf(meta, "store lint: %zu finding%s in a store of %zu certificates with the "
-                              "system bundle (-v lists them)\n\n",
-                        n, n == 1 ? "" : "s", store_count(b->store));
-        } else if (store_lint(b->store, at, frontend_print_lint, meta) > 0) {
-            fputc('\n', meta);
-        }
+        bool any = false;
+        if (b->store) any = batch_lint(b, b->store, "store", frontend_print_lint, at, meta);
+        if (b->client_store)
+            any = batch_lint(b, b->client_store, "client store", frontend_print_client_lint, at,
+                             meta) || any;
+        if (any) fputc('\n', meta);
     }
     if (!b->o->json) report_text_header(stdout, &b->style);
 }
@@ -142,6 +157,7 @@ int run_batch(struct session *s)
     }
     session_set_active(p);
     b.store = s->have_store ? &s->store : NULL;
+    b.client_store = s->have_client_store ? &s->client_store : NULL;
     b.lr = s->lr;
     FILE *meta = o->json ? stderr : stdout;
 

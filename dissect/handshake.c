@@ -396,6 +396,7 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         }
         break;
     case HS_SERVER_HELLO_DONE:
+        if (side == TLS_SERVER) c->server_hello_done = true;
         /* the server's flight ended without a Certificate: fine for
          * anonymous and PSK suites (RFC 5246 §7.4.2, RFC 4279 §2) */
         if (side == TLS_SERVER && c->sh.present && !c->parser->server_cert_seen &&

@@ -348,6 +348,8 @@ struct tls_conn {
     bool cert_request;          /* CertificateRequest seen (TLS <= 1.2, or 1.3 decrypted) */
     struct tls_cert_request creq; /* ... and what it asked for */
     uint16_t ske_group;         /* ServerKeyExchange named curve (RFC 8422 §5.4), or 0 */
+    bool server_hello_done;     /* ServerHelloDone seen: the server's TLS <= 1.2 flight is
+                                 * over, so cert_request is final */
     bool cert_status;           /* CertificateStatus (OCSP staple) seen */
     bool new_session_ticket;    /* plaintext NewSessionTicket (TLS <= 1.2) */
 

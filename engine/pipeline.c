@@ -9,6 +9,7 @@
 #include "capture/udpflow.h"
 #include "dissect/dtls.h"
 #include "dissect/keylog.h"
+#include "dissect/names.h"
 #include "dissect/quic.h"
 
 #include <signal.h>
@@ -214,6 +215,37 @@ static bool judge_refused(const struct tls_certificate *msg, const struct cert *
     return any;
 }
 
+static void judge_client(struct pipeline *p, struct conn_record *r);
+
+/* Is everything a live row shows known? A row (judged()) carries the client
+ * verdict too, as a batch row does: so for TLS <= 1.2 it waits until the
+ * server's flight is over (did it ask for a client certificate? it may come
+ * in a later segment than the Certificate) and, when it asked, until the
+ * server answered the client's Certificate (its alert or its
+ * ChangeCipherSpec): about one round trip, long before a connection ends.
+ * TLS 1.3 needs no wait: a decrypted handshake's chains are final only once
+ * the client's Certificate could be read (tls_on_keys_stopped), and without
+ * keys the request is not visible. Anything that ends the handshake (an
+ * alert, the end of the connection) settles it too. */
+static bool client_side_settled(const struct tls_conn *c)
+{
+    if (c->closed || c->n_alerts || c->nochain != TLS_NOCHAIN_NONE) return true;
+    if (tls_version_is13_family(tls_conn_version(c))) return true;
+    if (!c->cert_request) return c->server_hello_done || c->ccs[TLS_CLIENT] || c->ccs[TLS_SERVER];
+    return c->ccs[TLS_SERVER] || c->handshake_complete;
+}
+
+/* judged(): once the verdict is final and the client side settled (or
+ * `force`: the connection is being finished), with the client verdict. */
+static void hand_over(struct pipeline *p, struct conn_record *r, bool force)
+{
+    if (!r->judged || r->reported) return;
+    if (!force && !client_side_settled(r->tls)) return;
+    r->reported = true;
+    judge_client(p, r);
+    if (p->ops.judged) p->ops.judged(p->ops.ctx, r);
+}
+
 static void judge(struct pipeline *p, struct conn_record *r)
 {
     struct tls_conn *c = r->tls;
@@ -252,14 +284,14 @@ static void judge(struct pipeline *p, struct conn_record *r)
     } else if (r->n_chain > 0) {
         server_remember(p, r);
     }
-    if (p->ops.judged) p->ops.judged(p->ops.ctx, r);
     p->stats.judged++;
     if (p->opts.stop_after_conns && p->stats.judged >= p->opts.stop_after_conns) p->stop = 1;
+    hand_over(p, r, false);
 }
 
-/* Mutual TLS: the client's chain against the server's store. At the end of
- * the connection, since the client's Certificate and the server's alert
- * come after the server chain was judged. */
+/* Mutual TLS: the client's chain against the server's store. After the
+ * server chain was judged, since the client's Certificate comes later: at
+ * hand_over(), and the server's answer is looked at again at the end. */
 static void judge_client(struct pipeline *p, struct conn_record *r)
 {
     struct tls_conn *c = r->tls;
@@ -305,8 +337,9 @@ static void record_done(struct pipeline *p, struct conn_record *r)
         return;
     }
     if (!r->judged) judge(p, r);
+    hand_over(p, r, true);
     verdict_observe(&r->verdict, c);
-    judge_client(p, r);
+    if (r->client) client_auth_observe(r->client, c);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
     if (c->is_dtls) p->stats.dtls_connections++;
@@ -361,6 +394,7 @@ static int sink_data(void *ctx, void *app, enum flow_dir dir, uint64_t offset, c
     int rc = tls_conn_data(r->tls, dir, data, n, ts_ns);
     if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
     if (r->tls->chain_final && !r->judged && r->tls->is_tls && !count_reached(p)) judge(p, r);
+    hand_over(p, r, false);
     return rc;
 }
 
@@ -470,6 +504,7 @@ static int udp_datagram(void *ctx, void *app, enum flow_dir dir, const uint8_t *
                              : dtls_conn_datagram(r->tls, dir, data, caplen, len, ts_ns);
     if (r->tls->is_tls && !r->seq) r->seq = ++p->next_seq;
     if (r->tls->chain_final && !r->judged && r->tls->is_tls) judge(p, r);
+    hand_over(p, r, false);
     return rc == FLOW_COUNT_ONLY ? UDP_COUNT_ONLY : UDP_CONTINUE;
 }
 

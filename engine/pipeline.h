@@ -10,6 +10,9 @@
  * Records are handed over twice:
  *   judged(r)  as soon as the verdict is final (chain seen or known absent) —
  *              what live mode prints; alerts after this point are not in it.
+ *              When the server asked for a client certificate (TLS <= 1.2),
+ *              judged(r) waits for the server's answer to the client's
+ *              Certificate, so r->client (the client verdict) is in it too.
  *              r still belongs to the pipeline and stays valid (and keeps
  *              changing: alerts, bytes) until done(r) hands over the same
  *              pointer, so a live view may show it as a row meanwhile.
@@ -52,10 +55,11 @@ struct conn_record {
     int n_client_chain;
     struct verdict verdict;
     bool judged;                      /* verdict filled */
+    bool reported;                    /* handed to ops.judged (see pipeline.c hand_over) */
     struct client_auth *client;       /* owned; mutual TLS: the server sent CertificateRequest.
-                                         Filled when the connection is done (the client's
-                                         Certificate and the server's answer come after the
-                                         server chain), NULL otherwise */
+                                         Filled by judged() (held until the server answered
+                                         the client's Certificate), its observed alert
+                                         completed at done(); NULL otherwise */
     const char *probe_hello;          /* tlsscope probe: which hello ("ECDSA first",
                                          "RSA first", "--ciphers"; static), else NULL */
     struct pipeline *owner;           /* for conn_record_free */

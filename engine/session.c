@@ -268,12 +268,21 @@ void frontend_error(const char *who, const char *fmt, ...)
     sbuf_free(&sb);
 }
 
-void frontend_print_lint(void *arg, const struct store_lint *item)
+static void print_lint(FILE *out, const char *which, const struct store_lint *item)
 {
-    FILE *out = arg;
     struct sbuf sb;
     sbuf_init(&sb, 0);
     esc_text_str(&sb, item->message, frontend_utf8());
-    fprintf(out, "store lint: %s\n", sbuf_str(&sb));
+    fprintf(out, "%s lint: %s\n", which, sbuf_str(&sb));
     sbuf_free(&sb);
+}
+
+void frontend_print_lint(void *arg, const struct store_lint *item)
+{
+    print_lint(arg, "store", item);
+}
+
+void frontend_print_client_lint(void *arg, const struct store_lint *item)
+{
+    print_lint(arg, "client store", item);
 }

@@ -78,6 +78,8 @@ bool frontend_utf8(void);
 void frontend_error(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* store_lint callback printing "store lint: ..." to the FILE in arg. */
 void frontend_print_lint(void *arg, const struct store_lint *item);
+/* ... "client store lint: ..." for the --client-trust store (mutual TLS). */
+void frontend_print_client_lint(void *arg, const struct store_lint *item);
 /* Malformed key log lines (named) and secrets over the cap, on stderr. */
 struct keylog;
 void frontend_keylog_problems(const struct keylog *kl);

@@ -108,7 +108,14 @@ netns_track $!
 ip netns exec "$NS" openssl s_server -accept "$SERVER:6972" -cert "$PKI/cucm-tomcat-ecdsa.crt" \
   -key "$PKI/cucm-tomcat-ecdsa.key" -quiet -rev >"$W/server-6972.log" 2>&1 &
 netns_track $!
-for port in 8443 6972; do
+# Mutual TLS (issue 13): 6971 asks for a client certificate (-Verify 2) and
+# checks it against test-store.pem, but goes on whatever the result (no
+# -verify_return_error), so the connection stays open for the live row.
+ip netns exec "$NS" openssl s_server -accept "$SERVER:6971" -cert "$PKI/cucm-tomcat.crt" \
+  -key "$PKI/cucm-tomcat.key" -Verify 2 -CAfile "$SRC/pcaps/test-store.pem" -quiet -rev \
+  >"$W/server-6971.log" 2>&1 &
+netns_track $!
+for port in 8443 6972 6971; do
   netns_wait_tcp "$SERVER" "$port" \
     || { cat "$W"/server-*.log; echo "FAIL: s_server on $port did not start"; exit 1; }
 done
@@ -262,6 +269,41 @@ $(cat "$W/readback.diff")"
   "$T" -r "$W/live.pcap" --trust "$STORE" -b --color never tcp port 6972 >"$W/filtered.out" 2>&1
   [ "$(rows "$W/filtered.out")" -eq 1 ] && grep -q '^#1 .*:6972 .*FAILED 18@0 self signed certificate' "$W/filtered.out" ||
     fail "-r with filter 'tcp port 6972': $(cat "$W/filtered.out")"
+fi
+
+# ---------------------------------------- 1b: mutual TLS, client verdicts
+# A live row carries the server's verdict on the client's chain as a batch
+# row does (it waits for the server's answer to the client's Certificate,
+# one round trip): a good client chain, then a "Web Server" certificate
+# without clientAuth (26@0). Read back from -w: the same rows.
+if start_tlsscope mtls -i lo --trust "$STORE" --client-trust "$SRC/pcaps/test-store.pem" -b \
+     --color never -w "$W/mtls.pcap" tcp port 6971; then
+  live_case "$W/mtls.out" mtls-good 6971 \
+    "$SERVER:6971 cucm.steven.lab TLS1.2 ECDHE-RSA-AES256-GCM-SHA384 cucm-ms.steven.lab 1 trusted; client trusted" \
+    -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -cert "$PKI/client.crt" -key "$PKI/client.key" \
+    -cert_chain "$PKI/chain-client.pem"
+  close_client
+  live_case "$W/mtls.out" mtls-no-clientauth 6971 \
+    "$SERVER:6971 cucm.steven.lab TLS1.2 ECDHE-RSA-AES256-GCM-SHA384 cucm-ms.steven.lab 1 trusted; client FAILED 26@0 unsupported certificate purpose" \
+    -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" \
+    -cert_chain "$PKI/chain-test-int1.pem"
+  close_client
+  kill -INT "$TPID"
+  if wait_exit "$TPID" 2; then
+    wait "$TPID"; rc=$?
+    [ "$rc" -eq 1 ] || fail "mTLS: exit status $rc, want 1 (a client verdict failed)"
+  else
+    fail "mTLS: tlsscope still running 2 s after SIGINT"
+  fi
+  grep -q '^  client certificates (mutual TLS): 2 requested, 1 trusted, 1 failed, 0 not judged\.$' "$W/mtls.out" ||
+    fail "mTLS: summary: $(cat "$W/mtls.out")"
+  "$T" -r "$W/mtls.pcap" --trust "$STORE" --client-trust "$SRC/pcaps/test-store.pem" -b --color never \
+    >"$W/mtls-readback.out" 2>&1
+  grep -v '^  live capture: ' "$W/mtls.out" | seq_order >"$W/mtls-live.cmp"
+  seq_order <"$W/mtls-readback.out" >"$W/mtls-readback.cmp"
+  diff "$W/mtls-live.cmp" "$W/mtls-readback.cmp" >"$W/mtls-readback.diff" ||
+    fail "mTLS: -r of the -w file differs from the live report:
+$(cat "$W/mtls-readback.diff")"
 fi
 
 # ------------------------------- 2: JSON on -i any, -Z nobody, -c 2, max-conns

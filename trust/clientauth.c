@@ -294,7 +294,6 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
         out->sent = conn->client_certs.empty ? CLIENT_SENT_EMPTY : CLIENT_SENT_CHAIN;
     check_ca_list(in, out);
 
-    int64_t since = conn->client_certs.present ? conn->client_certs.ts_ns : conn->creq.ts_ns;
     bool is13 = tls_version_is13_family(tls_conn_version(conn));
     switch (out->sent) {
     case CLIENT_SENT_UNSEEN:
@@ -358,5 +357,11 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
         if (v->status == VERDICT_FAILED) write_client_advice(v, in);
         break;
     }
-    observe_server(v, conn, since);
+    client_auth_observe(out, conn);
+}
+
+void client_auth_observe(struct client_auth *ca, const struct tls_conn *conn)
+{
+    int64_t since = conn->client_certs.present ? conn->client_certs.ts_ns : conn->creq.ts_ns;
+    observe_server(&ca->verdict, conn, since);
 }

@@ -80,6 +80,11 @@ struct client_judge_input {
  * the client's Certificate and the server's answer come late. */
 void client_auth_judge(const struct client_judge_input *in, struct client_auth *out);
 
+/* Look again at what the server did about the client's answer (its alert,
+ * or carrying on) once more of the connection was seen: a verdict judged
+ * before the connection ended (a live row) is completed at its end. */
+void client_auth_observe(struct client_auth *ca, const struct tls_conn *conn);
+
 /* Short labels for reports: "listed", "not_listed", ... and "chain", "empty",
  * "unseen". */
 const char *client_ca_list_name(enum ca_list_match m);

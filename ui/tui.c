@@ -574,6 +574,8 @@ static void draw_title(struct tui *t)
                     (unsigned long long)s->count[TUI_CLASS_FAILED],
                     (unsigned long long)s->count[TUI_CLASS_NOT_JUDGED],
                     (unsigned long long)s->count[TUI_CLASS_TRUSTED]);
+    if (!t->log_only && s->client_failed)
+        sbuf_printf(&r, "; %llu client FAIL", (unsigned long long)s->client_failed);
     if (s->dropped) sbuf_printf(&r, "; %llu dropped (--max-conns)", (unsigned long long)s->dropped);
     if (s->oom) sbuf_printf(&r, "; %llu lost (memory)", (unsigned long long)s->oom);
     if (t->log) {
@@ -779,11 +781,14 @@ static void loading_end(struct tui *t, int rc, bool stopped)
         logreport_finish(t->lr, ps);
         t->log_gen++;
     }
-    /* store lint at the capture's time (a CA expired as of then), like batch */
-    if (t->s->have_store) {
+    /* store lint at the capture's time (a CA expired as of then), like batch;
+     * the client store's too */
+    if (t->s->have_store || t->s->have_client_store) {
         int64_t at = t->o->have_at ? t->o->at : ps->first_ts_ns / 1000000000;
-        t->lint_count = 0;
-        store_lint(&t->s->store, at, count_lint, &t->lint_count);
+        t->lint_count = t->client_lint_count = 0;
+        if (t->s->have_store) store_lint(&t->s->store, at, count_lint, &t->lint_count);
+        if (t->s->have_client_store)
+            store_lint(&t->s->client_store, at, count_lint, &t->client_lint_count);
         describe_store(t);
     }
     unsigned long long n = t->store.total[0] + t->store.total[1] + t->store.total[2];
@@ -1112,23 +1117,32 @@ static void on_done(void *ctx, struct conn_record *r)
 
 /* ---- set-up --------------------------------------------------------------- */
 
+/* "test-store.pem (1 cert, 2 lint)": base names, the count, the lint */
+static void describe_one(struct tui *t, struct sbuf *sb, const struct trust_store *st, size_t lint)
+{
+    for (size_t i = 0; i < st->n_sources; i++) {
+        const char *f = st->sources[i], *slash = strrchr(f, '/');
+        if (i) sbuf_puts(sb, ", ");
+        tui_esc_str(sb, slash && slash[1] ? slash + 1 : f, t->utf8);
+    }
+    size_t n = store_count(st);
+    sbuf_printf(sb, " (%zu cert%s", n, n == 1 ? "" : "s");
+    if (lint) sbuf_printf(sb, ", %zu lint", lint);
+    sbuf_putc(sb, ')');
+}
+
 static void describe_store(struct tui *t)
 {
     struct session *s = t->s;
     struct sbuf sb;
     sbuf_init(&sb, sizeof(t->store_desc) - 1);
-    if (!s->have_store) {
+    if (!s->have_store)
         sbuf_puts(&sb, "none (not judged)");
-    } else {
-        for (size_t i = 0; i < s->store.n_sources; i++) {
-            const char *f = s->store.sources[i], *slash = strrchr(f, '/');
-            if (i) sbuf_puts(&sb, ", ");
-            tui_esc_str(&sb, slash && slash[1] ? slash + 1 : f, t->utf8);
-        }
-        size_t n = store_count(&s->store);
-        sbuf_printf(&sb, " (%zu cert%s", n, n == 1 ? "" : "s");
-        if (t->lint_count) sbuf_printf(&sb, ", %zu lint", t->lint_count);
-        sbuf_putc(&sb, ')');
+    else
+        describe_one(t, &sb, &s->store, t->lint_count);
+    if (s->have_client_store) { /* mutual TLS: the server's store, --client-trust */
+        sbuf_puts(&sb, "  client store: ");
+        describe_one(t, &sb, &s->client_store, t->client_lint_count);
     }
     snprintf(t->store_desc, sizeof(t->store_desc), "%s", sbuf_str(&sb));
     sbuf_free(&sb);

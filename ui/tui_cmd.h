@@ -89,7 +89,8 @@ enum {
     C(EXPORT, "Certificates", TUI_IN_CERTS, 'e', 0, 0, "export",                                   \
       "Export a certificate as PEM: this one, the chain line's, else the failing one or the leaf") \
     C(EXPORT_CHAIN, "Certificates", TUI_IN_CERTS, 'E', 0, 0, "chain",                              \
-      "Export the chain (leaf to anchor, then other certificates sent) into one PEM file")
+      "Export the chain (leaf to anchor, then other certificates sent) into one PEM file; the "    \
+      "client's on a client chain line")
 
 enum tui_req {
     TUI_REQ_NONE = 0,

@@ -120,6 +120,7 @@ struct tui {
     uint64_t budget;      /* headless: packets per key (0: load all first) */
     char store_desc[512]; /* "expressway-store.pem (2 certificates)" */
     size_t lint_count;
+    size_t client_lint_count; /* ... of the --client-trust store (mutual TLS) */
 
     /* Expressway log (bundles, --log): NULL without one */
     struct logreport *lr;
@@ -166,6 +167,12 @@ int tui_body_height(const struct tui *t);
 const char *tui_marker(const struct tui_conn *c, enum tui_style *st);
 /* The verdict cell: "FAIL 18@0 self signed certificate". */
 void tui_verdict_text(const struct tui_conn *c, struct sbuf *out);
+/* Mutual TLS, the server's verdict on the client's chain: "client FAIL
+ * 26@0", "client FAIL: none sent", "client OK", "client n/j" (asked for, not
+ * judged), written into buf, with its style; NULL when no certificate was
+ * asked for. */
+#define TUI_CLIENT_MARKER_MAX 40
+const char *tui_client_marker(const struct tui_conn *c, enum tui_style *st, char *buf, size_t len);
 /* Time of day (or date and time) in at most w columns. */
 const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len);
 
@@ -216,8 +223,9 @@ void view_clamp(struct tui *t, struct view *v);
 void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *const *certs, int n,
                        bool chain);
 /* Certificates of a record for export: the chain as built (leaf to anchor)
- * then the other certificates sent; returns the count. */
-int tui_chain_certs(const struct conn_record *r, const struct cert **out, int max);
+ * then the other certificates sent; returns the count. client: the
+ * client's chain (mutual TLS) instead of the server's. */
+int tui_chain_certs(const struct conn_record *r, bool client, const struct cert **out, int max);
 /* The certificate `e` exports from a record: the failing one, else the leaf. */
 const struct cert *tui_default_cert(const struct conn_record *r);
 

@@ -261,6 +261,10 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     c->name_failure = v->status == VERDICT_FAILED && v->profile == PROFILE_EXPRESSWAY &&
                       (v->code == VERR_HOSTNAME_MISMATCH || v->code == VERR_IP_ADDRESS_MISMATCH);
     c->client_failed = r->client && r->client->verdict.status == VERDICT_FAILED;
+    c->has_client = r->client != NULL;
+    c->client_cls = r->client ? tui_class_of(r->client->verdict.status) : TUI_CLASS_NOT_JUDGED;
+    c->client_code = r->client ? r->client->verdict.code : -1;
+    c->client_depth = r->client ? r->client->verdict.depth : -1;
     return 0;
 }
 
@@ -372,6 +376,7 @@ static void drop_oldest(struct tui_store *s)
     s->head = (s->head + 1) % s->cap;
     s->n--;
     s->count[c->cls]--;
+    if (c->client_failed) s->client_failed--;
     s->dropped++;
     if (c->open || c->pinned)
         c->detached = true; /* freed at done() or unpin */
@@ -398,6 +403,7 @@ static int append(struct tui_store *s, struct tui_conn *c)
     c->idx = s->appended++;
     s->n++;
     s->count[c->cls]++;
+    if (c->client_failed) s->client_failed++;
     s->gen++;
     return 0;
 }
@@ -435,6 +441,7 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
         return;
     }
     enum tui_class old = c->cls;
+    bool old_client_failed = c->client_failed;
     if (tui_conn_fill(c, r, s->utf8) != 0 && fresh) {
         s->oom++;
         s->total[tui_class_of(r->verdict.status)]++;
@@ -471,6 +478,11 @@ void tui_store_done(struct tui_store *s, struct conn_record *r)
         s->count[old]--;
         s->count[c->cls]++;
         s->reshuffles++; /* filters and the verdict order see it elsewhere */
+    }
+    if (old_client_failed != c->client_failed) {
+        /* the client's verdict can come after the row was shown (live) */
+        s->client_failed += c->client_failed ? 1 : (uint64_t)-1;
+        s->reshuffles++; /* the "client failed" filter sees it */
     }
     s->gen++;
 }

@@ -56,6 +56,9 @@ struct tui_conn {
     int code, depth;
     bool name_failure; /* expressway-profile name check failed */
     bool client_failed; /* mutual TLS: the server's verdict on the client's chain failed */
+    bool has_client;    /* mutual TLS: the server asked for a client certificate */
+    enum tui_class client_cls;    /* ... and its verdict on the client's chain */
+    int client_code, client_depth; /* ... code and depth when it failed */
     bool open;         /* judged, connection not finished yet */
     /* Display strings, escaped for the terminal (esc_text + tui_text_clean);
      * sni and cn are NULL when absent. */
@@ -95,6 +98,7 @@ struct tui_store {
     uint64_t reshuffles;          /* changes that can move rows other than appends/drops */
     uint64_t dropped;             /* connections dropped for the cap */
     uint64_t count[TUI_CLASS__N]; /* in the list now */
+    uint64_t client_failed;       /* ... of them with a failed client verdict (mutual TLS) */
     uint64_t total[TUI_CLASS__N]; /* every finished connection, dropped ones included */
     uint64_t oom;                 /* records lost to allocation failure */
     struct tui_openmap open;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/timefmt.h"
+#include "trust/clientauth.h"
 #include "tui_internal.h"
 
 /* ---- drawing helpers ------------------------------------------------------ */
@@ -99,6 +100,29 @@ void tui_verdict_text(const struct tui_conn *c, struct sbuf *out)
     if (c->presumed) sbuf_puts(out, " (presumed: resumed session)");
 }
 
+const char *tui_client_marker(const struct tui_conn *c, enum tui_style *st, char *buf, size_t len)
+{
+    if (!c->has_client) return NULL;
+    switch (c->client_cls) {
+    case TUI_CLASS_FAILED:
+        if (st) *st = ST_FAIL;
+        if (c->client_code == VERR_TLSSCOPE_NO_CLIENT_CERT)
+            snprintf(buf, len, "client FAIL: none sent");
+        else
+            snprintf(buf, len, "client FAIL %d@%d", c->client_code, c->client_depth);
+        break;
+    case TUI_CLASS_TRUSTED:
+        if (st) *st = ST_OK;
+        snprintf(buf, len, "client OK");
+        break;
+    default:
+        if (st) *st = ST_NJ;
+        snprintf(buf, len, "client n/j");
+        break;
+    }
+    return buf;
+}
+
 const char *tui_time_cell(int64_t ts_ns, bool with_date, int w, char *buf, size_t len)
 {
     char iso[TIMEFMT_LEN];
@@ -184,14 +208,17 @@ void tui_export_prompt(struct tui *t, struct tui_conn *pin, const struct cert *c
     t->export_prompt(t, pin, certs, n, chain);
 }
 
-int tui_chain_certs(const struct conn_record *r, const struct cert **out, int max)
+int tui_chain_certs(const struct conn_record *r, bool client, const struct cert **out, int max)
 {
     int n = 0;
-    const struct verdict *v = &r->verdict;
+    if (client && !r->client) return 0;
+    const struct verdict *v = client ? &r->client->verdict : &r->verdict;
+    const struct cert *const *sent = client ? r->client_chain : r->chain;
+    int n_sent = client ? r->n_client_chain : r->n_chain;
     for (int i = 0; i < v->n_path && n < max; i++)
         if (v->path[i].cert) out[n++] = v->path[i].cert;
-    for (int i = 0; i < r->n_chain && n < max; i++) {
-        const struct cert *c = r->chain[i];
+    for (int i = 0; i < n_sent && n < max; i++) {
+        const struct cert *c = sent[i];
         bool seen = false; /* the store's copy of a sent certificate is the same one */
         for (int k = 0; k < n; k++)
             seen = seen || (c && memcmp(out[k]->sha256, c->sha256, 32) == 0);

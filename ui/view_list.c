@@ -139,8 +139,11 @@ static void conns_measure(void *ctx, const struct tui_conn *c)
             if ((int)digits > d->want[CC_SEQ]) d->want[CC_SEQ] = (int)digits;
             break;
         }
-    /* "FAIL 20@1 " + reason */
-    if ((l = clamp_want(strlen(c->reason) + 11, 48)) > d->want[CC_VERDICT]) d->want[CC_VERDICT] = l;
+    /* "FAIL 20@1 " + reason, and "; client FAIL 26@0" (mutual TLS) */
+    l = clamp_want(strlen(c->reason) + 11, 48);
+    char mb[TUI_CLIENT_MARKER_MAX];
+    if (tui_client_marker(c, NULL, mb, sizeof(mb))) l += 2 + (int)strlen(mb);
+    if (l > d->want[CC_VERDICT]) d->want[CC_VERDICT] = l;
 }
 
 static void conns_sync(struct tui *t, struct view *v)
@@ -217,6 +220,27 @@ static void conns_draw_head(struct tui *t, struct view *v, int y)
     list_row_end(t, y, x, a);
 }
 
+/* Mutual TLS: the server's verdict, then "; " and the client marker in its
+ * own colour (a failing client under a trusted server must not look green).
+ * The marker is kept whole; the server's reason is cut first. False when
+ * the server asked for no client certificate (the plain cell is drawn). */
+static bool verdict_cell_with_client(struct tui *t, int y, int x, int w, const struct tui_conn *c,
+                                     const char *server_text, attr_t a, attr_t extra)
+{
+    char mb[TUI_CLIENT_MARKER_MAX + 2] = "; ";
+    enum tui_style cst;
+    if (!tui_client_marker(c, &cst, mb + 2, sizeof(mb) - 2)) return false;
+    int cw = tui_text_width(mb), sw = tui_text_width(server_text);
+    /* the marker's room; the server's own marker ("FAIL") stays readable */
+    int keep = w - cw;
+    if (keep < 4) keep = sw < 4 ? sw : 4;
+    if (keep > sw) keep = sw;
+    if (keep > w) keep = w;
+    tui_put(t, y, x, keep, server_text, a | extra);
+    if (w - keep > 0) tui_put(t, y, x + keep, w - keep, mb, t->style[cst] | extra);
+    return true;
+}
+
 static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool selected)
 {
     struct conns_data *d = v->data;
@@ -259,6 +283,12 @@ static void conns_draw_row(struct tui *t, struct view *v, int row, int y, bool s
             tui_marker(c, &st);
             tui_verdict_text(c, &sb);
             text = sbuf_str(&sb);
+            if (verdict_cell_with_client(t, y, x, w[col], c, text, t->style[st], sel | match)) {
+                x += w[col];
+                if (x < t->cols) tui_put(t, y, x, COL_GAP, "", sel);
+                x += COL_GAP;
+                continue;
+            }
             break;
         }
         x = list_cell(t, y, x, w[col], text, t->style[st] | sel | match, sel, false);
@@ -302,7 +332,7 @@ static void export_from_conn(struct tui *t, struct tui_conn *c, bool chain)
     const struct cert *certs[TUI_EXPORT_MAX];
     int n = 0;
     if (chain) {
-        n = tui_chain_certs(r, certs, TUI_EXPORT_MAX);
+        n = tui_chain_certs(r, false, certs, TUI_EXPORT_MAX);
     } else if ((certs[0] = tui_default_cert(r)) != NULL) {
         n = 1;
     }

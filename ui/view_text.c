@@ -1237,6 +1237,9 @@ static void build_help(struct page *pg, struct tui *t)
     add_line(pg, 2, "OK~ FAIL~", ST_NORMAL, -1,
              "presumed: a resumed session inherits the verdict of the full handshake it resumes");
     add_line(pg, 2, "(open)", ST_NORMAL, -1, "judged, connection still going on");
+    add_line(pg, 2, "; client FAIL 26@0", ST_FAIL, -1,
+             "mutual TLS: the server asked for a client certificate and (with --client-trust) "
+             "would refuse the client's chain; also client OK, client n/j, client FAIL: none sent");
     add_line(pg, 2, "[10.0.0.1]", ST_NOSNI, -1, "no SNI: the server IP stands in the SNI column");
     add_line(pg, 0, NULL, ST_NORMAL, -1, "");
     add_line(pg, 0, NULL, ST_HEADING, -1, "Log view (an Expressway log: bundle or --log)");
@@ -1403,7 +1406,9 @@ static const struct tlink *link_at_cursor(struct view *v)
     return link >= 0 ? &pg->links[link] : NULL;
 }
 
-static void export_chain(struct tui *t, struct tui_conn *conn)
+/* E: the server's chain, or the client's when on one of its lines (or its
+ * certificate's page) */
+static void export_chain(struct tui *t, struct tui_conn *conn, bool client)
 {
     struct conn_record *scratch = NULL;
     const struct conn_record *r = tui_conn_record(conn, &scratch);
@@ -1412,9 +1417,12 @@ static void export_chain(struct tui *t, struct tui_conn *conn)
         return;
     }
     const struct cert *certs[TUI_EXPORT_MAX];
-    int n = tui_chain_certs(r, certs, TUI_EXPORT_MAX);
+    int n = tui_chain_certs(r, client, certs, TUI_EXPORT_MAX);
     tui_record_release(&scratch);
-    tui_export_prompt(t, conn, certs, n, true);
+    if (n == 0)
+        tui_message(t, true, "this connection has no certificate in the clear");
+    else
+        tui_export_prompt(t, conn, certs, n, true);
 }
 
 static bool detail_request(struct tui *t, struct view *v, enum tui_req req)
@@ -1447,7 +1455,7 @@ static bool detail_request(struct tui *t, struct view *v, enum tui_req req)
             tui_export_prompt(t, pg->conn, &c, 1, false);
         return true;
     }
-    case TUI_REQ_EXPORT_CHAIN: export_chain(t, pg->conn); return true;
+    case TUI_REQ_EXPORT_CHAIN: export_chain(t, pg->conn, l && l->client); return true;
     default: return false;
     }
 }
@@ -1536,7 +1544,7 @@ static bool cert_request(struct tui *t, struct view *v, enum tui_req req)
     struct page *dp = pg->detail->data;
     switch (req) {
     case TUI_REQ_EXPORT: tui_export_prompt(t, dp->conn, &pg->target.cert, 1, false); return true;
-    case TUI_REQ_EXPORT_CHAIN: export_chain(t, dp->conn); return true;
+    case TUI_REQ_EXPORT_CHAIN: export_chain(t, dp->conn, pg->target.client); return true;
     default: return false;
     }
 }
