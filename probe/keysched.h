@@ -3,12 +3,10 @@
  * handshake part of the key schedule (§7.1) and the handshake records
  * (§5.2-5.3), both directions.
  *
- * Kept in one file behind this narrow interface on purpose: the record
- * opening is the same job as the TLS 1.3 decryptor of the capture path
- * (dissect/, with key-log secrets), and once that is on main this file
- * keeps only the key exchange and the derivation of the two handshake
- * traffic secrets, which are also what the probe writes to --keylog and
- * into the pcapng's Decryption Secrets Block.
+ * The key exchange is the probe's own; the key schedule (§7.1) and the
+ * record protection are dissect/tls13_decrypt.c's, the TLS 1.3 decryptor of
+ * the capture path. The two handshake traffic secrets are also what the
+ * probe writes to --keylog and into the pcapng's Decryption Secrets Block.
  *
  * mbedTLS types stay inside keysched.c.
  */
@@ -21,7 +19,7 @@
 
 #define KS_MAX_HASH 48
 #define KS_MAX_SHARE 65          /* P-256 uncompressed point */
-#define KS_MAX_PLAIN (16384 + 256) /* RFC 8446 §5.2 TLSInnerPlaintext bound */
+#define KS_MAX_PLAIN (16384 + 256) /* RFC 8446 §5.2 TLSInnerPlaintext bound (TLS13_MAX_PLAIN) */
 
 struct keysched;
 
