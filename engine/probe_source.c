@@ -219,6 +219,7 @@ static void on_failed(void *ctx, const struct probe_job_info *job, const struct 
 {
     struct probe_source *ps = ctx;
     ps->failed++;
+    pipeline_probe_unanswered(ps->p);
     frontend_error("tlsscope probe", "%s port %u (%s, %s): %s%s%s", job->target, job->port, job->addr,
                    job->hello, pc_error_text(cl->error), cl->detail[0] ? ": " : "", cl->detail);
 }

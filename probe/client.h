@@ -113,5 +113,12 @@ void pc_free(struct pclient *c);
 
 int64_t pc_now_ms(void);
 const char *pc_error_text(enum pc_error e);
+/* The NSS key log lines (CLIENT_ and SERVER_HANDSHAKE_TRAFFIC_SECRET) of a
+ * TLS 1.3 connection whose handshake keys were derived, into out (cap bytes,
+ * PC_KEYLOG_LINES_MAX is enough); returns their length, 0 for TLS 1.2 or
+ * before the ServerHello. For --keylog, the -w secrets block, and the
+ * dissector, which decrypts the server's flight with them. */
+#define PC_KEYLOG_LINES_MAX 512
+size_t pc_keylog_lines(const struct pclient *c, char *out, size_t cap);
 
 #endif

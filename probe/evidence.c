@@ -184,30 +184,6 @@ static void packet(struct evidence *ev, int64_t ts_ns, const struct endpoint *sr
     put32(ev->pcap, blk);
 }
 
-/* The NSS key log lines of a TLS 1.3 connection (client random from its
- * ClientHello: record 5 + handshake header 4 + version 2). */
-static size_t keylog_lines(const struct pclient *cl, char *out, size_t cap)
-{
-    size_t sl[2] = {0, 0};
-    const uint8_t *sec[2];
-    if (!cl->ks || cl->n_chunks == 0 || cl->chunks[0].len < 43) return 0;
-    sec[0] = ks_secret(cl->ks, 0, &sl[0]);
-    sec[1] = ks_secret(cl->ks, 1, &sl[1]);
-    if (!sec[0] || !sec[1]) return 0;
-    const uint8_t *random = cl->log + cl->chunks[0].off + 11;
-    static const char *const label[2] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-                                         "SERVER_HANDSHAKE_TRAFFIC_SECRET"};
-    size_t n = 0;
-    for (int i = 0; i < 2; i++) {
-        n += (size_t)snprintf(out + n, cap - n, "%s ", label[i]);
-        for (int k = 0; k < 32; k++) n += (size_t)snprintf(out + n, cap - n, "%02x", random[k]);
-        n += (size_t)snprintf(out + n, cap - n, " ");
-        for (size_t k = 0; k < sl[i]; k++) n += (size_t)snprintf(out + n, cap - n, "%02x", sec[i][k]);
-        n += (size_t)snprintf(out + n, cap - n, "\n");
-    }
-    return n;
-}
-
 static uint32_t isn_of(const struct pclient *cl, int side)
 {
     /* any fixed function of the connection will do: Wireshark shows
@@ -221,8 +197,8 @@ static uint32_t isn_of(const struct pclient *cl, int side)
 int ev_conn(struct evidence *ev, const struct pclient *cl, char *err, size_t errlen)
 {
     if (!ev || ev->failed) return ev && ev->failed ? -1 : 0;
-    char lines[512];
-    size_t ln = keylog_lines(cl, lines, sizeof(lines));
+    char lines[PC_KEYLOG_LINES_MAX];
+    size_t ln = pc_keylog_lines(cl, lines, sizeof(lines));
     if (ln && ev->keylog) fwrite(lines, 1, ln, ev->keylog);
     if (ev->pcap) {
         if (ln) { /* Decryption Secrets Block before the packets it opens */

@@ -8,7 +8,8 @@
 #                         the self-signed tomcat-ECDSA (18@0), RSA first the
 #                         CA-signed tomcat (trusted)
 #   C ecdsa.test.lab:8443  ECDSA chain, TLS 1.3 only, asks for a client
-#                         certificate (seen in the decrypted flight)
+#                         certificate naming the test root as its CA (seen
+#                         in the decrypted flight)
 #   G ecdsa.test.lab:6972  TLS 1.3 with P-256 only: a HelloRetryRequest, the
 #                         second ClientHello with a P-256 share
 #   D 10.48.36.218:8443   TLS 1.2, asks for a client certificate; addressed
@@ -76,7 +77,7 @@ srv A4 10.48.36.215:8443 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$
 srv A6 '[fd00::215]:8443' -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv B 10.48.36.216:6972 -tls1_2 -cert "$PKI/cucm-tomcat.crt" -key "$PKI/cucm-tomcat.key" \
   -dcert "$PKI/cucm-tomcat-ecdsa.crt" -dkey "$PKI/cucm-tomcat-ecdsa.key"
-srv C 10.48.36.217:8443 -tls1_3 -verify 1 -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
+srv C 10.48.36.217:8443 -tls1_3 -verify 1 -CAfile "$PKI/../test-store.pem" -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv D 10.48.36.218:8443 -tls1_2 -verify 1 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" \
   -cert_chain "$PKI/chain-test-int1.pem"
 srv I 10.48.36.221:8443 -tls1_2 -cipher AES256-SHA -cert "$PKI/rsa.crt" -key "$PKI/rsa.key"
@@ -261,6 +262,64 @@ WANT
 # (the resolver's own words differ with the resolver: cut after "cannot resolve")
 grep '^tlsscope probe:' "$W/log.err" | sed 's/cannot resolve: .*/cannot resolve/' | sort >"$W/got-log.err"
 diff "$W/want-log.err" "$W/got-log.err" || fail "--from-log failure lines differ"
+
+# ---------------------------------------------------------------- wording
+# The probe is the client: its own closing user_canceled is no observation
+# of what Expressway would do, so observed_alert and agrees are null on
+# every row; the CertificateRequest is the dissector's reading (TLS 1.3:
+# decrypted with the probe's own keys), exact values per server.
+python3 - "$W/probe.json" <<'PY' || fail "probe JSON values differ"
+import json, sys
+bad = 0
+def want(what, got, exp):
+    global bad
+    if got != exp:
+        print("%s: %r, want %r" % (what, got, exp))
+        bad += 1
+SIG13 = ["ecdsa_secp256r1_sha256", "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512", "ed25519", "ed448",
+         "rsa_pss_pss_sha256", "rsa_pss_pss_sha384", "rsa_pss_pss_sha512", "rsa_pss_rsae_sha256",
+         "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512", "rsa_pkcs1_sha256", "rsa_pkcs1_sha384",
+         "rsa_pkcs1_sha512", "ecdsa_sha224", "rsa_pkcs1_sha224"]
+SIG12 = SIG13 + ["dsa_sha224", "dsa_sha256", "dsa_sha384", "dsa_sha512"]
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    x = o["tlsscope"]
+    key = "%s:%s %s" % (o["destination"]["ip"], o["destination"]["port"], x["probe_hello"])
+    v = x.get("verdict") or {}
+    want(key + " observed_alert", v.get("observed_alert"), None)
+    want(key + " agrees", v.get("agrees"), None)
+    want(key + " decrypted", x.get("decrypted"), "probe" if o["tls"].get("version") == "1.3" else None)
+    ca = x.get("client_auth")
+    if o["destination"]["ip"] == "10.48.36.217" and o["destination"]["port"] == 8443:
+        # TLS 1.3 has no certificate_types (RFC 8446 §4.3.2)
+        want(key + " client_auth", ca, {"signature_algorithms": SIG13,
+             "certificate_authorities": ["O=tlsscope test PKI, CN=tlsscope Test Root CA"],
+             "ca_list": "no_chain", "client_sent": "unseen"})
+    elif o["destination"]["ip"] == "10.48.36.218":
+        want(key + " client_auth", ca, {"certificate_types": [1, 2, 64], "signature_algorithms": SIG12,
+             "certificate_authorities": [], "ca_list": "no_list", "client_sent": "unseen"})
+    else:
+        want(key + " client_auth", ca, None)
+    if ca:
+        cv = x["client_verdict"]
+        want(key + " client verdict", (cv["status"], cv["not_judged_reason"], cv["observed_alert"]),
+             ("not_judged", "the probe sent no client certificate", None))
+sys.exit(1 if bad else 0)
+PY
+# the summary speaks of probing, not of packets and streams
+nsx "$T" probe $STORES --timeout 1 --ports 8443 ecdsa.test.lab 10.48.36.218 10.48.36.220 \
+  >"$W/text.out" 2>"$W/text.err"
+sed -n '/^Summary:/,/^$/p' "$W/text.out" | sed 's/; from [0-9TZ:.-]* to [0-9TZ:.-]*\././' >"$W/summary.txt"
+cat >"$W/want-summary.txt" <<'WANT'
+Summary: probed 2 servers: 4 TLS connections, 2 connections without a TLS answer (each named on standard error).
+  verdicts: 2 trusted, 2 failed, 0 not judged.
+  client certificates (mutual TLS): 4 requested, 0 trusted, 0 failed, 4 not judged.
+  caps hit: none.
+
+WANT
+diff "$W/want-summary.txt" "$W/summary.txt" || fail "probe summary differs"
+[ "$(grep -c ' TLS1\.3 .* ecdsa\.test\.lab  *2  trusted; client cert requested$' "$W/text.out")" -eq 2 ] ||
+  fail "TLS 1.3 rows: want 'trusted; client cert requested' twice, without key-log wording"
 
 echo "t_probe: $FAILS failure(s)"
 [ "$FAILS" -eq 0 ]
