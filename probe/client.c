@@ -328,15 +328,7 @@ static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
     switch (msg[0]) {
     case 2: return server_hello(c, msg, len);
     case 11:
-        c->cert_seen = true;
-        if (c->version == 0x0304) {
-            free(c->cert13);
-            c->cert13 = malloc(len - 4 ? len - 4 : 1);
-            if (c->cert13) {
-                memcpy(c->cert13, msg + 4, len - 4);
-                c->cert13_len = (uint32_t)(len - 4);
-            }
-        }
+        c->cert_seen = true; /* the dissector reads it from the log (TLS 1.3: decrypted) */
         return true;
     case 13: c->cert_request = true; return true;
     case 14: /* ServerHelloDone: the TLS 1.2 server said everything (RFC 5246 §7.4.5) */
@@ -509,9 +501,8 @@ void pc_free(struct pclient *c)
     free(c->rx);
     free(c->hs);
     free(c->transcript);
-    free(c->cert13);
     ks_free(c->ks);
-    c->log = c->rx = c->hs = c->transcript = c->cert13 = NULL;
+    c->log = c->rx = c->hs = c->transcript = NULL;
     c->ks = NULL;
 }
 

@@ -93,8 +93,6 @@ struct pclient {
     bool cert_seen, cert_request, finished, done_msg;
     uint8_t alert_level, alert_desc;
     struct keysched *ks;
-    uint8_t *cert13;        /* TLS 1.3: the decrypted Certificate message body */
-    uint32_t cert13_len;
 };
 
 /* Start connecting to peer; the ClientHello is sent once connected. On a

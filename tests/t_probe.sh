@@ -227,6 +227,38 @@ if open(sys.argv[3]).read():
 sys.exit(1 if bad else 0)
 PY
 
+# -w is in time order although connections finish in another order (the
+# stalled one began first and ended a second later): every Enhanced Packet
+# Block's time is >= the one before (read here block by block, and by
+# tshark's frame times); that each Decryption Secrets Block still precedes
+# its packets is what tshark's decryption of the TLS 1.3 chains above needs
+python3 - "$W/probe.pcapng" <<'PY' || fail "-w is not in time order"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off, times, dsb, bad = 0, [], 0, 0
+while off + 12 <= len(d):
+    btype, blen = struct.unpack_from("<II", d, off)
+    if btype == 6:
+        hi, lo = struct.unpack_from("<II", d, off + 12)
+        times.append((hi << 32) | lo)
+    elif btype == 10:
+        dsb += 1
+    off += blen
+if off != len(d):
+    print("block walk ends at %d of %d bytes" % (off, len(d))); bad += 1
+back = sum(1 for a, b in zip(times, times[1:]) if b < a)
+if back:
+    print("%d packets earlier than the one before (of %d)" % (back, len(times))); bad += 1
+if dsb != 8:
+    print("want 8 Decryption Secrets Blocks, have %d" % dsb); bad += 1
+sys.exit(1 if bad else 0)
+PY
+if command -v tshark >/dev/null 2>&1; then
+  tshark -r "$W/probe.pcapng" -T fields -e frame.time_epoch 2>/dev/null |
+    awk 'NR > 1 && $1 < prev { back++ } { prev = $1 } END { exit back > 0 }' ||
+    fail "tshark: -w frames are not in time order"
+fi
+
 # ---------------------------------------------------------------- targets
 # --from-capture: the probe's own capture names every server it reached with
 # a ClientHello and the SNI it sent: probing them again gives the same rows
