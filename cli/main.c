@@ -93,6 +93,10 @@ static void usage(FILE *out)
           "  --timeout SECONDS   for the connect, then for the handshake (default 5)\n"
           "  -w FILE             write the probe's packets as pcapng, TLS 1.3 secrets inside\n"
           "  --keylog FILE       write the TLS 1.3 handshake secrets as an NSS key log\n"
+          "  --cert FILE --key FILE  the client certificate chain (PEM, leaf first) and key\n"
+          "                      to present when a TLS 1.3 server asks for one (mutual\n"
+          "                      TLS); --client-trust judges it, the server's answer shows\n"
+          "                      whether it accepts it. TLS 1.2 servers: not presented\n"
           "\n"
           "Exit status: 0 all judged connections trusted, 1 some failed (server or client\n"
           "verdict), 2 usage or input error.\n",

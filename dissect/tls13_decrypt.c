@@ -115,6 +115,60 @@ int tls13_handshake_traffic_secrets(uint16_t suite, const uint8_t *ecdhe, size_t
                                     uint8_t client[TLS13_MAX_HASH],
                                     uint8_t server[TLS13_MAX_HASH])
 {
+    uint8_t hs[TLS13_MAX_HASH];
+    int rc = tls13_handshake_secrets(suite, ecdhe, ecdhe_len, transcript_hash,
+                                     transcript_hash_len, client, server, hs);
+    memset(hs, 0, sizeof hs);
+    return rc;
+}
+
+/* Derive-Secret(secret, "derived", "") (§7.1): the salt of the next Extract. */
+static int derived_salt(const struct suite_info *s, const uint8_t *secret, uint8_t out[TLS13_MAX_HASH])
+{
+    uint8_t empty_hash[TLS13_MAX_HASH];
+    size_t h = s->hash_len;
+    if (mbedtls_md(suite_md(s), NULL, 0, empty_hash) != 0) return TLS13_EINTERNAL;
+    return tls13_hkdf_expand_label(h, secret, h, "derived", empty_hash, h, out, h);
+}
+
+int tls13_application_traffic_secret(uint16_t suite, const uint8_t *handshake_secret,
+                                     const uint8_t *transcript_hash, int server,
+                                     uint8_t out[TLS13_MAX_HASH])
+{
+    const struct suite_info *s = suite_find(suite);
+    if (!s) return TLS13_ESUITE;
+    size_t h = s->hash_len;
+    uint8_t zeros[TLS13_MAX_HASH] = {0}, salt[TLS13_MAX_HASH], master[TLS13_MAX_HASH];
+    int rc = TLS13_EINTERNAL;
+    if (derived_salt(s, handshake_secret, salt) == 0 &&
+        mbedtls_hkdf_extract(suite_md(s), salt, h, zeros, h, master) == 0 &&
+        tls13_hkdf_expand_label(h, master, h, server ? "s ap traffic" : "c ap traffic",
+                                transcript_hash, h, out, h) == 0)
+        rc = TLS13_OK;
+    memset(master, 0, sizeof master);
+    return rc;
+}
+
+int tls13_finished_verify_data(uint16_t suite, const uint8_t *base_key,
+                               const uint8_t *transcript_hash, uint8_t out[TLS13_MAX_HASH])
+{
+    const struct suite_info *s = suite_find(suite);
+    if (!s) return TLS13_ESUITE;
+    size_t h = s->hash_len;
+    uint8_t key[TLS13_MAX_HASH];
+    int rc = TLS13_EINTERNAL;
+    if (tls13_hkdf_expand_label(h, base_key, h, "finished", NULL, 0, key, h) == 0 &&
+        mbedtls_md_hmac(suite_md(s), key, h, transcript_hash, h, out) == 0)
+        rc = TLS13_OK;
+    memset(key, 0, sizeof key);
+    return rc;
+}
+
+int tls13_handshake_secrets(uint16_t suite, const uint8_t *ecdhe, size_t ecdhe_len,
+                            const uint8_t *transcript_hash, size_t transcript_hash_len,
+                            uint8_t client[TLS13_MAX_HASH], uint8_t server[TLS13_MAX_HASH],
+                            uint8_t hs_out[TLS13_MAX_HASH])
+{
     const struct suite_info *s = suite_find(suite);
     if (!s) return TLS13_ESUITE;
     const mbedtls_md_info_t *md = suite_md(s);
@@ -129,8 +183,10 @@ int tls13_handshake_traffic_secrets(uint16_t suite, const uint8_t *ecdhe, size_t
         tls13_hkdf_expand_label(h, early, h, "derived", empty_hash, h, derived, h) == 0 &&
         mbedtls_hkdf_extract(md, derived, h, ecdhe, ecdhe_len, hs) == 0 &&
         tls13_hkdf_expand_label(h, hs, h, "c hs traffic", transcript_hash, h, client, h) == 0 &&
-        tls13_hkdf_expand_label(h, hs, h, "s hs traffic", transcript_hash, h, server, h) == 0)
+        tls13_hkdf_expand_label(h, hs, h, "s hs traffic", transcript_hash, h, server, h) == 0) {
+        memcpy(hs_out, hs, h);
         rc = TLS13_OK;
+    }
     memset(early, 0, sizeof early);
     memset(derived, 0, sizeof derived);
     memset(hs, 0, sizeof hs);

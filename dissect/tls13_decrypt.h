@@ -62,6 +62,28 @@ int tls13_handshake_traffic_secrets(uint16_t suite, const uint8_t *ecdhe, size_t
                                     uint8_t client[TLS13_MAX_HASH],
                                     uint8_t server[TLS13_MAX_HASH]);
 
+/* The same, keeping the Handshake Secret (hs_out, the suite's hash length)
+ * for what follows it: the application traffic secrets of a client that
+ * answers a CertificateRequest. */
+int tls13_handshake_secrets(uint16_t suite, const uint8_t *ecdhe, size_t ecdhe_len,
+                            const uint8_t *transcript_hash, size_t transcript_hash_len,
+                            uint8_t client[TLS13_MAX_HASH], uint8_t server[TLS13_MAX_HASH],
+                            uint8_t hs_out[TLS13_MAX_HASH]);
+
+/* §7.1: Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret,
+ * "derived", ""), 0); [c|s] ap traffic = Derive-Secret(Master Secret,
+ * "c ap traffic" / "s ap traffic", ClientHello...server Finished).
+ * server: 1 for the server's, 0 for the client's. */
+int tls13_application_traffic_secret(uint16_t suite, const uint8_t *handshake_secret,
+                                     const uint8_t *transcript_hash, int server,
+                                     uint8_t out[TLS13_MAX_HASH]);
+
+/* §4.4.4 Finished: verify_data = HMAC(finished_key, transcript_hash) with
+ * finished_key = HKDF-Expand-Label(base_key, "finished", "", Hash.length);
+ * out gets the suite's hash length. */
+int tls13_finished_verify_data(uint16_t suite, const uint8_t *base_key,
+                               const uint8_t *transcript_hash, uint8_t out[TLS13_MAX_HASH]);
+
 /* Hash(data) with the suite's hash into out; returns its length, 0 for a
  * suite that is not TLS 1.3's. */
 size_t tls13_transcript_hash(uint16_t suite, const uint8_t *data, size_t len,

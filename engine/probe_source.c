@@ -282,6 +282,8 @@ struct probe_source *probe_source_open(const struct cli_opts *o, const struct co
         .progress = isatty(STDERR_FILENO) != 0,
         .write_file = o->write_file,
         .keylog_file = o->n_keylogs ? o->keylogs[0] : NULL,
+        .client_cert = o->client_cert,
+        .client_key = o->client_key,
     };
     if (o->timeout_ns && po.timeout_ms == 0) po.timeout_ms = 1;
     struct probe_sink sink = {.ctx = ps, .conn = on_conn, .failed = on_failed};

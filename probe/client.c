@@ -14,6 +14,7 @@
 
 #include "common/cursor.h"
 #include "hello.h"
+#include "identity.h"
 
 #define RX_CAP (5u + 16384u + 2048u) /* one record, the largest RFC 8446 §5.2 allows */
 #define TRANSCRIPT_CAP (3u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
@@ -208,7 +209,8 @@ static void send_hello(struct pclient *c, uint16_t group, const uint8_t *cookie,
  * says it does not want to go on (RFC 8446 §6.1), then FIN. */
 static void close_politely(struct pclient *c)
 {
-    static const uint8_t alert[2] = {1, 90};
+    /* after our Finished the handshake is complete: close_notify (§6.1) */
+    const uint8_t alert[2] = {1, c->client_auth != PC_CA_NONE ? 0 : 90};
     uint8_t rec[64];
     int n;
     if (c->version == 0x0304 && c->ks) {
@@ -312,7 +314,7 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     uint8_t th[KS_MAX_HASH];
     size_t thl = ks_hash(suite, c->transcript, c->transcript_len, th);
     char err[160];
-    if (share_group != c->group || ks_handshake(c->ks, suite, share, share_len, th, thl, err, sizeof(err))) {
+    if (share_group != c->group || ks_handshake(c->ks, suite, share, share_len, th, thl, c->transcript, c->transcript_len, err, sizeof(err))) {
         if (share_group != c->group)
             snprintf(err, sizeof(err), "key share for group 0x%04x not offered", share_group);
         finish(c, PC_PROTOCOL, err);
@@ -321,16 +323,144 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     return true;
 }
 
+/* One handshake message of ours, protected with the client handshake key
+ * (TLS 1.3), added to the transcript. */
+static bool send_protected(struct pclient *c, const uint8_t *msg, size_t len)
+{
+    uint8_t *rec = malloc(len + 5 + 1 + 16);
+    int n = rec ? ks_seal(c->ks, 22, msg, len, rec, len + 5 + 1 + 16) : -1;
+    bool ok = n > 0 && send_all(c, rec, (size_t)n);
+    free(rec);
+    if (!ok && c->state != PC_DONE) finish(c, PC_SOCKET, "cannot protect the client's flight");
+    ks_transcript_add(c->ks, msg, len);
+    return ok;
+}
+
+static void put24(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+
+/* RFC 8446 §4.4: the server asked for a certificate and --cert/--key gave
+ * one: Certificate (the request's context, the chain, no extensions),
+ * CertificateVerify and Finished, behind the ChangeCipherSpec 1.1.1 sends
+ * once in compatibility mode (§D.4; already sent after a HelloRetryRequest).
+ * Then the server's answer decides (PC_CA_*). */
+static bool client_flight(struct pclient *c)
+{
+    const struct probe_identity *id = c->cfg.identity;
+    size_t total = 4 + 1 + c->creq_context_len + 3;
+    for (int i = 0; i < identity_n_certs(id); i++) {
+        size_t l;
+        identity_cert(id, i, &l);
+        total += 3 + l + 2;
+    }
+    uint8_t *m = malloc(total);
+    if (!m) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
+    }
+    size_t n = 0;
+    m[n++] = 11;
+    put24(m + n, total - 4);
+    n += 3;
+    m[n++] = c->creq_context_len;
+    memcpy(m + n, c->creq_context, c->creq_context_len);
+    n += c->creq_context_len;
+    put24(m + n, total - n - 3);
+    n += 3;
+    for (int i = 0; i < identity_n_certs(id); i++) {
+        size_t l;
+        const uint8_t *d = identity_cert(id, i, &l);
+        put24(m + n, l);
+        memcpy(m + n + 3, d, l);
+        n += 3 + l;
+        m[n++] = 0; /* no CertificateEntry extensions */
+        m[n++] = 0;
+    }
+    if (ks_server_application_keys(c->ks) != 0) {
+        free(m);
+        finish(c, PC_SOCKET, "application key schedule failed");
+        return false;
+    }
+    if (!c->hello_retry && !send_all(c, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6)) {
+        free(m);
+        return false;
+    }
+    bool ok = send_protected(c, m, n);
+    free(m);
+    if (!ok) return false;
+    /* CertificateVerify: scheme, signature over the transcript up to our Certificate */
+    uint8_t th[KS_MAX_HASH], cv[4 + 4 + IDENTITY_MAX_SIG];
+    size_t sig_len = 0, hl = 0;
+    if (ks_transcript_hash(c->ks, th) != 0 || ks_secret(c->ks, 0, &hl) == NULL ||
+        identity_sign13(c->cfg.identity, th, hl, cv + 8, &sig_len) != 0) {
+        finish(c, PC_SOCKET, "cannot sign the CertificateVerify with --key");
+        return false;
+    }
+    uint16_t scheme = identity_scheme(id);
+    cv[0] = 15;
+    put24(cv + 1, 4 + sig_len);
+    cv[4] = (uint8_t)(scheme >> 8);
+    cv[5] = (uint8_t)scheme;
+    cv[6] = (uint8_t)(sig_len >> 8);
+    cv[7] = (uint8_t)sig_len;
+    if (!send_protected(c, cv, 8 + sig_len)) return false;
+    uint8_t fin[4 + KS_MAX_HASH];
+    size_t fl = 0;
+    if (ks_client_finished(c->ks, fin + 4, &fl) != 0) {
+        finish(c, PC_SOCKET, "cannot compute the client Finished");
+        return false;
+    }
+    fin[0] = 20;
+    put24(fin + 1, fl);
+    if (!send_protected(c, fin, 4 + fl)) return false;
+    if (ks_client_application_key(c->ks) != 0) {
+        finish(c, PC_SOCKET, "application key schedule failed");
+        return false;
+    }
+    c->client_auth = PC_CA_SILENT; /* until the server answers */
+    return true;
+}
+
+/* The server's answer to our certificate (TLS 1.3, application keys): an
+ * alert refuses it; a NewSessionTicket (or data) means the handshake
+ * completed. Either way the probe is over. */
+static bool client_auth_answer(struct pclient *c, uint8_t inner, const uint8_t *p, size_t n)
+{
+    if (inner == 21 && n >= 2) {
+        c->client_auth = PC_CA_ALERT;
+        c->client_alert = p[1];
+        finish(c, PC_OK, NULL); /* the certificate was judged; nothing more to send */
+        return false;
+    }
+    c->client_auth = PC_CA_ACCEPTED;
+    close_politely(c);
+    finish(c, PC_OK, NULL);
+    return false;
+}
+
 /* One whole handshake message of the server (plaintext, or opened in
  * TLS 1.3). Returns false when the probe ended (or is complete). */
 static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
 {
+    /* TLS 1.3 after the ServerHello: the transcript goes on (§4.4.1) */
+    if (c->version == 0x0304 && msg[0] != 2 && c->ks) ks_transcript_add(c->ks, msg, len);
     switch (msg[0]) {
     case 2: return server_hello(c, msg, len);
     case 11:
         c->cert_seen = true; /* the dissector reads it from the log (TLS 1.3: decrypted) */
         return true;
-    case 13: c->cert_request = true; return true;
+    case 13:
+        c->cert_request = true;
+        /* TLS 1.3: certificate_request_context<0..255> first (§4.3.2) */
+        if (c->version == 0x0304 && len >= 5 && (size_t)msg[4] <= len - 5) {
+            c->creq_context_len = msg[4];
+            memcpy(c->creq_context, msg + 5, msg[4]);
+        }
+        return true;
     case 14: /* ServerHelloDone: the TLS 1.2 server said everything (RFC 5246 §7.4.5) */
         c->done_msg = true;
         close_politely(c);
@@ -338,6 +468,8 @@ static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
         return false;
     case 20: /* TLS 1.3 server Finished: its whole flight is read */
         c->finished = true;
+        if (c->cert_request && c->cfg.identity && c->version == 0x0304)
+            return client_flight(c); /* and wait for the server's answer */
         close_politely(c);
         finish(c, PC_OK, NULL);
         return false;
@@ -403,9 +535,12 @@ static bool server_record(struct pclient *c, const uint8_t *rec, size_t len)
         size_t pl;
         uint8_t inner;
         if (ks_open(c->ks, rec, body, n, plain, &pl, &inner) != 0) {
-            finish(c, PC_PROTOCOL, "a TLS 1.3 handshake record did not decrypt");
+            finish(c, PC_PROTOCOL, c->client_auth ? "the server's answer to the client certificate "
+                                                    "did not decrypt"
+                                                  : "a TLS 1.3 handshake record did not decrypt");
             return false;
         }
+        if (c->client_auth) return client_auth_answer(c, inner, plain, pl);
         if (inner == 21) return alert(c, plain, pl);
         if (inner == 22) return handshake_bytes(c, plain, pl);
         return true;
@@ -471,6 +606,11 @@ void pc_io(struct pclient *c, short revents)
     if (c->state != PC_HANDSHAKE || !(revents & (POLLIN | POLLERR | POLLHUP))) return;
     uint8_t buf[16384];
     ssize_t r = recv(c->fd, buf, sizeof(buf), 0);
+    if ((r <= 0 && c->client_auth == PC_CA_SILENT) && !(r < 0 && (errno == EAGAIN || errno == EINTR))) {
+        /* our certificate went out and the server hung up without an alert */
+        finish(c, PC_OK, NULL);
+        return;
+    }
     if (r < 0) {
         if (errno == EAGAIN || errno == EINTR) return;
         fail_errno(c, errno);
@@ -488,6 +628,11 @@ void pc_io(struct pclient *c, short revents)
 void pc_tick(struct pclient *c, int64_t now_ms)
 {
     if (c->state == PC_DONE || now_ms < c->deadline_ms) return;
+    if (c->client_auth == PC_CA_SILENT) { /* our flight went out; no refusal came */
+        close_politely(c);
+        finish(c, PC_OK, NULL);
+        return;
+    }
     finish(c, c->state == PC_CONNECTING ? PC_CONNECT_TIMEOUT : PC_HANDSHAKE_TIMEOUT, NULL);
 }
 

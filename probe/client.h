@@ -46,11 +46,24 @@ struct pc_chunk {
     uint32_t off, len;    /* in log */
 };
 
+struct probe_identity;
+
 struct pc_config {
     const uint16_t *suites; /* TLS 1.2 suites (ciphers.h) */
     int n_suites;
     bool tls13;
     const char *sni;        /* or NULL */
+    struct probe_identity *identity; /* --cert/--key, or NULL: presented when a TLS 1.3
+                                      * server asks (identity.h) */
+};
+
+/* What a server that asked for a client certificate did with the probe's
+ * (--cert/--key, TLS 1.3): its answer after the client's Finished. */
+enum pc_client_auth {
+    PC_CA_NONE = 0,       /* no certificate presented */
+    PC_CA_ACCEPTED,       /* NewSessionTicket or data: the handshake completed */
+    PC_CA_ALERT,          /* refused with an alert (client_alert) */
+    PC_CA_SILENT,         /* no answer before the timeout, or closed without an alert */
 };
 
 enum pc_state { PC_CONNECTING, PC_HANDSHAKE, PC_DONE };
@@ -91,6 +104,10 @@ struct pclient {
     uint16_t share_group;
     bool hello_retry;       /* HelloRetryRequest answered with a second ClientHello */
     bool cert_seen, cert_request, finished, done_msg;
+    uint8_t creq_context[255];  /* TLS 1.3 certificate_request_context, echoed (§4.4.2) */
+    uint8_t creq_context_len;
+    enum pc_client_auth client_auth;
+    uint8_t client_alert;   /* the server's alert to our certificate (PC_CA_ALERT) */
     uint8_t alert_level, alert_desc;
     struct keysched *ks;
 };

@@ -11,6 +11,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdh.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/md.h>
 
 #include "dissect/tls13_decrypt.h"
 
@@ -21,6 +22,11 @@ struct keysched {
     mbedtls_ecp_point q;   /* our public key */
     size_t hash_len;
     uint8_t secret[2][KS_MAX_HASH]; /* handshake traffic secrets: [0] client, [1] server */
+    uint8_t hs_secret[KS_MAX_HASH]; /* the Handshake Secret, for the application secrets */
+    uint8_t client_ap[KS_MAX_HASH]; /* client application traffic secret (after its Finished) */
+    uint16_t suite;
+    mbedtls_md_context_t th;        /* running transcript hash, from the ClientHello on */
+    bool th_ok;
     struct tls13_traffic *seal;     /* our records, client handshake key */
     struct tls13_traffic *open;     /* the server's records, server handshake key */
     bool ready;
@@ -63,6 +69,7 @@ struct keysched *ks_new(uint16_t group, uint8_t *pub, size_t *pub_len)
     mbedtls_ecp_group_init(&k->grp);
     mbedtls_mpi_init(&k->d);
     mbedtls_ecp_point_init(&k->q);
+    mbedtls_md_init(&k->th);
     if (mbedtls_ecp_group_load(&k->grp, id) != 0 ||
         mbedtls_ecdh_gen_public(&k->grp, &k->d, &k->q, mbedtls_ctr_drbg_random, &g_drbg) != 0 ||
         mbedtls_ecp_point_write_binary(&k->grp, &k->q, MBEDTLS_ECP_PF_UNCOMPRESSED, pub_len, pub,
@@ -81,7 +88,10 @@ void ks_free(struct keysched *k)
     mbedtls_ecp_point_free(&k->q);
     tls13_traffic_free(k->seal);
     tls13_traffic_free(k->open);
+    mbedtls_md_free(&k->th);
     memset(k->secret, 0, sizeof k->secret);
+    memset(k->hs_secret, 0, sizeof k->hs_secret);
+    memset(k->client_ap, 0, sizeof k->client_ap);
     free(k);
 }
 
@@ -120,7 +130,8 @@ static int shared_secret(struct keysched *k, const uint8_t *share, size_t share_
 }
 
 int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_t share_len,
-                 const uint8_t *transcript, size_t transcript_len, char *err, size_t errlen)
+                 const uint8_t *transcript, size_t transcript_len, const uint8_t *messages,
+                 size_t messages_len, char *err, size_t errlen)
 {
     size_t h = tls13_suite_hash_len(suite);
     if (!offered(suite)) {
@@ -137,8 +148,8 @@ int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_
         snprintf(err, errlen, "server key share is not a valid point of group 0x%04x", k->group);
         return -1;
     }
-    int rc = tls13_handshake_traffic_secrets(suite, z, zl, transcript, transcript_len,
-                                             k->secret[0], k->secret[1]);
+    int rc = tls13_handshake_secrets(suite, z, zl, transcript, transcript_len, k->secret[0],
+                                     k->secret[1], k->hs_secret);
     memset(z, 0, sizeof z);
     if (rc != TLS13_OK) {
         snprintf(err, errlen, "key schedule failed");
@@ -149,9 +160,79 @@ int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_
     k->seal = tls13_traffic_new_sealer(suite, k->secret[0], h, err, errlen);
     k->open = tls13_traffic_new(suite, k->secret[1], h, err, errlen);
     if (!k->seal || !k->open) return -1;
+    /* the running transcript goes on from ClientHello..ServerHello (§4.4.1) */
+    mbedtls_md_free(&k->th);
+    mbedtls_md_init(&k->th);
+    k->th_ok = mbedtls_md_setup(&k->th, mbedtls_md_info_from_type(h == 48 ? MBEDTLS_MD_SHA384
+                                                                           : MBEDTLS_MD_SHA256),
+                                0) == 0 &&
+               mbedtls_md_starts(&k->th) == 0 && mbedtls_md_update(&k->th, messages, messages_len) == 0;
+    k->suite = suite;
     k->hash_len = h;
     k->ready = true;
     return 0;
+}
+
+void ks_transcript_add(struct keysched *k, const uint8_t *msg, size_t len)
+{
+    if (k->th_ok && mbedtls_md_update(&k->th, msg, len) != 0) k->th_ok = false;
+}
+
+static int transcript_now(struct keysched *k, uint8_t out[KS_MAX_HASH])
+{
+    mbedtls_md_context_t copy;
+    mbedtls_md_init(&copy);
+    int rc = k->th_ok && mbedtls_md_setup(&copy, k->th.md_info, 0) == 0 &&
+                     mbedtls_md_clone(&copy, &k->th) == 0 && mbedtls_md_finish(&copy, out) == 0
+                 ? 0
+                 : -1;
+    mbedtls_md_free(&copy);
+    return rc;
+}
+
+int ks_transcript_hash(struct keysched *k, uint8_t out[KS_MAX_HASH])
+{
+    return k->ready ? transcript_now(k, out) : -1;
+}
+
+int ks_server_application_keys(struct keysched *k)
+{
+    uint8_t th[KS_MAX_HASH], secret[KS_MAX_HASH];
+    char err[96];
+    if (!k->ready || transcript_now(k, th) != 0 ||
+        tls13_application_traffic_secret(k->suite, k->hs_secret, th, 1, secret) != TLS13_OK ||
+        tls13_application_traffic_secret(k->suite, k->hs_secret, th, 0, k->client_ap) != TLS13_OK)
+        return -1;
+    tls13_traffic_free(k->open);
+    k->open = tls13_traffic_new(k->suite, secret, k->hash_len, err, sizeof err);
+    memset(secret, 0, sizeof secret);
+    return k->open ? 0 : -1;
+}
+
+int ks_client_application_key(struct keysched *k)
+{
+    char err[96];
+    struct tls13_traffic *t = tls13_traffic_new_sealer(k->suite, k->client_ap, k->hash_len, err, sizeof err);
+    if (!t) return -1;
+    tls13_traffic_free(k->seal);
+    k->seal = t;
+    return 0;
+}
+
+int ks_client_finished(struct keysched *k, uint8_t out[KS_MAX_HASH], size_t *len)
+{
+    uint8_t th[KS_MAX_HASH];
+    if (!k->ready || transcript_now(k, th) != 0 ||
+        tls13_finished_verify_data(k->suite, k->secret[0], th, out) != TLS13_OK)
+        return -1;
+    *len = k->hash_len;
+    return 0;
+}
+
+int ks_rng(void *ctx, unsigned char *out, size_t n)
+{
+    (void)ctx;
+    return ks_random(out, n) == 0 ? 0 : -1;
 }
 
 const uint8_t *ks_secret(const struct keysched *k, int server, size_t *len)

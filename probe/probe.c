@@ -11,6 +11,7 @@
 
 #include "ciphers.h"
 #include "evidence.h"
+#include "identity.h"
 #include "dissect/tls.h"
 #include "dissect/keylog.h"
 #include "dissect/tls_internal.h"
@@ -48,6 +49,7 @@ struct probe {
     volatile sig_atomic_t stop;
     bool progress_shown;
     struct evidence *ev;      /* -w, --keylog; NULL */
+    struct probe_identity *identity; /* --cert/--key; NULL */
     char ev_error[200];
 };
 
@@ -170,6 +172,11 @@ struct probe *probe_new(const struct probe_opts *o, const struct probe_sink *sin
         p->n_cfg = 1;
         break;
     }
+    if (rc == 0 && o->client_cert) {
+        p->identity = identity_load(o->client_cert, o->client_key, err, errlen);
+        rc = p->identity ? 0 : -1;
+        for (int i = 0; i < p->n_cfg; i++) p->cfg[i].pc.identity = p->identity;
+    }
     if (rc != 0) {
         probe_free(p);
         return NULL;
@@ -247,6 +254,14 @@ static struct tls_conn *facts(struct probe *p, const struct pclient *cl)
         bytes[k->dir] += k->len;
         packets[k->dir]++;
         last = k->ts_ns;
+    }
+    /* The server's answer to our certificate travels under its application
+     * key, which no key log line carries: the probe opened it, and its alert
+     * is the server's refusal (what the client verdict compares with). */
+    if (cl->client_auth == PC_CA_ALERT && c->n_alerts < TLS_MAX_ALERTS) {
+        c->alerts[c->n_alerts++] = (struct tls_alert){.from = TLS_SERVER, .level = 2,
+                                                      .desc = cl->client_alert, .ts_ns = last};
+        c->n_alerts_total++;
     }
     if (cl->fin_ts_ns) tls_conn_fin(c, FLOW_DIR_A, false, cl->fin_ts_ns);
     struct flow_close info = {.reason = FLOW_CLOSE_FIN, .last_ts_ns = cl->fin_ts_ns ? cl->fin_ts_ns : last};
@@ -432,6 +447,7 @@ void probe_free(struct probe *p)
                 pc_free(p->running[s]);
                 free(p->running[s]);
             }
+    identity_free(p->identity);
     free(p->running);
     free(p->running_job);
     free(p->jobs);

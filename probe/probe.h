@@ -48,6 +48,8 @@ struct probe_opts {
     bool progress;                /* a progress line on stderr (a terminal) */
     const char *write_file;       /* -w: pcapng of the probe's packets (evidence.h), or NULL */
     const char *keylog_file;      /* --keylog: NSS key log, or NULL */
+    const char *client_cert;      /* --cert, --key: the client certificate presented to a */
+    const char *client_key;       /*   TLS 1.3 server that asks (identity.h), or NULL */
 };
 
 /* What one finished connection was. */

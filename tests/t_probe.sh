@@ -76,6 +76,13 @@ srv C 10.48.36.217:8443 -tls1_3 -verify 1 -CAfile "$PKI/../test-store.pem" -cert
 srv D 10.48.36.218:8443 -tls1_2 -verify 1 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" \
   -cert_chain "$PKI/chain-test-int1.pem"
 srv I 10.48.36.221:8443 -tls1_2 -cipher AES256-SHA -cert "$PKI/rsa.crt" -key "$PKI/rsa.key"
+# H, J: TLS 1.3 servers that require a client certificate (--cert/--key):
+# H trusts the test root (accepts the probe's client.test.lab chain), J only
+# the Expressway store's CAs (refuses it: unknown_ca, 48)
+srv H 10.48.36.218:6971 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/../test-store.pem" \
+  -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
+srv J 10.48.36.218:6972 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/../expressway-store.pem" \
+  -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv G 10.48.36.217:6972 -groups P-256 -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 # E: one listener per misbehaviour (stall, reset, plain HTTP)
 cat >"$W/bad.py" <<'PY'
@@ -102,7 +109,8 @@ PY
 ip netns exec "$NS" python3 "$W/bad.py" >"$W/bad.log" 2>&1 &
 netns_track $!
 for acc in 10.48.36.215:8443 fd00::215:8443 10.48.36.216:6972 10.48.36.217:8443 10.48.36.218:8443 \
-  10.48.36.221:8443 10.48.36.217:6972 10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972; do
+  10.48.36.221:8443 10.48.36.217:6972 10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972 \
+  10.48.36.218:6971 10.48.36.218:6972; do
   netns_wait_tcp "${acc%:*}" "${acc##*:}" \
     || { cat "$W"/server-*.log "$W/bad.log"; fail "no server listens on $acc"; exit 1; }
 done
@@ -329,8 +337,11 @@ for line in open(sys.argv[1]):
         want(key + " client_auth", ca, None)
     if ca:
         cv = x["client_verdict"]
+        why = ("the probe sent no client certificate (give one with --cert and --key)"
+               if o["tls"].get("version") == "1.3" else
+               "the probe sent no client certificate (it presents --cert to TLS 1.3 servers only)")
         want(key + " client verdict", (cv["status"], cv["not_judged_reason"], cv["observed_alert"]),
-             ("not_judged", "the probe sent no client certificate", None))
+             ("not_judged", why, None))
 sys.exit(1 if bad else 0)
 PY
 # the summary speaks of probing, not of packets and streams
@@ -347,6 +358,48 @@ WANT
 diff "$W/want-summary.txt" "$W/summary.txt" || fail "probe summary differs"
 [ "$(grep -c ' TLS1\.3 .* ecdsa\.test\.lab  *2  trusted; client cert requested$' "$W/text.out")" -eq 2 ] ||
   fail "TLS 1.3 rows: want 'trusted; client cert requested' twice, without key-log wording"
+
+# ---------------------------------------------------------------- --cert
+# The probe presents client.test.lab (chain to the test root) where a TLS 1.3
+# server asks: H accepts it, J refuses it with unknown_ca (s_server's own
+# log says why). The client verdict is the capture path's (the dissector
+# decrypts the probe's Certificate with the key log it is given), judged
+# against --client-trust test-store.pem: trusted on both; J's alert, which
+# the probe opened with J's application key, is the observation, and it
+# disagrees (J's store is not the one given). D is TLS 1.2: not presented.
+cat "$PKI/client.crt" "$PKI/chain-client.pem" >"$W/client-chain.pem"
+nsx "$T" probe --json $STORES --client-trust "$PKI/../test-store.pem" --timeout 1 --hello expressway \
+  --cert "$W/client-chain.pem" --key "$PKI/client.key" --ports 6971,6972,8443 10.48.36.218 \
+  >"$W/cert.json" 2>"$W/cert.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "--cert: exit status $rc, want 1 (D fails the name check)"
+python3 - "$W/cert.json" <<'PY' >"$W/cert.txt" || fail "--cert: JSON unreadable"
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    x = o["tlsscope"]
+    cv = x.get("client_verdict") or {}
+    ca = x.get("client_auth") or {}
+    print(o["destination"]["port"], o["tls"].get("version"), ca.get("client_sent"), ca.get("ca_list"),
+          cv.get("status"), cv.get("code"), cv.get("observed_alert"), cv.get("agrees"),
+          ",".join("%s:%s" % (a["from"], a["code"]) for a in x.get("alerts", [])
+                   if a["from"] == "server") or "-")
+PY
+sort "$W/cert.txt" >"$W/cert.sorted"
+cat >"$W/want-cert.txt" <<'WANT'
+6971 1.3 chain listed trusted 0 None None -
+6972 1.3 chain not_listed trusted 0 unknown_ca False server:48
+8443 1.2 unseen no_list not_judged None None None -
+WANT
+diff "$W/want-cert.txt" "$W/cert.sorted" || fail "--cert rows differ"
+grep -q 'verify error:num=20' "$W/server-J.log" || fail "server J did not refuse the client chain itself"
+grep -q 'verify error' "$W/server-H.log" && fail "server H refused the client chain"
+# --cert without --key, and a key that is not the leaf's: exit 2, named
+nsx "$T" probe --cert "$W/client-chain.pem" 10.48.36.218 >/dev/null 2>"$W/nokey.err"
+[ $? -eq 2 ] && grep -q -- '--cert and --key go together' "$W/nokey.err" || fail "--cert without --key"
+nsx "$T" probe --cert "$W/client-chain.pem" --key "$PKI/rsa.key" 10.48.36.218 >/dev/null 2>"$W/badkey.err"
+[ $? -eq 2 ] && grep -q 'is not the key of the first certificate' "$W/badkey.err" ||
+  { fail "--key of another certificate"; cat "$W/badkey.err"; }
 
 echo "t_probe: $FAILS failure(s)"
 [ "$FAILS" -eq 0 ]
