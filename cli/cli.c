@@ -248,8 +248,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         case OPT_HELLO:
             if (strcmp(optarg, "expressway") == 0) o->hello = PROBE_HELLO_EXPRESSWAY_ONLY;
             else if (strcmp(optarg, "expressway-rsa") == 0) o->hello = PROBE_HELLO_EXPRESSWAY_RSA;
+            else if (strcmp(optarg, "replay") == 0) o->hello = PROBE_HELLO_REPLAY;
             else {
-                snprintf(err, errlen, "--hello: '%.30s' is not expressway or expressway-rsa", optarg);
+                snprintf(err, errlen, "--hello: '%.30s' is not expressway, expressway-rsa or replay",
+                         optarg);
                 return -1;
             }
             break;
@@ -288,6 +290,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         }
         if (o->n_keylogs > 1) {
             snprintf(err, errlen, "probe: --keylog names the one file it writes");
+            return -1;
+        }
+        if (o->hello == PROBE_HELLO_REPLAY && (!o->from_capture || o->n_targets || o->targets_file ||
+                                               o->from_log)) {
+            snprintf(err, errlen, "probe: --hello replay takes its targets and their ClientHellos "
+                                  "from --from-capture alone");
             return -1;
         }
         if (!o->client_cert != !o->client_key) {

@@ -110,6 +110,7 @@ static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
     struct conn_record *r = record_wrap(p, tls_conn_new(&fa->meta));
     if (!r) return NULL;
     tls_conn_set_keylog(r->tls, p->opts.keylog);
+    if (p->opts.keep_client_hello) tls_conn_keep_client_hello(r->tls);
     for (int i = 0; i < fa->n_pending; i++) tls_conn_flow_event(r->tls, &fa->pending[i]);
     fa->n_pending = 0;
     return r;

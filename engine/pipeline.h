@@ -76,6 +76,8 @@ struct conn_source {
 
 struct pipeline_opts {
     const struct conn_source *conns;  /* instead of packets: connections (probe) */
+    bool keep_client_hello;           /* each connection keeps its ClientHello's bytes
+                                       * (tls_conn ch_raw: probe --hello replay) */
     const char *const *files;         /* capture files, or NULL for live */
     int n_files;
     const struct cap_input_spec *inputs; /* instead of files: files and archive

@@ -13,11 +13,12 @@
 #include <unistd.h>
 
 #include "common/cursor.h"
+#include "dissect/tls.h"
 #include "hello.h"
 #include "identity.h"
 
 #define RX_CAP (5u + 16384u + 2048u) /* one record, the largest RFC 8446 §5.2 allows */
-#define TRANSCRIPT_CAP (3u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
+#define TRANSCRIPT_CAP (TLS_MAX_RAW_HELLO + 2u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
 
 int64_t pc_now_ms(void)
 {
@@ -165,6 +166,89 @@ short pc_events(const struct pclient *c)
     return 0;
 }
 
+/* --hello replay: the captured ClientHello (cfg.replay) into a record at
+ * rec, as it was (cipher suites, groups, signature algorithms, extensions
+ * and their order, SNI), with a fresh random and session id (same length)
+ * and our own key share for the same group. What cannot be replayed is an
+ * error (why): a session resumption (pre_shared_key, early_data), key
+ * shares the probe cannot make (another group, or more than one). Returns
+ * the record length or -1. */
+static int replay_hello(struct pclient *c, uint8_t *rec, size_t cap, char *why, size_t whylen)
+{
+    const struct pc_config *cfg = &c->cfg;
+    if (cfg->replay_len < 4 + 2 + 32 + 1 || cfg->replay_len > cap - 5 || cfg->replay_len > 0xffff) {
+        snprintf(why, whylen, "--hello replay: the captured ClientHello does not fit a record");
+        return -1;
+    }
+    uint8_t *m = rec + 5;
+    memcpy(m, cfg->replay, cfg->replay_len);
+    rec[0] = 22;
+    rec[1] = 3;
+    rec[2] = 1; /* 1.1.1's record version for a first ClientHello */
+    rec[3] = (uint8_t)(cfg->replay_len >> 8);
+    rec[4] = (uint8_t)cfg->replay_len;
+    struct cursor cur = cur_init(m + 4, cfg->replay_len - 4), exts;
+    const uint8_t *random, *sid;
+    uint8_t sid_len, comp_len;
+    uint16_t legacy, suites_len, ext_len;
+    if (cur_u16(&cur, &legacy) || cur_bytes(&cur, 32, &random) || cur_u8(&cur, &sid_len) ||
+        cur_bytes(&cur, sid_len, &sid) || cur_u16(&cur, &suites_len) || cur_skip(&cur, suites_len) ||
+        cur_u8(&cur, &comp_len) || cur_skip(&cur, comp_len)) {
+        snprintf(why, whylen, "--hello replay: the captured ClientHello is malformed");
+        return -1;
+    }
+    /* fresh random and session id, written where the captured ones were */
+    if (ks_random(c->random, 32) != 0 || ks_random(c->session_id, 32) != 0) {
+        snprintf(why, whylen, "no random numbers");
+        return -1;
+    }
+    memcpy(m + (random - m), c->random, 32);
+    memcpy(m + (sid - m), c->session_id, sid_len <= 32 ? sid_len : 32);
+    if (cur_empty(&cur)) return (int)(5 + cfg->replay_len); /* no extensions: TLS 1.2 at most */
+    if (cur_u16(&cur, &ext_len) || cur_sub(&cur, ext_len, &exts)) {
+        snprintf(why, whylen, "--hello replay: the captured ClientHello's extensions overrun");
+        return -1;
+    }
+    while (!cur_empty(&exts)) {
+        uint16_t type, len, shares_len, group, klen;
+        struct cursor e, shares;
+        const uint8_t *key;
+        if (cur_u16(&exts, &type) || cur_u16(&exts, &len) || cur_sub(&exts, len, &e)) {
+            snprintf(why, whylen, "--hello replay: the captured ClientHello's extensions overrun");
+            return -1;
+        }
+        if (type == 41 || type == 42) { /* RFC 8446 §4.2.11, §4.2.10 */
+            snprintf(why, whylen, "--hello replay: the captured ClientHello resumes a session "
+                     "(%s): its binder cannot be made again", type == 41 ? "pre_shared_key" : "early_data");
+            return -1;
+        }
+        if (type != 51) continue;
+        /* key_share (§4.2.8): client_shares<0..2^16-1> of KeyShareEntry */
+        if (cur_u16(&e, &shares_len) || cur_sub(&e, shares_len, &shares)) {
+            snprintf(why, whylen, "--hello replay: the captured key_share overruns");
+            return -1;
+        }
+        if (cur_empty(&shares)) continue; /* no share: the server may ask with a HelloRetryRequest */
+        if (cur_u16(&shares, &group) || cur_u16(&shares, &klen) || cur_bytes(&shares, klen, &key) ||
+            !cur_empty(&shares) || !((group == 0x001d && klen == 32) || (group == 0x0017 && klen == 65))) {
+            snprintf(why, whylen, "--hello replay: the captured key shares are not one X25519 or "
+                     "P-256 share, which is what the probe can make");
+            return -1;
+        }
+        uint8_t pub[KS_MAX_SHARE];
+        size_t pub_len = 0;
+        ks_free(c->ks);
+        c->ks = ks_new(group, pub, &pub_len);
+        if (!c->ks || pub_len != klen) {
+            snprintf(why, whylen, "key share generation failed");
+            return -1;
+        }
+        memcpy(m + (key - m), pub, klen);
+        c->group = group;
+    }
+    return (int)(5 + cfg->replay_len);
+}
+
 /* The ClientHello: the first one with a fresh random, session id and an
  * X25519 share; after a HelloRetryRequest the same one with a share of the
  * group the server asked for and its cookie (RFC 8446 §4.1.2), preceded by
@@ -176,6 +260,22 @@ static void send_hello(struct pclient *c, uint16_t group, const uint8_t *cookie,
                             .sni = cfg->sni, .share_group = group, .cookie = cookie,
                             .cookie_len = cookie_len};
     bool retry = c->ks != NULL; /* a key share exists: this answers a HelloRetryRequest */
+    if (cfg->replay) {
+        static uint8_t rec[TLS_MAX_RAW_HELLO + 5]; /* the probe is single-threaded */
+        char why[160];
+        int n = retry ? -1 : replay_hello(c, rec, sizeof(rec), why, sizeof(why));
+        if (retry)
+            snprintf(why, sizeof(why), "HelloRetryRequest: --hello replay sends the captured "
+                     "ClientHello once");
+        if (n < 0 || (uint32_t)n - 5 > TRANSCRIPT_CAP - c->transcript_len) {
+            finish(c, n < 0 ? PC_PROTOCOL : PC_SOCKET, n < 0 ? why : "ClientHello does not fit");
+            return;
+        }
+        memcpy(c->transcript + c->transcript_len, rec + 5, (size_t)n - 5);
+        c->transcript_len += (uint32_t)n - 5;
+        send_all(c, rec, (size_t)n);
+        return;
+    }
     if (!retry && (ks_random(c->random, 32) != 0 || ks_random(c->session_id, 32) != 0)) {
         finish(c, PC_SOCKET, "no random numbers");
         return;

@@ -55,6 +55,10 @@ struct pc_config {
     const char *sni;        /* or NULL */
     struct probe_identity *identity; /* --cert/--key, or NULL: presented when a TLS 1.3
                                       * server asks (identity.h) */
+    const uint8_t *replay;  /* --hello replay: the captured ClientHello message (type,
+                             * length, body), sent with a fresh random, session id
+                             * and key share; NULL: build one from suites */
+    uint32_t replay_len;
 };
 
 /* What a server that asked for a client certificate did with the probe's

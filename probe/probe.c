@@ -171,6 +171,16 @@ struct probe *probe_new(const struct probe_opts *o, const struct probe_sink *sin
         rc = setup_hello(&p->cfg[0], o->ciphers ? o->ciphers : "", "--ciphers", err, errlen);
         p->n_cfg = 1;
         break;
+    case PROBE_HELLO_REPLAY: /* the ClientHello comes with each target */
+        p->cfg[0].label = "replay";
+        p->n_cfg = 1;
+        for (int i = 0; i < o->n_targets && rc == 0; i++)
+            if (!o->targets[i].hello) {
+                snprintf(err, errlen, "--hello replay: %s has no ClientHello to replay (targets "
+                         "come from --from-capture only)", o->targets[i].host);
+                rc = -1;
+            }
+        break;
     }
     if (rc == 0 && o->client_cert) {
         p->identity = identity_load(o->client_cert, o->client_key, err, errlen);
@@ -330,6 +340,8 @@ static void start_more(struct probe *p)
         const struct probe_target *t = &p->o.targets[j->target];
         struct pc_config pc = p->cfg[j->cfg].pc;
         pc.sni = sni_of(t);
+        pc.replay = t->hello;
+        pc.replay_len = t->hello_len;
         pc_start(cl, (const struct sockaddr *)&j->addr, j->addr_len, &pc, p->o.timeout_ms);
         p->running[s] = cl;
         p->running_job[s] = i;

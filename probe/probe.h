@@ -34,6 +34,7 @@ enum probe_hello_kind {
     PROBE_HELLO_EXPRESSWAY_ONLY,  /* --hello expressway given: ECDSA first only */
     PROBE_HELLO_EXPRESSWAY_RSA,   /* --hello expressway-rsa */
     PROBE_HELLO_CIPHERS,          /* --ciphers STRING */
+    PROBE_HELLO_REPLAY,           /* --hello replay: each target's hello from --from-capture */
 };
 
 struct probe_opts {

@@ -401,5 +401,53 @@ nsx "$T" probe --cert "$W/client-chain.pem" --key "$PKI/rsa.key" 10.48.36.218 >/
 [ $? -eq 2 ] && grep -q 'is not the key of the first certificate' "$W/badkey.err" ||
   { fail "--key of another certificate"; cat "$W/badkey.err"; }
 
+# ---------------------------------------------------------------- replay
+# --hello replay: a real client's ClientHello (openssl s_client with its own
+# suites, groups and signature algorithms; a P-256 key share), captured here,
+# is sent again to the server the capture shows: the same ClientHello field
+# by field (suites, extensions in order with their lengths, groups,
+# signature algorithms, JA3), with a fresh random (tshark) and the SNI the
+# client sent; the server answers it as it answered the client.
+if command -v tcpdump >/dev/null 2>&1; then
+  netns_tcpdump_start lo "$W/client.pcap" "$W/td.log" tcp port 8443 and host 10.48.36.215 ||
+    fail "tcpdump did not start"
+  echo | nsx timeout 5 openssl s_client -connect 10.48.36.215:8443 -servername rsa.test.lab \
+    -groups P-256:X25519 -ciphersuites TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256 \
+    -cipher ECDHE-RSA-AES128-GCM-SHA256 -sigalgs 'RSA-PSS+SHA256:ECDSA+SHA256:RSA+SHA256' \
+    >"$W/s_client.log" 2>&1
+  netns_tcpdump_stop || fail "tcpdump dropped packets"
+  "$T" -r "$W/client.pcap" --json $STORES >"$W/client.json" 2>/dev/null
+  nsx "$T" probe --json $STORES --timeout 1 --hello replay --from-capture "$W/client.pcap" \
+    -w "$W/replay.pcapng" >"$W/replay.json" 2>"$W/replay.err"
+  python3 - "$W/client.json" "$W/replay.json" <<'PY' || fail "--hello replay differs from the captured hello"
+import json, sys
+cap = [json.loads(l) for l in open(sys.argv[1])]
+rep = [json.loads(l) for l in open(sys.argv[2])]
+bad = 0
+def want(what, got, exp):
+    global bad
+    if got != exp:
+        print("%s: %r, want %r" % (what, got, exp)); bad += 1
+want("connections", (len(cap), len(rep)), (1, 1))
+if len(cap) == 1 and len(rep) == 1:
+    c, r = cap[0], rep[0]
+    want("probe_hello", r["tlsscope"].get("probe_hello"), "replay")
+    want("client_hello", r["tlsscope"]["client_hello"], c["tlsscope"]["client_hello"])
+    want("ja3", r["tls"]["client"]["ja3"], c["tls"]["client"]["ja3"])
+    want("server_name", r["tls"]["client"].get("server_name"), "rsa.test.lab")
+    want("key_share_groups", r["tlsscope"]["client_hello"]["key_share_groups"], ["secp256r1"])
+    want("answer", (r["tls"].get("version"), r["tls"].get("cipher"), r["tlsscope"]["verdict"]["status"]),
+         ("1.3", "TLS_AES_128_GCM_SHA256", "trusted"))
+sys.exit(1 if bad else 0)
+PY
+  if command -v tshark >/dev/null 2>&1; then
+    r1=$(tshark -r "$W/client.pcap" -Y 'tls.handshake.type == 1' -T fields -e tls.handshake.random 2>/dev/null)
+    r2=$(tshark -r "$W/replay.pcapng" -Y 'tls.handshake.type == 1' -T fields -e tls.handshake.random 2>/dev/null)
+    [ -n "$r1" ] && [ -n "$r2" ] && [ "$r1" != "$r2" ] || fail "--hello replay: random not fresh ($r1 / $r2)"
+  fi
+else
+  echo "t_probe: tcpdump missing, --hello replay not checked"
+fi
+
 echo "t_probe: $FAILS failure(s)"
 [ "$FAILS" -eq 0 ]
