@@ -56,7 +56,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
     enum { OPT_TRUST = 256, OPT_CLIENT_TRUST, OPT_PROFILE, OPT_AT, OPT_JSON, OPT_PEM, OPT_COLOR, OPT_EXPORT,
            OPT_TUI, OPT_DURATION, OPT_MAXCONNS,
            OPT_LOG, OPT_LOG_WINDOW, OPT_BUNDLE_MEMBER, OPT_BUNDLE_TOTAL,
-           OPT_KEYLOG, OPT_FROM_CAPTURE, OPT_FROM_LOG, OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS };
+           OPT_KEYLOG, OPT_FROM_CAPTURE, OPT_FROM_LOG, OPT_PORTS, OPT_PARALLEL, OPT_TIMEOUT, OPT_HELLO, OPT_CIPHERS,
+           OPT_CERT, OPT_KEY };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -86,6 +87,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"hello", required_argument, NULL, OPT_HELLO},
         {"ciphers", required_argument, NULL, OPT_CIPHERS},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"key", required_argument, NULL, OPT_KEY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -245,12 +248,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         case OPT_HELLO:
             if (strcmp(optarg, "expressway") == 0) o->hello = PROBE_HELLO_EXPRESSWAY_ONLY;
             else if (strcmp(optarg, "expressway-rsa") == 0) o->hello = PROBE_HELLO_EXPRESSWAY_RSA;
+            else if (strcmp(optarg, "replay") == 0) o->hello = PROBE_HELLO_REPLAY;
             else {
-                snprintf(err, errlen, "--hello: '%.30s' is not expressway or expressway-rsa", optarg);
+                snprintf(err, errlen, "--hello: '%.30s' is not expressway, expressway-rsa or replay",
+                         optarg);
                 return -1;
             }
             break;
         case OPT_CIPHERS: o->ciphers = optarg; o->hello = PROBE_HELLO_CIPHERS; break;
+        case OPT_CERT: o->client_cert = optarg; break;
+        case OPT_KEY: o->client_key = optarg; break;
         case 'h': o->help = true; break;
         case 'V': o->version = true; break;
         case ':':
@@ -285,6 +292,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
             snprintf(err, errlen, "probe: --keylog names the one file it writes");
             return -1;
         }
+        if (o->hello == PROBE_HELLO_REPLAY && (!o->from_capture || o->n_targets || o->targets_file ||
+                                               o->from_log)) {
+            snprintf(err, errlen, "probe: --hello replay takes its targets and their ClientHellos "
+                                  "from --from-capture alone");
+            return -1;
+        }
+        if (!o->client_cert != !o->client_key) {
+            snprintf(err, errlen, "probe: --cert and --key go together");
+            return -1;
+        }
         if (!o->n_targets && !o->targets_file && !o->from_capture && !o->from_log && !o->help) {
             snprintf(err, errlen, "probe: no target (host[:port], ip[:port], [v6]:port, -T FILE, "
                                   "--from-capture F or --from-log F)");
@@ -292,9 +309,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         }
         return 0;
     }
-    if (o->targets_file || o->from_capture || o->from_log || o->ports || o->parallel || o->timeout_ns || o->hello || o->ciphers) {
-        snprintf(err, errlen, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello and "
-                              "--ciphers are for `tlsscope probe`");
+    if (o->targets_file || o->from_capture || o->from_log || o->ports || o->parallel || o->timeout_ns ||
+        o->hello || o->ciphers || o->client_cert || o->client_key) {
+        snprintf(err, errlen, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello, "
+                              "--ciphers, --cert and --key are for `tlsscope probe`");
         return -1;
     }
     /* Trailing words: with -i or -r they are a BPF filter, as tcpdump takes

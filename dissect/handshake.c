@@ -132,6 +132,18 @@ static void on_client_hello(struct tls_conn *c, enum tls_side side, const uint8_
         free(tmp);
         return;
     }
+    if (!c->ch.present && c->keep_ch_raw && !c->is_dtls) {
+        if (len > TLS_MAX_RAW_HELLO - 4) {
+            c->ch_raw_too_long = true;
+        } else if ((c->ch_raw = malloc(4 + (size_t)len))) {
+            c->ch_raw[0] = 1; /* client_hello (RFC 8446 §4) */
+            c->ch_raw[1] = (uint8_t)(len >> 16);
+            c->ch_raw[2] = (uint8_t)(len >> 8);
+            c->ch_raw[3] = (uint8_t)len;
+            memcpy(c->ch_raw + 4, body, len);
+            c->ch_raw_len = 4 + len;
+        }
+    }
     if (!c->ch.present) {
         tmp->present = true;
         tmp->ts_ns = ts_ns;

@@ -161,9 +161,12 @@ void tls_conn_drop_ca_names(struct tls_conn *c)
     }
 }
 
+void tls_conn_keep_client_hello(struct tls_conn *c) { c->keep_ch_raw = true; }
+
 void tls_conn_free(struct tls_conn *c)
 {
     if (!c) return;
+    free(c->ch_raw);
     tls_conn_release_parser(c);
     tls_conn_drop_cert_copies(c);
     tls_conn_drop_ca_names(c);

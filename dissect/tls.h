@@ -340,6 +340,13 @@ struct tls_conn {
                                    * record; >0 after plaintext (STARTTLS) */
 
     struct tls_client_hello ch;
+    /* The first ClientHello as sent (handshake header and body), kept only
+     * when asked (tls_conn_keep_client_hello: tlsscope probe --hello replay
+     * reads it); NULL otherwise, or when longer than TLS_MAX_RAW_HELLO
+     * (ch_raw_too_long says so). */
+    uint8_t *ch_raw;
+    uint32_t ch_raw_len;
+    bool keep_ch_raw, ch_raw_too_long;
     struct tls_server_hello sh;
     bool hello_retry;           /* HelloRetryRequest seen (RFC 8446 §4.1.4) */
     uint16_t hrr_group;
@@ -400,6 +407,10 @@ struct tls_conn {
 
 /* New connection for a flow. Returns NULL on allocation failure. */
 struct tls_conn *tls_conn_new(const struct flow_meta *meta);
+
+/* Keep the first ClientHello's bytes (ch_raw), capped at TLS_MAX_RAW_HELLO. */
+#define TLS_MAX_RAW_HELLO 16384u
+void tls_conn_keep_client_hello(struct tls_conn *c);
 
 /* Secrets for TLS 1.3 handshake decryption (dissect/keylog.h), or NULL.
  * The key log is looked up at the ServerHello and must outlive the

@@ -1,4 +1,5 @@
-/* tls13_decrypt.c — TLS 1.3 record protection, the reading side, with
+/* tls13_decrypt.c — TLS 1.3 record protection (reading, and sealing for the
+ * probe's own records) and the handshake key schedule, with
  * mbedTLS's HKDF and AEAD ciphers (RFC 8446 §5.2, §5.3, §7.1, §7.3; the
  * same steps as OpenSSL's tls13_derive_key / tls13_derive_iv and
  * tls13_enc). No hand-written cryptography.
@@ -40,7 +41,16 @@ struct tls13_traffic {
     mbedtls_cipher_context_t aead;
     uint8_t iv[TLS13_IV_LEN];
     uint64_t seq;
+    int sealer; /* set up with MBEDTLS_ENCRYPT (tls13_traffic_new_sealer) */
 };
+
+/* §5.3: the 64-bit sequence number, big-endian, left-padded to iv_length
+ * and XORed with the static IV */
+static void make_nonce(const struct tls13_traffic *t, uint64_t seq, uint8_t nonce[TLS13_IV_LEN])
+{
+    memcpy(nonce, t->iv, TLS13_IV_LEN);
+    for (int i = 0; i < 8; i++) nonce[TLS13_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+}
 
 static const struct suite_info *suite_find(uint16_t id)
 {
@@ -84,7 +94,104 @@ int tls13_hkdf_expand_label(size_t hash_len, const uint8_t *secret, size_t secre
 
 static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
                                          size_t secret_len, const char *key_label,
-                                         const char *iv_label, char *err, size_t errlen);
+                                         const char *iv_label, int sealer, char *err,
+                                         size_t errlen);
+
+static const mbedtls_md_info_t *suite_md(const struct suite_info *s)
+{
+    return mbedtls_md_info_from_type(s->hash_len == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256);
+}
+
+size_t tls13_transcript_hash(uint16_t suite, const uint8_t *data, size_t len,
+                             uint8_t out[TLS13_MAX_HASH])
+{
+    const struct suite_info *s = suite_find(suite);
+    if (!s || mbedtls_md(suite_md(s), data, len, out) != 0) return 0;
+    return s->hash_len;
+}
+
+int tls13_handshake_traffic_secrets(uint16_t suite, const uint8_t *ecdhe, size_t ecdhe_len,
+                                    const uint8_t *transcript_hash, size_t transcript_hash_len,
+                                    uint8_t client[TLS13_MAX_HASH],
+                                    uint8_t server[TLS13_MAX_HASH])
+{
+    uint8_t hs[TLS13_MAX_HASH];
+    int rc = tls13_handshake_secrets(suite, ecdhe, ecdhe_len, transcript_hash,
+                                     transcript_hash_len, client, server, hs);
+    memset(hs, 0, sizeof hs);
+    return rc;
+}
+
+/* Derive-Secret(secret, "derived", "") (§7.1): the salt of the next Extract. */
+static int derived_salt(const struct suite_info *s, const uint8_t *secret, uint8_t out[TLS13_MAX_HASH])
+{
+    uint8_t empty_hash[TLS13_MAX_HASH];
+    size_t h = s->hash_len;
+    if (mbedtls_md(suite_md(s), NULL, 0, empty_hash) != 0) return TLS13_EINTERNAL;
+    return tls13_hkdf_expand_label(h, secret, h, "derived", empty_hash, h, out, h);
+}
+
+int tls13_application_traffic_secret(uint16_t suite, const uint8_t *handshake_secret,
+                                     const uint8_t *transcript_hash, int server,
+                                     uint8_t out[TLS13_MAX_HASH])
+{
+    const struct suite_info *s = suite_find(suite);
+    if (!s) return TLS13_ESUITE;
+    size_t h = s->hash_len;
+    uint8_t zeros[TLS13_MAX_HASH] = {0}, salt[TLS13_MAX_HASH], master[TLS13_MAX_HASH];
+    int rc = TLS13_EINTERNAL;
+    if (derived_salt(s, handshake_secret, salt) == 0 &&
+        mbedtls_hkdf_extract(suite_md(s), salt, h, zeros, h, master) == 0 &&
+        tls13_hkdf_expand_label(h, master, h, server ? "s ap traffic" : "c ap traffic",
+                                transcript_hash, h, out, h) == 0)
+        rc = TLS13_OK;
+    memset(master, 0, sizeof master);
+    return rc;
+}
+
+int tls13_finished_verify_data(uint16_t suite, const uint8_t *base_key,
+                               const uint8_t *transcript_hash, uint8_t out[TLS13_MAX_HASH])
+{
+    const struct suite_info *s = suite_find(suite);
+    if (!s) return TLS13_ESUITE;
+    size_t h = s->hash_len;
+    uint8_t key[TLS13_MAX_HASH];
+    int rc = TLS13_EINTERNAL;
+    if (tls13_hkdf_expand_label(h, base_key, h, "finished", NULL, 0, key, h) == 0 &&
+        mbedtls_md_hmac(suite_md(s), key, h, transcript_hash, h, out) == 0)
+        rc = TLS13_OK;
+    memset(key, 0, sizeof key);
+    return rc;
+}
+
+int tls13_handshake_secrets(uint16_t suite, const uint8_t *ecdhe, size_t ecdhe_len,
+                            const uint8_t *transcript_hash, size_t transcript_hash_len,
+                            uint8_t client[TLS13_MAX_HASH], uint8_t server[TLS13_MAX_HASH],
+                            uint8_t hs_out[TLS13_MAX_HASH])
+{
+    const struct suite_info *s = suite_find(suite);
+    if (!s) return TLS13_ESUITE;
+    const mbedtls_md_info_t *md = suite_md(s);
+    size_t h = s->hash_len;
+    uint8_t zeros[TLS13_MAX_HASH] = {0}, early[TLS13_MAX_HASH], derived[TLS13_MAX_HASH];
+    uint8_t hs[TLS13_MAX_HASH], empty_hash[TLS13_MAX_HASH];
+    int rc = TLS13_EINTERNAL;
+    if (transcript_hash_len != h) return TLS13_EINTERNAL;
+    /* §7.1: with no PSK the IKM of the Early Secret is a string of Hash.length zeros */
+    if (mbedtls_hkdf_extract(md, zeros, h, zeros, h, early) == 0 &&
+        mbedtls_md(md, NULL, 0, empty_hash) == 0 &&
+        tls13_hkdf_expand_label(h, early, h, "derived", empty_hash, h, derived, h) == 0 &&
+        mbedtls_hkdf_extract(md, derived, h, ecdhe, ecdhe_len, hs) == 0 &&
+        tls13_hkdf_expand_label(h, hs, h, "c hs traffic", transcript_hash, h, client, h) == 0 &&
+        tls13_hkdf_expand_label(h, hs, h, "s hs traffic", transcript_hash, h, server, h) == 0) {
+        memcpy(hs_out, hs, h);
+        rc = TLS13_OK;
+    }
+    memset(early, 0, sizeof early);
+    memset(derived, 0, sizeof derived);
+    memset(hs, 0, sizeof hs);
+    return rc;
+}
 
 int tls13_hkdf_extract_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
                               size_t ikm_len, uint8_t prk[32])
@@ -98,7 +205,13 @@ int tls13_hkdf_extract_sha256(const uint8_t *salt, size_t salt_len, const uint8_
 struct tls13_traffic *tls13_traffic_new(uint16_t suite, const uint8_t *secret, size_t secret_len,
                                         char *err, size_t errlen)
 {
-    return traffic_new(suite, secret, secret_len, "key", "iv", err, errlen);
+    return traffic_new(suite, secret, secret_len, "key", "iv", 0, err, errlen);
+}
+
+struct tls13_traffic *tls13_traffic_new_sealer(uint16_t suite, const uint8_t *secret,
+                                               size_t secret_len, char *err, size_t errlen)
+{
+    return traffic_new(suite, secret, secret_len, "key", "iv", 1, err, errlen);
 }
 
 struct tls13_traffic *tls13_traffic_new_quic(uint16_t suite, const uint8_t *secret,
@@ -107,7 +220,8 @@ struct tls13_traffic *tls13_traffic_new_quic(uint16_t suite, const uint8_t *secr
 {
     struct tls13_traffic *t = traffic_new(suite, secret, secret_len,
                                           quic_version2 ? "quicv2 key" : "quic key",
-                                          quic_version2 ? "quicv2 iv" : "quic iv", err, errlen);
+                                          quic_version2 ? "quicv2 iv" : "quic iv", 0, err,
+                                          errlen);
     if (!t) return NULL;
     *hp_len = t->suite->key_len;
     if (tls13_hkdf_expand_label(t->suite->hash_len, secret, secret_len,
@@ -127,8 +241,7 @@ int tls13_aead_open(struct tls13_traffic *t, uint64_t seq, const uint8_t *aad, s
     int rc;
     *out_len = 0;
     if (ct_len < t->suite->tag_len) return TLS13_EFORMAT;
-    memcpy(nonce, t->iv, TLS13_IV_LEN);
-    for (int i = 0; i < 8; i++) nonce[TLS13_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+    make_nonce(t, seq, nonce);
     rc = mbedtls_cipher_auth_decrypt_ext(&t->aead, nonce, TLS13_IV_LEN, aad, aad_len, ct, ct_len,
                                          out, ct_len, out_len, t->suite->tag_len);
     if (rc == MBEDTLS_ERR_CIPHER_AUTH_FAILED) return TLS13_EAUTH;
@@ -163,7 +276,8 @@ int tls13_hp_mask(uint16_t suite, const uint8_t *hp, size_t hp_len, const uint8_
 
 static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
                                          size_t secret_len, const char *key_label,
-                                         const char *iv_label, char *err, size_t errlen)
+                                         const char *iv_label, int sealer, char *err,
+                                         size_t errlen)
 {
     const struct suite_info *s = suite_find(suite);
     uint8_t key[32];
@@ -183,6 +297,7 @@ static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
         return NULL;
     }
     t->suite = s;
+    t->sealer = sealer;
     mbedtls_cipher_init(&t->aead);
     /* §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
      *       [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
@@ -191,7 +306,8 @@ static struct tls13_traffic *traffic_new(uint16_t suite, const uint8_t *secret,
         tls13_hkdf_expand_label(s->hash_len, secret, secret_len, iv_label, NULL, 0, t->iv,
                                 TLS13_IV_LEN) != 0 ||
         mbedtls_cipher_setup(&t->aead, mbedtls_cipher_info_from_type(s->cipher)) != 0 ||
-        mbedtls_cipher_setkey(&t->aead, key, s->key_len * 8, MBEDTLS_DECRYPT) != 0) {
+        mbedtls_cipher_setkey(&t->aead, key, s->key_len * 8,
+                              sealer ? MBEDTLS_ENCRYPT : MBEDTLS_DECRYPT) != 0) {
         snprintf(err, errlen, "mbedTLS could not set up %s", s->name);
         memset(key, 0, sizeof key);
         tls13_traffic_free(t);
@@ -222,10 +338,7 @@ int tls13_record_open(struct tls13_traffic *t, const uint8_t hdr[5], const uint8
     /* §5.2: the ciphertext is at most 2^14 + 256 bytes, tag included */
     if (ct_len < t->suite->tag_len || ct_len - t->suite->tag_len > TLS13_MAX_PLAIN)
         return TLS13_EFORMAT;
-    /* §5.3: the 64-bit sequence number, big-endian, left-padded to iv_length
-     * and XORed with the static IV */
-    memcpy(nonce, t->iv, TLS13_IV_LEN);
-    for (int i = 0; i < 8; i++) nonce[TLS13_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+    make_nonce(t, seq, nonce);
     rc = mbedtls_cipher_auth_decrypt_ext(&t->aead, nonce, TLS13_IV_LEN, hdr, 5, ct, ct_len, out,
                                          TLS13_MAX_PLAIN, &olen, t->suite->tag_len);
     if (rc == MBEDTLS_ERR_CIPHER_AUTH_FAILED) return TLS13_EAUTH;
@@ -237,4 +350,31 @@ int tls13_record_open(struct tls13_traffic *t, const uint8_t hdr[5], const uint8
     *inner_type = out[olen - 1];
     *out_len = olen - 1;
     return TLS13_OK;
+}
+
+int tls13_record_seal(struct tls13_traffic *t, uint8_t type, const uint8_t *plain, size_t len,
+                      uint8_t *out, size_t cap)
+{
+    uint8_t nonce[TLS13_IV_LEN];
+    size_t inner_len = len + 1, body = inner_len + t->suite->tag_len, olen = 0;
+    uint64_t seq;
+    if (!t->sealer) return TLS13_EINTERNAL;
+    if (len > 16384u || cap < 5 + body) return TLS13_EFORMAT;
+    uint8_t *inner = malloc(inner_len);
+    if (!inner) return TLS13_EINTERNAL;
+    memcpy(inner, plain, len);
+    inner[len] = type;
+    out[0] = 23; /* opaque_type: application_data (§5.2) */
+    out[1] = 0x03;
+    out[2] = 0x03;
+    out[3] = (uint8_t)(body >> 8);
+    out[4] = (uint8_t)body;
+    seq = t->seq++;
+    make_nonce(t, seq, nonce);
+    int rc = mbedtls_cipher_auth_encrypt_ext(&t->aead, nonce, TLS13_IV_LEN, out, 5, inner,
+                                             inner_len, out + 5, cap - 5, &olen,
+                                             t->suite->tag_len);
+    free(inner);
+    if (rc != 0 || olen != body) return TLS13_EINTERNAL;
+    return (int)(5 + body);
 }

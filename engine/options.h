@@ -61,6 +61,8 @@ struct cli_opts {
     int64_t timeout_ns;                /* --timeout SECONDS (0: default) */
     enum probe_hello_kind hello;       /* --hello, --ciphers */
     const char *ciphers;               /* --ciphers STRING */
+    const char *client_cert;           /* --cert FILE: the probe's client chain (PEM) */
+    const char *client_key;            /* --key FILE: its private key */
     bool help, version;
 };
 

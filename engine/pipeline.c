@@ -111,6 +111,7 @@ static struct conn_record *record_new(struct pipeline *p, struct flow_app *fa)
     struct conn_record *r = record_wrap(p, tls_conn_new(&fa->meta));
     if (!r) return NULL;
     tls_conn_set_keylog(r->tls, p->opts.keylog);
+    if (p->opts.keep_client_hello) tls_conn_keep_client_hello(r->tls);
     for (int i = 0; i < fa->n_pending; i++) tls_conn_flow_event(r->tls, &fa->pending[i]);
     fa->n_pending = 0;
     return r;
@@ -215,6 +216,21 @@ static bool judge_refused(const struct tls_certificate *msg, const struct cert *
     return any;
 }
 
+/* What the client did after the chain (its alert, or going on) is compared
+ * with the verdict's prediction. A probe's client is tlsscope itself: its
+ * closing user_canceled says nothing about what Expressway would do, so
+ * nothing is observed there (only the server's answers, for the client
+ * verdict, count). */
+static void observe_client(struct conn_record *r)
+{
+    if (r->probe_hello) {
+        r->verdict.observed_alert = -1;
+        r->verdict.agrees = AGREE_UNKNOWN;
+    } else {
+        verdict_observe(&r->verdict, r->tls);
+    }
+}
+
 static void judge_client(struct pipeline *p, struct conn_record *r);
 
 /* Is everything a live row shows known? A row (judged()) carries the client
@@ -273,6 +289,7 @@ static void judge(struct pipeline *p, struct conn_record *r)
     for (int i = 0; i < r->n_chain; i++) refused = refused || !r->chain[i];
     if (!refused || !judge_refused(&c->server_certs, r->chain, r->n_chain, &in, &r->verdict))
         verdictcache_judge(p->verdicts, &in, &r->verdict);
+    observe_client(r);
     tls_conn_drop_cert_copies(c);
 
     if (c->nochain == TLS_NOCHAIN_RESUMED) {
@@ -314,6 +331,7 @@ static void judge_client(struct pipeline *p, struct conn_record *r)
         .store = p->opts.client_store,
         .profile = p->opts.profile,
         .at = at,
+        .probe = r->probe_hello != NULL,
     };
     client_auth_judge(&in, r->client);
     tls_conn_drop_ca_names(c);
@@ -338,7 +356,7 @@ static void record_done(struct pipeline *p, struct conn_record *r)
     }
     if (!r->judged) judge(p, r);
     hand_over(p, r, true);
-    verdict_observe(&r->verdict, c);
+    observe_client(r);
     if (r->client) client_auth_observe(r->client, c);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
@@ -736,11 +754,18 @@ void pipeline_progress(const struct pipeline *p, uint64_t *done, uint64_t *total
     capsrc_progress(p->src, done, total);
 }
 
+void pipeline_probe_unanswered(struct pipeline *p)
+{
+    p->stats.probe = true;
+    p->stats.probe_unanswered++;
+}
+
 void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello)
 {
     struct conn_record *r = record_wrap(p, c);
     if (!r) return;
     r->probe_hello = probe_hello;
+    p->stats.probe = true;
     p->stats.tcp_connections++;
     if (!p->stats.first_ts_ns || c->first_ts_ns < p->stats.first_ts_ns) p->stats.first_ts_ns = c->first_ts_ns;
     if (c->last_ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = c->last_ts_ns;

@@ -80,6 +80,8 @@ struct conn_source {
 
 struct pipeline_opts {
     const struct conn_source *conns;  /* instead of packets: connections (probe) */
+    bool keep_client_hello;           /* each connection keeps its ClientHello's bytes
+                                       * (tls_conn ch_raw: probe --hello replay) */
     const char *const *files;         /* capture files, or NULL for live */
     int n_files;
     const struct cap_input_spec *inputs; /* instead of files: files and archive
@@ -136,6 +138,9 @@ struct pipeline_stats {
     uint64_t packets_bad_time;        /* skipped: time outside int64 ns (1677..2262) */
     uint64_t ip_len_beyond_frame;     /* complete frames whose IP length claims more bytes */
     uint64_t input_errors;            /* e.g. a truncated file */
+    bool probe;                       /* the connections are tlsscope probe's own */
+    uint64_t probe_unanswered;        /* probe connections without a TLS answer (refused,
+                                       * timed out, not TLS, ...), said on stderr */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */
     /* live capture: the kernel's counters (pcap_stats), refreshed by
@@ -192,6 +197,8 @@ void conn_record_free(struct conn_record *r);
  * c from here): judged, counted and given to the front end like a
  * captured connection that closed. */
 void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello);
+/* A probe connection that got no TLS answer (counted for the summary). */
+void pipeline_probe_unanswered(struct pipeline *p);
 /* A connection source's input error (pipeline_stats.last_error). */
 void pipeline_source_error(struct pipeline *p, const char *msg);
 

@@ -25,6 +25,7 @@ struct probe_source {
     uint16_t ports[PROBE_MAX_PORTS];
     unsigned long long failed;
     bool finished;                /* the end was handled (files closed, said) */
+    bool replay;                  /* --hello replay */
 };
 
 static int add_target(struct probe_source *ps, const char *s, char *err, size_t errlen)
@@ -82,15 +83,33 @@ static int read_targets(struct probe_source *ps, const char *path, char *err, si
 
 /* A target found in a capture or a log, once: same address (or name),
  * port and SNI as one already planned is skipped. */
-static bool known(const struct probe_source *ps, const struct probe_target *t)
+static struct probe_target *find_known(struct probe_source *ps, const struct probe_target *t);
+
+static bool known(struct probe_source *ps, const struct probe_target *t) { return find_known(ps, t); }
+
+/* --hello replay: a copy of the connection's ClientHello, owned by the
+ * probe source (freed with the targets). */
+static bool set_hello(struct probe_target *t, const struct tls_conn *c)
+{
+    uint8_t *h = malloc(c->ch_raw_len);
+    if (!h) return false;
+    memcpy(h, c->ch_raw, c->ch_raw_len);
+    free((void *)t->hello);
+    t->hello = h;
+    t->hello_len = c->ch_raw_len;
+    t->hello_ts_ns = c->ch.ts_ns;
+    return true;
+}
+
+static struct probe_target *find_known(struct probe_source *ps, const struct probe_target *t)
 {
     for (int i = 0; i < ps->n_targets; i++) {
-        const struct probe_target *o = &ps->targets[i];
+        struct probe_target *o = &ps->targets[i];
         if (o->port == t->port && strcmp(o->host, t->host) == 0 && o->sni_set == t->sni_set &&
             strcmp(o->sni, t->sni) == 0)
-            return true;
+            return o;
     }
-    return false;
+    return NULL;
 }
 
 static int add_found(struct probe_source *ps, const struct probe_target *t, char *err, size_t errlen)
@@ -113,6 +132,8 @@ struct capture_scan {
     char *err;
     size_t errlen;
     unsigned long long odd_sni;
+    bool replay;                  /* --hello replay: keep each server's ClientHello */
+    unsigned long long too_long;  /* ClientHellos over TLS_MAX_RAW_HELLO: not replayable */
 };
 
 static void scan_done(void *ctx, struct conn_record *r)
@@ -128,6 +149,14 @@ static void scan_done(void *ctx, struct conn_record *r)
         else if (c->ch.has_sni)
             cs->odd_sni++; /* not a name the probe will send; probed without */
         cs->rc = add_found(cs->ps, &t, cs->err, cs->errlen);
+        /* which connection: the earliest ClientHello the capture shows for
+         * this server (address, port, SNI); connections end in any order */
+        struct probe_target *pt = cs->replay && cs->rc == 0 ? find_known(cs->ps, &t) : NULL;
+        if (pt && c->ch_raw && (!pt->hello || c->ch.ts_ns < pt->hello_ts_ns) && !set_hello(pt, c)) {
+            snprintf(cs->err, cs->errlen, "out of memory");
+            cs->rc = -1;
+        }
+        if (cs->replay && c->ch_raw_too_long) cs->too_long++;
     }
     conn_record_free(r);
 }
@@ -135,9 +164,10 @@ static void scan_done(void *ctx, struct conn_record *r)
 static int targets_from_capture(struct probe_source *ps, const char *path, char *err, size_t errlen)
 {
     const char *files[1] = {path};
-    struct pipeline_opts po = {.files = files, .n_files = 1};
+    bool replay = ps->replay;
+    struct pipeline_opts po = {.files = files, .n_files = 1, .keep_client_hello = replay};
     flow_limits_default(&po.limits);
-    struct capture_scan cs = {.ps = ps, .err = err, .errlen = errlen};
+    struct capture_scan cs = {.ps = ps, .err = err, .errlen = errlen, .replay = replay};
     struct pipeline_ops ops = {.ctx = &cs, .done = scan_done};
     char e[400];
     struct pipeline *p = pipeline_new(&po, &ops, e, sizeof(e));
@@ -151,6 +181,10 @@ static int targets_from_capture(struct probe_source *ps, const char *path, char 
         cs.rc = -1;
     }
     pipeline_free(p);
+    if (cs.too_long)
+        frontend_error("tlsscope probe", "--from-capture: %llu ClientHello(s) longer than %u bytes "
+                       "are not kept: a server seen only with those has nothing to replay",
+                       cs.too_long, TLS_MAX_RAW_HELLO);
     if (cs.odd_sni)
         frontend_error("tlsscope probe", "--from-capture: %llu server name(s) with characters a DNS "
                        "name cannot have: those servers are probed without a server_name", cs.odd_sni);
@@ -219,6 +253,7 @@ static void on_failed(void *ctx, const struct probe_job_info *job, const struct 
 {
     struct probe_source *ps = ctx;
     ps->failed++;
+    pipeline_probe_unanswered(ps->p);
     frontend_error("tlsscope probe", "%s port %u (%s, %s): %s%s%s", job->target, job->port, job->addr,
                    job->hello, pc_error_text(cl->error), cl->detail[0] ? ": " : "", cl->detail);
 }
@@ -258,6 +293,7 @@ struct probe_source *probe_source_open(const struct cli_opts *o, const struct co
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    ps->replay = o->hello == PROBE_HELLO_REPLAY;
     for (int i = 0; i < o->n_targets; i++)
         if (add_target(ps, o->targets[i], err, errlen) != 0) goto fail;
     if (o->targets_file && read_targets(ps, o->targets_file, err, errlen) != 0) goto fail;
@@ -281,6 +317,8 @@ struct probe_source *probe_source_open(const struct cli_opts *o, const struct co
         .progress = isatty(STDERR_FILENO) != 0,
         .write_file = o->write_file,
         .keylog_file = o->n_keylogs ? o->keylogs[0] : NULL,
+        .client_cert = o->client_cert,
+        .client_key = o->client_key,
     };
     if (o->timeout_ns && po.timeout_ms == 0) po.timeout_ms = 1;
     struct probe_sink sink = {.ctx = ps, .conn = on_conn, .failed = on_failed};
@@ -300,6 +338,7 @@ void probe_source_close(struct probe_source *ps)
 {
     if (!ps) return;
     probe_free(ps->probe);
+    for (int i = 0; i < ps->n_targets; i++) free((void *)ps->targets[i].hello);
     free(ps->targets);
     free(ps);
 }

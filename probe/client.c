@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include "common/cursor.h"
+#include "dissect/tls.h"
 #include "hello.h"
+#include "identity.h"
 
 #define RX_CAP (5u + 16384u + 2048u) /* one record, the largest RFC 8446 §5.2 allows */
-#define TRANSCRIPT_CAP (3u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
+#define TRANSCRIPT_CAP (TLS_MAX_RAW_HELLO + 2u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
 
 int64_t pc_now_ms(void)
 {
@@ -164,6 +166,89 @@ short pc_events(const struct pclient *c)
     return 0;
 }
 
+/* --hello replay: the captured ClientHello (cfg.replay) into a record at
+ * rec, as it was (cipher suites, groups, signature algorithms, extensions
+ * and their order, SNI), with a fresh random and session id (same length)
+ * and our own key share for the same group. What cannot be replayed is an
+ * error (why): a session resumption (pre_shared_key, early_data), key
+ * shares the probe cannot make (another group, or more than one). Returns
+ * the record length or -1. */
+static int replay_hello(struct pclient *c, uint8_t *rec, size_t cap, char *why, size_t whylen)
+{
+    const struct pc_config *cfg = &c->cfg;
+    if (cfg->replay_len < 4 + 2 + 32 + 1 || cfg->replay_len > cap - 5 || cfg->replay_len > 0xffff) {
+        snprintf(why, whylen, "--hello replay: the captured ClientHello does not fit a record");
+        return -1;
+    }
+    uint8_t *m = rec + 5;
+    memcpy(m, cfg->replay, cfg->replay_len);
+    rec[0] = 22;
+    rec[1] = 3;
+    rec[2] = 1; /* 1.1.1's record version for a first ClientHello */
+    rec[3] = (uint8_t)(cfg->replay_len >> 8);
+    rec[4] = (uint8_t)cfg->replay_len;
+    struct cursor cur = cur_init(m + 4, cfg->replay_len - 4), exts;
+    const uint8_t *random, *sid;
+    uint8_t sid_len, comp_len;
+    uint16_t legacy, suites_len, ext_len;
+    if (cur_u16(&cur, &legacy) || cur_bytes(&cur, 32, &random) || cur_u8(&cur, &sid_len) ||
+        cur_bytes(&cur, sid_len, &sid) || cur_u16(&cur, &suites_len) || cur_skip(&cur, suites_len) ||
+        cur_u8(&cur, &comp_len) || cur_skip(&cur, comp_len)) {
+        snprintf(why, whylen, "--hello replay: the captured ClientHello is malformed");
+        return -1;
+    }
+    /* fresh random and session id, written where the captured ones were */
+    if (ks_random(c->random, 32) != 0 || ks_random(c->session_id, 32) != 0) {
+        snprintf(why, whylen, "no random numbers");
+        return -1;
+    }
+    memcpy(m + (random - m), c->random, 32);
+    memcpy(m + (sid - m), c->session_id, sid_len <= 32 ? sid_len : 32);
+    if (cur_empty(&cur)) return (int)(5 + cfg->replay_len); /* no extensions: TLS 1.2 at most */
+    if (cur_u16(&cur, &ext_len) || cur_sub(&cur, ext_len, &exts)) {
+        snprintf(why, whylen, "--hello replay: the captured ClientHello's extensions overrun");
+        return -1;
+    }
+    while (!cur_empty(&exts)) {
+        uint16_t type, len, shares_len, group, klen;
+        struct cursor e, shares;
+        const uint8_t *key;
+        if (cur_u16(&exts, &type) || cur_u16(&exts, &len) || cur_sub(&exts, len, &e)) {
+            snprintf(why, whylen, "--hello replay: the captured ClientHello's extensions overrun");
+            return -1;
+        }
+        if (type == 41 || type == 42) { /* RFC 8446 §4.2.11, §4.2.10 */
+            snprintf(why, whylen, "--hello replay: the captured ClientHello resumes a session "
+                     "(%s): its binder cannot be made again", type == 41 ? "pre_shared_key" : "early_data");
+            return -1;
+        }
+        if (type != 51) continue;
+        /* key_share (§4.2.8): client_shares<0..2^16-1> of KeyShareEntry */
+        if (cur_u16(&e, &shares_len) || cur_sub(&e, shares_len, &shares)) {
+            snprintf(why, whylen, "--hello replay: the captured key_share overruns");
+            return -1;
+        }
+        if (cur_empty(&shares)) continue; /* no share: the server may ask with a HelloRetryRequest */
+        if (cur_u16(&shares, &group) || cur_u16(&shares, &klen) || cur_bytes(&shares, klen, &key) ||
+            !cur_empty(&shares) || !((group == 0x001d && klen == 32) || (group == 0x0017 && klen == 65))) {
+            snprintf(why, whylen, "--hello replay: the captured key shares are not one X25519 or "
+                     "P-256 share, which is what the probe can make");
+            return -1;
+        }
+        uint8_t pub[KS_MAX_SHARE];
+        size_t pub_len = 0;
+        ks_free(c->ks);
+        c->ks = ks_new(group, pub, &pub_len);
+        if (!c->ks || pub_len != klen) {
+            snprintf(why, whylen, "key share generation failed");
+            return -1;
+        }
+        memcpy(m + (key - m), pub, klen);
+        c->group = group;
+    }
+    return (int)(5 + cfg->replay_len);
+}
+
 /* The ClientHello: the first one with a fresh random, session id and an
  * X25519 share; after a HelloRetryRequest the same one with a share of the
  * group the server asked for and its cookie (RFC 8446 §4.1.2), preceded by
@@ -175,6 +260,22 @@ static void send_hello(struct pclient *c, uint16_t group, const uint8_t *cookie,
                             .sni = cfg->sni, .share_group = group, .cookie = cookie,
                             .cookie_len = cookie_len};
     bool retry = c->ks != NULL; /* a key share exists: this answers a HelloRetryRequest */
+    if (cfg->replay) {
+        static uint8_t rec[TLS_MAX_RAW_HELLO + 5]; /* the probe is single-threaded */
+        char why[160];
+        int n = retry ? -1 : replay_hello(c, rec, sizeof(rec), why, sizeof(why));
+        if (retry)
+            snprintf(why, sizeof(why), "HelloRetryRequest: --hello replay sends the captured "
+                     "ClientHello once");
+        if (n < 0 || (uint32_t)n - 5 > TRANSCRIPT_CAP - c->transcript_len) {
+            finish(c, n < 0 ? PC_PROTOCOL : PC_SOCKET, n < 0 ? why : "ClientHello does not fit");
+            return;
+        }
+        memcpy(c->transcript + c->transcript_len, rec + 5, (size_t)n - 5);
+        c->transcript_len += (uint32_t)n - 5;
+        send_all(c, rec, (size_t)n);
+        return;
+    }
     if (!retry && (ks_random(c->random, 32) != 0 || ks_random(c->session_id, 32) != 0)) {
         finish(c, PC_SOCKET, "no random numbers");
         return;
@@ -208,7 +309,8 @@ static void send_hello(struct pclient *c, uint16_t group, const uint8_t *cookie,
  * says it does not want to go on (RFC 8446 §6.1), then FIN. */
 static void close_politely(struct pclient *c)
 {
-    static const uint8_t alert[2] = {1, 90};
+    /* after our Finished the handshake is complete: close_notify (§6.1) */
+    const uint8_t alert[2] = {1, c->client_auth != PC_CA_NONE ? 0 : 90};
     uint8_t rec[64];
     int n;
     if (c->version == 0x0304 && c->ks) {
@@ -312,7 +414,7 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     uint8_t th[KS_MAX_HASH];
     size_t thl = ks_hash(suite, c->transcript, c->transcript_len, th);
     char err[160];
-    if (share_group != c->group || ks_handshake(c->ks, suite, share, share_len, th, thl, err, sizeof(err))) {
+    if (share_group != c->group || ks_handshake(c->ks, suite, share, share_len, th, thl, c->transcript, c->transcript_len, err, sizeof(err))) {
         if (share_group != c->group)
             snprintf(err, sizeof(err), "key share for group 0x%04x not offered", share_group);
         finish(c, PC_PROTOCOL, err);
@@ -321,24 +423,144 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     return true;
 }
 
+/* One handshake message of ours, protected with the client handshake key
+ * (TLS 1.3), added to the transcript. */
+static bool send_protected(struct pclient *c, const uint8_t *msg, size_t len)
+{
+    uint8_t *rec = malloc(len + 5 + 1 + 16);
+    int n = rec ? ks_seal(c->ks, 22, msg, len, rec, len + 5 + 1 + 16) : -1;
+    bool ok = n > 0 && send_all(c, rec, (size_t)n);
+    free(rec);
+    if (!ok && c->state != PC_DONE) finish(c, PC_SOCKET, "cannot protect the client's flight");
+    ks_transcript_add(c->ks, msg, len);
+    return ok;
+}
+
+static void put24(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+
+/* RFC 8446 §4.4: the server asked for a certificate and --cert/--key gave
+ * one: Certificate (the request's context, the chain, no extensions),
+ * CertificateVerify and Finished, behind the ChangeCipherSpec 1.1.1 sends
+ * once in compatibility mode (§D.4; already sent after a HelloRetryRequest).
+ * Then the server's answer decides (PC_CA_*). */
+static bool client_flight(struct pclient *c)
+{
+    const struct probe_identity *id = c->cfg.identity;
+    size_t total = 4 + 1 + c->creq_context_len + 3;
+    for (int i = 0; i < identity_n_certs(id); i++) {
+        size_t l;
+        identity_cert(id, i, &l);
+        total += 3 + l + 2;
+    }
+    uint8_t *m = malloc(total);
+    if (!m) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
+    }
+    size_t n = 0;
+    m[n++] = 11;
+    put24(m + n, total - 4);
+    n += 3;
+    m[n++] = c->creq_context_len;
+    memcpy(m + n, c->creq_context, c->creq_context_len);
+    n += c->creq_context_len;
+    put24(m + n, total - n - 3);
+    n += 3;
+    for (int i = 0; i < identity_n_certs(id); i++) {
+        size_t l;
+        const uint8_t *d = identity_cert(id, i, &l);
+        put24(m + n, l);
+        memcpy(m + n + 3, d, l);
+        n += 3 + l;
+        m[n++] = 0; /* no CertificateEntry extensions */
+        m[n++] = 0;
+    }
+    if (ks_server_application_keys(c->ks) != 0) {
+        free(m);
+        finish(c, PC_SOCKET, "application key schedule failed");
+        return false;
+    }
+    if (!c->hello_retry && !send_all(c, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6)) {
+        free(m);
+        return false;
+    }
+    bool ok = send_protected(c, m, n);
+    free(m);
+    if (!ok) return false;
+    /* CertificateVerify: scheme, signature over the transcript up to our Certificate */
+    uint8_t th[KS_MAX_HASH], cv[4 + 4 + IDENTITY_MAX_SIG];
+    size_t sig_len = 0, hl = 0;
+    if (ks_transcript_hash(c->ks, th) != 0 || ks_secret(c->ks, 0, &hl) == NULL ||
+        identity_sign13(c->cfg.identity, th, hl, cv + 8, &sig_len) != 0) {
+        finish(c, PC_SOCKET, "cannot sign the CertificateVerify with --key");
+        return false;
+    }
+    uint16_t scheme = identity_scheme(id);
+    cv[0] = 15;
+    put24(cv + 1, 4 + sig_len);
+    cv[4] = (uint8_t)(scheme >> 8);
+    cv[5] = (uint8_t)scheme;
+    cv[6] = (uint8_t)(sig_len >> 8);
+    cv[7] = (uint8_t)sig_len;
+    if (!send_protected(c, cv, 8 + sig_len)) return false;
+    uint8_t fin[4 + KS_MAX_HASH];
+    size_t fl = 0;
+    if (ks_client_finished(c->ks, fin + 4, &fl) != 0) {
+        finish(c, PC_SOCKET, "cannot compute the client Finished");
+        return false;
+    }
+    fin[0] = 20;
+    put24(fin + 1, fl);
+    if (!send_protected(c, fin, 4 + fl)) return false;
+    if (ks_client_application_key(c->ks) != 0) {
+        finish(c, PC_SOCKET, "application key schedule failed");
+        return false;
+    }
+    c->client_auth = PC_CA_SILENT; /* until the server answers */
+    return true;
+}
+
+/* The server's answer to our certificate (TLS 1.3, application keys): an
+ * alert refuses it; a NewSessionTicket (or data) means the handshake
+ * completed. Either way the probe is over. */
+static bool client_auth_answer(struct pclient *c, uint8_t inner, const uint8_t *p, size_t n)
+{
+    if (inner == 21 && n >= 2) {
+        c->client_auth = PC_CA_ALERT;
+        c->client_alert = p[1];
+        finish(c, PC_OK, NULL); /* the certificate was judged; nothing more to send */
+        return false;
+    }
+    c->client_auth = PC_CA_ACCEPTED;
+    close_politely(c);
+    finish(c, PC_OK, NULL);
+    return false;
+}
+
 /* One whole handshake message of the server (plaintext, or opened in
  * TLS 1.3). Returns false when the probe ended (or is complete). */
 static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
 {
+    /* TLS 1.3 after the ServerHello: the transcript goes on (§4.4.1) */
+    if (c->version == 0x0304 && msg[0] != 2 && c->ks) ks_transcript_add(c->ks, msg, len);
     switch (msg[0]) {
     case 2: return server_hello(c, msg, len);
     case 11:
-        c->cert_seen = true;
-        if (c->version == 0x0304) {
-            free(c->cert13);
-            c->cert13 = malloc(len - 4 ? len - 4 : 1);
-            if (c->cert13) {
-                memcpy(c->cert13, msg + 4, len - 4);
-                c->cert13_len = (uint32_t)(len - 4);
-            }
+        c->cert_seen = true; /* the dissector reads it from the log (TLS 1.3: decrypted) */
+        return true;
+    case 13:
+        c->cert_request = true;
+        /* TLS 1.3: certificate_request_context<0..255> first (§4.3.2) */
+        if (c->version == 0x0304 && len >= 5 && (size_t)msg[4] <= len - 5) {
+            c->creq_context_len = msg[4];
+            memcpy(c->creq_context, msg + 5, msg[4]);
         }
         return true;
-    case 13: c->cert_request = true; return true;
     case 14: /* ServerHelloDone: the TLS 1.2 server said everything (RFC 5246 §7.4.5) */
         c->done_msg = true;
         close_politely(c);
@@ -346,6 +568,8 @@ static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
         return false;
     case 20: /* TLS 1.3 server Finished: its whole flight is read */
         c->finished = true;
+        if (c->cert_request && c->cfg.identity && c->version == 0x0304)
+            return client_flight(c); /* and wait for the server's answer */
         close_politely(c);
         finish(c, PC_OK, NULL);
         return false;
@@ -411,9 +635,12 @@ static bool server_record(struct pclient *c, const uint8_t *rec, size_t len)
         size_t pl;
         uint8_t inner;
         if (ks_open(c->ks, rec, body, n, plain, &pl, &inner) != 0) {
-            finish(c, PC_PROTOCOL, "a TLS 1.3 handshake record did not decrypt");
+            finish(c, PC_PROTOCOL, c->client_auth ? "the server's answer to the client certificate "
+                                                    "did not decrypt"
+                                                  : "a TLS 1.3 handshake record did not decrypt");
             return false;
         }
+        if (c->client_auth) return client_auth_answer(c, inner, plain, pl);
         if (inner == 21) return alert(c, plain, pl);
         if (inner == 22) return handshake_bytes(c, plain, pl);
         return true;
@@ -479,6 +706,11 @@ void pc_io(struct pclient *c, short revents)
     if (c->state != PC_HANDSHAKE || !(revents & (POLLIN | POLLERR | POLLHUP))) return;
     uint8_t buf[16384];
     ssize_t r = recv(c->fd, buf, sizeof(buf), 0);
+    if ((r <= 0 && c->client_auth == PC_CA_SILENT) && !(r < 0 && (errno == EAGAIN || errno == EINTR))) {
+        /* our certificate went out and the server hung up without an alert */
+        finish(c, PC_OK, NULL);
+        return;
+    }
     if (r < 0) {
         if (errno == EAGAIN || errno == EINTR) return;
         fail_errno(c, errno);
@@ -496,6 +728,11 @@ void pc_io(struct pclient *c, short revents)
 void pc_tick(struct pclient *c, int64_t now_ms)
 {
     if (c->state == PC_DONE || now_ms < c->deadline_ms) return;
+    if (c->client_auth == PC_CA_SILENT) { /* our flight went out; no refusal came */
+        close_politely(c);
+        finish(c, PC_OK, NULL);
+        return;
+    }
     finish(c, c->state == PC_CONNECTING ? PC_CONNECT_TIMEOUT : PC_HANDSHAKE_TIMEOUT, NULL);
 }
 
@@ -509,8 +746,31 @@ void pc_free(struct pclient *c)
     free(c->rx);
     free(c->hs);
     free(c->transcript);
-    free(c->cert13);
     ks_free(c->ks);
-    c->log = c->rx = c->hs = c->transcript = c->cert13 = NULL;
+    c->log = c->rx = c->hs = c->transcript = NULL;
     c->ks = NULL;
+}
+
+/* The NSS key log lines of a TLS 1.3 connection (client random from its
+ * ClientHello: record 5 + handshake header 4 + version 2). */
+size_t pc_keylog_lines(const struct pclient *cl, char *out, size_t cap)
+{
+    size_t sl[2] = {0, 0};
+    const uint8_t *sec[2];
+    if (!cl->ks || cl->n_chunks == 0 || cl->chunks[0].len < 43) return 0;
+    sec[0] = ks_secret(cl->ks, 0, &sl[0]);
+    sec[1] = ks_secret(cl->ks, 1, &sl[1]);
+    if (!sec[0] || !sec[1]) return 0;
+    const uint8_t *random = cl->log + cl->chunks[0].off + 11;
+    static const char *const label[2] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                                         "SERVER_HANDSHAKE_TRAFFIC_SECRET"};
+    size_t n = 0;
+    for (int i = 0; i < 2; i++) {
+        n += (size_t)snprintf(out + n, cap - n, "%s ", label[i]);
+        for (int k = 0; k < 32; k++) n += (size_t)snprintf(out + n, cap - n, "%02x", random[k]);
+        n += (size_t)snprintf(out + n, cap - n, " ");
+        for (size_t k = 0; k < sl[i]; k++) n += (size_t)snprintf(out + n, cap - n, "%02x", sec[i][k]);
+        n += (size_t)snprintf(out + n, cap - n, "\n");
+    }
+    return n;
 }

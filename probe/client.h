@@ -46,11 +46,28 @@ struct pc_chunk {
     uint32_t off, len;    /* in log */
 };
 
+struct probe_identity;
+
 struct pc_config {
     const uint16_t *suites; /* TLS 1.2 suites (ciphers.h) */
     int n_suites;
     bool tls13;
     const char *sni;        /* or NULL */
+    struct probe_identity *identity; /* --cert/--key, or NULL: presented when a TLS 1.3
+                                      * server asks (identity.h) */
+    const uint8_t *replay;  /* --hello replay: the captured ClientHello message (type,
+                             * length, body), sent with a fresh random, session id
+                             * and key share; NULL: build one from suites */
+    uint32_t replay_len;
+};
+
+/* What a server that asked for a client certificate did with the probe's
+ * (--cert/--key, TLS 1.3): its answer after the client's Finished. */
+enum pc_client_auth {
+    PC_CA_NONE = 0,       /* no certificate presented */
+    PC_CA_ACCEPTED,       /* NewSessionTicket or data: the handshake completed */
+    PC_CA_ALERT,          /* refused with an alert (client_alert) */
+    PC_CA_SILENT,         /* no answer before the timeout, or closed without an alert */
 };
 
 enum pc_state { PC_CONNECTING, PC_HANDSHAKE, PC_DONE };
@@ -91,10 +108,12 @@ struct pclient {
     uint16_t share_group;
     bool hello_retry;       /* HelloRetryRequest answered with a second ClientHello */
     bool cert_seen, cert_request, finished, done_msg;
+    uint8_t creq_context[255];  /* TLS 1.3 certificate_request_context, echoed (§4.4.2) */
+    uint8_t creq_context_len;
+    enum pc_client_auth client_auth;
+    uint8_t client_alert;   /* the server's alert to our certificate (PC_CA_ALERT) */
     uint8_t alert_level, alert_desc;
     struct keysched *ks;
-    uint8_t *cert13;        /* TLS 1.3: the decrypted Certificate message body */
-    uint32_t cert13_len;
 };
 
 /* Start connecting to peer; the ClientHello is sent once connected. On a
@@ -113,5 +132,12 @@ void pc_free(struct pclient *c);
 
 int64_t pc_now_ms(void);
 const char *pc_error_text(enum pc_error e);
+/* The NSS key log lines (CLIENT_ and SERVER_HANDSHAKE_TRAFFIC_SECRET) of a
+ * TLS 1.3 connection whose handshake keys were derived, into out (cap bytes,
+ * PC_KEYLOG_LINES_MAX is enough); returns their length, 0 for TLS 1.2 or
+ * before the ServerHello. For --keylog, the -w secrets block, and the
+ * dissector, which decrypts the server's flight with them. */
+#define PC_KEYLOG_LINES_MAX 512
+size_t pc_keylog_lines(const struct pclient *c, char *out, size_t cap);
 
 #endif

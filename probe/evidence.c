@@ -12,11 +12,33 @@
 
 #define LINKTYPE_RAW 101
 #define MAX_SEGMENT 16384u /* bytes of payload per synthesized segment */
+#define MAX_BLOCK (32u + 60u + MAX_SEGMENT + 4u) /* one EPB, or a DSB (smaller) */
+
+/* Connections finish in any order (a slow server's connection began before
+ * a fast one's that finished first), but a capture's packets are in time
+ * order: readers (tshark, tlsscope -r) expect it. The blocks are spooled
+ * to a temporary file as connections finish, and written to -w in
+ * (time, order written) order when the probe ends; a connection's secrets
+ * block carries its SYN's time and is spooled first, so it stays in front
+ * of the packets it decrypts. EV_MAX_BLOCKS caps the index (24 bytes per
+ * block). */
+#define EV_MAX_BLOCKS (1u << 22)
+
+struct spooled {
+    int64_t ts_ns;
+    uint64_t off; /* in the spool file */
+    uint32_t len, seq;
+};
 
 struct evidence {
     FILE *pcap, *keylog;
+    FILE *spool;             /* the -w blocks as they come */
+    struct spooled *blocks;
+    uint32_t n_blocks, cap_blocks;
+    uint64_t spool_len;
     const char *pcap_path, *keylog_path;
     bool failed;
+    char error[160];         /* why spooling failed (cap, memory, disk) */
 };
 
 static FILE *create(const char *path, mode_t mode, char *err, size_t errlen, const char *what)
@@ -49,6 +71,10 @@ struct evidence *ev_open(const char *pcapng, const char *keylog, char *err, size
     ev->pcap_path = pcapng;
     ev->keylog_path = keylog;
     if (pcapng && !(ev->pcap = create(pcapng, 0644, err, errlen, "-w"))) goto fail;
+    if (pcapng && !(ev->spool = tmpfile())) {
+        snprintf(err, errlen, "-w: no temporary file to order the packets in: %s", strerror(errno));
+        goto fail;
+    }
     if (keylog && !(ev->keylog = create(keylog, 0600, err, errlen, "--keylog"))) goto fail;
     if (ev->pcap) {
         /* Section Header Block: byte-order magic, version 1.0, length unknown */
@@ -112,6 +138,32 @@ static uint16_t fold(uint32_t s)
 
 enum { TH_FIN = 1, TH_SYN = 2, TH_RST = 4, TH_PSH = 8, TH_ACK = 16 };
 
+/* The next block of `len` bytes, of time ts_ns, is about to be written to
+ * the spool: index it. false (and the spool is given up, the reason in
+ * ev->error) when the index is full or memory is out. */
+static bool spool_block(struct evidence *ev, int64_t ts_ns, uint32_t len)
+{
+    if (ev->error[0]) return false;
+    if (ev->n_blocks == ev->cap_blocks) {
+        uint32_t ncap = ev->cap_blocks ? ev->cap_blocks * 2 : 1024;
+        struct spooled *nb = ncap <= EV_MAX_BLOCKS ? realloc(ev->blocks, ncap * sizeof(*nb)) : NULL;
+        if (!nb) {
+            snprintf(ev->error, sizeof(ev->error),
+                     ncap > EV_MAX_BLOCKS ? "-w: more than %u packets: %s holds the first ones only"
+                                          : "-w: out of memory after %u packets: %s holds the first ones only",
+                     ev->n_blocks, ev->pcap_path);
+            return false;
+        }
+        ev->blocks = nb;
+        ev->cap_blocks = ncap;
+    }
+    ev->blocks[ev->n_blocks] = (struct spooled){.ts_ns = ts_ns, .off = ev->spool_len, .len = len,
+                                                .seq = ev->n_blocks};
+    ev->n_blocks++;
+    ev->spool_len += len;
+    return true;
+}
+
 /* One Enhanced Packet Block: IPv4 or IPv6, TCP, payload. */
 static void packet(struct evidence *ev, int64_t ts_ns, const struct endpoint *src,
                    const struct endpoint *dst, uint32_t seq, uint32_t ack, uint8_t flags,
@@ -171,41 +223,19 @@ static void packet(struct evidence *ev, int64_t ts_ns, const struct endpoint *sr
 
     uint64_t us = (uint64_t)(ts_ns / 1000);
     uint32_t blk = (uint32_t)(32 + total + (4 - total % 4) % 4);
-    put32(ev->pcap, 6);
-    put32(ev->pcap, blk);
-    put32(ev->pcap, 0);
-    put32(ev->pcap, (uint32_t)(us >> 32));
-    put32(ev->pcap, (uint32_t)us);
-    put32(ev->pcap, (uint32_t)total);
-    put32(ev->pcap, (uint32_t)total);
-    fwrite(hdr, 1, ip_len + 20, ev->pcap);
-    if (n) fwrite(data, 1, n, ev->pcap);
-    pad4(ev->pcap, total);
-    put32(ev->pcap, blk);
-}
-
-/* The NSS key log lines of a TLS 1.3 connection (client random from its
- * ClientHello: record 5 + handshake header 4 + version 2). */
-static size_t keylog_lines(const struct pclient *cl, char *out, size_t cap)
-{
-    size_t sl[2] = {0, 0};
-    const uint8_t *sec[2];
-    if (!cl->ks || cl->n_chunks == 0 || cl->chunks[0].len < 43) return 0;
-    sec[0] = ks_secret(cl->ks, 0, &sl[0]);
-    sec[1] = ks_secret(cl->ks, 1, &sl[1]);
-    if (!sec[0] || !sec[1]) return 0;
-    const uint8_t *random = cl->log + cl->chunks[0].off + 11;
-    static const char *const label[2] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-                                         "SERVER_HANDSHAKE_TRAFFIC_SECRET"};
-    size_t n = 0;
-    for (int i = 0; i < 2; i++) {
-        n += (size_t)snprintf(out + n, cap - n, "%s ", label[i]);
-        for (int k = 0; k < 32; k++) n += (size_t)snprintf(out + n, cap - n, "%02x", random[k]);
-        n += (size_t)snprintf(out + n, cap - n, " ");
-        for (size_t k = 0; k < sl[i]; k++) n += (size_t)snprintf(out + n, cap - n, "%02x", sec[i][k]);
-        n += (size_t)snprintf(out + n, cap - n, "\n");
-    }
-    return n;
+    if (!spool_block(ev, ts_ns, blk)) return;
+    FILE *f = ev->spool;
+    put32(f, 6);
+    put32(f, blk);
+    put32(f, 0);
+    put32(f, (uint32_t)(us >> 32));
+    put32(f, (uint32_t)us);
+    put32(f, (uint32_t)total);
+    put32(f, (uint32_t)total);
+    fwrite(hdr, 1, ip_len + 20, f);
+    if (n) fwrite(data, 1, n, f);
+    pad4(f, total);
+    put32(f, blk);
 }
 
 static uint32_t isn_of(const struct pclient *cl, int side)
@@ -221,19 +251,20 @@ static uint32_t isn_of(const struct pclient *cl, int side)
 int ev_conn(struct evidence *ev, const struct pclient *cl, char *err, size_t errlen)
 {
     if (!ev || ev->failed) return ev && ev->failed ? -1 : 0;
-    char lines[512];
-    size_t ln = keylog_lines(cl, lines, sizeof(lines));
+    char lines[PC_KEYLOG_LINES_MAX];
+    size_t ln = pc_keylog_lines(cl, lines, sizeof(lines));
     if (ln && ev->keylog) fwrite(lines, 1, ln, ev->keylog);
     if (ev->pcap) {
-        if (ln) { /* Decryption Secrets Block before the packets it opens */
-            uint32_t blk = (uint32_t)(20 + ln + (4 - ln % 4) % 4);
-            put32(ev->pcap, 0x0000000A);
-            put32(ev->pcap, blk);
-            put32(ev->pcap, 0x544c534b);
-            put32(ev->pcap, (uint32_t)ln);
-            fwrite(lines, 1, ln, ev->pcap);
-            pad4(ev->pcap, ln);
-            put32(ev->pcap, blk);
+        uint32_t blk = (uint32_t)(20 + ln + (4 - ln % 4) % 4);
+        /* Decryption Secrets Block before the packets it opens */
+        if (ln && spool_block(ev, cl->syn_ts_ns, blk)) {
+            put32(ev->spool, 0x0000000A);
+            put32(ev->spool, blk);
+            put32(ev->spool, 0x544c534b);
+            put32(ev->spool, (uint32_t)ln);
+            fwrite(lines, 1, ln, ev->spool);
+            pad4(ev->spool, ln);
+            put32(ev->spool, blk);
         }
         struct endpoint c, s;
         endpoint_of(&cl->local, &c);
@@ -267,18 +298,59 @@ int ev_conn(struct evidence *ev, const struct pclient *cl, char *err, size_t err
             }
         }
     }
-    if ((ev->pcap && ferror(ev->pcap)) || (ev->keylog && ferror(ev->keylog))) {
+    if (ev->error[0]) {
         ev->failed = true;
-        snprintf(err, errlen, "cannot write %s", ev->pcap && ferror(ev->pcap) ? ev->pcap_path : ev->keylog_path);
+        snprintf(err, errlen, "%s", ev->error);
+        return -1;
+    }
+    if ((ev->spool && ferror(ev->spool)) || (ev->keylog && ferror(ev->keylog))) {
+        ev->failed = true;
+        if (ev->spool && ferror(ev->spool))
+            snprintf(err, errlen, "-w: cannot write the temporary file that orders %s", ev->pcap_path);
+        else
+            snprintf(err, errlen, "cannot write %s", ev->keylog_path);
         return -1;
     }
     return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const struct spooled *x = a, *y = b;
+    if (x->ts_ns != y->ts_ns) return x->ts_ns < y->ts_ns ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The spooled blocks into -w in time order (see EV_MAX_BLOCKS). */
+static int write_in_time_order(struct evidence *ev)
+{
+    uint8_t *buf = malloc(MAX_BLOCK);
+    if (!buf || fflush(ev->spool) != 0) {
+        free(buf);
+        return -1;
+    }
+    qsort(ev->blocks, ev->n_blocks, sizeof(*ev->blocks), by_time);
+    int rc = 0;
+    for (uint32_t i = 0; i < ev->n_blocks && rc == 0; i++) {
+        const struct spooled *b = &ev->blocks[i];
+        if (b->len > MAX_BLOCK || fseeko(ev->spool, (off_t)b->off, SEEK_SET) != 0 ||
+            fread(buf, 1, b->len, ev->spool) != b->len || fwrite(buf, 1, b->len, ev->pcap) != b->len)
+            rc = -1;
+    }
+    free(buf);
+    return rc;
 }
 
 int ev_close(struct evidence *ev, char *err, size_t errlen)
 {
     if (!ev) return 0;
     int rc = ev->failed ? -1 : 0;
+    if (ev->pcap && ev->spool && write_in_time_order(ev) != 0 && rc == 0) {
+        rc = -1;
+        if (err) snprintf(err, errlen, "cannot write %s", ev->pcap_path);
+    }
+    if (ev->spool) fclose(ev->spool);
+    free(ev->blocks);
     if (ev->pcap && fclose(ev->pcap) != 0 && rc == 0) {
         rc = -1;
         if (err) snprintf(err, errlen, "cannot write %s", ev->pcap_path);

@@ -3,12 +3,10 @@
  * handshake part of the key schedule (§7.1) and the handshake records
  * (§5.2-5.3), both directions.
  *
- * Kept in one file behind this narrow interface on purpose: the record
- * opening is the same job as the TLS 1.3 decryptor of the capture path
- * (dissect/, with key-log secrets), and once that is on main this file
- * keeps only the key exchange and the derivation of the two handshake
- * traffic secrets, which are also what the probe writes to --keylog and
- * into the pcapng's Decryption Secrets Block.
+ * The key exchange is the probe's own; the key schedule (§7.1) and the
+ * record protection are dissect/tls13_decrypt.c's, the TLS 1.3 decryptor of
+ * the capture path. The two handshake traffic secrets are also what the
+ * probe writes to --keylog and into the pcapng's Decryption Secrets Block.
  *
  * mbedTLS types stay inside keysched.c.
  */
@@ -21,7 +19,7 @@
 
 #define KS_MAX_HASH 48
 #define KS_MAX_SHARE 65          /* P-256 uncompressed point */
-#define KS_MAX_PLAIN (16384 + 256) /* RFC 8446 §5.2 TLSInnerPlaintext bound */
+#define KS_MAX_PLAIN (16384 + 256) /* RFC 8446 §5.2 TLSInnerPlaintext bound (TLS13_MAX_PLAIN) */
 
 struct keysched;
 
@@ -40,7 +38,27 @@ void ks_free(struct keysched *k);
  * Hash(ClientHello...ServerHello), the suite's hash (§4.4.1). 0, or -1
  * with one line in err (bad share, unknown suite). */
 int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_t share_len,
-                 const uint8_t *transcript, size_t transcript_len, char *err, size_t errlen);
+                 const uint8_t *transcript, size_t transcript_len, const uint8_t *messages,
+                 size_t messages_len, char *err, size_t errlen);
+
+/* A client that answers a CertificateRequest (RFC 8446 §4.4) needs the
+ * transcript beyond the ServerHello: ks_handshake starts a running hash
+ * from `messages` (ClientHello..ServerHello, as hashed into transcript);
+ * every later handshake message, both sides', is added in order. */
+void ks_transcript_add(struct keysched *k, const uint8_t *msg, size_t len);
+/* Hash of the transcript so far (hash length as ks_secret's). 0 or -1. */
+int ks_transcript_hash(struct keysched *k, uint8_t out[KS_MAX_HASH]);
+/* After the server's Finished is added: the server's further records are
+ * protected with its application traffic key (§7.1 "s ap traffic"); later
+ * ks_open calls use it. 0 or -1. */
+int ks_server_application_keys(struct keysched *k);
+/* After the client's Finished is sent: its further records (the closing
+ * alert) are sealed with its application traffic key. 0 or -1. */
+int ks_client_application_key(struct keysched *k);
+/* The client's Finished verify_data over the transcript so far (§4.4.4). */
+int ks_client_finished(struct keysched *k, uint8_t out[KS_MAX_HASH], size_t *len);
+/* mbedTLS's f_rng shape over ks_random, for signing. */
+int ks_rng(void *ctx, unsigned char *out, size_t n);
 
 /* Hash of the suite over data (the transcript); returns the length or 0. */
 size_t ks_hash(uint16_t suite, const uint8_t *data, size_t len, uint8_t out[KS_MAX_HASH]);

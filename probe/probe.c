@@ -11,7 +11,9 @@
 
 #include "ciphers.h"
 #include "evidence.h"
+#include "identity.h"
 #include "dissect/tls.h"
+#include "dissect/keylog.h"
 #include "dissect/tls_internal.h"
 
 struct job {
@@ -47,6 +49,7 @@ struct probe {
     volatile sig_atomic_t stop;
     bool progress_shown;
     struct evidence *ev;      /* -w, --keylog; NULL */
+    struct probe_identity *identity; /* --cert/--key; NULL */
     char ev_error[200];
 };
 
@@ -168,6 +171,21 @@ struct probe *probe_new(const struct probe_opts *o, const struct probe_sink *sin
         rc = setup_hello(&p->cfg[0], o->ciphers ? o->ciphers : "", "--ciphers", err, errlen);
         p->n_cfg = 1;
         break;
+    case PROBE_HELLO_REPLAY: /* the ClientHello comes with each target */
+        p->cfg[0].label = "replay";
+        p->n_cfg = 1;
+        for (int i = 0; i < o->n_targets && rc == 0; i++)
+            if (!o->targets[i].hello) {
+                snprintf(err, errlen, "--hello replay: %s has no ClientHello to replay (targets "
+                         "come from --from-capture only)", o->targets[i].host);
+                rc = -1;
+            }
+        break;
+    }
+    if (rc == 0 && o->client_cert) {
+        p->identity = identity_load(o->client_cert, o->client_key, err, errlen);
+        rc = p->identity ? 0 : -1;
+        for (int i = 0; i < p->n_cfg; i++) p->cfg[i].pc.identity = p->identity;
     }
     if (rc != 0) {
         probe_free(p);
@@ -220,11 +238,11 @@ static void sockaddr_bytes(const struct sockaddr_storage *ss, uint8_t ip[16], ui
 /* The bytes the probe sent and received go through tls_conn_data() in the
  * order they happened, exactly as a capture's reassembled stream would:
  * the ClientHello, ServerHello, a TLS 1.2 chain, alerts are the
- * dissector's own reading. TLS 1.3: the dissector sees ciphertext; the
- * Certificate the probe decrypted is parsed with the dissector's own
- * Certificate parser. (With the capture path's key-log decryption on
- * main, the probe's two handshake secrets can be given to the dissector
- * instead, and this special case goes.) */
+ * dissector's own reading. TLS 1.3: the dissector gets the connection's
+ * two handshake traffic secrets as a one-connection key log, the way
+ * `tlsscope -r` reads a capture with --keylog, and decrypts
+ * EncryptedExtensions, CertificateRequest (its CA names, signature
+ * algorithms), Certificate and the server's alerts itself. */
 static struct tls_conn *facts(struct probe *p, const struct pclient *cl)
 {
     struct flow_meta meta = {.id = ++p->flow_id, .saw_syn = true, .first_ts_ns = cl->syn_ts_ns};
@@ -233,6 +251,11 @@ static struct tls_conn *facts(struct probe *p, const struct pclient *cl)
     sockaddr_bytes(&cl->peer, meta.addr[FLOW_DIR_B], &meta.port[FLOW_DIR_B]);
     struct tls_conn *c = tls_conn_new(&meta);
     if (!c) return NULL;
+    char lines[PC_KEYLOG_LINES_MAX];
+    size_t ln = pc_keylog_lines(cl, lines, sizeof(lines));
+    struct keylog *kl = ln ? keylog_new() : NULL;
+    if (kl && keylog_add_text(kl, "probe", (const uint8_t *)lines, ln) == 2)
+        tls_conn_set_keylog(c, kl);
     uint64_t bytes[2] = {0, 0}, packets[2] = {0, 0};
     int64_t last = cl->syn_ts_ns;
     for (int i = 0; i < cl->n_chunks; i++) {
@@ -242,21 +265,21 @@ static struct tls_conn *facts(struct probe *p, const struct pclient *cl)
         packets[k->dir]++;
         last = k->ts_ns;
     }
-    if (cl->version == TLS_V_13 && cl->cert13 && !c->server_certs.present) {
-        if (tls_parse_certificate(&c->server_certs, cl->cert13, cl->cert13_len, true, NULL, NULL) == TLS_OK) {
-            c->server_certs.present = true;
-            c->server_certs.ts_ns = last;
-            c->nochain = TLS_NOCHAIN_NONE;
-            c->chain_final = true;
-            c->chain_ts_ns = last;
-        }
+    /* The server's answer to our certificate travels under its application
+     * key, which no key log line carries: the probe opened it, and its alert
+     * is the server's refusal (what the client verdict compares with). */
+    if (cl->client_auth == PC_CA_ALERT && c->n_alerts < TLS_MAX_ALERTS) {
+        c->alerts[c->n_alerts++] = (struct tls_alert){.from = TLS_SERVER, .level = 2,
+                                                      .desc = cl->client_alert, .ts_ns = last};
+        c->n_alerts_total++;
     }
-    if (cl->version == TLS_V_13 && cl->cert_request) c->cert_request = true;
     if (cl->fin_ts_ns) tls_conn_fin(c, FLOW_DIR_A, false, cl->fin_ts_ns);
     struct flow_close info = {.reason = FLOW_CLOSE_FIN, .last_ts_ns = cl->fin_ts_ns ? cl->fin_ts_ns : last};
     memcpy(info.bytes, bytes, sizeof(bytes));
     memcpy(info.packets, packets, sizeof(packets));
     tls_conn_close(c, &info);
+    tls_conn_set_keylog(c, NULL); /* the parser keeps no pointer to a freed key log */
+    keylog_free(kl);
     return c;
 }
 
@@ -317,6 +340,8 @@ static void start_more(struct probe *p)
         const struct probe_target *t = &p->o.targets[j->target];
         struct pc_config pc = p->cfg[j->cfg].pc;
         pc.sni = sni_of(t);
+        pc.replay = t->hello;
+        pc.replay_len = t->hello_len;
         pc_start(cl, (const struct sockaddr *)&j->addr, j->addr_len, &pc, p->o.timeout_ms);
         p->running[s] = cl;
         p->running_job[s] = i;
@@ -434,6 +459,7 @@ void probe_free(struct probe *p)
                 pc_free(p->running[s]);
                 free(p->running[s]);
             }
+    identity_free(p->identity);
     free(p->running);
     free(p->running_job);
     free(p->jobs);

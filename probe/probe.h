@@ -34,6 +34,7 @@ enum probe_hello_kind {
     PROBE_HELLO_EXPRESSWAY_ONLY,  /* --hello expressway given: ECDSA first only */
     PROBE_HELLO_EXPRESSWAY_RSA,   /* --hello expressway-rsa */
     PROBE_HELLO_CIPHERS,          /* --ciphers STRING */
+    PROBE_HELLO_REPLAY,           /* --hello replay: each target's hello from --from-capture */
 };
 
 struct probe_opts {
@@ -48,6 +49,8 @@ struct probe_opts {
     bool progress;                /* a progress line on stderr (a terminal) */
     const char *write_file;       /* -w: pcapng of the probe's packets (evidence.h), or NULL */
     const char *keylog_file;      /* --keylog: NSS key log, or NULL */
+    const char *client_cert;      /* --cert, --key: the client certificate presented to a */
+    const char *client_key;       /*   TLS 1.3 server that asks (identity.h), or NULL */
 };
 
 /* What one finished connection was. */

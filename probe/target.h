@@ -23,6 +23,10 @@ struct probe_target {
     bool sni_set;                  /* sni below replaces host as the server_name */
     char sni[PROBE_MAX_HOST + 1];  /* "" with sni_set: send none (--from-capture: the
                                       client sent none) */
+    const uint8_t *hello;          /* --hello replay: the ClientHello message the capture
+                                    * shows for this server (owned by the caller), or NULL */
+    uint32_t hello_len;
+    int64_t hello_ts_ns;           /* its time: the earliest one is replayed */
 };
 
 /* Is s (n bytes) usable as a DNS name (letters, digits, '-', '_', '.')? */

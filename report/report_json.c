@@ -604,7 +604,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_bool(&j, "handshake_complete", c->handshake_complete);
     /* TLS 1.3 handshake read with key-log secrets (the chains below came
      * out of decrypted records) */
-    if (c->decrypted) json_str(&j, "decrypted", "keylog");
+    /* a probe decrypts with its own handshake keys, not a key log given to it */
+    if (c->decrypted) json_str(&j, "decrypted", r->probe_hello ? "probe" : "keylog");
     if (c->is_quic) {
         json_obj(&j, "quic");
         json_str(&j, "version", c->quic_version == 0x6b3343cfu ? "2" : "1");

@@ -93,7 +93,9 @@ void report_verdict_cell(struct sbuf *sb, const struct conn_record *r, bool utf8
         break;
     }
     /* the chain came out of TLS 1.3 records decrypted with --keylog secrets */
-    if (r->tls->decrypted && v->status != VERDICT_NOT_JUDGED) sbuf_puts(sb, " (decrypted with key log)");
+    /* a probe's TLS 1.3 rows are always decrypted, with its own keys: nothing to say */
+    if (r->tls->decrypted && v->status != VERDICT_NOT_JUDGED && !r->probe_hello)
+        sbuf_puts(sb, " (decrypted with key log)");
 }
 
 void report_client_cell(struct sbuf *sb, const struct conn_record *r, bool utf8)
@@ -358,7 +360,9 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
         if (c->resumed) sbuf_puts(sb, ", resumed");
         if (c->hello_retry) sbuf_puts(sb, ", HelloRetryRequest");
         if (c->cert_request && !r->client) sbuf_puts(sb, ", client certificate requested");
-        if (c->decrypted) sbuf_puts(sb, ", handshake decrypted with key log");
+        if (c->decrypted)
+            sbuf_puts(sb, r->probe_hello ? ", handshake decrypted with the probe's own keys"
+                                         : ", handshake decrypted with key log");
         if (c->is_quic)
             sbuf_printf(sb, ", QUIC v%c%s", c->quic_version == 0x6b3343cfu ? '2' : '1',
                         c->quic_retry ? " after Retry" : "");

@@ -272,6 +272,21 @@ static void print_caps(FILE *out, const struct summary *s, const struct pipeline
 static void print_server_failures(FILE *out, const struct summary *s,
                                   const struct report_style *st, enum verdict_profile profile);
 
+/* tlsscope probe: what was asked and what answered; no packets were read. */
+static void probe_summary_head(FILE *out, const struct summary *s, const struct pipeline_stats *ps)
+{
+    char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
+    fprintf(out, "\nSummary: probed %u server%s: %llu TLS connection%s", s->n_servers,
+            s->n_servers == 1 ? "" : "s", (unsigned long long)ps->tls_connections,
+            ps->tls_connections == 1 ? "" : "s");
+    if (ps->probe_unanswered)
+        fprintf(out, ", %llu connection%s without a TLS answer (each named on standard error)",
+                (unsigned long long)ps->probe_unanswered, ps->probe_unanswered == 1 ? "" : "s");
+    if (ps->first_ts_ns)
+        fprintf(out, "; from %s to %s", time_iso8601(ps->first_ts_ns, 3, t0),
+                time_iso8601(ps->last_ts_ns, 3, t1));
+}
+
 void summary_print(FILE *out, const struct summary *s, const struct pipeline_stats *ps,
                    const struct report_style *st, enum verdict_profile profile, bool have_store)
 {
@@ -279,14 +294,20 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
     const struct pkt_counters *pc = &ps->pkt;
     const struct flow_stats *fs = &ps->flow;
 
-    fprintf(out, "\nSummary: %llu TLS connection%s", (unsigned long long)ps->tls_connections,
-            ps->tls_connections == 1 ? "" : "s");
-    if (ps->dtls_connections)
-        fprintf(out, " (%llu DTLS)", (unsigned long long)ps->dtls_connections);
-    fprintf(out, " to %u server%s, %llu handshake%s complete", s->n_servers,
-            s->n_servers == 1 ? "" : "s", (unsigned long long)ps->handshakes_complete,
-            ps->handshakes_complete == 1 ? "" : "s");
-    if (ps->first_ts_ns)
+    if (ps->probe) {
+        probe_summary_head(out, s, ps);
+    } else {
+        fprintf(out, "\nSummary: %llu TLS connection%s", (unsigned long long)ps->tls_connections,
+                ps->tls_connections == 1 ? "" : "s");
+        if (ps->dtls_connections)
+            fprintf(out, " (%llu DTLS)", (unsigned long long)ps->dtls_connections);
+        fprintf(out, " to %u server%s, %llu handshake%s complete", s->n_servers,
+                s->n_servers == 1 ? "" : "s", (unsigned long long)ps->handshakes_complete,
+                ps->handshakes_complete == 1 ? "" : "s");
+    }
+    if (ps->probe)
+        ; /* no packets: the probe's own connections */
+    else if (ps->first_ts_ns)
         fprintf(out, "; %llu packets from %s to %s", (unsigned long long)pc->packets,
                 time_iso8601(ps->first_ts_ns, 3, t0), time_iso8601(ps->last_ts_ns, 3, t1));
     else
@@ -313,6 +334,7 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
         fprintf(out, "  client certificates (mutual TLS): %llu requested, %llu trusted, %llu "
                      "failed, %llu not judged.\n",
                 s->client_requested, s->client_trusted, s->client_failed, s->client_not_judged);
+    if (!ps->probe) /* a probe read no packets: nothing was skipped or lost */
     fprintf(out,
             "  streams: %llu TCP connections, %llu not TLS, %llu without payload.\n"
             "  skipped packets: %llu non-IP, %llu IP fragments, %llu other IP protocols, "

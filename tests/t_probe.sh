@@ -8,7 +8,8 @@
 #                         the self-signed tomcat-ECDSA (18@0), RSA first the
 #                         CA-signed tomcat (trusted)
 #   C ecdsa.test.lab:8443  ECDSA chain, TLS 1.3 only, asks for a client
-#                         certificate (seen in the decrypted flight)
+#                         certificate naming the test root as its CA (seen
+#                         in the decrypted flight)
 #   G ecdsa.test.lab:6972  TLS 1.3 with P-256 only: a HelloRetryRequest, the
 #                         second ClientHello with a P-256 share
 #   D 10.48.36.218:8443   TLS 1.2, asks for a client certificate; addressed
@@ -71,10 +72,17 @@ srv A4 10.48.36.215:8443 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$
 srv A6 '[fd00::215]:8443' -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv B 10.48.36.216:6972 -tls1_2 -cert "$PKI/cucm-tomcat.crt" -key "$PKI/cucm-tomcat.key" \
   -dcert "$PKI/cucm-tomcat-ecdsa.crt" -dkey "$PKI/cucm-tomcat-ecdsa.key"
-srv C 10.48.36.217:8443 -tls1_3 -verify 1 -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
+srv C 10.48.36.217:8443 -tls1_3 -verify 1 -CAfile "$PKI/../test-store.pem" -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv D 10.48.36.218:8443 -tls1_2 -verify 1 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" \
   -cert_chain "$PKI/chain-test-int1.pem"
 srv I 10.48.36.221:8443 -tls1_2 -cipher AES256-SHA -cert "$PKI/rsa.crt" -key "$PKI/rsa.key"
+# H, J: TLS 1.3 servers that require a client certificate (--cert/--key):
+# H trusts the test root (accepts the probe's client.test.lab chain), J only
+# the Expressway store's CAs (refuses it: unknown_ca, 48)
+srv H 10.48.36.218:6971 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/../test-store.pem" \
+  -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
+srv J 10.48.36.218:6972 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/../expressway-store.pem" \
+  -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv G 10.48.36.217:6972 -groups P-256 -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 # E: one listener per misbehaviour (stall, reset, plain HTTP)
 cat >"$W/bad.py" <<'PY'
@@ -101,7 +109,8 @@ PY
 ip netns exec "$NS" python3 "$W/bad.py" >"$W/bad.log" 2>&1 &
 netns_track $!
 for acc in 10.48.36.215:8443 fd00::215:8443 10.48.36.216:6972 10.48.36.217:8443 10.48.36.218:8443 \
-  10.48.36.221:8443 10.48.36.217:6972 10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972; do
+  10.48.36.221:8443 10.48.36.217:6972 10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972 \
+  10.48.36.218:6971 10.48.36.218:6972; do
   netns_wait_tcp "${acc%:*}" "${acc##*:}" \
     || { cat "$W"/server-*.log "$W/bad.log"; fail "no server listens on $acc"; exit 1; }
 done
@@ -221,6 +230,38 @@ if open(sys.argv[3]).read():
 sys.exit(1 if bad else 0)
 PY
 
+# -w is in time order although connections finish in another order (the
+# stalled one began first and ended a second later): every Enhanced Packet
+# Block's time is >= the one before (read here block by block, and by
+# tshark's frame times); that each Decryption Secrets Block still precedes
+# its packets is what tshark's decryption of the TLS 1.3 chains above needs
+python3 - "$W/probe.pcapng" <<'PY' || fail "-w is not in time order"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off, times, dsb, bad = 0, [], 0, 0
+while off + 12 <= len(d):
+    btype, blen = struct.unpack_from("<II", d, off)
+    if btype == 6:
+        hi, lo = struct.unpack_from("<II", d, off + 12)
+        times.append((hi << 32) | lo)
+    elif btype == 10:
+        dsb += 1
+    off += blen
+if off != len(d):
+    print("block walk ends at %d of %d bytes" % (off, len(d))); bad += 1
+back = sum(1 for a, b in zip(times, times[1:]) if b < a)
+if back:
+    print("%d packets earlier than the one before (of %d)" % (back, len(times))); bad += 1
+if dsb != 8:
+    print("want 8 Decryption Secrets Blocks, have %d" % dsb); bad += 1
+sys.exit(1 if bad else 0)
+PY
+if command -v tshark >/dev/null 2>&1; then
+  tshark -r "$W/probe.pcapng" -T fields -e frame.time_epoch 2>/dev/null |
+    awk 'NR > 1 && $1 < prev { back++ } { prev = $1 } END { exit back > 0 }' ||
+    fail "tshark: -w frames are not in time order"
+fi
+
 # ---------------------------------------------------------------- targets
 # --from-capture: the probe's own capture names every server it reached with
 # a ClientHello and the SNI it sent: probing them again gives the same rows
@@ -256,6 +297,157 @@ WANT
 # (the resolver's own words differ with the resolver: cut after "cannot resolve")
 grep '^tlsscope probe:' "$W/log.err" | sed 's/cannot resolve: .*/cannot resolve/' | sort >"$W/got-log.err"
 diff "$W/want-log.err" "$W/got-log.err" || fail "--from-log failure lines differ"
+
+# ---------------------------------------------------------------- wording
+# The probe is the client: its own closing user_canceled is no observation
+# of what Expressway would do, so observed_alert and agrees are null on
+# every row; the CertificateRequest is the dissector's reading (TLS 1.3:
+# decrypted with the probe's own keys), exact values per server.
+python3 - "$W/probe.json" <<'PY' || fail "probe JSON values differ"
+import json, sys
+bad = 0
+def want(what, got, exp):
+    global bad
+    if got != exp:
+        print("%s: %r, want %r" % (what, got, exp))
+        bad += 1
+SIG13 = ["ecdsa_secp256r1_sha256", "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512", "ed25519", "ed448",
+         "rsa_pss_pss_sha256", "rsa_pss_pss_sha384", "rsa_pss_pss_sha512", "rsa_pss_rsae_sha256",
+         "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512", "rsa_pkcs1_sha256", "rsa_pkcs1_sha384",
+         "rsa_pkcs1_sha512", "ecdsa_sha224", "rsa_pkcs1_sha224"]
+SIG12 = SIG13 + ["dsa_sha224", "dsa_sha256", "dsa_sha384", "dsa_sha512"]
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    x = o["tlsscope"]
+    key = "%s:%s %s" % (o["destination"]["ip"], o["destination"]["port"], x["probe_hello"])
+    v = x.get("verdict") or {}
+    want(key + " observed_alert", v.get("observed_alert"), None)
+    want(key + " agrees", v.get("agrees"), None)
+    want(key + " decrypted", x.get("decrypted"), "probe" if o["tls"].get("version") == "1.3" else None)
+    ca = x.get("client_auth")
+    if o["destination"]["ip"] == "10.48.36.217" and o["destination"]["port"] == 8443:
+        # TLS 1.3 has no certificate_types (RFC 8446 §4.3.2)
+        want(key + " client_auth", ca, {"signature_algorithms": SIG13,
+             "certificate_authorities": ["O=tlsscope test PKI, CN=tlsscope Test Root CA"],
+             "ca_list": "no_chain", "client_sent": "unseen"})
+    elif o["destination"]["ip"] == "10.48.36.218":
+        want(key + " client_auth", ca, {"certificate_types": [1, 2, 64], "signature_algorithms": SIG12,
+             "certificate_authorities": [], "ca_list": "no_list", "client_sent": "unseen"})
+    else:
+        want(key + " client_auth", ca, None)
+    if ca:
+        cv = x["client_verdict"]
+        why = ("the probe sent no client certificate (give one with --cert and --key)"
+               if o["tls"].get("version") == "1.3" else
+               "the probe sent no client certificate (it presents --cert to TLS 1.3 servers only)")
+        want(key + " client verdict", (cv["status"], cv["not_judged_reason"], cv["observed_alert"]),
+             ("not_judged", why, None))
+sys.exit(1 if bad else 0)
+PY
+# the summary speaks of probing, not of packets and streams
+nsx "$T" probe $STORES --timeout 1 --ports 8443 ecdsa.test.lab 10.48.36.218 10.48.36.220 \
+  >"$W/text.out" 2>"$W/text.err"
+sed -n '/^Summary:/,/^$/p' "$W/text.out" | sed 's/; from [0-9TZ:.-]* to [0-9TZ:.-]*\././' >"$W/summary.txt"
+cat >"$W/want-summary.txt" <<'WANT'
+Summary: probed 2 servers: 4 TLS connections, 2 connections without a TLS answer (each named on standard error).
+  verdicts: 2 trusted, 2 failed, 0 not judged.
+  client certificates (mutual TLS): 4 requested, 0 trusted, 0 failed, 4 not judged.
+  caps hit: none.
+
+WANT
+diff "$W/want-summary.txt" "$W/summary.txt" || fail "probe summary differs"
+[ "$(grep -c ' TLS1\.3 .* ecdsa\.test\.lab  *2  trusted; client cert requested$' "$W/text.out")" -eq 2 ] ||
+  fail "TLS 1.3 rows: want 'trusted; client cert requested' twice, without key-log wording"
+
+# ---------------------------------------------------------------- --cert
+# The probe presents client.test.lab (chain to the test root) where a TLS 1.3
+# server asks: H accepts it, J refuses it with unknown_ca (s_server's own
+# log says why). The client verdict is the capture path's (the dissector
+# decrypts the probe's Certificate with the key log it is given), judged
+# against --client-trust test-store.pem: trusted on both; J's alert, which
+# the probe opened with J's application key, is the observation, and it
+# disagrees (J's store is not the one given). D is TLS 1.2: not presented.
+cat "$PKI/client.crt" "$PKI/chain-client.pem" >"$W/client-chain.pem"
+nsx "$T" probe --json $STORES --client-trust "$PKI/../test-store.pem" --timeout 1 --hello expressway \
+  --cert "$W/client-chain.pem" --key "$PKI/client.key" --ports 6971,6972,8443 10.48.36.218 \
+  >"$W/cert.json" 2>"$W/cert.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "--cert: exit status $rc, want 1 (D fails the name check)"
+python3 - "$W/cert.json" <<'PY' >"$W/cert.txt" || fail "--cert: JSON unreadable"
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    x = o["tlsscope"]
+    cv = x.get("client_verdict") or {}
+    ca = x.get("client_auth") or {}
+    print(o["destination"]["port"], o["tls"].get("version"), ca.get("client_sent"), ca.get("ca_list"),
+          cv.get("status"), cv.get("code"), cv.get("observed_alert"), cv.get("agrees"),
+          ",".join("%s:%s" % (a["from"], a["code"]) for a in x.get("alerts", [])
+                   if a["from"] == "server") or "-")
+PY
+sort "$W/cert.txt" >"$W/cert.sorted"
+cat >"$W/want-cert.txt" <<'WANT'
+6971 1.3 chain listed trusted 0 None None -
+6972 1.3 chain not_listed trusted 0 unknown_ca False server:48
+8443 1.2 unseen no_list not_judged None None None -
+WANT
+diff "$W/want-cert.txt" "$W/cert.sorted" || fail "--cert rows differ"
+grep -q 'verify error:num=20' "$W/server-J.log" || fail "server J did not refuse the client chain itself"
+grep -q 'verify error' "$W/server-H.log" && fail "server H refused the client chain"
+# --cert without --key, and a key that is not the leaf's: exit 2, named
+nsx "$T" probe --cert "$W/client-chain.pem" 10.48.36.218 >/dev/null 2>"$W/nokey.err"
+[ $? -eq 2 ] && grep -q -- '--cert and --key go together' "$W/nokey.err" || fail "--cert without --key"
+nsx "$T" probe --cert "$W/client-chain.pem" --key "$PKI/rsa.key" 10.48.36.218 >/dev/null 2>"$W/badkey.err"
+[ $? -eq 2 ] && grep -q 'is not the key of the first certificate' "$W/badkey.err" ||
+  { fail "--key of another certificate"; cat "$W/badkey.err"; }
+
+# ---------------------------------------------------------------- replay
+# --hello replay: a real client's ClientHello (openssl s_client with its own
+# suites, groups and signature algorithms; a P-256 key share), captured here,
+# is sent again to the server the capture shows: the same ClientHello field
+# by field (suites, extensions in order with their lengths, groups,
+# signature algorithms, JA3), with a fresh random (tshark) and the SNI the
+# client sent; the server answers it as it answered the client.
+if command -v tcpdump >/dev/null 2>&1; then
+  netns_tcpdump_start lo "$W/client.pcap" "$W/td.log" tcp port 8443 and host 10.48.36.215 ||
+    fail "tcpdump did not start"
+  echo | nsx timeout 5 openssl s_client -connect 10.48.36.215:8443 -servername rsa.test.lab \
+    -groups P-256:X25519 -ciphersuites TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256 \
+    -cipher ECDHE-RSA-AES128-GCM-SHA256 -sigalgs 'RSA-PSS+SHA256:ECDSA+SHA256:RSA+SHA256' \
+    >"$W/s_client.log" 2>&1
+  netns_tcpdump_stop || fail "tcpdump dropped packets"
+  "$T" -r "$W/client.pcap" --json $STORES >"$W/client.json" 2>/dev/null
+  nsx "$T" probe --json $STORES --timeout 1 --hello replay --from-capture "$W/client.pcap" \
+    -w "$W/replay.pcapng" >"$W/replay.json" 2>"$W/replay.err"
+  python3 - "$W/client.json" "$W/replay.json" <<'PY' || fail "--hello replay differs from the captured hello"
+import json, sys
+cap = [json.loads(l) for l in open(sys.argv[1])]
+rep = [json.loads(l) for l in open(sys.argv[2])]
+bad = 0
+def want(what, got, exp):
+    global bad
+    if got != exp:
+        print("%s: %r, want %r" % (what, got, exp)); bad += 1
+want("connections", (len(cap), len(rep)), (1, 1))
+if len(cap) == 1 and len(rep) == 1:
+    c, r = cap[0], rep[0]
+    want("probe_hello", r["tlsscope"].get("probe_hello"), "replay")
+    want("client_hello", r["tlsscope"]["client_hello"], c["tlsscope"]["client_hello"])
+    want("ja3", r["tls"]["client"]["ja3"], c["tls"]["client"]["ja3"])
+    want("server_name", r["tls"]["client"].get("server_name"), "rsa.test.lab")
+    want("key_share_groups", r["tlsscope"]["client_hello"]["key_share_groups"], ["secp256r1"])
+    want("answer", (r["tls"].get("version"), r["tls"].get("cipher"), r["tlsscope"]["verdict"]["status"]),
+         ("1.3", "TLS_AES_128_GCM_SHA256", "trusted"))
+sys.exit(1 if bad else 0)
+PY
+  if command -v tshark >/dev/null 2>&1; then
+    r1=$(tshark -r "$W/client.pcap" -Y 'tls.handshake.type == 1' -T fields -e tls.handshake.random 2>/dev/null)
+    r2=$(tshark -r "$W/replay.pcapng" -Y 'tls.handshake.type == 1' -T fields -e tls.handshake.random 2>/dev/null)
+    [ -n "$r1" ] && [ -n "$r2" ] && [ "$r1" != "$r2" ] || fail "--hello replay: random not fresh ($r1 / $r2)"
+  fi
+else
+  echo "t_probe: tcpdump missing, --hello replay not checked"
+fi
 
 echo "t_probe: $FAILS failure(s)"
 [ "$FAILS" -eq 0 ]

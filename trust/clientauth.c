@@ -297,9 +297,13 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
     bool is13 = tls_version_is13_family(tls_conn_version(conn));
     switch (out->sent) {
     case CLIENT_SENT_UNSEEN:
-        set_not_judged(v, is13 ? "TLS 1.3: the client's Certificate is encrypted (a key log "
-                                 "would make it visible)"
-                               : "no client Certificate in the capture");
+        set_not_judged(v, in->probe  ? (is13 ? "the probe sent no client certificate (give one "
+                                                "with --cert and --key)"
+                                              : "the probe sent no client certificate (it "
+                                                "presents --cert to TLS 1.3 servers only)")
+                          : is13 ? "TLS 1.3: the client's Certificate is encrypted (a key log "
+                                   "would make it visible)"
+                                 : "no client Certificate in the capture");
         break;
     case CLIENT_SENT_EMPTY:
         /* OpenSSL tls_process_client_certificate() with

@@ -73,6 +73,8 @@ struct client_judge_input {
     const struct trust_store *store;  /* the server's store (--client-trust); NULL: not judged */
     enum verdict_profile profile;
     int64_t at;
+    bool probe;                       /* tlsscope probe was the client: what it did not
+                                       * send is known, not unseen */
 };
 
 /* Judge the client side of a connection whose server sent CertificateRequest

@@ -196,9 +196,19 @@ int main(void)
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --parallel 0 cucm"), -1);
     CHECK_EQ_STR(err, "--parallel: '0' is not a number from 1 to 1024");
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --hello chrome cucm"), -1);
-    CHECK_EQ_STR(err, "--hello: 'chrome' is not expressway or expressway-rsa");
+    CHECK_EQ_STR(err, "--hello: 'chrome' is not expressway, expressway-rsa or replay");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --hello replay cucm"), -1);
+    CHECK_EQ_STR(err, "probe: --hello replay takes its targets and their ClientHellos from --from-capture alone");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --hello replay --from-capture x.pcap"), 0);
     CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r x.pcap --ports 443"), -1);
-    CHECK_EQ_STR(err, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello and --ciphers are for `tlsscope probe`");
+    CHECK_EQ_STR(err, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello, --ciphers, --cert and --key are for `tlsscope probe`");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope -r x.pcap --cert c.pem --key k.pem"), -1);
+    CHECK_EQ_STR(err, "-T, --from-capture, --from-log, --ports, --parallel, --timeout, --hello, --ciphers, --cert and --key are for `tlsscope probe`");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --key k.pem cucm"), -1);
+    CHECK_EQ_STR(err, "probe: --cert and --key go together");
+    CHECK_EQ_INT(parse(&o, err, sizeof(err), "tlsscope probe --cert c.pem --key k.pem cucm"), 0);
+    CHECK_EQ_STR(o.client_cert, "c.pem");
+    CHECK_EQ_STR(o.client_key, "k.pem");
 
     return check_summary();
 }

@@ -149,6 +149,68 @@ static void test_hkdf_rfc8448(void)
     CHECK_EQ_INT(tls13_suite_hash_len(0xc02f), 0);
 }
 
+/* RFC 8448 §3: the (EC)DHE shared secret and Hash(ClientHello..ServerHello)
+ * give the client and server handshake traffic secrets (the probe's key
+ * schedule); the server's is the secret of test_hkdf_rfc8448. */
+static void test_handshake_secrets_rfc8448(void)
+{
+    static const uint8_t ecdhe[32] = {
+        0x8b, 0xd4, 0x05, 0x4f, 0xb5, 0x5b, 0x9d, 0x63, 0xfd, 0xfb, 0xac, 0xf9, 0xf0, 0x4b, 0x9f, 0x0d,
+        0x35, 0xe6, 0xd6, 0x3f, 0x53, 0x75, 0x63, 0xef, 0xd4, 0x62, 0x72, 0x90, 0x0f, 0x89, 0x49, 0x2d};
+    static const uint8_t th[32] = {
+        0x86, 0x0c, 0x06, 0xed, 0xc0, 0x78, 0x58, 0xee, 0x8e, 0x78, 0xf0, 0xe7, 0x42, 0x8c, 0x58, 0xed,
+        0xd6, 0xb4, 0x3f, 0x2c, 0xa3, 0xe6, 0xe9, 0x5f, 0x02, 0xed, 0x06, 0x3c, 0xf0, 0xe1, 0xca, 0xd8};
+    static const uint8_t client[32] = {
+        0xb3, 0xed, 0xdb, 0x12, 0x6e, 0x06, 0x7f, 0x35, 0xa7, 0x80, 0xb3, 0xab, 0xf4, 0x5e, 0x2d, 0x8f,
+        0x3b, 0x1a, 0x95, 0x07, 0x38, 0xf5, 0x2e, 0x96, 0x00, 0x74, 0x6a, 0x0e, 0x27, 0xa5, 0x5a, 0x21};
+    static const uint8_t server[32] = {
+        0xb6, 0x7b, 0x7d, 0x69, 0x0c, 0xc1, 0x6c, 0x4e, 0x75, 0xe5, 0x42, 0x13, 0xcb, 0x2d, 0x37, 0xb4,
+        0xe9, 0xc9, 0x12, 0xbc, 0xde, 0xd9, 0x10, 0x5d, 0x42, 0xbe, 0xfd, 0x59, 0xd3, 0x91, 0xad, 0x38};
+    uint8_t c[TLS13_MAX_HASH], s[TLS13_MAX_HASH];
+    CHECK_EQ_INT(tls13_handshake_traffic_secrets(0x1301, ecdhe, 32, th, 32, c, s), TLS13_OK);
+    CHECK_EQ_MEM(c, client, 32);
+    CHECK_EQ_MEM(s, server, 32);
+    CHECK_EQ_INT(tls13_handshake_traffic_secrets(0x1302, ecdhe, 32, th, 32, c, s), TLS13_EINTERNAL);
+    CHECK_EQ_INT(tls13_handshake_traffic_secrets(0xc02f, ecdhe, 32, th, 32, c, s), TLS13_ESUITE);
+    uint8_t h[TLS13_MAX_HASH];
+    CHECK_EQ_INT(tls13_transcript_hash(0x1302, (const uint8_t *)"abc", 3, h), 48);
+    CHECK_EQ_INT(h[0], 0xcb); /* SHA-384("abc") = cb00753f... (FIPS 180-2) */
+    CHECK_EQ_INT(tls13_transcript_hash(0x0a0a, (const uint8_t *)"abc", 3, h), 0);
+}
+
+/* The sealing direction opens with the reading one, for every suite;
+ * sealing on a reader and a too-small buffer are refused. */
+static void test_record_seal(void)
+{
+    static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0x1304, 0x1305};
+    uint8_t secret[48], rec[64], plain[TLS13_MAX_PLAIN], type = 0;
+    size_t len = 0;
+    char err[96];
+    memset(secret, 0x33, sizeof secret);
+    for (size_t i = 0; i < 5; i++) {
+        size_t hl = tls13_suite_hash_len(suites[i]);
+        struct tls13_traffic *w = tls13_traffic_new_sealer(suites[i], secret, hl, err, sizeof err);
+        struct tls13_traffic *r = tls13_traffic_new(suites[i], secret, hl, err, sizeof err);
+        CHECK(w && r);
+        if (!w || !r) continue;
+        for (int k = 0; k < 2; k++) {
+            int n = tls13_record_seal(w, 21, (const uint8_t *)"Z", 2, rec, sizeof rec);
+            CHECK_EQ_INT(n, 5 + 3 + (suites[i] == 0x1305 ? 8 : 16));
+            CHECK_EQ_MEM(rec, "", 3);
+            CHECK_EQ_INT(tls13_record_open(r, rec, rec + 5, (size_t)n - 5, plain, &len, &type),
+                         TLS13_OK);
+            CHECK_EQ_INT(type, 21);
+            CHECK_EQ_INT(len, 2);
+            CHECK_EQ_MEM(plain, "Z", 2);
+        }
+        CHECK_EQ_INT(tls13_record_seal(r, 21, (const uint8_t *)"x", 1, rec, sizeof rec),
+                     TLS13_EINTERNAL);
+        CHECK_EQ_INT(tls13_record_seal(w, 21, (const uint8_t *)"x", 1, rec, 10), TLS13_EFORMAT);
+        tls13_traffic_free(w);
+        tls13_traffic_free(r);
+    }
+}
+
 /* ---- a sender, built from mbedTLS directly (the test's own AEAD) ---- */
 
 struct sender {
@@ -419,6 +481,8 @@ int main(void)
     test_parse();
     test_many();
     test_hkdf_rfc8448();
+    test_handshake_secrets_rfc8448();
+    test_record_seal();
     test_record_open();
     test_connection();
     return check_summary();
