@@ -5,7 +5,7 @@
 #
 #   sudo pcaps/make-ocsp-captures.sh     # Debian 12: openssl 3.0, tcpdump, iproute2
 #
-# Same pattern as make-mtls-captures.sh: real `openssl s_server -status_file`
+# Same pattern as make-mtls-captures.sh (pcaps/netns.sh): real `openssl s_server -status_file`
 # and `openssl s_client -status` inside a private network namespace on its
 # loopback only, removed on exit. It signs two new leaves under the committed
 # Test Intermediate CA 1 (pcaps/pki, read only) with every extension the
@@ -32,20 +32,17 @@ for t in openssl tcpdump ip ss timeout; do
   command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
 done
 
-NS=tlsscope-ocsp-$$
 WORK=$(mktemp -d /tmp/tlsscope-ocsp.XXXXXX)
-BG_PIDS="" TD_PID=""
+. "$HERE/netns.sh"
 cleanup() {
   rc=$?
   set +e
-  for p in $BG_PIDS $TD_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
+  netns_destroy
   if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then echo "scratch kept: $WORK" >&2; else rm -rf "$WORK"; fi
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-nsx() { ip netns exec "$NS" "$@"; }
 
 # ------------------------------------------------------------- certificates
 cat >"$WORK/ext.cnf" <<'EOF'
@@ -101,22 +98,15 @@ respond ocsp-revoked ocsp-revoked.der
 
 # ------------------------------------------------------------- network
 C4=192.0.2.10 S4=192.0.2.20
-ip netns add "$NS"
-nsx ip link set lo mtu 1500
-nsx ip link set lo gso_max_size 1500 gso_max_segs 1 || true
-nsx ip link set lo up
-for a in $C4 $S4; do nsx ip addr add "$a/32" dev lo; done
+netns_create "tlsscope-ocsp-$$" || die "cannot create a network namespace"
+netns_loopback wire || die "cannot set up lo"
+netns_addrs $C4 $S4 || die "cannot add $C4 $S4 to lo"
 mkdir -p "$WORK/www"
 printf '<html><body>tlsscope OCSP stapling test server</body></html>\n' >"$WORK/www/index.html"
 
 CAP=ocsp-staple.pcap
 TD_LOG=$WORK/tcpdump.log
-ip netns exec "$NS" tcpdump -Z root -i lo -U --immediate-mode -B 65536 -s 0 -w "$WORK/$CAP" tcp >"$TD_LOG" 2>&1 &
-TD_PID=$!
-i=0
-until grep -q 'listening on' "$TD_LOG"; do
-  i=$((i + 1)); [ $i -le 100 ] || die "tcpdump did not start"; sleep 0.05
-done
+netns_tcpdump_start lo "$WORK/$CAP" "$TD_LOG" tcp || die "tcpdump did not start: $(cat "$TD_LOG")"
 
 # server PORT VERSION LEAF RESPONSE: one connection, then exit
 server() {
@@ -124,11 +114,8 @@ server() {
   (cd "$WORK/www" && exec ip netns exec "$NS" openssl s_server -accept "$S4:$port" -naccept 1 -WWW \
      -cert "$WORK/$leafname.crt" -key "$WORK/$leafname.key" -cert_chain "$P/chain-test-int1.pem" \
      -no-CApath -no-CAstore "-tls1_$ver" -status_file "$WORK/$resp") >"$WORK/server-$port.log" 2>&1 &
-  BG_PIDS="$BG_PIDS $!"
-  local i=0
-  until nsx ss -Hltn "src $S4:$port" | grep -q .; do
-    i=$((i + 1)); [ $i -le 100 ] || die "server $port did not listen"; sleep 0.05
-  done
+  netns_track $!
+  netns_wait_tcp "$S4" "$port" || die "server $port did not listen"
 }
 # client PORT CPORT VERSION WANT-STATUS s_client-options...: the client asks
 # for the staple and must see the status `openssl ocsp` put in it
@@ -142,8 +129,7 @@ client() {
   grep -q '^HTTP/1.0 200 ok' "$log" || die "port $port: no HTTP answer ($log)"
   grep -q 'OCSP Response Status: successful' "$log" || die "port $port: no stapled response ($log)"
   grep -q "Cert Status: $want\$" "$log" || die "port $port: staple is not '$want' ($log)"
-  for p in $BG_PIDS; do wait "$p" 2>/dev/null || true; done
-  BG_PIDS=""
+  netns_wait_gone $NETNS_PIDS || die "server $NETNS_GONE_STUCK did not exit"
 }
 log "$CAP"
 server 8453 2 ocsp ocsp-good.der
@@ -152,9 +138,7 @@ server 8454 3 ocsp ocsp-good.der
 client 8454 44002 3 good -keylogfile "$WORK/ocsp-staple.keys"
 server 8455 2 ocsp-revoked ocsp-revoked.der
 client 8455 44003 2 revoked
-sleep 0.1
-kill -INT "$TD_PID"; wait "$TD_PID" || true; TD_PID=""
-grep -q '^0 packets dropped by kernel' "$TD_LOG" || die "tcpdump dropped packets"
+netns_tcpdump_stop || die "tcpdump dropped packets"
 
 # ------------------------------------------------------------- ground truth
 # one row per connection, from `openssl ocsp -resp_text` on the response the
