@@ -157,6 +157,18 @@ static const char *E(struct sbuf *sb, const struct tui *t, const char *s)
     return sbuf_str(sb);
 }
 
+/* The stapled OCSP response in one line (report_ocsp_staple_line escapes
+ * what came from the response with esc_text), made fit for the terminal
+ * as tui_esc_str does. */
+static void staple_text(struct sbuf *out, const struct conn_record *r, const struct tui *t)
+{
+    struct sbuf tmp;
+    sbuf_init(&tmp, out->max);
+    report_ocsp_staple_line(&tmp, r, t->utf8);
+    tui_text_clean(out, sbuf_str(&tmp), tmp.len);
+    sbuf_free(&tmp);
+}
+
 static const char *key_desc(const struct cert *c, char *buf, size_t len)
 {
     const char *kt;
@@ -979,7 +991,7 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
                     c->cert_status ? "sent" : "did not send");
         if (c->server_certs.staple.present) {
             sbuf_puts(&sb, ": ");
-            report_ocsp_staple_line(&sb, r, t->utf8);
+            staple_text(&sb, r, t);
         }
         add_line(pg, 0, "OCSP", ST_NORMAL, -1, sbuf_str(&sb));
     }
@@ -1286,8 +1298,7 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
      * admin reads), what `openssl x509 -text` adds */
     if (!pg->target.client && pg->target.wire_index == 0 && r->tls->server_certs.staple.present) {
         sbuf_reset(&sb);
-        report_ocsp_staple_line(&sb, r, t->utf8);
-        /* the line is escaped by report_ocsp_staple_line (esc_text_str) */
+        staple_text(&sb, r, t);
         add_line(pg, 0, "OCSP staple", ST_NORMAL, -1, sbuf_str(&sb));
     }
     cert_page_extensions(pg, t, c, &sb, &e);
