@@ -19,7 +19,30 @@ void tls_certificate_clear(struct tls_certificate *cert)
         if (cert->certs[i].der) tls_held_give(cert->certs[i].len);
         free(cert->certs[i].der);
     }
+    tls_ocsp_staple_clear(&cert->staple);
     memset(cert, 0, sizeof *cert);
+}
+
+/* Extension extensions<0..2^16-1> of the leaf's CertificateEntry: keep the
+ * status_request (5) staple. A malformed list or staple is noted, and the
+ * certificates are still read. */
+static void leaf_extensions(struct tls_certificate *out, struct cursor ext, tls_note_fn note,
+                            void *ctx)
+{
+    while (!cur_empty(&ext)) {
+        uint16_t type;
+        struct cursor data;
+        if (cur_u16(&ext, &type) != 0 || cur_vec(&ext, 2, &data) != 0) {
+            if (note) note(ctx, "CertificateEntry extension overruns its list");
+            return;
+        }
+        if (type == 5 /* status_request */) {
+            if (tls_parse_certificate_status(&out->staple, data.p, cur_left(&data), true, note,
+                                             ctx) == TLS_ECAP &&
+                note)
+                note(ctx, "no memory for the OCSP staple");
+        }
+    }
 }
 
 /* RFC 5246 §7.4.2: ASN.1Cert certificate_list<0..2^24-1>, ASN.1Cert =
@@ -56,6 +79,9 @@ int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size
                 if (note) note(ctx, "certificate extensions overrun the certificate_list");
                 return TLS_EMALFORMED;
             }
+            /* RFC 8446 §4.4.2.1: the leaf's (first entry's) status_request
+             * extension carries its stapled OCSP response */
+            if (out->n_total == 0 && !cur_empty(&der)) leaf_extensions(out, ext, note, ctx);
         }
         if (cur_empty(&der)) {
             if (note) note(ctx, "zero-length certificate");

@@ -258,6 +258,7 @@ static void on_certificate(struct tls_conn *c, enum tls_side side, const uint8_t
         cert->present = true;
     }
     cert->ts_ns = ts_ns;
+    if (side == TLS_SERVER && cert->staple.present) c->cert_status = true; /* TLS 1.3 */
     if (cert->n_total > cert->n)
         tls_event_cap(c, TLS_CAPHIT_CHAIN, side, off, len, ts_ns,
                       "kept %u of %u certificates (%u per chain, %u bytes each)", cert->n,
@@ -269,6 +270,23 @@ static void on_certificate(struct tls_conn *c, enum tls_side side, const uint8_t
         if (!tls13_keys_active(c, TLS_CLIENT) && !tls13_keys_active(c, TLS_SERVER))
             tls_set_chain_final(c, TLS_NOCHAIN_NONE, ts_ns);
     }
+}
+
+/* CertificateStatus (TLS <= 1.2, RFC 6066 §8): the OCSP response stapled
+ * for the server's leaf, kept with the chain it is about. */
+static void on_certificate_status(struct tls_conn *c, const uint8_t *body, uint32_t len,
+                                  uint64_t off, int64_t ts_ns)
+{
+    struct note_ctx n = {c, TLS_SERVER, off, ts_ns, "CertificateStatus"};
+    c->cert_status = true;
+    int rc = tls_parse_certificate_status(&c->server_certs.staple, body, len, false,
+                                          note_event, &n);
+    if (rc == TLS_ECAP)
+        tls_event_cap(c, TLS_CAPHIT_MEMORY, TLS_SERVER, off, len, ts_ns,
+                      "no memory for the OCSP staple");
+    else if (rc != TLS_OK)
+        tls_event_fmt(c, TLS_EV_MALFORMED, TLS_SERVER, off, len, ts_ns,
+                      "CertificateStatus message malformed");
 }
 
 /* CertificateRequest: the server will verify a client certificate (mutual
@@ -389,7 +407,7 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         if (side == TLS_SERVER) on_cert_request(c, body, len, off, ts_ns);
         break;
     case HS_CERTIFICATE_STATUS:
-        if (side == TLS_SERVER) c->cert_status = true;
+        if (side == TLS_SERVER) on_certificate_status(c, body, len, off, ts_ns);
         break;
     case HS_NEW_SESSION_TICKET:
         if (side == TLS_SERVER) c->new_session_ticket = true;

@@ -163,6 +163,16 @@ void tls_conn_drop_ca_names(struct tls_conn *c)
 
 void tls_conn_keep_client_hello(struct tls_conn *c) { c->keep_ch_raw = true; }
 
+void tls_conn_drop_staple(struct tls_conn *c)
+{
+    struct tls_ocsp_staple *sets[2] = {&c->server_certs.staple, &c->client_certs.staple};
+    for (int s = 0; s < 2; s++) {
+        if (sets[s]->der) tls_held_give(sets[s]->len);
+        free(sets[s]->der);
+        sets[s]->der = NULL;
+    }
+}
+
 void tls_conn_free(struct tls_conn *c)
 {
     if (!c) return;
@@ -170,6 +180,7 @@ void tls_conn_free(struct tls_conn *c)
     tls_conn_release_parser(c);
     tls_conn_drop_cert_copies(c);
     tls_conn_drop_ca_names(c);
+    tls_conn_drop_staple(c);
     free(c);
 }
 

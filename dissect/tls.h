@@ -176,6 +176,20 @@ struct tls_cert_der {
     uint32_t len;
 };
 
+/* An OCSP response the server stapled (RFC 6066 §8 CertificateStatus, type
+ * 22, after the Certificate in TLS <= 1.2; TLS 1.3: the status_request
+ * extension of the leaf's CertificateEntry, RFC 8446 §4.4.2.1, readable
+ * only when decrypted). The DER OCSPResponse is copied for trust/ocsp.h. */
+struct tls_ocsp_staple {
+    bool present;               /* a staple was sent (kept or not) */
+    bool in_cert_entry;         /* TLS 1.3: from the CertificateEntry extension */
+    bool not_kept;              /* over TLS_MAX_CERT_LEN or the held-bytes cap */
+    bool malformed;             /* the CertificateStatus structure did not parse */
+    uint8_t status_type;        /* CertificateStatusType: 1 ocsp, 2 ocsp_multi (RFC 6961) */
+    uint8_t *der;               /* owned copy of the (first) OCSPResponse, or NULL */
+    uint32_t len;
+};
+
 struct tls_certificate {        /* one Certificate message */
     bool present;
     int64_t ts_ns;
@@ -185,6 +199,7 @@ struct tls_certificate {        /* one Certificate message */
     bool skipped_inside;        /* one was not kept for its size or the held-bytes cap:
                                    the kept ones are not simply the first n sent */
     bool empty;                 /* zero certificates (a client with none) */
+    struct tls_ocsp_staple staple; /* the leaf's stapled OCSP response, if any */
 };
 
 /* What a server asked of the client's certificate (mutual TLS): RFC 5246
@@ -357,7 +372,8 @@ struct tls_conn {
     uint16_t ske_group;         /* ServerKeyExchange named curve (RFC 8422 §5.4), or 0 */
     bool server_hello_done;     /* ServerHelloDone seen: the server's TLS <= 1.2 flight is
                                  * over, so cert_request is final */
-    bool cert_status;           /* CertificateStatus (OCSP staple) seen */
+    bool cert_status;           /* CertificateStatus (OCSP staple) seen; the response
+                                   is server_certs.staple */
     bool new_session_ticket;    /* plaintext NewSessionTicket (TLS <= 1.2) */
 
     struct tls_alert alerts[TLS_MAX_ALERTS];
@@ -450,6 +466,9 @@ void tls_conn_drop_cert_copies(struct tls_conn *c);
 /* Free the CertificateRequest's CA name copies (after the client side was
  * judged); the counts stay. Also done by tls_conn_free. */
 void tls_conn_drop_ca_names(struct tls_conn *c);
+/* Free the stapled OCSP response's copy (once trust/ read it); the flags
+ * (present, not_kept, ...) stay. Also done by tls_conn_free. */
+void tls_conn_drop_staple(struct tls_conn *c);
 
 void tls_conn_free(struct tls_conn *c);
 

@@ -222,6 +222,13 @@ int tls_match_sslv2_client_hello(const uint8_t *p, size_t avail);
 int tls_parse_certificate(struct tls_certificate *out, const uint8_t *body, size_t len,
                           bool tls13_layout, tls_note_fn note, void *ctx);
 void tls_certificate_clear(struct tls_certificate *cert);
+/* CertificateStatus (certstatus.c): RFC 6066 §8 body — the message of TLS
+ * <= 1.2, or the extension_data of a TLS 1.3 status_request in a
+ * CertificateEntry — into *out (copies the OCSPResponse; a second staple
+ * for the same chain is ignored). */
+int tls_parse_certificate_status(struct tls_ocsp_staple *out, const uint8_t *body, size_t len,
+                                 bool in_cert_entry, tls_note_fn note, void *ctx);
+void tls_ocsp_staple_clear(struct tls_ocsp_staple *st);
 /* CertificateRequest body (certrequest.c): RFC 5246 §7.4.4 (`with_sig_algs`
  * for TLS 1.2, absent in 1.0/1.1) or RFC 8446 §4.3.2 (`tls13_layout`);
  * copies the CA names. */

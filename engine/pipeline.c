@@ -358,6 +358,11 @@ static void record_done(struct pipeline *p, struct conn_record *r)
     hand_over(p, r, true);
     observe_client(r);
     if (r->client) client_auth_observe(r->client, c);
+    /* the staple follows the Certificate (TLS 1.2 CertificateStatus), so it
+     * is read here, not when the chain is judged */
+    if (c->server_certs.staple.der)
+        ocsp_parse(c->server_certs.staple.der, c->server_certs.staple.len, &r->staple);
+    tls_conn_drop_staple(c);
     if (!r->seq) r->seq = ++p->next_seq;
     p->stats.tls_connections++;
     if (c->is_dtls) p->stats.dtls_connections++;

@@ -44,6 +44,7 @@
 #include "trust/cert.h"
 #include "trust/store.h"
 #include "trust/clientauth.h"
+#include "trust/ocsp.h"
 #include "trust/verdict.h"
 
 struct conn_record {
@@ -62,6 +63,9 @@ struct conn_record {
                                          completed at done(); NULL otherwise */
     const char *probe_hello;          /* tlsscope probe: which hello ("ECDSA first",
                                          "RSA first", "--ciphers"; static), else NULL */
+    struct ocsp_info staple;          /* the server's stapled OCSP response as read at the
+                                         end of the connection (staple.read false: none
+                                         kept; tls->server_certs.staple says whether sent) */
     struct pipeline *owner;           /* for conn_record_free */
 };
 

@@ -3,6 +3,7 @@
  * text and JSON reports of that verdict.
  *
  * Input: u8 flags (bit 0 RFC profile, bit 1 send the SNI, bit 2 IPv6,
+ * bit 3 also read the last certificate's bytes as a stapled OCSP response,
  * bits 4-7 pick the judging time), u8 SNI length, SNI bytes, then up to
  * TLS_MAX_CHAIN certificates as {u16 length, DER}. Seeds: the chains of
  * pcaps/ and tests/corpus/ with their SNI (fuzz/seedgen), and every
@@ -89,12 +90,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&rec, 0, sizeof rec);
     rec.seq = 1;
     rec.tls = c;
+    const uint8_t *last = NULL;
+    size_t last_n = 0;
     while (i + 2 <= size && rec.n_chain < TLS_MAX_CHAIN) {
         size_t n = ((size_t)data[i] << 8) | data[i + 1];
         i += 2;
         if (n > size - i) n = size - i;
+        last = data + i;
+        last_n = n;
         rec.chain[rec.n_chain++] = certcache_intern(cc, data + i, n); /* NULL kept in place */
         i += n;
+    }
+    if ((flags & 8) && last) {
+        /* the last blob is also read as a stapled OCSP response, so the
+         * reports print one (responder name, serials) from fuzzed bytes */
+        c->server_certs.staple.present = true;
+        (void)ocsp_parse(last, last_n, &rec.staple);
     }
     c->server_certs.present = true;
     c->server_certs.n_total = (uint16_t)rec.n_chain;

@@ -10,7 +10,8 @@
  *   fuzz_tls_stream    each connection's reassembled bytes as chunks
  *   fuzz_dtls_datagram each DTLS association's datagrams as chunks
  *   fuzz_client_hello  ClientHello bodies      fuzz_server_hello  ServerHello bodies
- *   fuzz_certificate   Certificate bodies      fuzz_cert_verdict  SNI + chain
+ *   fuzz_certificate   Certificate and CertificateStatus bodies, OCSP responses
+ *   fuzz_cert_verdict  SNI + chain
  *   fuzz_escape        SNIs and certificate names
  *   fuzz_store         the PEM files given with --pem (and their certificates as
  *                      fuzz_cert_verdict seeds)
@@ -267,6 +268,21 @@ static void emit_messages(const uint8_t *p, size_t n, struct chain_seed *cs)
                 k += cl;
             }
             if (!s.overflow) put_seed("fuzz_cert_verdict", sbuf_str(&s), s.len);
+            sbuf_free(&s);
+        } else if (t == 22) {
+            /* fuzz_certificate, bit 1: the CertificateStatus body, and
+             * (bits 1|0) the OCSPResponse inside it */
+            struct sbuf s;
+            sbuf_init(&s, SEED_MAX);
+            sbuf_putc(&s, 2);
+            sbuf_append(&s, body, len);
+            put_seed("fuzz_certificate", sbuf_str(&s), s.len);
+            if (len > 4) {
+                sbuf_reset(&s);
+                sbuf_putc(&s, 3);
+                sbuf_append(&s, body + 4, len - 4);
+                put_seed("fuzz_certificate", sbuf_str(&s), s.len);
+            }
             sbuf_free(&s);
         }
         j += 4 + len;

@@ -321,6 +321,41 @@ def check_mtls(here, fail):
     return caps
 
 
+# ------------------------------------------------------------ OCSP stapling
+def check_ocsp(here, fail):
+    """pcaps/ocsp-expected.tsv (make-ocsp-captures.sh): each TLS 1.2 server
+    sent a CertificateStatus (handshake type 22) with the cert status the row
+    names, as tshark reads it (TLS 1.3: inside the encrypted Certificate; the
+    test t_ocsp.sh reads it with the key log). Returns the captures it covers."""
+    path = os.path.join(here, "ocsp-expected.tsv")
+    if not os.path.exists(path):
+        return set()
+    with open(path) as f:
+        rows = list(csv.DictReader([l for l in f if not l.startswith("#")], delimiter="\t"))
+    caps = {r["capture"] for r in rows}
+    names = {"0": "good", "1": "revoked", "2": "unknown"}
+    for cap in sorted(caps):
+        crow = [r for r in rows if r["capture"] == cap]
+        cmd = ["tshark", "-n", "-r", os.path.join(here, cap)]
+        for r in crow:
+            cmd += ["-d", "tcp.port==%s,tls" % r["server_port"]]
+        cmd += ["-Y", "tls.handshake.type == 22", "-T", "fields", "-E", "separator=/t",
+                "-e", "tcp.dstport", "-e", "ocsp.certStatus"]
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             check=True).stdout
+        seen = dict((line.split("\t") + [""])[:2] for line in out.splitlines())
+        for r in crow:
+            where = "%s client port %s" % (cap, r["client_port"])
+            if r["tls"] == "1.3":
+                if r["client_port"] in seen:
+                    fail(where, "a plaintext CertificateStatus in TLS 1.3")
+                continue
+            if names.get(seen.get(r["client_port"])) != r["cert_status"]:
+                fail(where, "CertificateStatus %r, expected %s" % (seen.get(r["client_port"]),
+                                                                 r["cert_status"]))
+    return caps
+
+
 # --------------------------------------------------------------------- main
 def main():
     here = sys.argv[1]
@@ -340,8 +375,9 @@ def main():
         bad.append("%s: %s" % (where, what))
 
     mtls_caps = check_mtls(here, fail)
+    ocsp_caps = check_ocsp(here, fail)
     for x in on_disk:
-        if x not in caps and x not in mtls_caps:
+        if x not in caps and x not in mtls_caps and x not in ocsp_caps:
             fail(x, "capture has no rows in expected.tsv")
 
     def work(cap):

@@ -29,6 +29,19 @@ void report_text_conn(struct sbuf *sb, const struct conn_record *r, const struct
 void report_text_details(struct sbuf *sb, const struct conn_record *r,
                          const struct report_style *st, const char *indent);
 
+/* ---- certificate page fields (certfields.c) ---- */
+struct json;
+/* -v lines under one chain entry: every extension with its criticality,
+ * AIA, CRL distribution points, policies, name constraints (trust/certext.h). */
+void report_text_cert_fields(struct sbuf *sb, const struct cert *c, const struct report_style *st,
+                             const char *indent);
+/* The stapled OCSP response in one line (status, leaf's cert status, times,
+ * responder), for -v and the browser; only when tls->server_certs.staple.present. */
+void report_ocsp_staple_line(struct sbuf *sb, const struct conn_record *r, bool utf8);
+/* JSON: the same fields in a chain entry, and tlsscope.ocsp_staple. */
+void report_json_cert_fields(struct json *j, const struct cert *c);
+void report_json_staple(struct json *j, const struct conn_record *r);
+
 /* ---- JSON Lines (one object, no trailing newline) ---- */
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st);
 /* The same with a hook that may add members at the end of the "tlsscope"

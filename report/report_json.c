@@ -158,6 +158,7 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
     put_hex(b, c->sha1, 20, false);
     json_str(j, "sha1", b);
     json_bool(j, "self_issued", c->self_issued);
+    report_json_cert_fields(j, c);
     json_bool(j, "parsed", c->parsed);
     if (!c->parsed) json_str(j, "parse_error", c->parse_error);
     if (st->pem) {
@@ -641,6 +642,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     for (int i = 0; i < r->n_chain; i++) json_chain_entry(&j, r->chain[i], st);
     json_arr_end(&j);
     if (c->server_certs.n_total > r->n_chain) json_int(&j, "chain_total", c->server_certs.n_total);
+    report_json_staple(&j, r);
     if (r->n_client_chain) {
         json_arr(&j, "client_chain");
         for (int i = 0; i < r->n_client_chain; i++) json_chain_entry(&j, r->client_chain[i], st);

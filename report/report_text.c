@@ -369,6 +369,13 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
         if (c->sni_ack) sbuf_puts(sb, ", SNI acknowledged");
         sbuf_putc(sb, '\n');
     }
+    if (c->server_certs.staple.present) {
+        sbuf_printf(sb, "%sOCSP staple: ", indent);
+        report_ocsp_staple_line(sb, r, st->utf8);
+        sbuf_putc(sb, '\n');
+    }
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s          ", indent); /* under "[0] sent  " */
     if (v->presumed && v->n_path)
         sbuf_printf(sb, "%schain and verdict of #%llu, the full handshake this session resumes:\n",
                     indent, (unsigned long long)v->presumed_from);
@@ -378,12 +385,14 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
                     l->src == CHAIN_FROM_STORE ? "store" : "sent ");
         put_cert_line(sb, l->cert, st);
         sbuf_putc(sb, '\n');
+        report_text_cert_fields(sb, l->cert, st, sub);
     }
     if (v->n_path == 0) {
         for (int i = 0; i < r->n_chain; i++) {
             sbuf_printf(sb, "%s [%d] sent  ", indent, i);
             put_cert_line(sb, r->chain[i], st);
             sbuf_putc(sb, '\n');
+            report_text_cert_fields(sb, r->chain[i], st, sub);
         }
     }
     for (int i = 0; i < c->n_alerts; i++) {

@@ -660,7 +660,7 @@ static void walk_sigalg(struct cert *c, struct cursor alg)
     }
 }
 
-static char *hex_serial(const uint8_t *p, size_t n)
+char *cert_serial_hex(const uint8_t *p, size_t n)
 {
     static const char hx[] = "0123456789abcdef";
     uint8_t *mag = malloc(n ? n : 1);
@@ -780,7 +780,7 @@ static int cert_walk(struct cert *c, bool all_ext)
     }
     if (der_expect(&tbs, DER_INTEGER, &serial) != 0) return DER_EMALFORMED;
     free(c->serial);
-    c->serial = hex_serial(serial.p, cur_left(&serial));
+    c->serial = cert_serial_hex(serial.p, cur_left(&serial));
     free(im->serial_raw);
     {
         const uint8_t *p = serial.p;
@@ -829,6 +829,7 @@ static int cert_walk(struct cert *c, bool all_ext)
         if (t.tag != DER_CTX_CONS(3)) continue;
         struct cursor exts;
         if (der_expect(&t.val, DER_SEQUENCE, &exts) != 0) return DER_EMALFORMED;
+        im->exts = exts;
         while (!cur_empty(&exts)) {
             /* Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue } */
             struct cursor ext, oid, crit, value;

@@ -44,6 +44,8 @@ struct cert_impl {
     struct cursor san_names;    /* subjectAltName GeneralNames contents; empty when none */
     bool has_nc;                /* nameConstraints present (RFC 5280 4.2.1.10) */
     struct cursor nc;           /* NameConstraints SEQUENCE contents */
+    struct cursor exts;         /* Extensions SEQUENCE contents (tbsCertificate [3]);
+                                   empty when none: certext.c lists them for display */
 
     /* The subject's public key for verifying what this certificate signs,
      * read from subjectPublicKeyInfo on its own (mbedtls_pk_parse_subpubkey;
@@ -127,6 +129,11 @@ static inline struct cert_impl *cert_impl_of(const struct cert *c)
  * (x509_name_canon). All outputs malloc'd (cns->v[] too). 0 ok. */
 int x509_name_parse(const struct cursor *contents, char **text, char **first_cn,
                     struct name_cns *cns, uint8_t **canon, uint32_t *canon_len);
+
+/* An INTEGER's contents as OpenSSL prints a serial: lowercase hex of the
+ * magnitude, '-' first when negative, no separators (cert.c; ocsp.c uses it
+ * for the CertID so both compare as text). malloc'd, "" on failure. */
+char *cert_serial_hex(const uint8_t *p, size_t n);
 
 /* Canonical-name equality (X509_NAME_cmp == 0). */
 bool x509_canon_eq(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen);

@@ -103,6 +103,22 @@ bool ncons_wellformed(struct cursor nc, uint32_t *n_subtrees)
     return true;
 }
 
+int ncons_each_subtree(struct cursor nc,
+                       void (*each)(void *ctx, bool excluded, const struct der_tlv *base,
+                                    bool minmax),
+                       void *ctx)
+{
+    struct cursor trees[2];
+    struct subtree st;
+    if (split_nc(nc, &trees[0], &trees[1]) != 0) return -1;
+    for (int k = 0; k < 2; k++) {
+        int r;
+        while ((r = next_subtree(&trees[k], &st)) == 1) each(ctx, k == 1, &st.base, st.minmax);
+        if (r < 0) return -1;
+    }
+    return 0;
+}
+
 /* ---- matching one name against one base (nc_match_single) ------------ */
 
 /* OpenSSL ia5ncasecmp(): ASCII case-insensitive over n bytes, stopping at

@@ -14,6 +14,7 @@
 
 #include "../common/cursor.h"
 #include "cert.h"
+#include "der.h"
 #include "verdict.h"
 
 /* NAME_CONSTRAINTS_check() answers with VERR_UNSPECIFIED (1) and
@@ -34,6 +35,17 @@
  * (in that order), each GeneralSubtree { GeneralName, [0] min, [1] max }.
  * *n_subtrees: how many in all. */
 bool ncons_wellformed(struct cursor nc, uint32_t *n_subtrees);
+
+/* The subtrees of a NameConstraints SEQUENCE's contents in order, for
+ * display (certext.c): each() gets whether the subtree is excluded ([1])
+ * rather than permitted ([0]), its base GeneralName TLV and whether a
+ * minimum or maximum was given. The same walk as ncons_wellformed().
+ * Returns 0, or -1 at the first malformed part (the earlier ones were
+ * given). */
+int ncons_each_subtree(struct cursor nc,
+                       void (*each)(void *ctx, bool excluded, const struct der_tlv *base,
+                                    bool minmax),
+                       void *ctx);
 
 /* check_name_constraints() on path[0..n-1] (leaf first, anchor last):
  * every certificate below a CA with nameConstraints is checked against it,

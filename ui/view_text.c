@@ -18,6 +18,7 @@
 #include "common/timefmt.h"
 #include "dissect/names.h"
 #include "report/report.h"
+#include "trust/certext.h"
 #include "tui_internal.h"
 
 #define LABEL_W 15 /* labels are at most 14 columns, then a space */
@@ -154,6 +155,18 @@ static const char *E(struct sbuf *sb, const struct tui *t, const char *s)
     sbuf_reset(sb);
     tui_esc_str(sb, s ? s : "", t->utf8);
     return sbuf_str(sb);
+}
+
+/* The stapled OCSP response in one line (report_ocsp_staple_line escapes
+ * what came from the response with esc_text), made fit for the terminal
+ * as tui_esc_str does. */
+static void staple_text(struct sbuf *out, const struct conn_record *r, const struct tui *t)
+{
+    struct sbuf tmp;
+    sbuf_init(&tmp, out->max);
+    report_ocsp_staple_line(&tmp, r, t->utf8);
+    tui_text_clean(out, sbuf_str(&tmp), tmp.len);
+    sbuf_free(&tmp);
 }
 
 static const char *key_desc(const struct cert *c, char *buf, size_t len)
@@ -971,10 +984,17 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
     if (c->new_session_ticket) sbuf_puts(&sb, "; server issued a ticket");
     sbuf_printf(&sb, "; handshake %s", c->handshake_complete ? "complete" : "NOT complete");
     add_line(pg, 0, "Session", ST_NORMAL, -1, sbuf_str(&sb));
-    if (c->ch.status_request || c->cert_status)
-        addf(pg, "OCSP", ST_NORMAL, "client %s a staple; server %s one",
-             c->ch.status_request ? "asked for" : "did not ask for",
-             c->cert_status ? "sent" : "did not send");
+    if (c->ch.status_request || c->cert_status) {
+        sbuf_reset(&sb);
+        sbuf_printf(&sb, "client %s a staple; server %s one",
+                    c->ch.status_request ? "asked for" : "did not ask for",
+                    c->cert_status ? "sent" : "did not send");
+        if (c->server_certs.staple.present) {
+            sbuf_puts(&sb, ": ");
+            staple_text(&sb, r, t);
+        }
+        add_line(pg, 0, "OCSP", ST_NORMAL, -1, sbuf_str(&sb));
+    }
     if (c->cert_request || r->n_client_chain) {
         addf(pg, "Client cert", ST_NORMAL, "%s; client sent %d certificate%s",
              c->cert_request ? "server requested one" : "not requested", r->n_client_chain,
@@ -1032,6 +1052,79 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
 static void hex_colons(struct sbuf *out, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) sbuf_printf(out, i ? ":%02x" : "%02x", p[i]);
+}
+
+/* A list of certificate strings, one per line under one label; "+N not
+ * kept" when a cap cut it. */
+static void add_strs(struct page *pg, struct tui *t, const char *label, const char *prefix,
+                     const struct certext_strs *l, struct sbuf *sb)
+{
+    for (uint16_t i = 0; i < l->n; i++) {
+        sbuf_reset(sb);
+        sbuf_puts(sb, prefix);
+        tui_esc_str(sb, l->v[i], t->utf8);
+        add_line(pg, 0, i ? "" : label, ST_NORMAL, -1, sbuf_str(sb));
+    }
+    if (l->total > l->n) {
+        sbuf_reset(sb);
+        sbuf_printf(sb, "%s(+%u not kept)", prefix, (unsigned)(l->total - l->n));
+        add_line(pg, 0, l->n ? "" : label, ST_NORMAL, -1, sbuf_str(sb));
+    }
+}
+
+/* What `openssl x509 -text` shows beyond the verification facts
+ * (trust/certext.h): AIA, CRL distribution points, policies, name
+ * constraints, and every extension with its OID and criticality. */
+static void cert_page_extensions(struct page *pg, struct tui *t, const struct cert *c,
+                                 struct sbuf *sb, struct sbuf *e)
+{
+    struct certext x;
+    if (certext_read(c, &x) != 0) return;
+    if (!x.has_aia) {
+        add_line(pg, 0, "AIA", ST_NORMAL, -1, "absent");
+    } else {
+        if (x.ocsp.total) add_strs(pg, t, "AIA OCSP", "", &x.ocsp, sb);
+        if (x.ca_issuers.total) add_strs(pg, t, "AIA CA issuers", "", &x.ca_issuers, sb);
+        if (x.aia_other.total) add_strs(pg, t, "AIA other", "", &x.aia_other, sb);
+        if (!x.ocsp.total && !x.ca_issuers.total && !x.aia_other.total)
+            add_line(pg, 0, "AIA", ST_NORMAL, -1, "empty");
+    }
+    if (!x.has_crl_dp) add_line(pg, 0, "CRL DP", ST_NORMAL, -1, "absent");
+    else if (!x.crl_dp.total) add_line(pg, 0, "CRL DP", ST_NORMAL, -1, "empty");
+    else add_strs(pg, t, "CRL DP", "", &x.crl_dp, sb);
+    if (!x.has_policies) add_line(pg, 0, "Policies", ST_NORMAL, -1, "absent");
+    for (uint16_t i = 0; i < x.n_pol; i++) {
+        const struct certext_policy *p = &x.pol[i];
+        sbuf_reset(sb);
+        tui_esc_str(sb, p->oid, t->utf8);
+        if (p->name) sbuf_printf(sb, " (%s)", p->name);
+        add_line(pg, 0, i ? "" : "Policies", ST_NORMAL, -1, sbuf_str(sb));
+        add_strs(pg, t, "", "  CPS: ", &p->cps, sb);
+        add_strs(pg, t, "", "  notice: ", &p->notices, sb);
+    }
+    if (x.n_pol_total > x.n_pol)
+        addf(pg, "", ST_NORMAL, "(+%u not kept)", (unsigned)(x.n_pol_total - x.n_pol));
+    if (x.has_nc) {
+        add_strs(pg, t, "Name constr.", "permitted ", &x.nc_permitted, sb);
+        add_strs(pg, t, x.nc_permitted.total ? "" : "Name constr.", "excluded ", &x.nc_excluded, sb);
+        if (!x.nc_permitted.total && !x.nc_excluded.total)
+            add_line(pg, 0, "Name constr.", ST_NORMAL, -1, "empty");
+    }
+    for (uint16_t i = 0; i < x.n_ext; i++) {
+        const struct certext_ext *xe = &x.ext[i];
+        sbuf_reset(sb);
+        sbuf_puts(sb, xe->name ? xe->name : "unknown");
+        sbuf_printf(sb, " (%s)%s%s", E(e, t, xe->oid), xe->critical ? " critical" : "",
+                    xe->malformed ? " MALFORMED" : "");
+        add_line(pg, 0, i ? "" : "Extensions", xe->malformed ? ST_FAIL : ST_NORMAL, -1,
+                 sbuf_str(sb));
+    }
+    if (!x.n_ext_total) add_line(pg, 0, "Extensions", ST_NORMAL, -1, "none");
+    if (x.n_ext_total > x.n_ext)
+        addf(pg, "", ST_NORMAL, "(+%u not kept)", (unsigned)(x.n_ext_total - x.n_ext));
+    if (x.ext_list_broken)
+        add_line(pg, 0, "", ST_FAIL, -1, "the extension list is malformed after these");
+    certext_free(&x);
 }
 
 static void build_cert(struct page *pg, struct tui *t, const struct conn_record *r)
@@ -1201,6 +1294,14 @@ static void build_cert(struct page *pg, struct tui *t, const struct conn_record 
     hex_colons(&sb, c->sha1, 20);
     add_line(pg, 0, "SHA-1", ST_NORMAL, -1, sbuf_str(&sb));
     addf(pg, "DER", ST_NORMAL, "%u bytes", c->der_len);
+    /* below the verification facts and fingerprints (the first screen an
+     * admin reads), what `openssl x509 -text` adds */
+    if (!pg->target.client && pg->target.wire_index == 0 && r->tls->server_certs.staple.present) {
+        sbuf_reset(&sb);
+        staple_text(&sb, r, t);
+        add_line(pg, 0, "OCSP staple", ST_NORMAL, -1, sbuf_str(&sb));
+    }
+    cert_page_extensions(pg, t, c, &sb, &e);
     sbuf_free(&sb);
     sbuf_free(&e);
 }
