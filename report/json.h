@@ -1,6 +1,7 @@
 /* json.h — a streaming JSON writer over an sbuf. It tracks nesting so commas
- * and quotes are always right, and every string goes through esc_json. Depth
- * is bounded by JSON_MAX_DEPTH (our own structure, not input-driven). */
+ * and quotes are always right, and every string is escaped by esc_json's
+ * rules (common/escape.h). Depth is bounded by JSON_MAX_DEPTH (our own
+ * structure, not input-driven). Keys are the program's own names. */
 #ifndef TLSSCOPE_REPORT_JSON_H
 #define TLSSCOPE_REPORT_JSON_H
 
@@ -32,5 +33,14 @@ void json_int(struct json *j, const char *key, long long v);
 void json_uint(struct json *j, const char *key, unsigned long long v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
+
+/* n bytes as a hex string ("ab01..."), n <= JSON_HEX_MAX (digests). */
+#define JSON_HEX_MAX 64
+void json_hex(struct json *j, const char *key, const uint8_t *p, size_t n, bool upper);
+
+/* A value (or, with key NULL, members "k":v,...) already written as JSON by
+ * this writer: the separator, then the bytes as they are. For memoised
+ * fragments (report_json.c). */
+void json_raw(struct json *j, const char *key, const char *p, size_t n);
 
 #endif

@@ -7,9 +7,11 @@
  * documented in README.md ("JSON output").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/timefmt.h"
+#include "digestmemo.h"
 #include "dissect/names.h"
 #include "ja4.h"
 #include "json.h"
@@ -26,11 +28,24 @@ static void put_hex(char *out, const uint8_t *p, size_t n, bool upper)
     out[2 * n] = '\0';
 }
 
+/* "0x%04x" without printf */
+static const char *hex16(uint16_t v, char b[8])
+{
+    static const char h[] = "0123456789abcdef";
+    b[0] = '0';
+    b[1] = 'x';
+    b[2] = h[v >> 12];
+    b[3] = h[(v >> 8) & 15];
+    b[4] = h[(v >> 4) & 15];
+    b[5] = h[v & 15];
+    b[6] = '\0';
+    return b;
+}
+
 static void json_hex16(struct json *j, const char *key, uint16_t v)
 {
     char b[8];
-    snprintf(b, sizeof(b), "0x%04x", v);
-    json_str(j, key, b);
+    json_strn(j, key, hex16(v, b), 6);
 }
 
 static void json_time_s(struct json *j, const char *key, int64_t secs)
@@ -119,16 +134,10 @@ static void json_ecs_x509(struct json *j, const struct cert *c)
 }
 
 /* tlsscope.chain[] entry: everything tlsscope knows about one certificate. */
-static void json_chain_entry(struct json *j, const struct cert *c, const struct report_style *st)
+static void json_chain_entry_write(struct json *j, const struct cert *c, const struct report_style *st)
 {
     char b[160];
     json_obj(j, NULL);
-    if (!c) {
-        json_bool(j, "parsed", false);
-        json_str(j, "parse_error", "certificate could not be stored");
-        json_obj_end(j);
-        return;
-    }
     json_str(j, "subject", c->subject);
     json_str(j, "issuer", c->issuer);
     json_str(j, "serial", c->serial);
@@ -153,10 +162,8 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
         if (c->path_len >= 0) json_int(j, "path_len", c->path_len);
         json_obj_end(j);
     }
-    put_hex(b, c->sha256, 32, false);
-    json_str(j, "sha256", b);
-    put_hex(b, c->sha1, 20, false);
-    json_str(j, "sha1", b);
+    json_hex(j, "sha256", c->sha256, 32, false);
+    json_hex(j, "sha1", c->sha1, 20, false);
     json_bool(j, "self_issued", c->self_issued);
     json_bool(j, "parsed", c->parsed);
     if (!c->parsed) json_str(j, "parse_error", c->parse_error);
@@ -168,6 +175,103 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
     json_obj_end(j);
 }
 
+/* ---- a certificate's JSON, written once ----
+ * A certificate's chain[] entry and its ECS x509 object depend on its bytes
+ * alone (and --pem), and a capture shows the same few certificates on
+ * thousands of connections (the hs bench: 2 certificates, 100 000 times).
+ * So each is written once into a slot and copied from there after: keyed
+ * by SHA-256 and DER length, the fragment is exactly what writing it again
+ * would give (struct cert is immutable once made, trust/cert.h). Slots are
+ * direct-mapped and bounded (CERT_MEMO_SLOTS x CERT_MEMO_MAX bytes per
+ * kind); a fragment larger than that is written every time. */
+#define CERT_MEMO_SLOTS 64
+#define CERT_MEMO_MAX 16384
+
+enum cert_memo_kind {
+    MEMO_TLS_SERVER, /* tls.server's members from the leaf: hash, subject, ..., x509 */
+    MEMO_TLS_CLIENT, /* tls.client's: hash, x509 */
+    MEMO_CHAIN,      /* a tlsscope.chain[] entry */
+    MEMO_CHAIN_PEM,  /* the same with --pem */
+    MEMO_KINDS
+};
+
+/* tls.server / tls.client members of a leaf certificate (ECS). */
+static void json_tls_leaf_write(struct json *j, const struct cert *c, bool server)
+{
+    json_obj(j, "hash");
+    if (server) json_hex(j, "sha1", c->sha1, 20, true);
+    json_hex(j, "sha256", c->sha256, 32, true);
+    json_obj_end(j);
+    if (server) {
+        json_str(j, "subject", c->subject);
+        json_str(j, "issuer", c->issuer);
+        json_time_s(j, "not_before", c->not_before);
+        json_time_s(j, "not_after", c->not_after);
+    }
+    json_ecs_x509(j, c);
+}
+
+static void json_cert_write(struct json *j, enum cert_memo_kind kind, const struct cert *c,
+                            const struct report_style *st)
+{
+    if (kind == MEMO_TLS_SERVER || kind == MEMO_TLS_CLIENT) json_tls_leaf_write(j, c, kind == MEMO_TLS_SERVER);
+    else json_chain_entry_write(j, c, st);
+}
+
+struct cert_memo {
+    uint8_t sha256[32];
+    uint32_t der_len;
+    size_t len, cap;
+    char *p; /* NULL: empty slot */
+};
+
+static struct cert_memo cert_memo[MEMO_KINDS][CERT_MEMO_SLOTS];
+
+static void json_cert_memo(struct json *j, enum cert_memo_kind kind, const struct cert *c,
+                           const struct report_style *st)
+{
+    struct cert_memo *m = &cert_memo[kind][(c->sha256[0] | (unsigned)c->sha256[1] << 8) % CERT_MEMO_SLOTS];
+    if (m->p && m->der_len == c->der_len && memcmp(m->sha256, c->sha256, 32) == 0) {
+        json_raw(j, NULL, m->p, m->len);
+        return;
+    }
+    static struct sbuf scratch; /* one writer: tlsscope has no threads */
+    if (!scratch.max) sbuf_init(&scratch, CERT_MEMO_MAX);
+    sbuf_reset(&scratch);
+    struct json sub = {.sb = &scratch, .first = {true}};
+    json_cert_write(&sub, kind, c, st);
+    if (scratch.overflow || scratch.len == 0) { /* too large to keep: write it in place */
+        json_cert_write(j, kind, c, st);
+        return;
+    }
+    if (scratch.len > m->cap) {
+        char *np = realloc(m->p, scratch.len);
+        if (!np) {
+            json_raw(j, NULL, scratch.p, scratch.len);
+            return;
+        }
+        m->p = np;
+        m->cap = scratch.len;
+    }
+    memcpy(m->p, scratch.p, scratch.len);
+    m->len = scratch.len;
+    memcpy(m->sha256, c->sha256, 32);
+    m->der_len = c->der_len;
+    json_raw(j, NULL, m->p, m->len);
+}
+
+static void json_chain_entry(struct json *j, const struct cert *c, const struct report_style *st)
+{
+    if (!c) {
+        json_obj(j, NULL);
+        json_bool(j, "parsed", false);
+        json_str(j, "parse_error", "certificate could not be stored");
+        json_obj_end(j);
+        return;
+    }
+    json_cert_memo(j, st->pem ? MEMO_CHAIN_PEM : MEMO_CHAIN, c, st);
+}
+
 static void json_u16_names(struct json *j, const char *key, const struct tls_u16_list *l,
                            const char *(*namer)(uint16_t))
 {
@@ -176,12 +280,7 @@ static void json_u16_names(struct json *j, const char *key, const struct tls_u16
     for (int i = 0; i < l->n; i++) {
         const char *name = namer ? namer(l->v[i]) : NULL;
         if (tls_is_grease(l->v[i])) name = "GREASE";
-        if (name) {
-            json_str(j, NULL, name);
-        } else {
-            snprintf(b, sizeof(b), "0x%04x", l->v[i]);
-            json_str(j, NULL, b);
-        }
+        json_str(j, NULL, name ? name : hex16(l->v[i], b));
     }
     json_arr_end(j);
 }
@@ -206,13 +305,26 @@ static void json_exts(struct json *j, const struct tls_ext *e, int n)
     json_arr_end(j);
 }
 
+/* "%u" (with a '-' before it unless first) without printf */
+static void ja3_num(struct sbuf *sb, unsigned v, bool first)
+{
+    char b[16];
+    size_t i = sizeof(b);
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!first) b[--i] = '-';
+    sbuf_append(sb, b + i, sizeof(b) - i);
+}
+
 /* JA3 / JA3S (Salesforce): decimal fields joined by '-', GREASE removed. */
 static void ja3_list(struct sbuf *sb, const uint16_t *v, int n)
 {
     bool first = true;
     for (int i = 0; i < n; i++) {
         if (tls_is_grease(v[i])) continue;
-        sbuf_printf(sb, first ? "%u" : "-%u", v[i]);
+        ja3_num(sb, v[i], first);
         first = false;
     }
 }
@@ -227,7 +339,7 @@ static void ja3_exts(struct sbuf *sb, const struct tls_ext *e, int n)
 static void md5_hex(const struct sbuf *s, char out[33])
 {
     uint8_t d[16];
-    digest_md5(sbuf_str(s), s->len, d);
+    memo_md5(sbuf_str(s), s->len, d); /* the same few strings over and over */
     put_hex(out, d, 16, false);
 }
 
@@ -243,31 +355,34 @@ static bool ja3_complete(const struct tls_conn *c, bool server)
 
 static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
 {
-    struct sbuf s;
+    static struct sbuf s; /* reused: no allocation per connection */
     char hex[33];
     if (!ja3_complete(c, server)) return;
-    sbuf_init(&s, 8192);
+    if (!s.max) sbuf_init(&s, 8192);
+    sbuf_reset(&s);
     if (!server) {
         const struct tls_client_hello *ch = &c->ch;
-        sbuf_printf(&s, "%u,", ch->legacy_version);
+        ja3_num(&s, ch->legacy_version, true);
+        sbuf_putc(&s, ',');
         ja3_list(&s, ch->ciphers, ch->n_ciphers);
         sbuf_putc(&s, ',');
         ja3_exts(&s, ch->exts, ch->n_exts);
         sbuf_putc(&s, ',');
         ja3_list(&s, ch->groups.v, ch->groups.n);
         sbuf_putc(&s, ',');
-        for (int i = 0; i < ch->n_ec_point_formats; i++)
-            sbuf_printf(&s, i ? "-%u" : "%u", ch->ec_point_formats[i]);
+        for (int i = 0; i < ch->n_ec_point_formats; i++) ja3_num(&s, ch->ec_point_formats[i], i == 0);
         md5_hex(&s, hex);
         json_str(j, "ja3", hex);
     } else {
         const struct tls_server_hello *sh = &c->sh;
-        sbuf_printf(&s, "%u,%u,", sh->legacy_version, sh->cipher);
+        ja3_num(&s, sh->legacy_version, true);
+        sbuf_putc(&s, ',');
+        ja3_num(&s, sh->cipher, true);
+        sbuf_putc(&s, ',');
         ja3_exts(&s, sh->exts, sh->n_exts);
         md5_hex(&s, hex);
         json_str(j, "ja3s", hex);
     }
-    sbuf_free(&s);
 }
 
 static const char *alert_level(uint8_t l) { return l == 2 ? "fatal" : l == 1 ? "warning" : "unknown"; }
@@ -324,7 +439,6 @@ static const char *resumption_name(enum tls_resumption r)
  * this shape. */
 static void json_verdict(struct json *j, const char *key, const struct verdict *v)
 {
-    char b[100];
     json_obj(j, key);
     json_str(j, "status", verdict_status_name(v->status));
     if (v->presumed) {
@@ -339,8 +453,7 @@ static void json_verdict(struct json *j, const char *key, const struct verdict *
         json_obj(j, "cert");
         json_int(j, "index", v->cert_index);
         json_str(j, "subject", c->subject);
-        put_hex(b, c->sha256, 32, false);
-        json_str(j, "sha256", b);
+        json_hex(j, "sha256", c->sha256, 32, false);
         json_obj_end(j);
     } else {
         json_null(j, "cert");
@@ -360,8 +473,7 @@ static void json_verdict(struct json *j, const char *key, const struct verdict *
         json_obj(j, NULL);
         json_str(j, "source", v->path[i].src == CHAIN_FROM_STORE ? "store" : "peer");
         if (v->path[i].cert) {
-            put_hex(b, v->path[i].cert->sha256, 32, false);
-            json_str(j, "sha256", b);
+            json_hex(j, "sha256", v->path[i].cert->sha256, 32, false);
             json_str(j, "subject", v->path[i].cert->subject);
         }
         json_obj_end(j);
@@ -446,10 +558,7 @@ static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
     json_int(j, "session_id_length", ch->session_id_len);
     if (ch->cookie_len) json_int(j, "cookie_length", ch->cookie_len);
     json_arr(j, "cipher_suites");
-    for (int i = 0; i < ch->n_ciphers; i++) {
-        snprintf(b, sizeof(b), "0x%04x", ch->ciphers[i]);
-        json_str(j, NULL, b);
-    }
+    for (int i = 0; i < ch->n_ciphers; i++) json_strn(j, NULL, hex16(ch->ciphers[i], b), 6);
     json_arr_end(j);
     if (ch->n_ciphers_total > ch->n_ciphers) json_int(j, "cipher_suites_total", ch->n_ciphers_total);
     json_arr(j, "compression_methods");
@@ -518,6 +627,12 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     char ip[64], b[80];
     const char *proto = NULL, *ver = NULL;
     uint16_t version = tls_conn_version(c);
+    /* JA4 and JA4_r come out of one computation (two SHA-256s) */
+    static struct sbuf ja4_r;
+    char ja4[JA4_LEN + 1];
+    if (!ja4_r.max) sbuf_init(&ja4_r, 4096);
+    sbuf_reset(&ja4_r);
+    const bool have_ja4 = c->ch.present && !c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, &ja4_r);
 
     json_begin(&j, sb);
     json_time_ns(&j, "@timestamp", c->first_ts_ns);
@@ -554,34 +669,14 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         for (int i = 0; i < c->ch.n_ciphers; i++) json_str(&j, NULL, tls_cipher_iana(c->ch.ciphers[i], b));
         json_arr_end(&j);
         if (!c->ch.sslv2_format) json_ja3(&j, c, false);
-        char ja4[JA4_LEN + 1];
-        if (!c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, NULL))
-            json_str(&j, "ja4", ja4);
+        if (have_ja4) json_str(&j, "ja4", ja4);
     }
-    if (r->n_client_chain > 0 && r->client_chain[0]) {
-        put_hex(b, r->client_chain[0]->sha256, 32, true);
-        json_obj(&j, "hash");
-        json_str(&j, "sha256", b);
-        json_obj_end(&j);
-        json_ecs_x509(&j, r->client_chain[0]);
-    }
+    if (r->n_client_chain > 0 && r->client_chain[0])
+        json_cert_memo(&j, MEMO_TLS_CLIENT, r->client_chain[0], st);
     json_obj_end(&j);
     json_obj(&j, "server");
     if (c->sh.present) json_ja3(&j, c, true);
-    if (r->n_chain > 0 && r->chain[0]) {
-        const struct cert *leaf = r->chain[0];
-        json_obj(&j, "hash");
-        put_hex(b, leaf->sha1, 20, true);
-        json_str(&j, "sha1", b);
-        put_hex(b, leaf->sha256, 32, true);
-        json_str(&j, "sha256", b);
-        json_obj_end(&j);
-        json_str(&j, "subject", leaf->subject);
-        json_str(&j, "issuer", leaf->issuer);
-        json_time_s(&j, "not_before", leaf->not_before);
-        json_time_s(&j, "not_after", leaf->not_after);
-        json_ecs_x509(&j, leaf);
-    }
+    if (r->n_chain > 0 && r->chain[0]) json_cert_memo(&j, MEMO_TLS_SERVER, r->chain[0], st);
     json_obj_end(&j);
     json_obj_end(&j); /* tls */
 
@@ -590,15 +685,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     if (r->probe_hello) json_str(&j, "probe_hello", r->probe_hello);
     if (c->sh.present) json_str(&j, "cipher_openssl", tls_cipher_openssl(c->sh.cipher, b));
     if (c->ch.present) json_client_hello(&j, &c->ch);
-    if (c->ch.present && !c->ch.sslv2_format) {
-        /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
-        char ja4[JA4_LEN + 1];
-        struct sbuf raw;
-        sbuf_init(&raw, 4096);
-        if (ja4_client(&c->ch, ja4_transport(c), ja4, &raw))
-            json_str(&j, "ja4_r", sbuf_str(&raw));
-        sbuf_free(&raw);
-    }
+    /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
+    if (have_ja4) json_strn(&j, "ja4_r", sbuf_str(&ja4_r), ja4_r.len);
     if (c->sh.present) json_server_hello(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));
     json_bool(&j, "handshake_complete", c->handshake_complete);
