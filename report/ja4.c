@@ -123,9 +123,11 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
     ja4_alpn(ch, alpn);
     /* JA4 part a is 10 characters; counts over 99 are written as 99 */
     unsigned nc2 = nc > 99 ? 99u : (unsigned)nc, ne2 = ne_all > 99 ? 99u : (unsigned)ne_all;
-    char a[11];
-    snprintf(a, sizeof(a), "%c%s%c%02u%02u%s", transport, ja4_version(ch), ch->has_sni ? 'd' : 'i',
-             nc2, ne2, alpn);
+    /* "%c%s%c%02u%02u%s" by hand (JSON computes one per connection) */
+    const char *ver = ja4_version(ch);
+    const char a[11] = {transport, ver[0], ver[1], ch->has_sni ? 'd' : 'i', (char)('0' + nc2 / 10),
+                        (char)('0' + nc2 % 10), (char)('0' + ne2 / 10), (char)('0' + ne2 % 10), alpn[0], alpn[1],
+                        '\0'};
 
     static struct sbuf b, c; /* reused: no allocation per hello (one thread) */
     if (!b.max) {
@@ -143,10 +145,18 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
     char hb[13] = "000000000000", hc[13] = "000000000000";
     if (nc) hash12(&b, hb);
     if (ne) hash12(&c, hc);
-    snprintf(ja4, JA4_LEN + 1, "%s_%s_%s", a, hb, hc);
+    memcpy(ja4, a, 10);
+    ja4[10] = '_';
+    memcpy(ja4 + 11, hb, 12);
+    ja4[23] = '_';
+    memcpy(ja4 + 24, hc, 13); /* with the NUL: JA4_LEN 36 */
     if (raw) {
         /* JA4_r: part a, then the very strings that were hashed */
-        sbuf_printf(raw, "%s_%s_%s", a, sbuf_str(&b), sbuf_str(&c));
+        sbuf_append(raw, a, 10);
+        sbuf_putc(raw, '_');
+        sbuf_append(raw, b.p ? b.p : "", b.len);
+        sbuf_putc(raw, '_');
+        sbuf_append(raw, c.p ? c.p : "", c.len);
     }
     return true;
 }

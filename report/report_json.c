@@ -175,24 +175,109 @@ static void json_chain_entry_write(struct json *j, const struct cert *c, const s
     json_obj_end(j);
 }
 
-/* ---- a certificate's JSON, written once ----
- * A certificate's chain[] entry and its ECS x509 object depend on its bytes
- * alone (and --pem), and a capture shows the same few certificates on
- * thousands of connections (the hs bench: 2 certificates, 100 000 times).
- * So each is written once into a slot and copied from there after: keyed
- * by SHA-256 and DER length, the fragment is exactly what writing it again
- * would give (struct cert is immutable once made, trust/cert.h). Slots are
- * direct-mapped and bounded (CERT_MEMO_SLOTS x CERT_MEMO_MAX bytes per
- * kind); a fragment larger than that is written every time. */
-#define CERT_MEMO_SLOTS 64
-#define CERT_MEMO_MAX 16384
+/* ---- fragments written once ----
+ * Much of a JSON line repeats from connection to connection: a capture
+ * shows the same few certificates and the same few hellos thousands of
+ * times (the hs bench: 2 server certificates, 2 ClientHellos, 100 000
+ * connections). A part of the line that is a pure function of a few inputs
+ * is written once, keyed by those inputs (all of them, compared byte for
+ * byte, with a kind saying which writer and which options), and copied
+ * after: the bytes are exactly what writing it again would give. Slots
+ * are direct-mapped and bounded (FRAG_SLOTS x (FRAG_KEY_MAX + FRAG_MAX));
+ * a part with a longer key or text is written every time. */
+#define FRAG_SLOTS 128
+#define FRAG_KEY_MAX 768  /* TLS_MAX_CIPHERS x 2 bytes fits */
+#define FRAG_MAX 16384
 
-enum cert_memo_kind {
-    MEMO_TLS_SERVER, /* tls.server's members from the leaf: hash, subject, ..., x509 */
-    MEMO_TLS_CLIENT, /* tls.client's: hash, x509 */
-    MEMO_CHAIN,      /* a tlsscope.chain[] entry */
-    MEMO_CHAIN_PEM,  /* the same with --pem */
-    MEMO_KINDS
+enum frag_kind {
+    FRAG_NONE,
+    FRAG_TLS_SERVER,  /* tls.server's members from the leaf: hash, subject, ..., x509 */
+    FRAG_TLS_CLIENT,  /* tls.client's: hash, x509 */
+    FRAG_CHAIN,       /* a tlsscope.chain[] entry */
+    FRAG_CHAIN_PEM,   /* the same with --pem */
+    FRAG_PATH_CERT,   /* sha256 and subject in verdict.path[] */
+    FRAG_SUPPORTED_CIPHERS, /* tls.client.supported_ciphers */
+    FRAG_CIPHER_SUITES,     /* client_hello.cipher_suites */
+    FRAG_EXTS,              /* extensions (ClientHello and ServerHello) */
+    FRAG_U16_NAMES,         /* + which list: supported_versions, ... */
+};
+
+typedef void (*frag_fn)(struct json *j, const void *arg);
+
+struct frag {
+    uint32_t kind; /* FRAG_NONE: empty */
+    uint32_t klen;
+    uint8_t key[FRAG_KEY_MAX];
+    size_t len, cap;
+    char *p;
+};
+
+static struct frag frags[FRAG_SLOTS];
+
+static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
+{
+    uint64_t h = kind * 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; k += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, k, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    while (n--) h = (h ^ *k++) * 0x100000001b3ULL;
+    h ^= h >> 32;
+    return (size_t)(h % FRAG_SLOTS);
+}
+
+/* The fragment fn(arg) writes, from the memo when `key` (klen bytes) was
+ * seen with this kind. A member or members ("k":v,...) or an array value:
+ * whatever fn writes at the start of an object or array. */
+static void json_frag(struct json *j, uint32_t kind, const void *key, size_t klen, frag_fn fn, const void *arg)
+{
+    if (klen > FRAG_KEY_MAX) {
+        fn(j, arg);
+        return;
+    }
+    struct frag *f = &frags[frag_slot(kind, key, klen)];
+    if (f->kind == kind && f->klen == klen && memcmp(f->key, key, klen) == 0) {
+        json_raw(j, NULL, f->p, f->len);
+        return;
+    }
+    static struct sbuf scratch; /* one writer: tlsscope has no threads */
+    if (!scratch.max) sbuf_init(&scratch, FRAG_MAX);
+    sbuf_reset(&scratch);
+    struct json sub = {.sb = &scratch, .first = {true}};
+    fn(&sub, arg);
+    if (scratch.overflow || scratch.len == 0) { /* too large to keep (or nothing): write it in place */
+        fn(j, arg);
+        return;
+    }
+    if (scratch.len > f->cap) {
+        char *np = realloc(f->p, scratch.len);
+        if (!np) {
+            json_raw(j, NULL, scratch.p, scratch.len);
+            return;
+        }
+        f->p = np;
+        f->cap = scratch.len;
+    }
+    memcpy(f->p, scratch.p, scratch.len);
+    f->len = scratch.len;
+    memcpy(f->key, key, klen);
+    f->klen = (uint32_t)klen;
+    f->kind = kind;
+    json_raw(j, NULL, f->p, f->len);
+}
+
+/* A certificate's key: struct cert is immutable once made (trust/cert.h)
+ * and found by its SHA-256, so SHA-256 and DER length stand for it. */
+struct cert_key {
+    uint8_t sha256[32];
+    uint32_t der_len;
+};
+
+struct cert_arg {
+    const struct cert *c;
+    const struct report_style *st;
 };
 
 /* tls.server / tls.client members of a leaf certificate (ECS). */
@@ -211,53 +296,34 @@ static void json_tls_leaf_write(struct json *j, const struct cert *c, bool serve
     json_ecs_x509(j, c);
 }
 
-static void json_cert_write(struct json *j, enum cert_memo_kind kind, const struct cert *c,
-                            const struct report_style *st)
+static void frag_tls_server(struct json *j, const void *a) { json_tls_leaf_write(j, ((const struct cert_arg *)a)->c, true); }
+static void frag_tls_client(struct json *j, const void *a) { json_tls_leaf_write(j, ((const struct cert_arg *)a)->c, false); }
+
+static void frag_chain(struct json *j, const void *a)
 {
-    if (kind == MEMO_TLS_SERVER || kind == MEMO_TLS_CLIENT) json_tls_leaf_write(j, c, kind == MEMO_TLS_SERVER);
-    else json_chain_entry_write(j, c, st);
+    const struct cert_arg *ca = a;
+    json_chain_entry_write(j, ca->c, ca->st);
 }
 
-struct cert_memo {
-    uint8_t sha256[32];
-    uint32_t der_len;
-    size_t len, cap;
-    char *p; /* NULL: empty slot */
-};
-
-static struct cert_memo cert_memo[MEMO_KINDS][CERT_MEMO_SLOTS];
-
-static void json_cert_memo(struct json *j, enum cert_memo_kind kind, const struct cert *c,
-                           const struct report_style *st)
+static void frag_path_cert(struct json *j, const void *a)
 {
-    struct cert_memo *m = &cert_memo[kind][(c->sha256[0] | (unsigned)c->sha256[1] << 8) % CERT_MEMO_SLOTS];
-    if (m->p && m->der_len == c->der_len && memcmp(m->sha256, c->sha256, 32) == 0) {
-        json_raw(j, NULL, m->p, m->len);
-        return;
-    }
-    static struct sbuf scratch; /* one writer: tlsscope has no threads */
-    if (!scratch.max) sbuf_init(&scratch, CERT_MEMO_MAX);
-    sbuf_reset(&scratch);
-    struct json sub = {.sb = &scratch, .first = {true}};
-    json_cert_write(&sub, kind, c, st);
-    if (scratch.overflow || scratch.len == 0) { /* too large to keep: write it in place */
-        json_cert_write(j, kind, c, st);
-        return;
-    }
-    if (scratch.len > m->cap) {
-        char *np = realloc(m->p, scratch.len);
-        if (!np) {
-            json_raw(j, NULL, scratch.p, scratch.len);
-            return;
-        }
-        m->p = np;
-        m->cap = scratch.len;
-    }
-    memcpy(m->p, scratch.p, scratch.len);
-    m->len = scratch.len;
-    memcpy(m->sha256, c->sha256, 32);
-    m->der_len = c->der_len;
-    json_raw(j, NULL, m->p, m->len);
+    const struct cert *c = ((const struct cert_arg *)a)->c;
+    json_hex(j, "sha256", c->sha256, 32, false);
+    json_str(j, "subject", c->subject);
+}
+
+static void json_cert_frag(struct json *j, enum frag_kind kind, const struct cert *c, const struct report_style *st)
+{
+    struct cert_key k;
+    memset(&k, 0, sizeof(k)); /* no padding bytes left undefined in the key */
+    memcpy(k.sha256, c->sha256, 32);
+    k.der_len = c->der_len;
+    const struct cert_arg a = {c, st};
+    frag_fn fn = kind == FRAG_TLS_SERVER ? frag_tls_server
+               : kind == FRAG_TLS_CLIENT ? frag_tls_client
+               : kind == FRAG_PATH_CERT  ? frag_path_cert
+                                         : frag_chain;
+    json_frag(j, kind, &k, sizeof(k), fn, &a);
 }
 
 static void json_chain_entry(struct json *j, const struct cert *c, const struct report_style *st)
@@ -269,26 +335,62 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
         json_obj_end(j);
         return;
     }
-    json_cert_memo(j, st->pem ? MEMO_CHAIN_PEM : MEMO_CHAIN, c, st);
+    json_cert_frag(j, st->pem ? FRAG_CHAIN_PEM : FRAG_CHAIN, c, st);
 }
 
-static void json_u16_names(struct json *j, const char *key, const struct tls_u16_list *l,
-                           const char *(*namer)(uint16_t))
+typedef const char *(*u16_namer)(uint16_t);
+
+struct u16_names_arg {
+    const char *key;
+    const uint16_t *v;
+    int n;
+    u16_namer namer;
+};
+
+static void frag_u16_names(struct json *j, const void *vp)
 {
+    const struct u16_names_arg *a = vp;
     char b[8];
-    json_arr(j, key);
-    for (int i = 0; i < l->n; i++) {
-        const char *name = namer ? namer(l->v[i]) : NULL;
-        if (tls_is_grease(l->v[i])) name = "GREASE";
-        json_str(j, NULL, name ? name : hex16(l->v[i], b));
+    json_arr(j, a->key);
+    for (int i = 0; i < a->n; i++) {
+        const char *name = a->namer ? a->namer(a->v[i]) : NULL;
+        if (tls_is_grease(a->v[i])) name = "GREASE";
+        json_str(j, NULL, name ? name : hex16(a->v[i], b));
     }
     json_arr_end(j);
 }
 
+/* A list of 16-bit code points as names: memoised by the namer, the key
+ * and the values. */
+static void json_u16_names(struct json *j, const char *key, const struct tls_u16_list *l, u16_namer namer)
+{
+    uint8_t k[sizeof(namer) + 32 + sizeof(l->v)];
+    size_t kl = strlen(key), n = 0;
+    const struct u16_names_arg a = {key, l->v, l->n, namer};
+    if (kl >= 32 || l->n > sizeof(l->v) / sizeof(l->v[0])) {
+        frag_u16_names(j, &a);
+        return;
+    }
+    memcpy(k, &namer, sizeof(namer));
+    n += sizeof(namer);
+    memcpy(k + n, key, kl + 1);
+    n += kl + 1;
+    memcpy(k + n, l->v, (size_t)l->n * sizeof(l->v[0]));
+    n += (size_t)l->n * sizeof(l->v[0]);
+    json_frag(j, FRAG_U16_NAMES, k, n, frag_u16_names, &a);
+}
+
 static const char *version_namer(uint16_t v) { return tls_version_name(v); }
 
-static void json_exts(struct json *j, const struct tls_ext *e, int n)
+struct exts_arg {
+    const struct tls_ext *e;
+    int n;
+};
+
+static void frag_exts(struct json *j, const void *vp)
 {
+    const struct tls_ext *e = ((const struct exts_arg *)vp)->e;
+    const int n = ((const struct exts_arg *)vp)->n;
     json_arr(j, "extensions");
     for (int i = 0; i < n; i++) {
         const char *name = tls_extension_name(e[i].type);
@@ -303,6 +405,53 @@ static void json_exts(struct json *j, const struct tls_ext *e, int n)
         json_obj_end(j);
     }
     json_arr_end(j);
+}
+
+/* extensions[], memoised by each extension's type, length and GREASE flag */
+static void json_exts(struct json *j, const struct tls_ext *e, int n)
+{
+    uint8_t k[TLS_MAX_EXTENSIONS * 5];
+    const struct exts_arg a = {e, n};
+    if (n < 0 || n > TLS_MAX_EXTENSIONS) {
+        frag_exts(j, &a);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(k + 5 * i, &e[i].type, 2);
+        memcpy(k + 5 * i + 2, &e[i].len, 2);
+        k[5 * i + 4] = e[i].grease;
+    }
+    json_frag(j, FRAG_EXTS, k, 5 * (size_t)n, frag_exts, &a);
+}
+
+/* client_hello.cipher_suites (hex) and tls.client.supported_ciphers (IANA
+ * names), memoised by the cipher list */
+static void frag_cipher_suites(struct json *j, const void *vp)
+{
+    const struct tls_client_hello *ch = vp;
+    char b[8];
+    json_arr(j, "cipher_suites");
+    for (int i = 0; i < ch->n_ciphers; i++) json_strn(j, NULL, hex16(ch->ciphers[i], b), 6);
+    json_arr_end(j);
+}
+
+static void frag_supported_ciphers(struct json *j, const void *vp)
+{
+    const struct tls_client_hello *ch = vp;
+    char b[8];
+    json_arr(j, "supported_ciphers");
+    for (int i = 0; i < ch->n_ciphers; i++) json_str(j, NULL, tls_cipher_iana(ch->ciphers[i], b));
+    json_arr_end(j);
+}
+
+static void json_ciphers(struct json *j, enum frag_kind kind, const struct tls_client_hello *ch)
+{
+    frag_fn fn = kind == FRAG_CIPHER_SUITES ? frag_cipher_suites : frag_supported_ciphers;
+    if (ch->n_ciphers > TLS_MAX_CIPHERS) {
+        fn(j, ch);
+        return;
+    }
+    json_frag(j, kind, ch->ciphers, (size_t)ch->n_ciphers * sizeof(ch->ciphers[0]), fn, ch);
 }
 
 /* "%u" (with a '-' before it unless first) without printf */
@@ -472,10 +621,7 @@ static void json_verdict(struct json *j, const char *key, const struct verdict *
     for (int i = 0; i < v->n_path; i++) {
         json_obj(j, NULL);
         json_str(j, "source", v->path[i].src == CHAIN_FROM_STORE ? "store" : "peer");
-        if (v->path[i].cert) {
-            json_hex(j, "sha256", v->path[i].cert->sha256, 32, false);
-            json_str(j, "subject", v->path[i].cert->subject);
-        }
+        if (v->path[i].cert) json_cert_frag(j, FRAG_PATH_CERT, v->path[i].cert, NULL);
         json_obj_end(j);
     }
     json_arr_end(j);
@@ -551,15 +697,12 @@ static void json_dtls(struct json *j, const struct tls_conn *c)
 
 static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
 {
-    char b[8];
     json_obj(j, "client_hello");
     json_hex16(j, "legacy_version", ch->legacy_version);
     if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
     json_int(j, "session_id_length", ch->session_id_len);
     if (ch->cookie_len) json_int(j, "cookie_length", ch->cookie_len);
-    json_arr(j, "cipher_suites");
-    for (int i = 0; i < ch->n_ciphers; i++) json_strn(j, NULL, hex16(ch->ciphers[i], b), 6);
-    json_arr_end(j);
+    json_ciphers(j, FRAG_CIPHER_SUITES, ch);
     if (ch->n_ciphers_total > ch->n_ciphers) json_int(j, "cipher_suites_total", ch->n_ciphers_total);
     json_arr(j, "compression_methods");
     for (int i = 0; i < ch->n_compression; i++) json_int(j, NULL, ch->compression[i]);
@@ -665,18 +808,16 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_obj(&j, "client");
     if (c->ch.has_sni) json_strn(&j, "server_name", c->ch.sni, c->ch.sni_len);
     if (c->ch.present) {
-        json_arr(&j, "supported_ciphers");
-        for (int i = 0; i < c->ch.n_ciphers; i++) json_str(&j, NULL, tls_cipher_iana(c->ch.ciphers[i], b));
-        json_arr_end(&j);
+        json_ciphers(&j, FRAG_SUPPORTED_CIPHERS, &c->ch);
         if (!c->ch.sslv2_format) json_ja3(&j, c, false);
         if (have_ja4) json_str(&j, "ja4", ja4);
     }
     if (r->n_client_chain > 0 && r->client_chain[0])
-        json_cert_memo(&j, MEMO_TLS_CLIENT, r->client_chain[0], st);
+        json_cert_frag(&j, FRAG_TLS_CLIENT, r->client_chain[0], st);
     json_obj_end(&j);
     json_obj(&j, "server");
     if (c->sh.present) json_ja3(&j, c, true);
-    if (r->n_chain > 0 && r->chain[0]) json_cert_memo(&j, MEMO_TLS_SERVER, r->chain[0], st);
+    if (r->n_chain > 0 && r->chain[0]) json_cert_frag(&j, FRAG_TLS_SERVER, r->chain[0], st);
     json_obj_end(&j);
     json_obj_end(&j); /* tls */
 

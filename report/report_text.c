@@ -18,6 +18,19 @@
 
 const char *report_ip(char *buf, size_t len, uint8_t family, const uint8_t *addr)
 {
+    if (family != 6 && len >= INET_ADDRSTRLEN) {
+        /* inet_ntop's "%u.%u.%u.%u" without its sprintf: two of these per
+         * JSON line */
+        char *w = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = addr[i];
+            if (v >= 100) *w++ = (char)('0' + v / 100);
+            if (v >= 10) *w++ = (char)('0' + v / 10 % 10);
+            *w++ = (char)('0' + v % 10);
+            *w++ = i < 3 ? '.' : '\0';
+        }
+        return buf;
+    }
     if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
         snprintf(buf, len, "?");
     return buf;
