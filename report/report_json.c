@@ -183,9 +183,10 @@ static void json_chain_entry_write(struct json *j, const struct cert *c, const s
  * is written once, keyed by those inputs (all of them, compared byte for
  * byte, with a kind saying which writer and which options), and copied
  * after: the bytes are exactly what writing it again would give. Slots
- * are direct-mapped and bounded (FRAG_SLOTS x (FRAG_KEY_MAX + FRAG_MAX));
- * a part with a longer key or text is written every time. */
-#define FRAG_SLOTS 128
+ * are two-way set-associative (a pair that hashes alike does not evict
+ * each other on every connection) and bounded (FRAG_SLOTS x (FRAG_KEY_MAX
+ * + FRAG_MAX)); a part with a longer key or text is written every time. */
+#define FRAG_SLOTS 256
 #define FRAG_KEY_MAX 768  /* TLS_MAX_CIPHERS x 2 bytes fits */
 #define FRAG_MAX 16384
 
@@ -207,12 +208,14 @@ typedef void (*frag_fn)(struct json *j, const void *arg);
 struct frag {
     uint32_t kind; /* FRAG_NONE: empty */
     uint32_t klen;
+    uint64_t used;  /* when last used (frag_clock): the older of a set goes */
     uint8_t key[FRAG_KEY_MAX];
     size_t len, cap;
     char *p;
 };
 
 static struct frag frags[FRAG_SLOTS];
+static uint64_t frag_clock;
 
 static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
 {
@@ -225,7 +228,12 @@ static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
     }
     while (n--) h = (h ^ *k++) * 0x100000001b3ULL;
     h ^= h >> 32;
-    return (size_t)(h % FRAG_SLOTS);
+    return (size_t)(h % (FRAG_SLOTS / 2)) * 2; /* the first of a set of two */
+}
+
+static bool frag_is(const struct frag *f, uint32_t kind, const void *key, size_t klen)
+{
+    return f->kind == kind && f->klen == klen && memcmp(f->key, key, klen) == 0;
 }
 
 /* The fragment fn(arg) writes, from the memo when `key` (klen bytes) was
@@ -237,11 +245,16 @@ static void json_frag(struct json *j, uint32_t kind, const void *key, size_t kle
         fn(j, arg);
         return;
     }
-    struct frag *f = &frags[frag_slot(kind, key, klen)];
-    if (f->kind == kind && f->klen == klen && memcmp(f->key, key, klen) == 0) {
+    struct frag *set = &frags[frag_slot(kind, key, klen)], *f = NULL;
+    frag_clock++;
+    if (frag_is(&set[0], kind, key, klen)) f = &set[0];
+    else if (frag_is(&set[1], kind, key, klen)) f = &set[1];
+    if (f) {
+        f->used = frag_clock;
         json_raw(j, NULL, f->p, f->len);
         return;
     }
+    f = set[0].used <= set[1].used ? &set[0] : &set[1];
     static struct sbuf scratch; /* one writer: tlsscope has no threads */
     if (!scratch.max) sbuf_init(&scratch, FRAG_MAX);
     sbuf_reset(&scratch);
@@ -265,6 +278,7 @@ static void json_frag(struct json *j, uint32_t kind, const void *key, size_t kle
     memcpy(f->key, key, klen);
     f->klen = (uint32_t)klen;
     f->kind = kind;
+    f->used = frag_clock;
     json_raw(j, NULL, f->p, f->len);
 }
 

@@ -39,12 +39,28 @@ const char *report_ip(char *buf, size_t len, uint8_t family, const uint8_t *addr
 const char *report_endpoint(char *buf, size_t len, uint8_t family, const uint8_t *addr,
                             uint16_t port)
 {
-    char ip[INET6_ADDRSTRLEN];
+    /* "%s:%u" / "[%s]:%u" by hand (summary_add calls this per connection),
+     * cut to len as snprintf cuts */
+    char ip[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 9], d[5], *w = out;
     report_ip(ip, sizeof(ip), family, addr);
-    if (family == 6)
-        snprintf(buf, len, "[%s]:%u", ip, port);
-    else
-        snprintf(buf, len, "%s:%u", ip, port);
+    size_t n = strnlen(ip, sizeof(ip) - 1);
+    unsigned v = port;
+    int k = 0;
+    if (family == 6) *w++ = '[';
+    memcpy(w, ip, n);
+    w += n;
+    if (family == 6) *w++ = ']';
+    *w++ = ':';
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k) *w++ = d[--k];
+    if (len) {
+        size_t m = (size_t)(w - out) < len ? (size_t)(w - out) : len - 1;
+        memcpy(buf, out, m);
+        buf[m] = '\0';
+    }
     return buf;
 }
 
