@@ -12,7 +12,7 @@ CTEST_FLAGS    ?= --output-on-failure
 DEMO_CAPTURE ?= pcaps/expressway.pcapng
 DEMO_STORE   ?= pcaps/expressway-store.pem
 
-.PHONY: all tlsscope deps deps-test demo test test-fast test-diff test-asan test-fuzz fuzz install clean distclean
+.PHONY: all tlsscope deps deps-test demo test test-fast test-diff test-asan test-fuzz fuzz bench-check install clean distclean
 
 all: tlsscope
 
@@ -50,6 +50,14 @@ test: deps-test test-fast test-asan test-fuzz
 test-fast: deps-test $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	cd $(BUILD_DIR) && ctest -j $(JOBS) $(CTEST_FLAGS)
+
+# The speed guard, for before a release; not part of `make test` (it takes
+# minutes and the bench captures, made once with `sudo bench/run.sh gen`):
+# fails when tlsscope's CPU time over a bare libpcap loop, text or JSON, on
+# any bench capture grew by more than 10% against the table bench/RESULTS.md
+# has for this machine.
+bench-check:
+	bench/run.sh check
 
 # Only the differential suites against OpenSSL 1.1.1v and 3.0 (label diff,
 # docs/DIFFERENTIAL.md; test-fast runs them too): seed 1 and a new seed,

@@ -5,6 +5,11 @@
 #   sudo bench/run.sh            generate the captures if missing, then measure
 #   sudo bench/run.sh gen        only generate (cached under bench/work/)
 #   bench/run.sh measure         only measure (captures must exist; no root needed)
+#   bench/run.sh check           measure, then compare with bench/RESULTS.md's
+#                                table for this machine: exit 1 when tlsscope's
+#                                CPU time over the floor's grew by more than
+#                                CHECK_TOLERANCE (10%) on any capture
+#                                (`make bench-check`; not part of `make test`)
 #
 # Not part of the test suite (it takes minutes and a few GB). Installs what it
 # needs from Debian packages when run as root.
@@ -28,12 +33,20 @@
 #             certificate and verdict caches, for the memory check.
 #   hs-x4     hs four times in a row, shifted in time (bench/repeat.py): 1.5 GB,
 #             400 000 connections; peak RSS must not grow with capture size.
-#   bulk-mtu-ng, bulk-tso-ng  pcapng copies of the bulk captures (editcap -F
-#             pcapng: the same packets in Enhanced Packet Blocks), read by
-#             tlsscope's own pcapng reader -- its speed next to the pcap one.
+#   X-ng      the pcapng copy of capture X (editcap -F pcapng: the same
+#             packets in Enhanced Packet Blocks), read by tlsscope's own
+#             pcapng reader -- its speed next to the pcap one;
+#   X-gz      X.pcap.gz (gzip -6), read through zlib; its "x floor" is over
+#             the floor of X.pcap (libpcap cannot read gzip), and `zcat`
+#             shows what the decompression alone costs.
 #
-# Measurements (median of RUNS runs, warm page cache, output to /dev/null):
+# Measurements (median of RUNS runs, warm page cache, output to /dev/null).
+# The tools take turns: round 1 runs each tool once, then round 2, ..., so
+# that a busy moment on a shared machine hits all of them alike rather than
+# all runs of one tool; the spread (max - min over the median, CPU) of each
+# is reported next to the median.
 #   cat       `cat FILE > /dev/null` — the cost of reading the bytes at all
+#   zcat      `zcat FILE > /dev/null` (X-gz only) — the cost of gunzip alone
 #   floor     bench/pcapfloor.c — a bare libpcap loop over every packet
 #   readblk   bench/readbench.c read — records parsed in place from 1 MiB
 #             read() blocks, what tlsscope's own pcap reader does (the floor
@@ -48,13 +61,19 @@
 # Environment:
 #   RUNS=5 SLOW_RUNS=3            runs per tool
 #   BULK_CONNS=1500 BULK_KB=300 HS_CONNS=100000
-#   CAPTURES="bulk-mtu bulk-tso bulk-mtu-ng bulk-tso-ng hs distinct hs-x4"
-#                                 which captures to measure
+#   CAPTURES="bulk-mtu bulk-tso hs bulk-mtu-ng bulk-tso-ng hs-ng bulk-mtu-gz
+#             bulk-tso-gz hs-gz distinct hs-x4"   which captures to measure
 #   NG_TOOLS="cat floor tlsscope tlsscope-json"     (tools for the pcapng copies)
+#   GZ_TOOLS="zcat tlsscope tlsscope-json"          (tools for the .pcap.gz copies)
+#   CHECK_CAPTURES="bulk-mtu bulk-tso hs bulk-mtu-ng bulk-tso-ng hs-ng"  (for check)
+#   CHECK_TOOLS="floor tlsscope tlsscope-json"   CHECK_TOLERANCE=0.10
 #   TOOLS="cat floor readblk tlsscope tlsscope-json tshark ssldump"
 #   DISTINCT_TOOLS="floor tlsscope tlsscope-json"  (tools for "distinct")
 #   X4_TOOLS="floor tlsscope"                      (tools for "hs-x4")
 #   TLSSCOPE=path                 measure this binary instead of building one
+#   BASE=path                     also measure this (older) binary, as tools
+#                                 "base" and "base-json", in the same rounds:
+#                                 a before/after from one session
 #   REGEN=1                       regenerate the captures
 set -euo pipefail
 export LC_ALL=C TZ=UTC
@@ -70,11 +89,15 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 BULK_CONNS=${BULK_CONNS:-1500}
 BULK_KB=${BULK_KB:-300}
 HS_CONNS=${HS_CONNS:-100000}
-CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso bulk-mtu-ng bulk-tso-ng hs distinct hs-x4"}
+CAPTURES=${CAPTURES:-"bulk-mtu bulk-tso hs bulk-mtu-ng bulk-tso-ng hs-ng bulk-mtu-gz bulk-tso-gz hs-gz distinct hs-x4"}
 TOOLS=${TOOLS:-"cat floor readblk tlsscope tlsscope-json tshark ssldump"}
 DISTINCT_TOOLS=${DISTINCT_TOOLS:-"floor tlsscope tlsscope-json"}
 X4_TOOLS=${X4_TOOLS:-"floor tlsscope"}
 NG_TOOLS=${NG_TOOLS:-"cat floor tlsscope tlsscope-json"}
+GZ_TOOLS=${GZ_TOOLS:-"zcat tlsscope tlsscope-json"}
+CHECK_CAPTURES=${CHECK_CAPTURES:-"bulk-mtu bulk-tso hs bulk-mtu-ng bulk-tso-ng hs-ng"}
+CHECK_TOLERANCE=${CHECK_TOLERANCE:-0.10}
+CHECK_TOOLS=${CHECK_TOOLS:-"floor tlsscope tlsscope-json"}
 PY=/usr/bin/python3
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -240,7 +263,8 @@ run_clients() {
 
 cap_file() { # cap_file NAME: the capture's path
   case $1 in
-    *-ng) echo "$CAPS/$1.pcapng" ;;
+    *-ng) echo "$CAPS/${1%-ng}.pcapng" ;;
+    *-gz) echo "$CAPS/${1%-gz}.pcap.gz" ;;
     *) echo "$CAPS/$1.pcap" ;;
   esac
 }
@@ -254,6 +278,13 @@ gen_capture() { # gen_capture NAME
       local pcap=$CAPS/${name%-ng}.pcap
       [ -f "$pcap" ] || gen_capture "${name%-ng}"
       editcap -F pcapng "$pcap" "$out.tmp"
+      mv "$out.tmp" "$out"
+      return 0
+      ;;
+    *-gz)
+      local pcap=$CAPS/${name%-gz}.pcap
+      [ -f "$pcap" ] || gen_capture "${name%-gz}"
+      gzip -6 -c "$pcap" >"$out.tmp"
       mv "$out.tmp" "$out"
       return 0
       ;;
@@ -322,7 +353,7 @@ timed() {
   local out rc=0
   out=$(TIMEIT_STDERR=$WORK/stderr.out "$WORK/timeit" "$@") || rc=$?
   # tlsscope exits 1 when some server fails verification: that is a result
-  if [ $rc -ne 0 ] && ! { [ $rc -eq 1 ] && [ "$1" = "$TLSSCOPE" ]; }; then
+  if [ $rc -ne 0 ] && ! { [ $rc -eq 1 ] && { [ "$1" = "$TLSSCOPE" ] || [ "$1" = "${BASE:-}" ]; }; }; then
     cat "$WORK/stderr.out" >&2
     die "failed ($rc): $*"
   fi
@@ -334,50 +365,73 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 tool_cmd() { # tool_cmd TOOL FILE
   case $1 in
     cat) echo "cat $2" ;;
+    zcat) echo "zcat $2" ;;
     floor) echo "$WORK/pcapfloor $2" ;;
     readblk) echo "$WORK/readbench read $2" ;;
     tlsscope) echo "$TLSSCOPE -b -r $2 --trust $PKI/store.pem" ;;
     tlsscope-json) echo "$TLSSCOPE --json -r $2 --trust $PKI/store.pem" ;;
+    base) echo "$BASE -b -r $2 --trust $PKI/store.pem" ;;
+    base-json) echo "$BASE --json -r $2 --trust $PKI/store.pem" ;;
     tshark) echo "tshark -n -r $2 -Y tls.handshake -T fields -e frame.time_epoch -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tls.handshake.type -e tls.handshake.version -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite -e tls.handshake.extensions.supported_version -e tls.handshake.certificate" ;;
     ssldump) echo "ssldump -n -r $2" ;;
   esac
 }
 
 RES=$WORK/results.tsv
-measure() {
+measure() { # measure CAPTURE...
   : >"$RES"
-  for cap in $CAPTURES; do
-    local f
+  for cap in "$@"; do
+    local f plain
     f=$(cap_file "$cap")
-    [ -f "$f" ] || die "no capture $f (run: sudo bench/run.sh gen)"
+    [ -f "$f" ] || die "no capture $f (run: sudo CAPTURES=\"$cap\" bench/run.sh gen)"
+    plain=$f
+    case $cap in *-gz) plain=$(cap_file "${cap%-gz}") ;; esac
     cat "$f" >/dev/null # warm the page cache
-    read -r pkts bytes _ < <("$WORK/pcapfloor" "$f")
-    local conns
-    conns=$("$TLSSCOPE" -b -r "$f" --trust "$PKI/store.pem" 2>/dev/null | grep '^Summary:') || true
-    log "$cap: $(du -h "$f" | cut -f1), $pkts packets; $conns"
-    local judged
-    judged=$("$TLSSCOPE" -b -r "$f" --trust "$PKI/store.pem" 2>/dev/null |
-             sed -n 's/^  verdicts: \([0-9]*\) trusted, \([0-9]*\) failed.*/\1 \2/p' | awk '{print $1 + $2}') || true
+    read -r pkts _ < <("$WORK/pcapfloor" "$plain")
+    local summary judged
+    summary=$("$TLSSCOPE" -b -r "$f" --trust "$PKI/store.pem" 2>/dev/null) || true
+    judged=$(sed -n 's/^  verdicts: \([0-9]*\) trusted, \([0-9]*\) failed.*/\1 \2/p' <<<"$summary" |
+             awk '{print $1 + $2}')
+    log "$cap: $(du -h "$f" | cut -f1), $pkts packets; $(grep '^Summary:' <<<"$summary")"
     local tools=$TOOLS
     [ "$cap" = distinct ] && tools=$DISTINCT_TOOLS
     [ "$cap" = hs-x4 ] && tools=$X4_TOOLS
-    case $cap in *-ng) tools=$NG_TOOLS ;; esac
+    case $cap in *-ng) tools=$NG_TOOLS ;; *-gz) tools=$GZ_TOOLS ;; esac
+    [ -n "${BASE:-}" ] && tools="$tools base base-json"
+    local tool round
+    for tool in $tools; do : >"$WORK/runs.$tool"; done
+    # Interleaved: one run of every tool per round (tshark and ssldump in the
+    # first SLOW_RUNS rounds only), the order rotated each round.
+    for round in $(seq 1 "$RUNS"); do
+      local order
+      order=$(tr ' ' '\n' <<<"$tools" | grep -v '^$' | awk -v r="$round" '{ a[NR] = $0 } END { for (i = 0; i < NR; i++) print a[(i + r - 1) % NR + 1] }')
+      for tool in $order; do
+        case $tool in tshark|ssldump) [ "$round" -le "$SLOW_RUNS" ] || continue ;; esac
+        # shellcheck disable=SC2046
+        timed $(tool_cmd "$tool" "$f") >>"$WORK/runs.$tool"
+      done
+    done
     for tool in $tools; do
-      local n=$RUNS
-      case $tool in tshark|ssldump) n=$SLOW_RUNS ;; esac
-      local runs=$WORK/runs.$tool
-      : >"$runs"
-      # shellcheck disable=SC2046
-      for _ in $(seq 1 "$n"); do timed $(tool_cmd "$tool" "$f") >>"$runs"; done
-      local w c r
+      local runs=$WORK/runs.$tool w c r spread
       w=$(cut -d' ' -f1 "$runs" | median)
       c=$(cut -d' ' -f2 "$runs" | median)
       r=$(cut -d' ' -f3 "$runs" | median)
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cap" "$(stat -c %s "$f")" "$pkts" "${judged:-0}" \
-        "$tool" "$w" "$c" "$r" >>"$RES"
-      log "$cap $tool: wall ${w}s cpu ${c}s rss $((r / 1024)) MiB  (runs: $(tr '\n' ';' <"$runs"))"
+      spread=$(cut -d' ' -f2 "$runs" | sort -g | awk -v m="$c" '{ a[NR] = $1 } END { printf "%.0f", m > 0 ? 100 * (a[NR] - a[1]) / m : 0 }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cap" "$(stat -c %s "$f")" "$pkts" "${judged:-0}" \
+        "$tool" "$w" "$c" "$r" "$spread" >>"$RES"
+      log "$cap $tool: wall ${w}s cpu ${c}s (spread ${spread}%) rss $((r / 1024)) MiB  (runs: $(tr '\n' ';' <"$runs"))"
     done
   done
+}
+
+# This machine as bench/RESULTS.md names it (the heading of its table): the
+# CPU model and family/model numbers (a VM may show only "AMD EPYC") and
+# the number of cores. `check` compares only with a table of the same name.
+machine_id() {
+  local cpu fam
+  cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+  fam=$(lscpu | awk -F: '/^CPU family/ { f = $2 } /^Model:/ { m = $2 } END { gsub(/ /, "", f); gsub(/ /, "", m); print "family " f " model " m }')
+  echo "$cpu ($fam), $(nproc) cores"
 }
 
 machine() {
@@ -399,52 +453,93 @@ machine() {
   echo "- $(tshark --version 2>/dev/null | head -1), $(ssldump -v 2>&1 | head -1), $(openssl version)"
 }
 
+# The results table (markdown) from $RES; floor of X-gz = floor of X.
+results_table() {
+  awk -F'\t' '
+    { key = $1; wall[$1, $5] = $6; cpu[$1, $5] = $7; rss[$1, $5] = $8; spread[$1, $5] = $9
+      size[$1] = $2; pkts[$1] = $3; judged[$1] = $4
+      if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+    function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+    function floorof(c,  p) { if ((c, "floor") in wall) return c; p = c; sub(/-gz$/, "", p); return ((p, "floor") in wall) ? p : "" }
+    END {
+      print "| capture | size | packets | tool | wall s | CPU s | CPU spread | RSS MiB | x floor (wall / CPU) |"
+      print "|---|---|---|---|---|---|---|---|---|"
+      nt = split("cat zcat floor readblk base base-json tlsscope tlsscope-json tshark ssldump", tl, " ")
+      for (i = 1; i <= n; i++) {
+        c = order[i]; fc = floorof(c)
+        for (t = 1; t <= nt; t++) {
+          k = tl[t]
+          if (!((c, k) in wall)) continue
+          vf = fc != "" ? ratio(wall[c, k], wall[fc, "floor"]) " / " ratio(cpu[c, k], cpu[fc, "floor"]) : "-"
+          printf "| %s | %.0f MB | %d | %s | %.3f | %.3f | %d%% | %.1f | %s |\n", c, size[c] / 1e6, pkts[c], k, wall[c, k], cpu[c, k], spread[c, k], rss[c, k] / 1024, vf
+        }
+      }
+      print ""
+      for (i = 1; i <= n; i++) {
+        c = order[i]
+        if (!((c, "tlsscope") in wall)) continue
+        line = "- " c ": tlsscope"
+        if ((c, "tshark") in wall) line = line sprintf(" %sx faster than tshark (wall; CPU %sx)", ratio(wall[c, "tshark"], wall[c, "tlsscope"]), ratio(cpu[c, "tshark"], cpu[c, "tlsscope"]))
+        if ((c, "ssldump") in wall) line = line sprintf(", %sx faster than ssldump (wall; CPU %sx)", ratio(wall[c, "ssldump"], wall[c, "tlsscope"]), ratio(cpu[c, "ssldump"], cpu[c, "tlsscope"]))
+        if (judged[c] > 0) {
+          line = line sprintf("; %d judged connections, %.0f per CPU-second", judged[c], judged[c] / cpu[c, "tlsscope"])
+          if ((c, "tlsscope-json") in cpu) line = line sprintf(" (%.0f with --json)", judged[c] / cpu[c, "tlsscope-json"])
+        }
+        print line
+      }
+    }' "$RES"
+}
+
 report() {
   local out=$WORK/last-results.md
   {
-    echo "Machine:"
+    echo "### $(machine_id)"
+    echo
     machine
+    echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
-    echo "Median of $RUNS runs ($SLOW_RUNS for tshark and ssldump), warm page cache, output to"
-    echo "/dev/null; wall and CPU (user+sys) seconds, peak RSS in MiB; x floor = this tool's time"
-    echo "over the bare libpcap loop's (wall / CPU)."
+    echo "Median of $RUNS interleaved runs ($SLOW_RUNS for tshark and ssldump), warm page cache,"
+    echo "output to /dev/null; wall and CPU (user+sys) seconds, CPU spread = (max - min) / median,"
+    echo "peak RSS in MiB; x floor = this tool's time over the bare libpcap loop's (wall / CPU)."
     echo
-    awk -F'\t' '
-      { key = $1; wall[$1, $5] = $6; cpu[$1, $5] = $7; rss[$1, $5] = $8
-        size[$1] = $2; pkts[$1] = $3; judged[$1] = $4
-        if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
-      function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-      END {
-        print "| capture | size | packets | tool | wall s | CPU s | RSS MiB | x floor (wall / CPU) |"
-        print "|---|---|---|---|---|---|---|---|"
-        split("cat floor readblk tlsscope tlsscope-json tshark ssldump", tl, " ")
-        for (i = 1; i <= n; i++) {
-          c = order[i]
-          for (t = 1; t <= 7; t++) {
-            k = tl[t]
-            if (!((c, k) in wall)) continue
-            vf = ((c, "floor") in wall) ? ratio(wall[c, k], wall[c, "floor"]) " / " ratio(cpu[c, k], cpu[c, "floor"]) : "-"
-            printf "| %s | %.0f MB | %d | %s | %.3f | %.3f | %.1f | %s |\n", c, size[c] / 1e6, pkts[c], k, wall[c, k], cpu[c, k], rss[c, k] / 1024, vf
-          }
-        }
-        print ""
-        for (i = 1; i <= n; i++) {
-          c = order[i]
-          if (!((c, "tlsscope") in wall)) continue
-          line = "- " c ": tlsscope"
-          if ((c, "tshark") in wall) line = line sprintf(" %sx faster than tshark (wall; CPU %sx)", ratio(wall[c, "tshark"], wall[c, "tlsscope"]), ratio(cpu[c, "tshark"], cpu[c, "tlsscope"]))
-          if ((c, "ssldump") in wall) line = line sprintf(", %sx faster than ssldump (wall; CPU %sx)", ratio(wall[c, "ssldump"], wall[c, "tlsscope"]), ratio(cpu[c, "ssldump"], cpu[c, "tlsscope"]))
-          if (judged[c] > 0) {
-            line = line sprintf("; %d judged connections, %.0f per CPU-second", judged[c], judged[c] / cpu[c, "tlsscope"])
-            if ((c, "tlsscope-json") in cpu) line = line sprintf(" (%.0f with --json)", judged[c] / cpu[c, "tlsscope-json"])
-          }
-          print line
-        }
-      }' "$RES"
+    results_table
   } >"$out"
   cat "$out"
   echo
-  echo "(saved in $out; copy into bench/RESULTS.md)"
+  echo "(saved in $out; copy into bench/RESULTS.md under \"Results per machine\", newest first)"
+}
+
+# check: the CPU ratio to the floor of tlsscope and tlsscope-json on each
+# capture against the newest table for this machine in RESULTS.md. Fails
+# when one grew by more than CHECK_TOLERANCE; a capture or tool the table
+# does not have is reported and skipped.
+check() {
+  local id table
+  id=$(machine_id)
+  table=$(awk -v h="### $id" '
+      $0 == h { on = 1; next }
+      on && /^#/ { exit }
+      on && /^\| / { print }' "$HERE/RESULTS.md")
+  [ -n "$table" ] || die "bench/RESULTS.md has no table for this machine (\"### $id\"): run bench/run.sh measure and add its table first"
+  results_table | awk -F'|' -v tol="$CHECK_TOLERANCE" -v old="$table" '
+    function trim(s) { gsub(/^ +| +$/, "", s); return s }
+    function cpu_ratio(f,  a) { split(f, a, "/"); return trim(a[2]) + 0 }
+    BEGIN {
+      n = split(old, lines, "\n")
+      for (i = 1; i <= n; i++) {
+        split(lines[i], f, "|")
+        if (trim(f[5]) ~ /^tlsscope/) rec[trim(f[2]), trim(f[5])] = cpu_ratio(f[10])
+      }
+    }
+    /^\| / && trim($5) ~ /^tlsscope/ {
+      c = trim($2); t = trim($5); now = cpu_ratio($10)
+      if (!((c, t) in rec) || rec[c, t] <= 0) { printf "check: %s %s: %.2fx the floor, nothing recorded\n", c, t, now; next }
+      lim = rec[c, t] * (1 + tol)
+      verdict = now > lim ? "REGRESSED" : "ok"
+      if (now > lim) bad++
+      printf "check: %s %s: %.2fx the floor (CPU), recorded %.2fx, limit %.2fx: %s\n", c, t, now, rec[c, t], lim, verdict
+    }
+    END { if (bad) { printf "check: %d regression(s) over %.0f%%\n", bad, 100 * tol; exit 1 } print "check: no regression" }'
 }
 
 # ------------------------------------------------------------------ main
@@ -457,13 +552,22 @@ case $cmd in
     make_pki
     for c in $CAPTURES; do gen_capture "$c"; done
     [ "$cmd" = gen ] && exit 0
-    measure
+    # shellcheck disable=SC2086
+    measure $CAPTURES
     report
     ;;
   measure)
     build
-    measure
+    # shellcheck disable=SC2086
+    measure $CAPTURES
     report
     ;;
-  *) die "usage: $0 [all|gen|measure]" ;;
+  check)
+    build
+    TOOLS=$CHECK_TOOLS NG_TOOLS=$CHECK_TOOLS
+    # shellcheck disable=SC2086
+    measure $CHECK_CAPTURES
+    check
+    ;;
+  *) die "usage: $0 [all|gen|measure|check]" ;;
 esac

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/escape.h"
 #include "engine/session.h"
@@ -139,6 +140,15 @@ int run_batch(struct session *s)
     b.style.verbose = o->verbose;
     summary_init(&b.summary);
     sbuf_init(&b.line, 0);
+    /* Rows go out in large blocks: a JSON line is ~5 KB, more than stdio's
+     * default 4 KiB buffer, so each went out in a write(2) of its own. A
+     * terminal keeps its line buffering; live rows are flushed one by one
+     * (batch_judged) and everything before the summary (below). */
+    static char out_block[1 << 18];
+    if (!isatty(STDOUT_FILENO)) {
+        fflush(stdout);
+        setvbuf(stdout, out_block, _IOFBF, sizeof(out_block));
+    }
 
     b.live = s->popts.live != NULL;
     struct pipeline_ops ops = {.ctx = &b, .done = batch_done, .judged = b.live ? batch_judged : NULL};

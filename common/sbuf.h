@@ -31,4 +31,19 @@ void sbuf_reset(struct sbuf *sb);          /* len = 0, keep memory */
 const char *sbuf_str(const struct sbuf *sb); /* "" when empty */
 void sbuf_free(struct sbuf *sb);
 
+/* Writing in place, for formatters on a hot path (report/json.c): the
+ * address to write `n` bytes at when they and the NUL fit without growing
+ * and within the cap, else NULL (then go through sbuf_append, which grows
+ * the buffer or keeps what fits). sbuf_commit(sb, n) takes them in. */
+static inline char *sbuf_room(struct sbuf *sb, size_t n)
+{
+    return n < sb->cap - sb->len && n <= sb->max - sb->len ? sb->p + sb->len : NULL;
+}
+
+static inline void sbuf_commit(struct sbuf *sb, size_t n)
+{
+    sb->len += n;
+    sb->p[sb->len] = '\0';
+}
+
 #endif

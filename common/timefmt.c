@@ -43,6 +43,15 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q;
 }
 
+/* v in exactly `width` decimal digits, zero-padded (v < 10^width). */
+static void put_digits(char *out, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 static const char *format_utc(int64_t secs, int64_t ns, int frac, char buf[TIMEFMT_LEN])
 {
     int64_t days = floor_div(secs, 86400);
@@ -50,15 +59,38 @@ static const char *format_utc(int64_t secs, int64_t ns, int frac, char buf[TIMEF
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(buf, TIMEFMT_LEN, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, m, d,
+    int n;
+    if (y >= 0 && y <= 9999) {
+        /* what the snprintf below writes, digit by digit: every JSON
+         * line has a few of these (report/report_json.c) */
+        put_digits(buf, (unsigned)y, 4);
+        buf[4] = '-';
+        put_digits(buf + 5, m, 2);
+        buf[7] = '-';
+        put_digits(buf + 8, d, 2);
+        buf[10] = 'T';
+        put_digits(buf + 11, (unsigned)(sod / 3600), 2);
+        buf[13] = ':';
+        put_digits(buf + 14, (unsigned)(sod / 60 % 60), 2);
+        buf[16] = ':';
+        put_digits(buf + 17, (unsigned)(sod % 60), 2);
+        n = 19;
+        if (frac == 3 || frac == 6 || frac == 9) {
+            buf[n++] = '.';
+            put_digits(buf + n, (unsigned)(frac == 3 ? ns / 1000000 : frac == 6 ? ns / 1000 : ns), frac);
+            n += frac;
+        }
+    } else {
+        n = snprintf(buf, TIMEFMT_LEN, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, m, d,
                      (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
-    if (n < 0 || n >= TIMEFMT_LEN) return buf;
-    if (frac == 3)
-        n += snprintf(buf + n, TIMEFMT_LEN - n, ".%03lld", (long long)(ns / 1000000));
-    else if (frac == 6)
-        n += snprintf(buf + n, TIMEFMT_LEN - n, ".%06lld", (long long)(ns / 1000));
-    else if (frac == 9)
-        n += snprintf(buf + n, TIMEFMT_LEN - n, ".%09lld", (long long)ns);
+        if (n < 0 || n >= TIMEFMT_LEN) return buf;
+        if (frac == 3)
+            n += snprintf(buf + n, TIMEFMT_LEN - n, ".%03lld", (long long)(ns / 1000000));
+        else if (frac == 6)
+            n += snprintf(buf + n, TIMEFMT_LEN - n, ".%06lld", (long long)(ns / 1000));
+        else if (frac == 9)
+            n += snprintf(buf + n, TIMEFMT_LEN - n, ".%09lld", (long long)ns);
+    }
     if (n < TIMEFMT_LEN - 1) {
         buf[n] = 'Z';
         buf[n + 1] = '\0';

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dissect/names.h" /* tls_is_grease */
-#include "trust/cert.h" /* digest_sha256 */
+#include "digestmemo.h"
 
 static int cmp_u16(const void *a, const void *b)
 {
@@ -74,11 +74,16 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
     }
 }
 
-/* Sorted 4-digit hex list, comma separated; returns the count. */
+/* Sorted 4-digit hex list, comma separated ("%04x" by table: JSON writes
+ * one per connection); returns the count. */
 static int hex_list(struct sbuf *s, uint16_t *v, int n, bool sort)
 {
+    static const char hex[] = "0123456789abcdef";
     if (sort && n > 1) qsort(v, (size_t)n, sizeof(*v), cmp_u16);
-    for (int i = 0; i < n; i++) sbuf_printf(s, i ? ",%04x" : "%04x", v[i]);
+    for (int i = 0; i < n; i++) {
+        char e[5] = {',', hex[v[i] >> 12], hex[(v[i] >> 8) & 15], hex[(v[i] >> 4) & 15], hex[v[i] & 15]};
+        sbuf_append(s, i ? e : e + 1, i ? 5 : 4);
+    }
     return n;
 }
 
@@ -86,7 +91,7 @@ static void hash12(const struct sbuf *s, char out[13])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t d[32];
-    digest_sha256(sbuf_str(s), s->len, d);
+    memo_sha256(sbuf_str(s), s->len, d); /* the same few lists over and over */
     for (int i = 0; i < 6; i++) {
         out[2 * i] = hex[d[i] >> 4];
         out[2 * i + 1] = hex[d[i] & 0x0f];
@@ -118,13 +123,19 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
     ja4_alpn(ch, alpn);
     /* JA4 part a is 10 characters; counts over 99 are written as 99 */
     unsigned nc2 = nc > 99 ? 99u : (unsigned)nc, ne2 = ne_all > 99 ? 99u : (unsigned)ne_all;
-    char a[11];
-    snprintf(a, sizeof(a), "%c%s%c%02u%02u%s", transport, ja4_version(ch), ch->has_sni ? 'd' : 'i',
-             nc2, ne2, alpn);
+    /* "%c%s%c%02u%02u%s" by hand (JSON computes one per connection) */
+    const char *ver = ja4_version(ch);
+    const char a[11] = {transport, ver[0], ver[1], ch->has_sni ? 'd' : 'i', (char)('0' + nc2 / 10),
+                        (char)('0' + nc2 % 10), (char)('0' + ne2 / 10), (char)('0' + ne2 % 10), alpn[0], alpn[1],
+                        '\0'};
 
-    struct sbuf b, c;
-    sbuf_init(&b, 2048);
-    sbuf_init(&c, 1024);
+    static struct sbuf b, c; /* reused: no allocation per hello (one thread) */
+    if (!b.max) {
+        sbuf_init(&b, 2048);
+        sbuf_init(&c, 1024);
+    }
+    sbuf_reset(&b);
+    sbuf_reset(&c);
     hex_list(&b, ciphers, nc, true);
     hex_list(&c, exts, ne, true);
     if (ns) {
@@ -134,13 +145,19 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
     char hb[13] = "000000000000", hc[13] = "000000000000";
     if (nc) hash12(&b, hb);
     if (ne) hash12(&c, hc);
-    snprintf(ja4, JA4_LEN + 1, "%s_%s_%s", a, hb, hc);
+    memcpy(ja4, a, 10);
+    ja4[10] = '_';
+    memcpy(ja4 + 11, hb, 12);
+    ja4[23] = '_';
+    memcpy(ja4 + 24, hc, 13); /* with the NUL: JA4_LEN 36 */
     if (raw) {
         /* JA4_r: part a, then the very strings that were hashed */
-        sbuf_printf(raw, "%s_%s_%s", a, sbuf_str(&b), sbuf_str(&c));
+        sbuf_append(raw, a, 10);
+        sbuf_putc(raw, '_');
+        sbuf_append(raw, b.p ? b.p : "", b.len);
+        sbuf_putc(raw, '_');
+        sbuf_append(raw, c.p ? c.p : "", c.len);
     }
-    sbuf_free(&b);
-    sbuf_free(&c);
     return true;
 }
 

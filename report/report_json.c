@@ -7,9 +7,11 @@
  * documented in README.md ("JSON output").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/timefmt.h"
+#include "digestmemo.h"
 #include "dissect/names.h"
 #include "ja4.h"
 #include "json.h"
@@ -26,11 +28,24 @@ static void put_hex(char *out, const uint8_t *p, size_t n, bool upper)
     out[2 * n] = '\0';
 }
 
+/* "0x%04x" without printf */
+static const char *hex16(uint16_t v, char b[8])
+{
+    static const char h[] = "0123456789abcdef";
+    b[0] = '0';
+    b[1] = 'x';
+    b[2] = h[v >> 12];
+    b[3] = h[(v >> 8) & 15];
+    b[4] = h[(v >> 4) & 15];
+    b[5] = h[v & 15];
+    b[6] = '\0';
+    return b;
+}
+
 static void json_hex16(struct json *j, const char *key, uint16_t v)
 {
     char b[8];
-    snprintf(b, sizeof(b), "0x%04x", v);
-    json_str(j, key, b);
+    json_strn(j, key, hex16(v, b), 6);
 }
 
 static void json_time_s(struct json *j, const char *key, int64_t secs)
@@ -119,16 +134,10 @@ static void json_ecs_x509(struct json *j, const struct cert *c)
 }
 
 /* tlsscope.chain[] entry: everything tlsscope knows about one certificate. */
-static void json_chain_entry(struct json *j, const struct cert *c, const struct report_style *st)
+static void json_chain_entry_write(struct json *j, const struct cert *c, const struct report_style *st)
 {
     char b[160];
     json_obj(j, NULL);
-    if (!c) {
-        json_bool(j, "parsed", false);
-        json_str(j, "parse_error", "certificate could not be stored");
-        json_obj_end(j);
-        return;
-    }
     json_str(j, "subject", c->subject);
     json_str(j, "issuer", c->issuer);
     json_str(j, "serial", c->serial);
@@ -153,10 +162,8 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
         if (c->path_len >= 0) json_int(j, "path_len", c->path_len);
         json_obj_end(j);
     }
-    put_hex(b, c->sha256, 32, false);
-    json_str(j, "sha256", b);
-    put_hex(b, c->sha1, 20, false);
-    json_str(j, "sha1", b);
+    json_hex(j, "sha256", c->sha256, 32, false);
+    json_hex(j, "sha1", c->sha1, 20, false);
     json_bool(j, "self_issued", c->self_issued);
     report_json_cert_fields(j, c);
     json_bool(j, "parsed", c->parsed);
@@ -169,28 +176,236 @@ static void json_chain_entry(struct json *j, const struct cert *c, const struct 
     json_obj_end(j);
 }
 
-static void json_u16_names(struct json *j, const char *key, const struct tls_u16_list *l,
-                           const char *(*namer)(uint16_t))
+/* ---- fragments written once ----
+ * Much of a JSON line repeats from connection to connection: a capture
+ * shows the same few certificates and the same few hellos thousands of
+ * times (the hs bench: 2 server certificates, 2 ClientHellos, 100 000
+ * connections). A part of the line that is a pure function of a few inputs
+ * is written once, keyed by those inputs (all of them, compared byte for
+ * byte, with a kind saying which writer and which options), and copied
+ * after: the bytes are exactly what writing it again would give. Slots
+ * are two-way set-associative (a pair that hashes alike does not evict
+ * each other on every connection) and bounded (FRAG_SLOTS x (FRAG_KEY_MAX
+ * + FRAG_MAX)); a part with a longer key or text is written every time. */
+#define FRAG_SLOTS 256
+#define FRAG_KEY_MAX 768  /* TLS_MAX_CIPHERS x 2 bytes fits */
+#define FRAG_MAX 16384
+
+enum frag_kind {
+    FRAG_NONE,
+    FRAG_TLS_SERVER,  /* tls.server's members from the leaf: hash, subject, ..., x509 */
+    FRAG_TLS_CLIENT,  /* tls.client's: hash, x509 */
+    FRAG_CHAIN,       /* a tlsscope.chain[] entry */
+    FRAG_CHAIN_PEM,   /* the same with --pem */
+    FRAG_PATH_CERT,   /* sha256 and subject in verdict.path[] */
+    FRAG_SUPPORTED_CIPHERS, /* tls.client.supported_ciphers */
+    FRAG_CIPHER_SUITES,     /* client_hello.cipher_suites */
+    FRAG_EXTS,              /* extensions (ClientHello and ServerHello) */
+    FRAG_U16_NAMES,         /* + which list: supported_versions, ... */
+};
+
+typedef void (*frag_fn)(struct json *j, const void *arg);
+
+struct frag {
+    uint32_t kind; /* FRAG_NONE: empty */
+    uint32_t klen;
+    uint64_t used;  /* when last used (frag_clock): the older of a set goes */
+    uint8_t key[FRAG_KEY_MAX];
+    size_t len, cap;
+    char *p;
+};
+
+static struct frag frags[FRAG_SLOTS];
+static uint64_t frag_clock;
+
+static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
 {
-    char b[8];
-    json_arr(j, key);
-    for (int i = 0; i < l->n; i++) {
-        const char *name = namer ? namer(l->v[i]) : NULL;
-        if (tls_is_grease(l->v[i])) name = "GREASE";
-        if (name) {
-            json_str(j, NULL, name);
-        } else {
-            snprintf(b, sizeof(b), "0x%04x", l->v[i]);
-            json_str(j, NULL, b);
+    uint64_t h = kind * 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; k += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, k, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    while (n--) h = (h ^ *k++) * 0x100000001b3ULL;
+    h ^= h >> 32;
+    return (size_t)(h % (FRAG_SLOTS / 2)) * 2; /* the first of a set of two */
+}
+
+static bool frag_is(const struct frag *f, uint32_t kind, const void *key, size_t klen)
+{
+    return f->kind == kind && f->klen == klen && memcmp(f->key, key, klen) == 0;
+}
+
+/* The fragment fn(arg) writes, from the memo when `key` (klen bytes) was
+ * seen with this kind. A member or members ("k":v,...) or an array value:
+ * whatever fn writes at the start of an object or array. */
+static void json_frag(struct json *j, uint32_t kind, const void *key, size_t klen, frag_fn fn, const void *arg)
+{
+    if (klen > FRAG_KEY_MAX) {
+        fn(j, arg);
+        return;
+    }
+    struct frag *set = &frags[frag_slot(kind, key, klen)], *f = NULL;
+    frag_clock++;
+    if (frag_is(&set[0], kind, key, klen)) f = &set[0];
+    else if (frag_is(&set[1], kind, key, klen)) f = &set[1];
+    if (f) {
+        f->used = frag_clock;
+        json_raw(j, NULL, f->p, f->len);
+        return;
+    }
+    f = set[0].used <= set[1].used ? &set[0] : &set[1];
+    static struct sbuf scratch; /* one writer: tlsscope has no threads */
+    if (!scratch.max) sbuf_init(&scratch, FRAG_MAX);
+    sbuf_reset(&scratch);
+    struct json sub = {.sb = &scratch, .first = {true}};
+    fn(&sub, arg);
+    if (scratch.overflow || scratch.len == 0) { /* too large to keep (or nothing): write it in place */
+        fn(j, arg);
+        return;
+    }
+    if (scratch.len > f->cap) {
+        char *np = realloc(f->p, scratch.len);
+        if (!np) {
+            json_raw(j, NULL, scratch.p, scratch.len);
+            return;
         }
+        f->p = np;
+        f->cap = scratch.len;
+    }
+    memcpy(f->p, scratch.p, scratch.len);
+    f->len = scratch.len;
+    memcpy(f->key, key, klen);
+    f->klen = (uint32_t)klen;
+    f->kind = kind;
+    f->used = frag_clock;
+    json_raw(j, NULL, f->p, f->len);
+}
+
+/* A certificate's key: struct cert is immutable once made (trust/cert.h)
+ * and found by its SHA-256, so SHA-256 and DER length stand for it. */
+struct cert_key {
+    uint8_t sha256[32];
+    uint32_t der_len;
+};
+
+struct cert_arg {
+    const struct cert *c;
+    const struct report_style *st;
+};
+
+/* tls.server / tls.client members of a leaf certificate (ECS). */
+static void json_tls_leaf_write(struct json *j, const struct cert *c, bool server)
+{
+    json_obj(j, "hash");
+    if (server) json_hex(j, "sha1", c->sha1, 20, true);
+    json_hex(j, "sha256", c->sha256, 32, true);
+    json_obj_end(j);
+    if (server) {
+        json_str(j, "subject", c->subject);
+        json_str(j, "issuer", c->issuer);
+        json_time_s(j, "not_before", c->not_before);
+        json_time_s(j, "not_after", c->not_after);
+    }
+    json_ecs_x509(j, c);
+}
+
+static void frag_tls_server(struct json *j, const void *a) { json_tls_leaf_write(j, ((const struct cert_arg *)a)->c, true); }
+static void frag_tls_client(struct json *j, const void *a) { json_tls_leaf_write(j, ((const struct cert_arg *)a)->c, false); }
+
+static void frag_chain(struct json *j, const void *a)
+{
+    const struct cert_arg *ca = a;
+    json_chain_entry_write(j, ca->c, ca->st);
+}
+
+static void frag_path_cert(struct json *j, const void *a)
+{
+    const struct cert *c = ((const struct cert_arg *)a)->c;
+    json_hex(j, "sha256", c->sha256, 32, false);
+    json_str(j, "subject", c->subject);
+}
+
+static void json_cert_frag(struct json *j, enum frag_kind kind, const struct cert *c, const struct report_style *st)
+{
+    struct cert_key k;
+    memset(&k, 0, sizeof(k)); /* no padding bytes left undefined in the key */
+    memcpy(k.sha256, c->sha256, 32);
+    k.der_len = c->der_len;
+    const struct cert_arg a = {c, st};
+    frag_fn fn = kind == FRAG_TLS_SERVER ? frag_tls_server
+               : kind == FRAG_TLS_CLIENT ? frag_tls_client
+               : kind == FRAG_PATH_CERT  ? frag_path_cert
+                                         : frag_chain;
+    json_frag(j, kind, &k, sizeof(k), fn, &a);
+}
+
+static void json_chain_entry(struct json *j, const struct cert *c, const struct report_style *st)
+{
+    if (!c) {
+        json_obj(j, NULL);
+        json_bool(j, "parsed", false);
+        json_str(j, "parse_error", "certificate could not be stored");
+        json_obj_end(j);
+        return;
+    }
+    json_cert_frag(j, st->pem ? FRAG_CHAIN_PEM : FRAG_CHAIN, c, st);
+}
+
+typedef const char *(*u16_namer)(uint16_t);
+
+struct u16_names_arg {
+    const char *key;
+    const uint16_t *v;
+    int n;
+    u16_namer namer;
+};
+
+static void frag_u16_names(struct json *j, const void *vp)
+{
+    const struct u16_names_arg *a = vp;
+    char b[8];
+    json_arr(j, a->key);
+    for (int i = 0; i < a->n; i++) {
+        const char *name = a->namer ? a->namer(a->v[i]) : NULL;
+        if (tls_is_grease(a->v[i])) name = "GREASE";
+        json_str(j, NULL, name ? name : hex16(a->v[i], b));
     }
     json_arr_end(j);
 }
 
+/* A list of 16-bit code points as names: memoised by the namer, the key
+ * and the values. */
+static void json_u16_names(struct json *j, const char *key, const struct tls_u16_list *l, u16_namer namer)
+{
+    uint8_t k[sizeof(namer) + 32 + sizeof(l->v)];
+    size_t kl = strlen(key), n = 0;
+    const struct u16_names_arg a = {key, l->v, l->n, namer};
+    if (kl >= 32 || l->n > sizeof(l->v) / sizeof(l->v[0])) {
+        frag_u16_names(j, &a);
+        return;
+    }
+    memcpy(k, &namer, sizeof(namer));
+    n += sizeof(namer);
+    memcpy(k + n, key, kl + 1);
+    n += kl + 1;
+    memcpy(k + n, l->v, (size_t)l->n * sizeof(l->v[0]));
+    n += (size_t)l->n * sizeof(l->v[0]);
+    json_frag(j, FRAG_U16_NAMES, k, n, frag_u16_names, &a);
+}
+
 static const char *version_namer(uint16_t v) { return tls_version_name(v); }
 
-static void json_exts(struct json *j, const struct tls_ext *e, int n)
+struct exts_arg {
+    const struct tls_ext *e;
+    int n;
+};
+
+static void frag_exts(struct json *j, const void *vp)
 {
+    const struct tls_ext *e = ((const struct exts_arg *)vp)->e;
+    const int n = ((const struct exts_arg *)vp)->n;
     json_arr(j, "extensions");
     for (int i = 0; i < n; i++) {
         const char *name = tls_extension_name(e[i].type);
@@ -207,13 +422,73 @@ static void json_exts(struct json *j, const struct tls_ext *e, int n)
     json_arr_end(j);
 }
 
+/* extensions[], memoised by each extension's type, length and GREASE flag */
+static void json_exts(struct json *j, const struct tls_ext *e, int n)
+{
+    uint8_t k[TLS_MAX_EXTENSIONS * 5];
+    const struct exts_arg a = {e, n};
+    if (n < 0 || n > TLS_MAX_EXTENSIONS) {
+        frag_exts(j, &a);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(k + 5 * i, &e[i].type, 2);
+        memcpy(k + 5 * i + 2, &e[i].len, 2);
+        k[5 * i + 4] = e[i].grease;
+    }
+    json_frag(j, FRAG_EXTS, k, 5 * (size_t)n, frag_exts, &a);
+}
+
+/* client_hello.cipher_suites (hex) and tls.client.supported_ciphers (IANA
+ * names), memoised by the cipher list */
+static void frag_cipher_suites(struct json *j, const void *vp)
+{
+    const struct tls_client_hello *ch = vp;
+    char b[8];
+    json_arr(j, "cipher_suites");
+    for (int i = 0; i < ch->n_ciphers; i++) json_strn(j, NULL, hex16(ch->ciphers[i], b), 6);
+    json_arr_end(j);
+}
+
+static void frag_supported_ciphers(struct json *j, const void *vp)
+{
+    const struct tls_client_hello *ch = vp;
+    char b[8];
+    json_arr(j, "supported_ciphers");
+    for (int i = 0; i < ch->n_ciphers; i++) json_str(j, NULL, tls_cipher_iana(ch->ciphers[i], b));
+    json_arr_end(j);
+}
+
+static void json_ciphers(struct json *j, enum frag_kind kind, const struct tls_client_hello *ch)
+{
+    frag_fn fn = kind == FRAG_CIPHER_SUITES ? frag_cipher_suites : frag_supported_ciphers;
+    if (ch->n_ciphers > TLS_MAX_CIPHERS) {
+        fn(j, ch);
+        return;
+    }
+    json_frag(j, kind, ch->ciphers, (size_t)ch->n_ciphers * sizeof(ch->ciphers[0]), fn, ch);
+}
+
+/* "%u" (with a '-' before it unless first) without printf */
+static void ja3_num(struct sbuf *sb, unsigned v, bool first)
+{
+    char b[16];
+    size_t i = sizeof(b);
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!first) b[--i] = '-';
+    sbuf_append(sb, b + i, sizeof(b) - i);
+}
+
 /* JA3 / JA3S (Salesforce): decimal fields joined by '-', GREASE removed. */
 static void ja3_list(struct sbuf *sb, const uint16_t *v, int n)
 {
     bool first = true;
     for (int i = 0; i < n; i++) {
         if (tls_is_grease(v[i])) continue;
-        sbuf_printf(sb, first ? "%u" : "-%u", v[i]);
+        ja3_num(sb, v[i], first);
         first = false;
     }
 }
@@ -228,7 +503,7 @@ static void ja3_exts(struct sbuf *sb, const struct tls_ext *e, int n)
 static void md5_hex(const struct sbuf *s, char out[33])
 {
     uint8_t d[16];
-    digest_md5(sbuf_str(s), s->len, d);
+    memo_md5(sbuf_str(s), s->len, d); /* the same few strings over and over */
     put_hex(out, d, 16, false);
 }
 
@@ -244,31 +519,34 @@ static bool ja3_complete(const struct tls_conn *c, bool server)
 
 static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
 {
-    struct sbuf s;
+    static struct sbuf s; /* reused: no allocation per connection */
     char hex[33];
     if (!ja3_complete(c, server)) return;
-    sbuf_init(&s, 8192);
+    if (!s.max) sbuf_init(&s, 8192);
+    sbuf_reset(&s);
     if (!server) {
         const struct tls_client_hello *ch = &c->ch;
-        sbuf_printf(&s, "%u,", ch->legacy_version);
+        ja3_num(&s, ch->legacy_version, true);
+        sbuf_putc(&s, ',');
         ja3_list(&s, ch->ciphers, ch->n_ciphers);
         sbuf_putc(&s, ',');
         ja3_exts(&s, ch->exts, ch->n_exts);
         sbuf_putc(&s, ',');
         ja3_list(&s, ch->groups.v, ch->groups.n);
         sbuf_putc(&s, ',');
-        for (int i = 0; i < ch->n_ec_point_formats; i++)
-            sbuf_printf(&s, i ? "-%u" : "%u", ch->ec_point_formats[i]);
+        for (int i = 0; i < ch->n_ec_point_formats; i++) ja3_num(&s, ch->ec_point_formats[i], i == 0);
         md5_hex(&s, hex);
         json_str(j, "ja3", hex);
     } else {
         const struct tls_server_hello *sh = &c->sh;
-        sbuf_printf(&s, "%u,%u,", sh->legacy_version, sh->cipher);
+        ja3_num(&s, sh->legacy_version, true);
+        sbuf_putc(&s, ',');
+        ja3_num(&s, sh->cipher, true);
+        sbuf_putc(&s, ',');
         ja3_exts(&s, sh->exts, sh->n_exts);
         md5_hex(&s, hex);
         json_str(j, "ja3s", hex);
     }
-    sbuf_free(&s);
 }
 
 static const char *alert_level(uint8_t l) { return l == 2 ? "fatal" : l == 1 ? "warning" : "unknown"; }
@@ -325,7 +603,6 @@ static const char *resumption_name(enum tls_resumption r)
  * this shape. */
 static void json_verdict(struct json *j, const char *key, const struct verdict *v)
 {
-    char b[100];
     json_obj(j, key);
     json_str(j, "status", verdict_status_name(v->status));
     if (v->presumed) {
@@ -340,8 +617,7 @@ static void json_verdict(struct json *j, const char *key, const struct verdict *
         json_obj(j, "cert");
         json_int(j, "index", v->cert_index);
         json_str(j, "subject", c->subject);
-        put_hex(b, c->sha256, 32, false);
-        json_str(j, "sha256", b);
+        json_hex(j, "sha256", c->sha256, 32, false);
         json_obj_end(j);
     } else {
         json_null(j, "cert");
@@ -360,11 +636,7 @@ static void json_verdict(struct json *j, const char *key, const struct verdict *
     for (int i = 0; i < v->n_path; i++) {
         json_obj(j, NULL);
         json_str(j, "source", v->path[i].src == CHAIN_FROM_STORE ? "store" : "peer");
-        if (v->path[i].cert) {
-            put_hex(b, v->path[i].cert->sha256, 32, false);
-            json_str(j, "sha256", b);
-            json_str(j, "subject", v->path[i].cert->subject);
-        }
+        if (v->path[i].cert) json_cert_frag(j, FRAG_PATH_CERT, v->path[i].cert, NULL);
         json_obj_end(j);
     }
     json_arr_end(j);
@@ -440,18 +712,12 @@ static void json_dtls(struct json *j, const struct tls_conn *c)
 
 static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
 {
-    char b[8];
     json_obj(j, "client_hello");
     json_hex16(j, "legacy_version", ch->legacy_version);
     if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
     json_int(j, "session_id_length", ch->session_id_len);
     if (ch->cookie_len) json_int(j, "cookie_length", ch->cookie_len);
-    json_arr(j, "cipher_suites");
-    for (int i = 0; i < ch->n_ciphers; i++) {
-        snprintf(b, sizeof(b), "0x%04x", ch->ciphers[i]);
-        json_str(j, NULL, b);
-    }
-    json_arr_end(j);
+    json_ciphers(j, FRAG_CIPHER_SUITES, ch);
     if (ch->n_ciphers_total > ch->n_ciphers) json_int(j, "cipher_suites_total", ch->n_ciphers_total);
     json_arr(j, "compression_methods");
     for (int i = 0; i < ch->n_compression; i++) json_int(j, NULL, ch->compression[i]);
@@ -519,6 +785,12 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     char ip[64], b[80];
     const char *proto = NULL, *ver = NULL;
     uint16_t version = tls_conn_version(c);
+    /* JA4 and JA4_r come out of one computation (two SHA-256s) */
+    static struct sbuf ja4_r;
+    char ja4[JA4_LEN + 1];
+    if (!ja4_r.max) sbuf_init(&ja4_r, 4096);
+    sbuf_reset(&ja4_r);
+    const bool have_ja4 = c->ch.present && !c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, &ja4_r);
 
     json_begin(&j, sb);
     json_time_ns(&j, "@timestamp", c->first_ts_ns);
@@ -551,38 +823,16 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_obj(&j, "client");
     if (c->ch.has_sni) json_strn(&j, "server_name", c->ch.sni, c->ch.sni_len);
     if (c->ch.present) {
-        json_arr(&j, "supported_ciphers");
-        for (int i = 0; i < c->ch.n_ciphers; i++) json_str(&j, NULL, tls_cipher_iana(c->ch.ciphers[i], b));
-        json_arr_end(&j);
+        json_ciphers(&j, FRAG_SUPPORTED_CIPHERS, &c->ch);
         if (!c->ch.sslv2_format) json_ja3(&j, c, false);
-        char ja4[JA4_LEN + 1];
-        if (!c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, NULL))
-            json_str(&j, "ja4", ja4);
+        if (have_ja4) json_str(&j, "ja4", ja4);
     }
-    if (r->n_client_chain > 0 && r->client_chain[0]) {
-        put_hex(b, r->client_chain[0]->sha256, 32, true);
-        json_obj(&j, "hash");
-        json_str(&j, "sha256", b);
-        json_obj_end(&j);
-        json_ecs_x509(&j, r->client_chain[0]);
-    }
+    if (r->n_client_chain > 0 && r->client_chain[0])
+        json_cert_frag(&j, FRAG_TLS_CLIENT, r->client_chain[0], st);
     json_obj_end(&j);
     json_obj(&j, "server");
     if (c->sh.present) json_ja3(&j, c, true);
-    if (r->n_chain > 0 && r->chain[0]) {
-        const struct cert *leaf = r->chain[0];
-        json_obj(&j, "hash");
-        put_hex(b, leaf->sha1, 20, true);
-        json_str(&j, "sha1", b);
-        put_hex(b, leaf->sha256, 32, true);
-        json_str(&j, "sha256", b);
-        json_obj_end(&j);
-        json_str(&j, "subject", leaf->subject);
-        json_str(&j, "issuer", leaf->issuer);
-        json_time_s(&j, "not_before", leaf->not_before);
-        json_time_s(&j, "not_after", leaf->not_after);
-        json_ecs_x509(&j, leaf);
-    }
+    if (r->n_chain > 0 && r->chain[0]) json_cert_frag(&j, FRAG_TLS_SERVER, r->chain[0], st);
     json_obj_end(&j);
     json_obj_end(&j); /* tls */
 
@@ -591,15 +841,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     if (r->probe_hello) json_str(&j, "probe_hello", r->probe_hello);
     if (c->sh.present) json_str(&j, "cipher_openssl", tls_cipher_openssl(c->sh.cipher, b));
     if (c->ch.present) json_client_hello(&j, &c->ch);
-    if (c->ch.present && !c->ch.sslv2_format) {
-        /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
-        char ja4[JA4_LEN + 1];
-        struct sbuf raw;
-        sbuf_init(&raw, 4096);
-        if (ja4_client(&c->ch, ja4_transport(c), ja4, &raw))
-            json_str(&j, "ja4_r", sbuf_str(&raw));
-        sbuf_free(&raw);
-    }
+    /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
+    if (have_ja4) json_strn(&j, "ja4_r", sbuf_str(&ja4_r), ja4_r.len);
     if (c->sh.present) json_server_hello(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));
     json_bool(&j, "handshake_complete", c->handshake_complete);

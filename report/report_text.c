@@ -18,6 +18,19 @@
 
 const char *report_ip(char *buf, size_t len, uint8_t family, const uint8_t *addr)
 {
+    if (family != 6 && len >= INET_ADDRSTRLEN) {
+        /* inet_ntop's "%u.%u.%u.%u" without its sprintf: two of these per
+         * JSON line */
+        char *w = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = addr[i];
+            if (v >= 100) *w++ = (char)('0' + v / 100);
+            if (v >= 10) *w++ = (char)('0' + v / 10 % 10);
+            *w++ = (char)('0' + v % 10);
+            *w++ = i < 3 ? '.' : '\0';
+        }
+        return buf;
+    }
     if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
         snprintf(buf, len, "?");
     return buf;
@@ -26,12 +39,28 @@ const char *report_ip(char *buf, size_t len, uint8_t family, const uint8_t *addr
 const char *report_endpoint(char *buf, size_t len, uint8_t family, const uint8_t *addr,
                             uint16_t port)
 {
-    char ip[INET6_ADDRSTRLEN];
+    /* "%s:%u" / "[%s]:%u" by hand (summary_add calls this per connection),
+     * cut to len as snprintf cuts */
+    char ip[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 9], d[5], *w = out;
     report_ip(ip, sizeof(ip), family, addr);
-    if (family == 6)
-        snprintf(buf, len, "[%s]:%u", ip, port);
-    else
-        snprintf(buf, len, "%s:%u", ip, port);
+    size_t n = strnlen(ip, sizeof(ip) - 1);
+    unsigned v = port;
+    int k = 0;
+    if (family == 6) *w++ = '[';
+    memcpy(w, ip, n);
+    w += n;
+    if (family == 6) *w++ = ']';
+    *w++ = ':';
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k) *w++ = d[--k];
+    if (len) {
+        size_t m = (size_t)(w - out) < len ? (size_t)(w - out) : len - 1;
+        memcpy(buf, out, m);
+        buf[m] = '\0';
+    }
     return buf;
 }
 
