@@ -5,7 +5,8 @@ For every capture listed in tests/corpus/INDEX.tsv (Zeek's and Arkime's test
 traces) this runs `tlsscope -b --json -r CAPTURE` and compares, connection by
 connection (matched on client/server address and port), with:
 
-  * tshark's reading (tests/corpus/tshark_oracle/*.tsv): SNI, offered cipher
+  * tshark's reading with out-of-order TCP reassembly on
+    (tests/corpus/tshark_oracle/*.tsv, tests/tools/corpus_oracle.sh): SNI, offered cipher
     count, chosen cipher, negotiated version, number of server certificates,
     plaintext alerts, ALPN, JA3 and JA3S; for DTLS (UDP) the dtls.* fields:
     SNI, offered cipher count, chosen cipher, ServerHello version, number of
