@@ -1,5 +1,6 @@
 /* testflow.h — the flow a dissector test feeds by hand (test_keylog,
- * test_quic): IPv4, flow 1, client port `client_port` (direction A) to 443
+ * test_quic, and the fuzz targets fuzz_tls13_decrypt and fuzz_quic_datagram):
+ * IPv4, flow 1, client port `client_port` (direction A) to 443
  * (direction B); the addresses stay zero (the tests read what the bytes say,
  * not where they came from). */
 #ifndef TLSSCOPE_TESTS_TESTFLOW_H
