@@ -25,6 +25,7 @@
 #include "dissect/quic.h"
 #include "dissect/tls13_decrypt.h"
 #include "dissect/tls_internal.h"
+#include "tls13_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,9 +56,7 @@ static size_t seal(const uint8_t *secret, bool handshake, uint8_t pn, const uint
     memcpy(nonce, iv, 12);
     nonce[11] ^= pn;
     mbedtls_cipher_context_t ctx;
-    mbedtls_cipher_init(&ctx);
-    mbedtls_cipher_setup(&ctx, mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_GCM));
-    mbedtls_cipher_setkey(&ctx, key, 128, MBEDTLS_ENCRYPT);
+    fuzz_aead_init(&ctx, MBEDTLS_CIPHER_AES_128_GCM, key, 16);
     static uint8_t plain[1400];
     memset(plain, 0, sizeof plain);
     memcpy(plain, frames, take); /* padded with zeros (PADDING frames) up to n */
@@ -76,29 +75,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t dg[8192];
     uint8_t cs[32], ss[32], hs_s[32], hs_c[32];
-    char line[400];
     if (size < 1) return 0;
     struct keylog *kl = keylog_new();
     if (!kl) return 0;
     memset(hs_s, 0x31, 32);
     memset(hs_c, 0x32, 32);
-    /* the ClientHello random the seeds use: 32 bytes of 0x5c */
-    snprintf(line, sizeof line,
-             "SERVER_HANDSHAKE_TRAFFIC_SECRET %s %s\nCLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\n",
-             "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c",
-             "3131313131313131313131313131313131313131313131313131313131313131",
-             "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c",
-             "3232323232323232323232323232323232323232323232323232323232323232");
-    keylog_add_text(kl, "fixed", (const uint8_t *)line, strlen(line));
+    fuzz_keylog_fixed(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 0x31, 32);
+    fuzz_keylog_fixed(kl, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0x32, 32);
     quic_initial_secret(QUIC_V1, dcid, 8, false, cs);
     quic_initial_secret(QUIC_V1, dcid, 8, true, ss);
 
-    struct flow_meta m;
-    memset(&m, 0, sizeof m);
-    m.id = 1;
-    m.family = 4;
-    m.port[FLOW_DIR_A] = 50000;
-    m.port[FLOW_DIR_B] = 443;
+    struct flow_meta m = testflow_meta(50000);
     struct tls_conn *c = quic_conn_new(&m);
     if (!c) {
         keylog_free(kl);

@@ -24,6 +24,7 @@
 #include "dissect/keylog.h"
 #include "dissect/tls13_decrypt.h"
 #include "dissect/tls_internal.h"
+#include "tls13_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,9 +46,7 @@ static void sealer_init(struct sealer *s, int i, const uint8_t *secret, size_t h
     uint8_t key[32];
     tls13_hkdf_expand_label(hl, secret, hl, "key", NULL, 0, key, (size_t)key_len[i]);
     tls13_hkdf_expand_label(hl, secret, hl, "iv", NULL, 0, s->iv, 12);
-    mbedtls_cipher_init(&s->ctx);
-    mbedtls_cipher_setup(&s->ctx, mbedtls_cipher_info_from_type(types[i]));
-    mbedtls_cipher_setkey(&s->ctx, key, key_len[i] * 8, MBEDTLS_ENCRYPT);
+    fuzz_aead_init(&s->ctx, types[i], key, (size_t)key_len[i]);
     s->seq = 0;
 }
 
@@ -81,8 +80,7 @@ static void plain_record(struct tls_conn *c, enum flow_dir d, uint8_t type, cons
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t rec[TLS13_MAX_PLAIN + 64];
-    uint8_t random[32], secret_s[48], secret_c[48], hex[2 * 48 + 1];
-    char line[300];
+    uint8_t random[32], secret_s[48], secret_c[48];
     if (size < 2) return 0;
     int si = data[0] % 5;
     size_t hl = tls13_suite_hash_len(suites[si]);
@@ -93,23 +91,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(random, 0x5c, 32);
     memset(secret_s, 0x11, sizeof secret_s);
     memset(secret_c, 0x22, sizeof secret_c);
-    static const char h[] = "0123456789abcdef";
-    for (size_t k = 0; k < hl; k++) hex[2 * k] = h[0x1], hex[2 * k + 1] = h[0x1];
-    hex[2 * hl] = 0;
-    snprintf(line, sizeof line, "SERVER_HANDSHAKE_TRAFFIC_SECRET %s %s\n",
-             "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c", (char *)hex);
-    keylog_add_text(kl, "fixed", (const uint8_t *)line, strlen(line));
-    for (size_t k = 0; k < hl; k++) hex[2 * k] = h[0x2], hex[2 * k + 1] = h[0x2];
-    snprintf(line, sizeof line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\n",
-             "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c", (char *)hex);
-    keylog_add_text(kl, "fixed", (const uint8_t *)line, strlen(line));
+    fuzz_keylog_fixed(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 0x11, hl);
+    fuzz_keylog_fixed(kl, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0x22, hl);
 
-    struct flow_meta m;
-    memset(&m, 0, sizeof m);
-    m.id = 1;
-    m.family = 4;
-    m.port[FLOW_DIR_A] = 40000;
-    m.port[FLOW_DIR_B] = 443;
+    struct flow_meta m = testflow_meta(40000);
     struct tls_conn *c = tls_conn_new(&m);
     if (!c) {
         keylog_free(kl);

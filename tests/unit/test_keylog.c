@@ -8,6 +8,7 @@
 #include <mbedtls/cipher.h>
 
 #include "check.h"
+#include "testflow.h"
 #include "dissect/keylog.h"
 #include "dissect/tls.h"
 #include "dissect/tls13_decrypt.h"
@@ -334,12 +335,7 @@ static struct tls_conn *run_conn(struct keylog *kl, const uint8_t random[32])
     uint8_t ssec[32], csec[32];
     memset(ssec, 0xa1, 32);
     memset(csec, 0xc1, 32);
-    struct flow_meta meta;
-    memset(&meta, 0, sizeof meta);
-    meta.id = 1;
-    meta.family = 4;
-    meta.port[FLOW_DIR_A] = 40000;
-    meta.port[FLOW_DIR_B] = 443;
+    struct flow_meta meta = testflow_meta(40000);
     struct tls_conn *c = tls_conn_new(&meta);
     tls_conn_set_keylog(c, kl);
 

@@ -7,6 +7,7 @@
 #include "dissect/quic.h"
 #include "dissect/tls13_decrypt.h"
 #include "rfc9001_vectors.h"
+#include "testflow.h"
 
 static const uint8_t dcid[8] = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
 
@@ -128,12 +129,7 @@ static void test_open(void)
 
 static void test_connection(void)
 {
-    struct flow_meta m;
-    memset(&m, 0, sizeof m);
-    m.id = 1;
-    m.family = 4;
-    m.port[FLOW_DIR_A] = 50000;
-    m.port[FLOW_DIR_B] = 443;
+    struct flow_meta m = testflow_meta(50000);
     CHECK(quic_datagram_plausible(rfc9001_client_initial, 1200, 1200));
     CHECK(!quic_datagram_plausible(rfc9001_server_initial, 135, 135)); /* not a client's */
     CHECK(!quic_datagram_plausible(rfc9001_client_initial, 1200, 1000));
