@@ -244,21 +244,24 @@ static void advice_ecdsa(struct out *o, const struct judge *j)
 
 static void judge_impl(const struct judge_input *in, struct verdict *out, bool simulated);
 
-/* The same chain judged again with `c` added to the store, into *w (one
+/* The same chain judged again with `up` added to the store, into *w (one
  * level: the simulated judgement advises nothing). False when it could not
  * be judged (no store, out of memory, already simulating). */
-static bool judge_with_upload(const struct judge *j, const struct cert *c, struct verdict *w)
+static bool judge_with_upload(const struct judge *j, const struct cert *const *up, int n_up,
+                              struct verdict *w)
 {
     const struct trust_store *st = j->in->store;
     if (j->simulated || !st) return false;
     struct trust_store more = *st;
-    more.entries = malloc((st->n + 1) * sizeof *more.entries);
+    more.entries = malloc((st->n + (size_t)n_up) * sizeof *more.entries);
     if (!more.entries) return false;
     if (st->n) memcpy(more.entries, st->entries, st->n * sizeof *more.entries);
-    more.entries[st->n].cert = (struct cert *)c;
-    more.entries[st->n].file = (char *)"(uploaded)";
-    more.entries[st->n].index = 0;
-    more.n = more.cap = st->n + 1;
+    for (int k = 0; k < n_up; k++) {
+        more.entries[st->n + (size_t)k].cert = (struct cert *)up[k];
+        more.entries[st->n + (size_t)k].file = (char *)"(uploaded)";
+        more.entries[st->n + (size_t)k].index = k;
+    }
+    more.n = more.cap = st->n + (size_t)n_up;
     struct judge_input in = *j->in;
     in.store = &more;
     judge_impl(&in, w, true);
@@ -273,7 +276,7 @@ static bool advice_upload_check(struct out *o, const struct judge *j, const stru
 {
     bool still_fails = false;
     struct verdict *w = malloc(sizeof *w);
-    if (w && judge_with_upload(j, c, w) && w->status == VERDICT_FAILED) {
+    if (w && judge_with_upload(j, &c, 1, w) && w->status == VERDICT_FAILED) {
         still_fails = true;
         outf(o, " Note: with it in the store this chain still fails (%s at depth %d): fix "
                 "that too.",
@@ -283,40 +286,90 @@ static bool advice_upload_check(struct out *o, const struct judge *j, const stru
     return still_fails;
 }
 
-/* 20 while the server also sent a self-signed CA that would anchor the
- * chain: chain building took a same-named issuer (OpenSSL takes the first
- * acceptable one the peer sent) whose own issuer is missing — or whose key
- * identifier points nowhere — so the missing CA may not exist at all. Name
- * the sent root that tlsscope checked makes the chain trusted. At most
- * ADVICE_MAX_TRIES judgements: advice must not cost more than the verdict
- * many times over. */
-#define ADVICE_MAX_TRIES 4
+/* 20 or 2 while the server sent a CA (not in the path) that, uploaded with
+ * the issuers the server sent above it, makes the chain trusted: chain
+ * building took a same-named issuer first (OpenSSL takes the first
+ * acceptable one, trusted first), whose own issuer is missing, expired or
+ * has a key identifier nothing carries, so the missing CA the advice names
+ * may not help or not exist. Name the sent CA that tlsscope checked works.
+ * At most ADVICE_MAX_TRIES judgements: advice must not cost more than the
+ * verdict many times over (a chain may hold TLS_MAX_CHAIN certificates). */
+#define ADVICE_MAX_TRIES 8
 static bool advice_sent_anchor(struct out *o, const struct judge *j)
 {
+    const struct cert *const *sent = j->in->chain;
     int tries = 0;
     bool found = false;
     struct verdict *w = malloc(sizeof *w);
     if (!w) return false;
-    for (int i = 1; i < j->in->n_chain && tries < ADVICE_MAX_TRIES; i++) {
-        const struct cert *x = j->in->chain[i];
-        if (!x || !cert_is_self_signed(x) || cert_check_ca(x) == 0) continue;
+    /* self-signed CAs first (the likeliest anchors), then the others */
+    for (int pass = 0; pass < 2; pass++)
+    for (int i = 1; i < j->in->n_chain && tries < ADVICE_MAX_TRIES && !found; i++) {
+        const struct cert *x = sent[i];
+        if (!x || cert_check_ca(x) == 0 || cert_is_self_signed(x) != (pass == 0)) continue;
+        /* a self-signed CA in the path is the upload the advice names already */
         bool in_path = false;
         for (int k = 0; k < j->v->n_path; k++)
             if (path_cert(j, k) == x) in_path = true;
-        if (in_path) continue;
-        tries++;
-        if (judge_with_upload(j, x, w) && w->status == VERDICT_TRUSTED) {
-            char b[100];
-            outf(o, " The server also sent the self-signed CA \"%s\" (SHA-256 %s): with it in "
-                    "the trust store this chain is trusted (checked), so uploading that one "
-                    "is enough if it is a CA you mean to trust.",
-                 x->subject, fp(x, b));
-            found = true;
-            break;
+        if (in_path && pass == 0) continue;
+        /* x and its issuers among the sent certificates, up to a self-signed one */
+        const struct cert *up[VERDICT_MAX_PATH];
+        int n_up = 0;
+        up[n_up++] = x;
+        while (n_up < VERDICT_MAX_PATH && !cert_is_self_signed(up[n_up - 1])) {
+            const struct cert *next = NULL;
+            for (int k = 1; k < j->in->n_chain && !next; k++) {
+                const struct cert *y = sent[k];
+                bool seen = false;
+                for (int m = 0; m < n_up; m++) seen |= y == up[m];
+                if (y && !seen && cert_could_issue(y, up[n_up - 1])) next = y;
+            }
+            if (!next) break;
+            up[n_up++] = next;
         }
+        tries++;
+        if (!judge_with_upload(j, up, n_up, w)) continue;
+        bool sig_unverified = w->sig_unchecked && w->code_if_sig_ok == 0;
+        if (w->status != VERDICT_TRUSTED && !sig_unverified) continue;
+        char b[100];
+        outf(o, " The server also sent \"%s\" (SHA-256 %s): with it", x->subject, fp(x, b));
+        if (n_up > 1)
+            outf(o, " and its %d issuer%s that the server sent, up to \"%s\",", n_up - 1,
+                 n_up > 2 ? "s" : "", cn_or_subject(up[n_up - 1]));
+        outf(o, " in the trust store this chain is trusted (checked%s), so that upload is "
+                "enough if it is a CA you mean to trust.",
+             sig_unverified ? ", but for a signature mbedTLS cannot verify" : "");
+        found = true;
     }
     free(w);
     return found;
+}
+
+/* 20 found above a CA the server sent that did not sign the certificate
+ * below it: OpenSSL checks signatures only once the chain is complete, so
+ * uploading the missing CA would only turn 20 into 7. The CA that really
+ * signed it is another one of that name (a re-keyed twin): name it by the
+ * child's key identifier. */
+static bool advice_wrong_issuer_sent(struct out *o, const struct judge *j)
+{
+    const struct verdict *v = j->v;
+    for (int k = 0; k + 1 < v->n_path; k++) {
+        const struct cert *child = path_cert(j, k), *iss = path_cert(j, k + 1);
+        if (v->path[k + 1].src != CHAIN_FROM_PEER || !child || !iss ||
+            cert_signature_check(iss, child) != CERT_SIG_BAD)
+            continue;
+        char kid[200] = "";
+        if (child->aki_len) cert_fingerprint_hex(child->aki, child->aki_len, kid, sizeof kid, true);
+        outf(o, " But \"%s\" (depth %d), as the server sent it, did not sign \"%s\" (depth %d): "
+                "the signature does not verify with its key, so that upload alone ends in "
+                "\"certificate signature failure\". Also upload the CA certificate \"%s\" that "
+                "signed it%s%s, with its own issuers up to the self-signed root, or have the "
+                "server send that one.",
+             cn_or_subject(iss), k + 1, cn_or_subject(child), k, child->issuer,
+             kid[0] ? " with key identifier " : "", kid);
+        return true;
+    }
+    return false;
 }
 
 /* The CA `x` at `depth` (not self-issued) may be a cross-certificate, a CA
@@ -366,7 +419,7 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
-        if (advice_upload_check(&o, j, c) && v->n_path >= 3)
+        if (advice_upload_check(&o, j, c) && !advice_sent_anchor(&o, j) && v->n_path >= 3)
             advice_cross_root(&o, j, path_cert(j, v->n_path - 2), v->n_path - 2);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -382,8 +435,10 @@ static void write_advice(struct judge *j, int code, int depth)
         if (v->n_path == 1 && j->in->n_chain == 1)
             outf(&o, " The server sent no intermediate certificates; if the missing one is an "
                      "intermediate, the server could also be configured to send it.");
-        /* a cross-signed root only sits above an issuing CA: depth 2 up */
-        if (!advice_sent_anchor(&o, j) && depth >= 2) advice_cross_root(&o, j, c, depth);
+        /* Also at depth 1: a cross-signed root may issue leaves itself, and
+         * the chain gives no sign of it; the hint is conditional. */
+        if (!advice_sent_anchor(&o, j) && !advice_wrong_issuer_sent(&o, j) && depth >= 1)
+            advice_cross_root(&o, j, c, depth);
         advice_ecdsa(&o, j);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT: {
@@ -394,6 +449,7 @@ static void write_advice(struct judge *j, int code, int depth)
                  "\"%s\". Only self-signed certificates are anchors: upload the root CA "
                  "certificate \"%s\"%s%s (and any intermediate in between) as well.",
              c->subject, c->issuer, c->issuer, kid[0] ? " with key identifier " : "", kid);
+        (void)advice_sent_anchor(&o, j);
         break;
     }
     case VERR_CERT_CHAIN_TOO_LONG:

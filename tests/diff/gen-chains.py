@@ -1114,10 +1114,10 @@ def advised_certs(advice, universe):
     certs = universe["certs"]
     choices = []
     for m in re.finditer(r'Upload the missing CA certificate "(.*?)" - the issuer of'
-                         r'|upload the root CA certificate "(.*?)"', advice):
+                         r'|upload the (?:root )?CA certificate "(.*?)"', advice):
         cn = dn_cn(m.group(1) or m.group(2))
         rest = advice[m.end():]
-        kid = re.match(r'(?: "[^"]*" at depth \d+, the root or an intermediate)?'
+        kid = re.match(r'(?: "[^"]*" at depth \d+, the root or an intermediate| that signed it)?'
                        r' with key identifier ([0-9a-f:]+)', rest)
         kid = kid.group(1).replace(":", "") if kid else None
         # a key identifier is looked for in the candidate's SKI, when it has one
@@ -1130,11 +1130,20 @@ def advised_certs(advice, universe):
                 line.append(i)
                 i = certs[i]["issuer"]
             choices.append(line)
-    # a certificate named by its SHA-256 (the self-signed leaf, the sent root)
-    for m in re.finditer(r"SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})", advice):
+    # a certificate named by its SHA-256 (the self-signed leaf, a sent CA),
+    # alone or, when the advice says so, "and its issuers"
+    for m in re.finditer(r'SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})\)'
+                         r'(?:: with it and its (\d+) issuers? that the server sent)?', advice):
         fp = m.group(1).replace(":", "")
-        choices += [[i] for i, c in enumerate(certs)
-                    if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() == fp]
+        above = int(m.group(2) or 0)
+        for i, c in enumerate(certs):
+            if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() != fp:
+                continue
+            line = [i]
+            while len(line) <= above and certs[line[-1]]["issuer"] is not None and \
+                    certs[line[-1]]["issuer"] not in line:
+                line.append(certs[line[-1]]["issuer"])
+            choices.append(line)
     return choices
 
 
