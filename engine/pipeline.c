@@ -300,6 +300,7 @@ static void judge_client(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
         .probe = r->probe_hello != NULL,
+        .server_accepted = r->probe_client_accepted,
     };
     client_auth_judge(&in, r->client);
     tls_conn_drop_ca_names(c);
@@ -725,11 +726,12 @@ void pipeline_probe_unanswered(struct pipeline *p)
     p->stats.probe_unanswered++;
 }
 
-void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello)
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello, bool client_accepted)
 {
     struct conn_record *r = record_wrap(p, c);
     if (!r) return;
     r->probe_hello = probe_hello;
+    r->probe_client_accepted = client_accepted;
     p->stats.probe = true;
     p->stats.tcp_connections++;
     if (!p->stats.first_ts_ns || c->first_ts_ns < p->stats.first_ts_ns) p->stats.first_ts_ns = c->first_ts_ns;

@@ -58,6 +58,8 @@ struct conn_record {
                                          server chain), NULL otherwise */
     const char *probe_hello;          /* tlsscope probe: which hello ("ECDSA first",
                                          "RSA first", "--ciphers"; static), else NULL */
+    bool probe_client_accepted;       /* the probe read the server's acceptance of its
+                                         client certificate (client_judge_input) */
     struct pipeline *owner;           /* for conn_record_free */
 };
 
@@ -191,8 +193,10 @@ void conn_record_free(struct conn_record *r);
 
 /* A connection source hands over one connection's facts (the pipeline owns
  * c from here): judged, counted and given to the front end like a
- * captured connection that closed. */
-void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello);
+ * captured connection that closed. client_accepted: the probe presented a
+ * client certificate and read the server's acceptance (a NewSessionTicket or
+ * data under the application key, no alert), which no key log can show. */
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello, bool client_accepted);
 /* A probe connection that got no TLS answer (counted for the summary). */
 void pipeline_probe_unanswered(struct pipeline *p);
 /* A connection source's input error (pipeline_stats.last_error). */

@@ -364,9 +364,11 @@ diff "$W/want-summary.txt" "$W/summary.txt" || fail "probe summary differs"
 # server asks: H accepts it, J refuses it with unknown_ca (s_server's own
 # log says why). The client verdict is the capture path's (the dissector
 # decrypts the probe's Certificate with the key log it is given), judged
-# against --client-trust test-store.pem: trusted on both; J's alert, which
-# the probe opened with J's application key, is the observation, and it
-# disagrees (J's store is not the one given). D is TLS 1.2: not presented.
+# against --client-trust test-store.pem: trusted on both. What the probe
+# read under the server's application key is the observation: H's
+# NewSessionTicket accepts the chain (agrees: true), J's unknown_ca refuses
+# it (agrees: false; J's store is not the one given). D is TLS 1.2: not
+# presented.
 cat "$PKI/client.crt" "$PKI/chain-client.pem" >"$W/client-chain.pem"
 nsx "$T" probe --json $STORES --client-trust "$PKI/../test-store.pem" --timeout 1 --hello expressway \
   --cert "$W/client-chain.pem" --key "$PKI/client.key" --ports 6971,6972,8443 10.48.36.218 \
@@ -387,7 +389,7 @@ for line in open(sys.argv[1]):
 PY
 sort "$W/cert.txt" >"$W/cert.sorted"
 cat >"$W/want-cert.txt" <<'WANT'
-6971 1.3 chain listed trusted 0 None None -
+6971 1.3 chain listed trusted 0 None True -
 6972 1.3 chain not_listed trusted 0 unknown_ca False server:48
 8443 1.2 unseen no_list not_judged None None None -
 WANT

@@ -75,6 +75,10 @@ struct client_judge_input {
     int64_t at;
     bool probe;                       /* tlsscope probe was the client: what it did not
                                        * send is known, not unseen */
+    bool server_accepted;             /* the probe opened the server's answer after its
+                                       * Finished (TLS 1.3, application key): a
+                                       * NewSessionTicket or data, no alert — the server
+                                       * took the client's certificate */
 };
 
 /* Judge the client side of a connection whose server sent CertificateRequest
