@@ -2,7 +2,8 @@
  * `store` subcommand, the batch report or the browser.
  *
  * Exit status: 0 every judged connection is trusted (or none was judged);
- * 1 at least one connection failed verification; 2 usage or input error
+ * 1 at least one connection failed verification (tlsscope probe: or a target
+ * could not be checked); 2 usage or input error
  * (missing/unreadable/truncated capture, bad trust store path, bad option).
  */
 #include <locale.h>
@@ -102,7 +103,8 @@ static void usage(FILE *out)
           "                      whether it accepts it. TLS 1.2 servers: not presented\n"
           "\n"
           "Exit status: 0 all judged connections trusted, 1 some failed (server or client\n"
-          "verdict), 2 usage or input error.\n",
+          "verdict; probe: or a target could not be checked -- no TLS answer, or an alert\n"
+          "instead of a certificate), 2 usage or input error.\n",
           out);
 }
 

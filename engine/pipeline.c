@@ -733,6 +733,7 @@ void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_h
     r->probe_hello = probe_hello;
     r->probe_client_accepted = client_accepted;
     p->stats.probe = true;
+    if (c->server_certs.n_total == 0) p->stats.probe_no_chain++;
     p->stats.tcp_connections++;
     if (!p->stats.first_ts_ns || c->first_ts_ns < p->stats.first_ts_ns) p->stats.first_ts_ns = c->first_ts_ns;
     if (c->last_ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = c->last_ts_ns;

@@ -139,6 +139,9 @@ struct pipeline_stats {
     bool probe;                       /* the connections are tlsscope probe's own */
     uint64_t probe_unanswered;        /* probe connections without a TLS answer (refused,
                                        * timed out, not TLS, ...), said on stderr */
+    uint64_t probe_no_chain;          /* probe connections with a TLS answer but no server
+                                       * certificate to judge (an alert to the ClientHello,
+                                       * a protocol error before the Certificate) */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */
     /* live capture: the kernel's counters (pcap_stats), refreshed by

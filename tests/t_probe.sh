@@ -359,6 +359,27 @@ diff "$W/want-summary.txt" "$W/summary.txt" || fail "probe summary differs"
 [ "$(grep -c ' TLS1\.3 .* ecdsa\.test\.lab  *2  trusted; client cert requested$' "$W/text.out")" -eq 2 ] ||
   fail "TLS 1.3 rows: want 'trusted; client cert requested' twice, without key-log wording"
 
+# ---------------------------------------------------------------- exit status
+# As in batch mode: 0 only when every target was checked and judged trusted.
+# A target that could not be checked fails the run (1) like a failed
+# verdict: no TLS answer (.220 refuses the connection), or an answer without
+# a certificate (.221's handshake_failure to the ClientHello) -- Expressway
+# could not connect there either, and a cron job must see it.
+exit_case() { # exit_case WANT WHY TARGET...
+  want=$1 why=$2
+  shift 2
+  nsx "$T" probe $STORES --timeout 1 --hello expressway --ports 8443 "$@" >"$W/exit.out" 2>"$W/exit.err"
+  got=$?
+  [ "$got" -eq "$want" ] || { fail "exit status $got for $*, want $want ($why)"; cat "$W/exit.err"; }
+}
+exit_case 0 "every target trusted" rsa.test.lab
+exit_case 1 "one target refuses the connection" rsa.test.lab 10.48.36.220
+grep -qx 'tlsscope probe: 10.48.36.220 port 8443 (10.48.36.220, ECDSA first): connection refused' "$W/exit.err" ||
+  fail "the unchecked target is not named on stderr"
+exit_case 1 "the only target refuses the connection" 10.48.36.220
+exit_case 1 "the only target answers the hello with an alert" 10.48.36.221
+exit_case 1 "the only target fails verification" 10.48.36.218
+
 # ---------------------------------------------------------------- --cert
 # The probe presents client.test.lab (chain to the test root) where a TLS 1.3
 # server asks: H accepts it, J refuses it with unknown_ca (s_server's own
