@@ -307,8 +307,9 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
     case CLIENT_SENT_UNSEEN:
         set_not_judged(v, in->probe  ? (is13 ? "the probe sent no client certificate (give one "
                                                 "with --cert and --key)"
-                                              : "the probe sent no client certificate (it "
-                                                "presents --cert to TLS 1.3 servers only)")
+                                              : "the probe sent no client certificate (give one "
+                                                "with --cert and --key; TLS 1.2: with an ECDHE "
+                                                "AES-GCM suite and X25519 or P-256 only)")
                           : is13 ? "TLS 1.3: the client's Certificate is encrypted (a key log "
                                    "would make it visible)"
                                  : "no client Certificate in the capture");
