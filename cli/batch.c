@@ -187,6 +187,11 @@ int run_batch(struct session *s)
 
     int status = EXIT_TRUSTED;
     if (b.summary.conns_failed || b.summary.client_failed) status = EXIT_FAILED;
+    /* tlsscope probe: a target that could not be checked (no TLS answer, or
+     * no certificate in it: an alert to the ClientHello) fails like a failed
+     * verdict — Expressway could not connect there either, and a script run
+     * from cron must not read "all trusted" from it (README "Exit status"). */
+    if (ps->probe && (ps->probe_unanswered || ps->probe_no_chain)) status = EXIT_FAILED;
     if (logreport_active(b.lr) && logreport_status(b.lr) > status) status = logreport_status(b.lr);
     if (rc < 0) status = EXIT_USAGE;
     session_set_active(NULL);

@@ -2,7 +2,8 @@
  * `store` subcommand, the batch report or the browser.
  *
  * Exit status: 0 every judged connection is trusted (or none was judged);
- * 1 at least one connection failed verification; 2 usage or input error
+ * 1 at least one connection failed verification (tlsscope probe: or a target
+ * could not be checked); 2 usage or input error
  * (missing/unreadable/truncated capture, bad trust store path, bad option).
  */
 #include <locale.h>
@@ -98,12 +99,13 @@ static void usage(FILE *out)
           "  -w FILE             write the probe's packets as pcapng, TLS 1.3 secrets inside\n"
           "  --keylog FILE       write the TLS 1.3 handshake secrets as an NSS key log\n"
           "  --cert FILE --key FILE  the client certificate chain (PEM, leaf first) and key\n"
-          "                      to present when a TLS 1.3 server asks for one (mutual\n"
-          "                      TLS); --client-trust judges it, the server's answer shows\n"
-          "                      whether it accepts it. TLS 1.2 servers: not presented\n"
+          "                      to present when a server asks for one (mutual TLS; TLS 1.2:\n"
+          "                      ECDHE AES-GCM over X25519 or P-256); --client-trust judges\n"
+          "                      it, the server's answer shows whether it accepts it\n"
           "\n"
           "Exit status: 0 all judged connections trusted, 1 some failed (server or client\n"
-          "verdict), 2 usage or input error.\n",
+          "verdict; probe: or a target could not be checked -- no TLS answer, or an alert\n"
+          "instead of a certificate), 2 usage or input error.\n",
           out);
 }
 

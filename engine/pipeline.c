@@ -332,6 +332,7 @@ static void judge_client(struct pipeline *p, struct conn_record *r)
         .profile = p->opts.profile,
         .at = at,
         .probe = r->probe_hello != NULL,
+        .server_accepted = r->probe_client_accepted,
     };
     client_auth_judge(&in, r->client);
     tls_conn_drop_ca_names(c);
@@ -357,7 +358,7 @@ static void record_done(struct pipeline *p, struct conn_record *r)
     if (!r->judged) judge(p, r);
     hand_over(p, r, true);
     observe_client(r);
-    if (r->client) client_auth_observe(r->client, c);
+    if (r->client) client_auth_observe(r->client, c, r->probe_client_accepted);
     /* the staple follows the Certificate (TLS 1.2 CertificateStatus), so it
      * is read here, not when the chain is judged */
     if (c->server_certs.staple.der)
@@ -765,12 +766,14 @@ void pipeline_probe_unanswered(struct pipeline *p)
     p->stats.probe_unanswered++;
 }
 
-void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello)
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello, bool client_accepted)
 {
     struct conn_record *r = record_wrap(p, c);
     if (!r) return;
     r->probe_hello = probe_hello;
+    r->probe_client_accepted = client_accepted;
     p->stats.probe = true;
+    if (c->server_certs.n_total == 0) p->stats.probe_no_chain++;
     p->stats.tcp_connections++;
     if (!p->stats.first_ts_ns || c->first_ts_ns < p->stats.first_ts_ns) p->stats.first_ts_ns = c->first_ts_ns;
     if (c->last_ts_ns > p->stats.last_ts_ns) p->stats.last_ts_ns = c->last_ts_ns;

@@ -66,6 +66,8 @@ struct conn_record {
     struct ocsp_info staple;          /* the server's stapled OCSP response as read at the
                                          end of the connection (staple.read false: none
                                          kept; tls->server_certs.staple says whether sent) */
+    bool probe_client_accepted;       /* the probe read the server's acceptance of its
+                                         client certificate (client_judge_input) */
     struct pipeline *owner;           /* for conn_record_free */
 };
 
@@ -145,6 +147,9 @@ struct pipeline_stats {
     bool probe;                       /* the connections are tlsscope probe's own */
     uint64_t probe_unanswered;        /* probe connections without a TLS answer (refused,
                                        * timed out, not TLS, ...), said on stderr */
+    uint64_t probe_no_chain;          /* probe connections with a TLS answer but no server
+                                       * certificate to judge (an alert to the ClientHello,
+                                       * a protocol error before the Certificate) */
     char last_error[256];             /* the message for input_errors */
     int64_t first_ts_ns, last_ts_ns;  /* packet time range */
     /* live capture: the kernel's counters (pcap_stats), refreshed by
@@ -199,8 +204,10 @@ void conn_record_free(struct conn_record *r);
 
 /* A connection source hands over one connection's facts (the pipeline owns
  * c from here): judged, counted and given to the front end like a
- * captured connection that closed. */
-void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello);
+ * captured connection that closed. client_accepted: the probe presented a
+ * client certificate and read the server's acceptance (a NewSessionTicket or
+ * data under the application key, no alert), which no key log can show. */
+void pipeline_submit(struct pipeline *p, struct tls_conn *c, const char *probe_hello, bool client_accepted);
 /* A probe connection that got no TLS answer (counted for the summary). */
 void pipeline_probe_unanswered(struct pipeline *p);
 /* A connection source's input error (pipeline_stats.last_error). */

@@ -243,8 +243,7 @@ static void on_conn(void *ctx, struct tls_conn *c, const struct probe_job_info *
                     const struct pclient *cl)
 {
     struct probe_source *ps = ctx;
-    (void)cl;
-    pipeline_submit(ps->p, c, job->hello);
+    pipeline_submit(ps->p, c, job->hello, cl->client_auth == PC_CA_ACCEPTED);
 }
 
 /* No TLS answer: one line on stderr, escaped (a name from -T may hold

@@ -16,6 +16,7 @@
 #include "dissect/tls.h"
 #include "hello.h"
 #include "identity.h"
+#include "tls12auth.h"
 
 #define RX_CAP (5u + 16384u + 2048u) /* one record, the largest RFC 8446 §5.2 allows */
 #define TRANSCRIPT_CAP (TLS_MAX_RAW_HELLO + 2u * PROBE_HELLO_MAX + 2u * PC_MAX_COOKIE + 4096u)
@@ -315,6 +316,8 @@ static void close_politely(struct pclient *c)
     int n;
     if (c->version == 0x0304 && c->ks) {
         n = ks_seal(c->ks, 21, alert, 2, rec, sizeof(rec));
+    } else if (t12_sealing(c->t12)) { /* after our ChangeCipherSpec */
+        n = t12_seal(c->t12, 21, alert, 2, rec, sizeof(rec));
     } else {
         memcpy(rec, "\x15\x03\x03\x00\x02", 5);
         memcpy(rec + 5, alert, 2);
@@ -360,6 +363,7 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
                 return false;
             }
             if (type == 43) cur_u16(&e, &sv);
+            if (type == 23) c->ems = true; /* extended_master_secret (RFC 7627 §5.1) */
             if (type == 51 && !cur_u16(&e, &share_group)) { /* KeyShareEntry, or HRR group */
                 uint16_t kl;
                 if (!cur_u16(&e, &kl) && !cur_bytes(&e, kl, &share)) share_len = kl;
@@ -373,6 +377,12 @@ static bool server_hello(struct pclient *c, const uint8_t *msg, size_t len)
     c->suite = suite;
     c->version = sv ? sv : legacy;
     c->share_group = share_group;
+    if (c->version == 0x0303 && c->cfg.identity && t12_suite_ok(suite)) {
+        /* --cert over TLS 1.2: the handshake hashes start with the ClientHello */
+        memcpy(c->server_random, random, 32);
+        c->t12 = t12_new(suite, c->transcript, c->transcript_len);
+        if (c->t12) t12_add(c->t12, msg, len);
+    }
     if (c->version != 0x0304) return true;
     if (memcmp(random, HRR_RANDOM, 32) == 0) {
         /* HelloRetryRequest (§4.1.4): the server wants a share of another
@@ -443,32 +453,29 @@ static void put24(uint8_t *p, size_t v)
     p[2] = (uint8_t)v;
 }
 
-/* RFC 8446 §4.4: the server asked for a certificate and --cert/--key gave
- * one: Certificate (the request's context, the chain, no extensions),
- * CertificateVerify and Finished, behind the ChangeCipherSpec 1.1.1 sends
- * once in compatibility mode (§D.4; already sent after a HelloRetryRequest).
- * Then the server's answer decides (PC_CA_*). */
-static bool client_flight(struct pclient *c)
+/* The client's Certificate message, malloc'ed (NULL: out of memory):
+ * TLS 1.3 (RFC 8446 §4.4.2) with the request's context and an empty
+ * extension block per entry; TLS 1.2 (RFC 5246 §7.4.6) the bare list. */
+static uint8_t *certificate_msg(const struct pclient *c, bool tls13, size_t *len)
 {
     const struct probe_identity *id = c->cfg.identity;
-    size_t total = 4 + 1 + c->creq_context_len + 3;
+    size_t ctx = tls13 ? 1 + c->creq_context_len : 0, total = 4 + ctx + 3;
     for (int i = 0; i < identity_n_certs(id); i++) {
         size_t l;
         identity_cert(id, i, &l);
-        total += 3 + l + 2;
+        total += 3 + l + (tls13 ? 2 : 0);
     }
     uint8_t *m = malloc(total);
-    if (!m) {
-        finish(c, PC_SOCKET, "out of memory");
-        return false;
-    }
+    if (!m) return NULL;
     size_t n = 0;
     m[n++] = 11;
     put24(m + n, total - 4);
     n += 3;
-    m[n++] = c->creq_context_len;
-    memcpy(m + n, c->creq_context, c->creq_context_len);
-    n += c->creq_context_len;
+    if (tls13) {
+        m[n++] = c->creq_context_len;
+        memcpy(m + n, c->creq_context, c->creq_context_len);
+        n += c->creq_context_len;
+    }
     put24(m + n, total - n - 3);
     n += 3;
     for (int i = 0; i < identity_n_certs(id); i++) {
@@ -477,8 +484,42 @@ static bool client_flight(struct pclient *c)
         put24(m + n, l);
         memcpy(m + n + 3, d, l);
         n += 3 + l;
-        m[n++] = 0; /* no CertificateEntry extensions */
-        m[n++] = 0;
+        if (tls13) { /* no CertificateEntry extensions */
+            m[n++] = 0;
+            m[n++] = 0;
+        }
+    }
+    *len = n;
+    return m;
+}
+
+/* CertificateVerify's header in front of the signature at cv + 8: the
+ * scheme and the signature's length (RFC 8446 §4.4.3, RFC 5246 §7.4.8 with
+ * the §7.4.1.4.1 algorithm pair). Returns the message length. */
+static size_t certificate_verify_msg(uint8_t *cv, uint16_t scheme, size_t sig_len)
+{
+    cv[0] = 15;
+    put24(cv + 1, 4 + sig_len);
+    cv[4] = (uint8_t)(scheme >> 8);
+    cv[5] = (uint8_t)scheme;
+    cv[6] = (uint8_t)(sig_len >> 8);
+    cv[7] = (uint8_t)sig_len;
+    return 8 + sig_len;
+}
+
+/* RFC 8446 §4.4: the server asked for a certificate and --cert/--key gave
+ * one: Certificate (the request's context, the chain, no extensions),
+ * CertificateVerify and Finished, behind the ChangeCipherSpec 1.1.1 sends
+ * once in compatibility mode (§D.4; already sent after a HelloRetryRequest).
+ * Then the server's answer decides (PC_CA_*). */
+static bool client_flight(struct pclient *c)
+{
+    const struct probe_identity *id = c->cfg.identity;
+    size_t n = 0;
+    uint8_t *m = certificate_msg(c, true, &n);
+    if (!m) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
     }
     if (ks_server_application_keys(c->ks) != 0) {
         free(m);
@@ -500,14 +541,7 @@ static bool client_flight(struct pclient *c)
         finish(c, PC_SOCKET, "cannot sign the CertificateVerify with --key");
         return false;
     }
-    uint16_t scheme = identity_scheme(id);
-    cv[0] = 15;
-    put24(cv + 1, 4 + sig_len);
-    cv[4] = (uint8_t)(scheme >> 8);
-    cv[5] = (uint8_t)scheme;
-    cv[6] = (uint8_t)(sig_len >> 8);
-    cv[7] = (uint8_t)sig_len;
-    if (!send_protected(c, cv, 8 + sig_len)) return false;
+    if (!send_protected(c, cv, certificate_verify_msg(cv, identity_scheme(id), sig_len))) return false;
     uint8_t fin[4 + KS_MAX_HASH];
     size_t fl = 0;
     if (ks_client_finished(c->ks, fin + 4, &fl) != 0) {
@@ -542,12 +576,91 @@ static bool client_auth_answer(struct pclient *c, uint8_t inner, const uint8_t *
     return false;
 }
 
+/* RFC 5246 §7.4.6-§7.4.9: the server asked for a certificate and --cert
+ * gave one: Certificate, ClientKeyExchange (our ECDHE point),
+ * CertificateVerify over the handshake messages so far, ChangeCipherSpec
+ * and the Finished under the new client write key. Then the server's answer
+ * decides (PC_CA_*). The plaintext messages go in one record each. */
+static bool send_plain(struct pclient *c, const uint8_t *msg, size_t len)
+{
+    uint8_t hdr[5] = {22, 3, 3, (uint8_t)(len >> 8), (uint8_t)len};
+    if (len > 16384) { /* a longer chain would need fragments: not sent */
+        finish(c, PC_SOCKET, "the --cert chain does not fit one TLS 1.2 record");
+        return false;
+    }
+    t12_add(c->t12, msg, len);
+    return send_all(c, hdr, 5) && send_all(c, msg, len);
+}
+
+static bool client_flight12(struct pclient *c)
+{
+    const struct probe_identity *id = c->cfg.identity;
+    uint8_t pub[KS_MAX_SHARE], z[32];
+    size_t pub_len = 0, z_len = 0;
+    struct keysched *ecdh = ks_new(c->ske_group, pub, &pub_len);
+    int rc = ecdh ? ks_ecdh(ecdh, c->ske_point, c->ske_point_len, z, &z_len) : -1;
+    ks_free(ecdh);
+    if (rc != 0) {
+        /* a group the probe has no key exchange for (only X25519, P-256):
+         * the certificate is not presented, as before --cert */
+        close_politely(c);
+        finish(c, PC_OK, NULL);
+        return false;
+    }
+    size_t n = 0;
+    uint8_t *m = certificate_msg(c, false, &n);
+    if (!m) {
+        finish(c, PC_SOCKET, "out of memory");
+        return false;
+    }
+    bool ok = send_plain(c, m, n);
+    free(m);
+    if (!ok) return false;
+    uint8_t cke[4 + 1 + KS_MAX_SHARE];
+    cke[0] = 16;
+    put24(cke + 1, 1 + pub_len);
+    cke[4] = (uint8_t)pub_len;
+    memcpy(cke + 5, pub, pub_len);
+    if (!send_plain(c, cke, 5 + pub_len)) return false;
+    /* the session hash for RFC 7627 ends with the ClientKeyExchange */
+    if (t12_keys(c->t12, z, z_len, c->ems, c->transcript + 6, c->server_random) != 0) {
+        finish(c, PC_SOCKET, "TLS 1.2 key derivation failed");
+        return false;
+    }
+    memset(z, 0, sizeof z);
+    uint8_t h[48], cv[8 + IDENTITY_MAX_SIG];
+    size_t hl = 0, sig_len = 0;
+    if (t12_hash(c->t12, identity_sha384(id), h, &hl) != 0 ||
+        identity_sign12(c->cfg.identity, h, hl, cv + 8, &sig_len) != 0) {
+        finish(c, PC_SOCKET, "cannot sign the CertificateVerify with --key");
+        return false;
+    }
+    if (!send_plain(c, cv, certificate_verify_msg(cv, identity_scheme(id), sig_len))) return false;
+    uint8_t fin[4 + T12_VERIFY_LEN], rec[5 + 8 + sizeof(fin) + 16];
+    fin[0] = 20;
+    put24(fin + 1, T12_VERIFY_LEN);
+    if (t12_finished(c->t12, fin + 4) != 0) {
+        finish(c, PC_SOCKET, "cannot compute the client Finished");
+        return false;
+    }
+    int rl = t12_seal(c->t12, 22, fin, sizeof(fin), rec, sizeof(rec));
+    if (rl < 0) {
+        finish(c, PC_SOCKET, "cannot protect the client Finished");
+        return false;
+    }
+    if (!send_all(c, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6) || !send_all(c, rec, (size_t)rl))
+        return false;
+    c->client_auth = PC_CA_SILENT; /* until the server answers */
+    return true;
+}
+
 /* One whole handshake message of the server (plaintext, or opened in
  * TLS 1.3). Returns false when the probe ended (or is complete). */
 static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
 {
     /* TLS 1.3 after the ServerHello: the transcript goes on (§4.4.1) */
     if (c->version == 0x0304 && msg[0] != 2 && c->ks) ks_transcript_add(c->ks, msg, len);
+    if (c->t12 && msg[0] != 2) t12_add(c->t12, msg, len);
     switch (msg[0]) {
     case 2: return server_hello(c, msg, len);
     case 11:
@@ -561,8 +674,25 @@ static bool server_message(struct pclient *c, const uint8_t *msg, size_t len)
             memcpy(c->creq_context, msg + 5, msg[4]);
         }
         return true;
+    case 12: /* ServerKeyExchange, ECDHE (RFC 8422 §5.4): curve_type named_curve(3),
+              * the curve, the point; the signature is not checked (the probe
+              * judges the certificate, it sends nothing secret) */
+        if (c->t12) {
+            struct cursor k = cur_init(msg + 4, len - 4);
+            uint8_t curve_type, plen;
+            uint16_t group;
+            const uint8_t *point;
+            if (!cur_u8(&k, &curve_type) && curve_type == 3 && !cur_u16(&k, &group) && !cur_u8(&k, &plen) &&
+                plen <= sizeof(c->ske_point) && !cur_bytes(&k, plen, &point)) {
+                c->ske_group = group;
+                c->ske_point_len = plen;
+                memcpy(c->ske_point, point, plen);
+            }
+        }
+        return true;
     case 14: /* ServerHelloDone: the TLS 1.2 server said everything (RFC 5246 §7.4.5) */
         c->done_msg = true;
+        if (c->t12 && c->cert_request && c->ske_point_len) return client_flight12(c);
         close_politely(c);
         finish(c, PC_OK, NULL);
         return false;
@@ -627,6 +757,10 @@ static bool server_record(struct pclient *c, const uint8_t *rec, size_t len)
     uint8_t type = rec[0];
     const uint8_t *body = rec + 5;
     size_t n = len - 5;
+    /* TLS 1.2 after our flight: the server's ChangeCipherSpec means it took
+     * our certificate and Finished, an alert that it refused */
+    if (c->client_auth && c->version == 0x0303 && (type == 20 || type == 21))
+        return client_auth_answer(c, type == 20 ? 20 : 21, body, n);
     if (type == 20) return true; /* ChangeCipherSpec: compatibility only in 1.3 (§D.4) */
     if (type == 21) return alert(c, body, n);
     if (type == 22) return handshake_bytes(c, body, n);
@@ -742,6 +876,8 @@ void pc_free(struct pclient *c)
 {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
+    t12_free(c->t12);
+    c->t12 = NULL;
     free(c->log);
     free(c->rx);
     free(c->hs);

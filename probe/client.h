@@ -62,10 +62,11 @@ struct pc_config {
 };
 
 /* What a server that asked for a client certificate did with the probe's
- * (--cert/--key, TLS 1.3): its answer after the client's Finished. */
+ * (--cert/--key): its answer after the client's Finished (TLS 1.3: under its
+ * application key; TLS 1.2: its ChangeCipherSpec, or an alert). */
 enum pc_client_auth {
     PC_CA_NONE = 0,       /* no certificate presented */
-    PC_CA_ACCEPTED,       /* NewSessionTicket or data: the handshake completed */
+    PC_CA_ACCEPTED,       /* NewSessionTicket or data (1.2: ChangeCipherSpec): it went on */
     PC_CA_ALERT,          /* refused with an alert (client_alert) */
     PC_CA_SILENT,         /* no answer before the timeout, or closed without an alert */
 };
@@ -114,6 +115,14 @@ struct pclient {
     uint8_t client_alert;   /* the server's alert to our certificate (PC_CA_ALERT) */
     uint8_t alert_level, alert_desc;
     struct keysched *ks;
+    /* TLS 1.2 with --cert (tls12auth.h): the handshake hashes from the
+     * ServerHello on, what the client flight needs of the server */
+    struct tls12auth *t12;
+    uint8_t server_random[32];
+    bool ems;               /* the server echoed extended_master_secret (RFC 7627) */
+    uint16_t ske_group;     /* ServerKeyExchange named_curve and point (RFC 8422 §5.4) */
+    uint8_t ske_point[65];
+    uint8_t ske_point_len;
 };
 
 /* Start connecting to peer; the ClientHello is sent once connected. On a

@@ -189,3 +189,16 @@ int identity_sign13(struct probe_identity *id, const uint8_t *transcript_hash, s
                ? 0
                : -1;
 }
+
+int identity_sign12(struct probe_identity *id, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                    size_t *sig_len)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(id->md);
+    if (!md || digest_len != mbedtls_md_get_size(md)) return -1;
+    return mbedtls_pk_sign(&id->key, id->md, digest, digest_len, sig, sig_len, ks_rng, NULL) == 0 &&
+                   *sig_len <= IDENTITY_MAX_SIG
+               ? 0
+               : -1;
+}
+
+bool identity_sha384(const struct probe_identity *id) { return id->md == MBEDTLS_MD_SHA384; }

@@ -14,6 +14,7 @@
 #ifndef TLSSCOPE_PROBE_IDENTITY_H
 #define TLSSCOPE_PROBE_IDENTITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +39,13 @@ uint16_t identity_scheme(const struct probe_identity *id);
  * The signature into sig (IDENTITY_MAX_SIG), its length in *sig_len. 0/-1. */
 int identity_sign13(struct probe_identity *id, const uint8_t *transcript_hash, size_t hash_len,
                     uint8_t *sig, size_t *sig_len);
+
+/* TLS 1.2 CertificateVerify (RFC 5246 §7.4.8): the signature, with the
+ * same scheme (identity_scheme: PSS for RSA, RFC 8446 §4.2.3 allows it in
+ * 1.2), over digest = the hash of the handshake messages so far with the
+ * scheme's hash (identity_sha384 says which). */
+int identity_sign12(struct probe_identity *id, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                    size_t *sig_len);
+bool identity_sha384(const struct probe_identity *id);
 
 #endif

@@ -129,6 +129,11 @@ static int shared_secret(struct keysched *k, const uint8_t *share, size_t share_
     return rc;
 }
 
+int ks_ecdh(struct keysched *k, const uint8_t *point, size_t len, uint8_t *z, size_t *z_len)
+{
+    return shared_secret(k, point, len, z, z_len);
+}
+
 int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_t share_len,
                  const uint8_t *transcript, size_t transcript_len, const uint8_t *messages,
                  size_t messages_len, char *err, size_t errlen)

@@ -45,6 +45,10 @@ int ks_handshake(struct keysched *k, uint16_t suite, const uint8_t *share, size_
  * transcript beyond the ServerHello: ks_handshake starts a running hash
  * from `messages` (ClientHello..ServerHello, as hashed into transcript);
  * every later handshake message, both sides', is added in order. */
+/* TLS 1.2 ECDHE (RFC 8422 §5.10): the premaster secret from the server's
+ * ServerKeyExchange point; z holds up to 32 bytes. */
+int ks_ecdh(struct keysched *k, const uint8_t *point, size_t len, uint8_t *z, size_t *z_len);
+
 void ks_transcript_add(struct keysched *k, const uint8_t *msg, size_t len);
 /* Hash of the transcript so far (hash length as ks_secret's). 0 or -1. */
 int ks_transcript_hash(struct keysched *k, uint8_t out[KS_MAX_HASH]);

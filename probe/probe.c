@@ -267,8 +267,9 @@ static struct tls_conn *facts(struct probe *p, const struct pclient *cl)
     }
     /* The server's answer to our certificate travels under its application
      * key, which no key log line carries: the probe opened it, and its alert
-     * is the server's refusal (what the client verdict compares with). */
-    if (cl->client_auth == PC_CA_ALERT && c->n_alerts < TLS_MAX_ALERTS) {
+     * is the server's refusal (what the client verdict compares with).
+     * TLS 1.2: that alert is plaintext, the dissector reads it itself. */
+    if (cl->client_auth == PC_CA_ALERT && cl->version == 0x0304 && c->n_alerts < TLS_MAX_ALERTS) {
         c->alerts[c->n_alerts++] = (struct tls_alert){.from = TLS_SERVER, .level = 2,
                                                       .desc = cl->client_alert, .ts_ns = last};
         c->n_alerts_total++;

@@ -83,6 +83,10 @@ srv H 10.48.36.218:6971 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/../
   -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv J 10.48.36.218:6972 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/../expressway-store.pem" \
   -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
+# K: TLS 1.2, requires a client certificate, trusts only the Expressway store
+# (refuses the probe's chain with unknown_ca, in plaintext before its CCS)
+srv K 10.48.36.218:6973 -tls1_2 -Verify 1 -verify_return_error -CAfile "$PKI/../expressway-store.pem" \
+  -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv G 10.48.36.217:6972 -groups P-256 -cert "$PKI/ecdsa.crt" -key "$PKI/ecdsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 # E: one listener per misbehaviour (stall, reset, plain HTTP)
 cat >"$W/bad.py" <<'PY'
@@ -110,7 +114,7 @@ ip netns exec "$NS" python3 "$W/bad.py" >"$W/bad.log" 2>&1 &
 netns_track $!
 for acc in 10.48.36.215:8443 fd00::215:8443 10.48.36.216:6972 10.48.36.217:8443 10.48.36.218:8443 \
   10.48.36.221:8443 10.48.36.217:6972 10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972 \
-  10.48.36.218:6971 10.48.36.218:6972; do
+  10.48.36.218:6971 10.48.36.218:6972 10.48.36.218:6973; do
   netns_wait_tcp "${acc%:*}" "${acc##*:}" \
     || { cat "$W"/server-*.log "$W/bad.log"; fail "no server listens on $acc"; exit 1; }
 done
@@ -339,7 +343,8 @@ for line in open(sys.argv[1]):
         cv = x["client_verdict"]
         why = ("the probe sent no client certificate (give one with --cert and --key)"
                if o["tls"].get("version") == "1.3" else
-               "the probe sent no client certificate (it presents --cert to TLS 1.3 servers only)")
+               "the probe sent no client certificate (give one with --cert and --key; TLS 1.2: "
+               "with an ECDHE AES-GCM suite and X25519 or P-256 only)")
         want(key + " client verdict", (cv["status"], cv["not_judged_reason"], cv["observed_alert"]),
              ("not_judged", why, None))
 sys.exit(1 if bad else 0)
@@ -359,17 +364,42 @@ diff "$W/want-summary.txt" "$W/summary.txt" || fail "probe summary differs"
 [ "$(grep -c ' TLS1\.3 .* ecdsa\.test\.lab  *2  trusted; client cert requested$' "$W/text.out")" -eq 2 ] ||
   fail "TLS 1.3 rows: want 'trusted; client cert requested' twice, without key-log wording"
 
+# ---------------------------------------------------------------- exit status
+# As in batch mode: 0 only when every target was checked and judged trusted.
+# A target that could not be checked fails the run (1) like a failed
+# verdict: no TLS answer (.220 refuses the connection), or an answer without
+# a certificate (.221's handshake_failure to the ClientHello) -- Expressway
+# could not connect there either, and a cron job must see it.
+exit_case() { # exit_case WANT WHY TARGET...
+  want=$1 why=$2
+  shift 2
+  nsx "$T" probe $STORES --timeout 1 --hello expressway --ports 8443 "$@" >"$W/exit.out" 2>"$W/exit.err"
+  got=$?
+  [ "$got" -eq "$want" ] || { fail "exit status $got for $*, want $want ($why)"; cat "$W/exit.err"; }
+}
+exit_case 0 "every target trusted" rsa.test.lab
+exit_case 1 "one target refuses the connection" rsa.test.lab 10.48.36.220
+grep -qx 'tlsscope probe: 10.48.36.220 port 8443 (10.48.36.220, ECDSA first): connection refused' "$W/exit.err" ||
+  fail "the unchecked target is not named on stderr"
+exit_case 1 "the only target refuses the connection" 10.48.36.220
+exit_case 1 "the only target answers the hello with an alert" 10.48.36.221
+exit_case 1 "the only target fails verification" 10.48.36.218
+
 # ---------------------------------------------------------------- --cert
 # The probe presents client.test.lab (chain to the test root) where a TLS 1.3
 # server asks: H accepts it, J refuses it with unknown_ca (s_server's own
 # log says why). The client verdict is the capture path's (the dissector
 # decrypts the probe's Certificate with the key log it is given), judged
-# against --client-trust test-store.pem: trusted on both; J's alert, which
-# the probe opened with J's application key, is the observation, and it
-# disagrees (J's store is not the one given). D is TLS 1.2: not presented.
+# against --client-trust test-store.pem: trusted on both. What the probe
+# read under the server's application key is the observation: H's
+# NewSessionTicket accepts the chain (agrees: true), J's unknown_ca refuses
+# it (agrees: false; J's store is not the one given). Over TLS 1.2 (ECDHE,
+# AES-GCM) the same: D (-verify, no CA list) goes on with its
+# ChangeCipherSpec and Finished (agrees: true; its encrypted close_notify
+# answers the probe's), K refuses with unknown_ca in plaintext.
 cat "$PKI/client.crt" "$PKI/chain-client.pem" >"$W/client-chain.pem"
 nsx "$T" probe --json $STORES --client-trust "$PKI/../test-store.pem" --timeout 1 --hello expressway \
-  --cert "$W/client-chain.pem" --key "$PKI/client.key" --ports 6971,6972,8443 10.48.36.218 \
+  --cert "$W/client-chain.pem" --key "$PKI/client.key" --ports 6971,6972,6973,8443 10.48.36.218 \
   >"$W/cert.json" 2>"$W/cert.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "--cert: exit status $rc, want 1 (D fails the name check)"
@@ -382,18 +412,20 @@ for line in open(sys.argv[1]):
     ca = x.get("client_auth") or {}
     print(o["destination"]["port"], o["tls"].get("version"), ca.get("client_sent"), ca.get("ca_list"),
           cv.get("status"), cv.get("code"), cv.get("observed_alert"), cv.get("agrees"),
-          ",".join("%s:%s" % (a["from"], a["code"]) for a in x.get("alerts", [])
+          ",".join("%s:%s" % (a["from"], a.get("code", "encrypted")) for a in x.get("alerts", [])
                    if a["from"] == "server") or "-")
 PY
 sort "$W/cert.txt" >"$W/cert.sorted"
 cat >"$W/want-cert.txt" <<'WANT'
-6971 1.3 chain listed trusted 0 None None -
+6971 1.3 chain listed trusted 0 None True -
 6972 1.3 chain not_listed trusted 0 unknown_ca False server:48
-8443 1.2 unseen no_list not_judged None None None -
+6973 1.2 chain not_listed trusted 0 unknown_ca False server:48
+8443 1.2 chain no_list trusted 0 None True server:encrypted
 WANT
 diff "$W/want-cert.txt" "$W/cert.sorted" || fail "--cert rows differ"
 grep -q 'verify error:num=20' "$W/server-J.log" || fail "server J did not refuse the client chain itself"
 grep -q 'verify error' "$W/server-H.log" && fail "server H refused the client chain"
+grep -q 'verify error:num=20' "$W/server-K.log" || fail "server K did not refuse the client chain itself"
 # --cert without --key, and a key that is not the leaf's: exit 2, named
 nsx "$T" probe --cert "$W/client-chain.pem" 10.48.36.218 >/dev/null 2>"$W/nokey.err"
 [ $? -eq 2 ] && grep -q -- '--cert and --key go together' "$W/nokey.err" || fail "--cert without --key"

@@ -112,7 +112,8 @@ static void check_ca_list(const struct client_judge_input *in, struct client_aut
 
 /* The first alert the server sent once it had the client's answer: what it
  * did about the client's certificate. */
-static void observe_server(struct verdict *v, const struct tls_conn *conn, int64_t since_ns)
+static void observe_server(struct verdict *v, const struct tls_conn *conn, int64_t since_ns,
+                           bool server_accepted)
 {
     v->observed_alert = -1;
     v->agrees = AGREE_UNKNOWN;
@@ -135,8 +136,14 @@ static void observe_server(struct verdict *v, const struct tls_conn *conn, int64
     }
     /* No alert seen. In TLS 1.3 the server sent its Finished before the
      * client's Certificate, and its refusal travels encrypted as an opaque
-     * record: the capture cannot tell whether it accepted. */
-    if (tls_version_is13_family(tls_conn_version(conn))) return;
+     * record: a capture cannot tell whether it accepted. The probe can: it
+     * holds the server's application key and read its answer (a
+     * NewSessionTicket or data, RFC 8446 §4.6.1: sent only after the
+     * client's Finished was verified). */
+    if (tls_version_is13_family(tls_conn_version(conn))) {
+        if (server_accepted) v->agrees = v->status == VERDICT_TRUSTED ? AGREE_YES : AGREE_NO;
+        return;
+    }
     /* TLS <= 1.2: did the server carry on (its CCS and Finished, data)? */
     bool went_on = conn->ccs[TLS_SERVER] || conn->handshake_complete ||
                    conn->app_data_records[TLS_SERVER] > 0;
@@ -299,8 +306,9 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
     case CLIENT_SENT_UNSEEN:
         set_not_judged(v, in->probe  ? (is13 ? "the probe sent no client certificate (give one "
                                                 "with --cert and --key)"
-                                              : "the probe sent no client certificate (it "
-                                                "presents --cert to TLS 1.3 servers only)")
+                                              : "the probe sent no client certificate (give one "
+                                                "with --cert and --key; TLS 1.2: with an ECDHE "
+                                                "AES-GCM suite and X25519 or P-256 only)")
                           : is13 ? "TLS 1.3: the client's Certificate is encrypted (a key log "
                                    "would make it visible)"
                                  : "no client Certificate in the capture");
@@ -361,11 +369,11 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
         if (v->status == VERDICT_FAILED) write_client_advice(v, in);
         break;
     }
-    client_auth_observe(out, conn);
+    client_auth_observe(out, conn, in->server_accepted);
 }
 
-void client_auth_observe(struct client_auth *ca, const struct tls_conn *conn)
+void client_auth_observe(struct client_auth *ca, const struct tls_conn *conn, bool server_accepted)
 {
     int64_t since = conn->client_certs.present ? conn->client_certs.ts_ns : conn->creq.ts_ns;
-    observe_server(&ca->verdict, conn, since);
+    observe_server(&ca->verdict, conn, since, server_accepted);
 }

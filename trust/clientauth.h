@@ -75,6 +75,10 @@ struct client_judge_input {
     int64_t at;
     bool probe;                       /* tlsscope probe was the client: what it did not
                                        * send is known, not unseen */
+    bool server_accepted;             /* the probe opened the server's answer after its
+                                       * Finished (TLS 1.3, application key): a
+                                       * NewSessionTicket or data, no alert — the server
+                                       * took the client's certificate */
 };
 
 /* Judge the client side of a connection whose server sent CertificateRequest
@@ -84,8 +88,10 @@ void client_auth_judge(const struct client_judge_input *in, struct client_auth *
 
 /* Look again at what the server did about the client's answer (its alert,
  * or carrying on) once more of the connection was seen: a verdict judged
- * before the connection ended (a live row) is completed at its end. */
-void client_auth_observe(struct client_auth *ca, const struct tls_conn *conn);
+ * before the connection ended (a live row) is completed at its end.
+ * server_accepted: as client_judge_input's (the probe saw the server take
+ * its certificate). */
+void client_auth_observe(struct client_auth *ca, const struct tls_conn *conn, bool server_accepted);
 
 /* Short labels for reports: "listed", "not_listed", ... and "chain", "empty",
  * "unseen". */

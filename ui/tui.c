@@ -1412,6 +1412,9 @@ int run_tui(struct session *s)
     const struct pipeline_stats *ps = t->p ? pipeline_stats(t->p) : NULL;
     /* mutual TLS: a failed client verdict fails the run, as in batch */
     if (ps && ps->client_failed && status < EXIT_FAILED) status = EXIT_FAILED;
+    /* tlsscope probe: a target that could not be checked fails, as in batch */
+    if (ps && ps->probe && (ps->probe_unanswered || ps->probe_no_chain) && status < EXIT_FAILED)
+        status = EXIT_FAILED;
     if (t->load_rc < 0 || (ps && ps->input_errors)) {
         status = EXIT_USAGE;
         if (ps && ps->input_errors) fprintf(stderr, "tlsscope: %s\n", ps->last_error);
