@@ -187,7 +187,7 @@ static void json_chain_entry_write(struct json *j, const struct cert *c, const s
  * each other on every connection) and bounded (FRAG_SLOTS x (FRAG_KEY_MAX
  * + FRAG_MAX)); a part with a longer key or text is written every time. */
 #define FRAG_SLOTS 256
-#define FRAG_KEY_MAX 768  /* TLS_MAX_CIPHERS x 2 bytes fits */
+#define FRAG_KEY_MAX 1024 /* a JA3 key: TLS_MAX_CIPHERS + _EXTENSIONS + _LIST u16s */
 #define FRAG_MAX 16384
 
 enum frag_kind {
@@ -201,6 +201,8 @@ enum frag_kind {
     FRAG_CIPHER_SUITES,     /* client_hello.cipher_suites */
     FRAG_EXTS,              /* extensions (ClientHello and ServerHello) */
     FRAG_U16_NAMES,         /* + which list: supported_versions, ... */
+    FRAG_JA3,               /* tls.client.ja3 */
+    FRAG_JA3S,              /* tls.server.ja3s */
 };
 
 typedef void (*frag_fn)(struct json *j, const void *arg);
@@ -516,11 +518,10 @@ static bool ja3_complete(const struct tls_conn *c, bool server)
            ch->groups.n == ch->groups.total;
 }
 
-static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
+static void json_ja3_write(struct json *j, const struct tls_conn *c, bool server)
 {
     static struct sbuf s; /* reused: no allocation per connection */
     char hex[33];
-    if (!ja3_complete(c, server)) return;
     if (!s.max) sbuf_init(&s, 8192);
     sbuf_reset(&s);
     if (!server) {
@@ -545,6 +546,55 @@ static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
         ja3_exts(&s, sh->exts, sh->n_exts);
         md5_hex(&s, hex);
         json_str(j, "ja3s", hex);
+    }
+}
+
+static void frag_ja3(struct json *j, const void *c) { json_ja3_write(j, c, false); }
+static void frag_ja3s(struct json *j, const void *c) { json_ja3_write(j, c, true); }
+
+/* Appends a u16 list (count first, so lists cannot run into each other). */
+static size_t key_u16s(uint8_t *k, size_t at, const uint16_t *v, int n)
+{
+    const uint16_t cnt = (uint16_t)n;
+    memcpy(k + at, &cnt, 2);
+    memcpy(k + at + 2, v, (size_t)n * 2);
+    return at + 2 + (size_t)n * 2;
+}
+
+/* "ja3" / "ja3s", memoised by every input of the JA3 string. */
+static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
+{
+    uint8_t k[8 + 2 * (TLS_MAX_CIPHERS + TLS_MAX_EXTENSIONS + TLS_MAX_LIST) + 8 + 16];
+    uint16_t t[TLS_MAX_EXTENSIONS];
+    size_t n = 0;
+    if (!ja3_complete(c, server)) return;
+    if (!server) {
+        const struct tls_client_hello *ch = &c->ch;
+        if (ch->n_ciphers > TLS_MAX_CIPHERS || ch->n_exts > TLS_MAX_EXTENSIONS || ch->groups.n > TLS_MAX_LIST ||
+            ch->n_ec_point_formats > sizeof(ch->ec_point_formats)) {
+            json_ja3_write(j, c, false);
+            return;
+        }
+        for (int i = 0; i < ch->n_exts; i++) t[i] = ch->exts[i].type;
+        memcpy(k, &ch->legacy_version, 2);
+        n = key_u16s(k, 2, ch->ciphers, ch->n_ciphers);
+        n = key_u16s(k, n, t, ch->n_exts);
+        n = key_u16s(k, n, ch->groups.v, ch->groups.n);
+        k[n++] = ch->n_ec_point_formats;
+        memcpy(k + n, ch->ec_point_formats, ch->n_ec_point_formats);
+        n += ch->n_ec_point_formats;
+        json_frag(j, FRAG_JA3, k, n, frag_ja3, c);
+    } else {
+        const struct tls_server_hello *sh = &c->sh;
+        if (sh->n_exts > TLS_MAX_EXTENSIONS) {
+            json_ja3_write(j, c, true);
+            return;
+        }
+        for (int i = 0; i < sh->n_exts; i++) t[i] = sh->exts[i].type;
+        memcpy(k, &sh->legacy_version, 2);
+        memcpy(k + 2, &sh->cipher, 2);
+        n = key_u16s(k, 4, t, sh->n_exts);
+        json_frag(j, FRAG_JA3S, k, n, frag_ja3s, c);
     }
 }
 
