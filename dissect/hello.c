@@ -505,6 +505,29 @@ int tls_parse_server_hello(struct tls_server_hello *sh, bool *is_hrr, uint16_t *
     return TLS_OK;
 }
 
+/* TLS 1.3 drafts before 22 had a HelloRetryRequest message of its own:
+ *   draft-18 §4.1.4: ProtocolVersion server_version; Extension extensions<2..2^16-1>;
+ *   drafts 19-21:    ProtocolVersion server_version; CipherSuite cipher_suite;
+ *                    Extension extensions<2..2^16-1>;
+ * key_share (type 40 in those drafts) holds only NamedGroup selected_group. */
+int tls_parse_draft_hello_retry(const uint8_t *body, size_t len, uint16_t *version,
+                                uint16_t *cipher, uint16_t *group)
+{
+    struct cursor c = cur_init(body, len), exts;
+    *version = *cipher = *group = 0;
+    TOP(cur_u16(&c, version));
+    if (*version >= 0x7f13 && *version <= 0x7f15) TOP(cur_u16(&c, cipher));
+    TOP(cur_vec(&c, 2, &exts));
+    while (!cur_empty(&exts)) {
+        uint16_t type;
+        struct cursor ext;
+        INNER(cur_u16(&exts, &type));
+        INNER(cur_vec(&exts, 2, &ext));
+        if (type == 40 || type == 51) INNER(cur_u16(&ext, group));
+    }
+    return cur_empty(&c) ? TLS_OK : TLS_EMALFORMED;
+}
+
 /* --- SSLv2-compatible ClientHello (RFC 5246 Appendix E.2, RFC 6101 E) ---
  *   uint16 msg_length (high bit set);  uint8 msg_type = 1;
  *   Version version; uint16 cipher_spec_length; uint16 session_id_length;

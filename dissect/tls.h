@@ -343,6 +343,11 @@ struct tls_conn {
     struct tls_server_hello sh;
     bool hello_retry;           /* HelloRetryRequest seen (RFC 8446 §4.1.4) */
     uint16_t hrr_group;
+    uint16_t hrr_cipher;        /* the suite and version the HelloRetryRequest fixed */
+    uint16_t hrr_version;       /* (§4.1.4: the ServerHello must repeat them); 0: unknown */
+    struct tls_server_hello hrr;/* the HelloRetryRequest in ServerHello form (present:
+                                 * RFC 8446 layout; not for drafts' own message), for JA3S
+                                 * when it is all the server sent */
     struct tls_certificate server_certs;
     struct tls_certificate client_certs;  /* TLS <= 1.2, or 1.3 decrypted */
     bool cert_request;          /* CertificateRequest seen (TLS <= 1.2, or 1.3 decrypted) */
@@ -451,5 +456,12 @@ size_t tls_held_bytes(void);
 /* Negotiated version: supported_versions if present, else ServerHello
  * legacy_version; 0 if no ServerHello. */
 uint16_t tls_conn_version(const struct tls_conn *c);
+/* What the server chose, for reports: the ServerHello's version and suite,
+ * or, when the server sent only a HelloRetryRequest, the ones it fixed there
+ * (RFC 8446 §4.1.4: the ServerHello must repeat both). 0 / false: neither. */
+uint16_t tls_conn_chosen_version(const struct tls_conn *c);
+bool tls_conn_chosen_cipher(const struct tls_conn *c, uint16_t *suite);
+/* The server sent a HelloRetryRequest and no ServerHello after it. */
+bool tls_conn_hrr_only(const struct tls_conn *c);
 
 #endif

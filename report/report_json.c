@@ -233,40 +233,45 @@ static void md5_hex(const struct sbuf *s, char out[33])
 
 /* A fingerprint over a list tlsscope had to cut (TLS_MAX_*) would be a wrong
  * fingerprint; leave it out instead. */
-static bool ja3_complete(const struct tls_conn *c, bool server)
+static bool ja3_complete(const struct tls_client_hello *ch)
 {
-    if (server) return c->sh.n_exts == c->sh.n_exts_total;
-    const struct tls_client_hello *ch = &c->ch;
     return ch->n_ciphers == ch->n_ciphers_total && ch->n_exts == ch->n_exts_total &&
            ch->groups.n == ch->groups.total;
 }
 
-static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
+static void json_ja3(struct json *j, const struct tls_client_hello *ch)
 {
     struct sbuf s;
     char hex[33];
-    if (!ja3_complete(c, server)) return;
+    if (!ja3_complete(ch)) return;
     sbuf_init(&s, 8192);
-    if (!server) {
-        const struct tls_client_hello *ch = &c->ch;
-        sbuf_printf(&s, "%u,", ch->legacy_version);
-        ja3_list(&s, ch->ciphers, ch->n_ciphers);
-        sbuf_putc(&s, ',');
-        ja3_exts(&s, ch->exts, ch->n_exts);
-        sbuf_putc(&s, ',');
-        ja3_list(&s, ch->groups.v, ch->groups.n);
-        sbuf_putc(&s, ',');
-        for (int i = 0; i < ch->n_ec_point_formats; i++)
-            sbuf_printf(&s, i ? "-%u" : "%u", ch->ec_point_formats[i]);
-        md5_hex(&s, hex);
-        json_str(j, "ja3", hex);
-    } else {
-        const struct tls_server_hello *sh = &c->sh;
-        sbuf_printf(&s, "%u,%u,", sh->legacy_version, sh->cipher);
-        ja3_exts(&s, sh->exts, sh->n_exts);
-        md5_hex(&s, hex);
-        json_str(j, "ja3s", hex);
-    }
+    sbuf_printf(&s, "%u,", ch->legacy_version);
+    ja3_list(&s, ch->ciphers, ch->n_ciphers);
+    sbuf_putc(&s, ',');
+    ja3_exts(&s, ch->exts, ch->n_exts);
+    sbuf_putc(&s, ',');
+    ja3_list(&s, ch->groups.v, ch->groups.n);
+    sbuf_putc(&s, ',');
+    for (int i = 0; i < ch->n_ec_point_formats; i++)
+        sbuf_printf(&s, i ? "-%u" : "%u", ch->ec_point_formats[i]);
+    md5_hex(&s, hex);
+    json_str(j, "ja3", hex);
+    sbuf_free(&s);
+}
+
+/* JA3S over a message of ServerHello form: the ServerHello, or a
+ * HelloRetryRequest the server sent alone (it is a ServerHello on the wire,
+ * RFC 8446 §4.1.4, and other JA3S tools fingerprint it). */
+static void json_ja3s(struct json *j, const struct tls_server_hello *sh)
+{
+    struct sbuf s;
+    char hex[33];
+    if (sh->n_exts != sh->n_exts_total) return;
+    sbuf_init(&s, 1024);
+    sbuf_printf(&s, "%u,%u,", sh->legacy_version, sh->cipher);
+    ja3_exts(&s, sh->exts, sh->n_exts);
+    md5_hex(&s, hex);
+    json_str(j, "ja3s", hex);
     sbuf_free(&s);
 }
 
@@ -505,6 +510,21 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
     json_obj_end(j);
 }
 
+/* The HelloRetryRequest (RFC 8446 §4.1.4; drafts before 22: a message of
+ * its own), also when it is all the server sent. */
+static void json_hello_retry(struct json *j, const struct tls_conn *c)
+{
+    json_obj(j, "hello_retry_request");
+    if (c->hrr_version) json_hex16(j, "selected_version", c->hrr_version);
+    if (c->hrr_cipher) json_hex16(j, "cipher_suite", c->hrr_cipher);
+    if (c->hrr_group) {
+        const char *g = tls_group_name(c->hrr_group);
+        if (g) json_str(j, "selected_group", g); else json_hex16(j, "selected_group", c->hrr_group);
+    }
+    json_bool(j, "server_hello_followed", c->sh.present);
+    json_obj_end(j);
+}
+
 void report_json_conn(struct sbuf *sb, const struct conn_record *r, const struct report_style *st)
 {
     report_json_conn_ex(sb, r, st, NULL, NULL);
@@ -517,7 +537,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     struct json j;
     char ip[64], b[80];
     const char *proto = NULL, *ver = NULL;
-    uint16_t version = tls_conn_version(c);
+    uint16_t version = tls_conn_chosen_version(c), suite;
 
     json_begin(&j, sb);
     json_time_ns(&j, "@timestamp", c->first_ts_ns);
@@ -543,7 +563,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         snprintf(b, sizeof(b), "0x%04x", version);
         json_str(&j, "version", b);
     }
-    if (c->sh.present) json_str(&j, "cipher", tls_cipher_iana(c->sh.cipher, b));
+    if (tls_conn_chosen_cipher(c, &suite)) json_str(&j, "cipher", tls_cipher_iana(suite, b));
     json_bool(&j, "established", c->handshake_complete);
     json_bool(&j, "resumed", c->resumed != TLS_RESUME_NONE);
     if (c->sh.has_alpn) json_strn(&j, "next_protocol", c->sh.alpn.data, c->sh.alpn.len);
@@ -553,7 +573,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         json_arr(&j, "supported_ciphers");
         for (int i = 0; i < c->ch.n_ciphers; i++) json_str(&j, NULL, tls_cipher_iana(c->ch.ciphers[i], b));
         json_arr_end(&j);
-        if (!c->ch.sslv2_format) json_ja3(&j, c, false);
+        if (!c->ch.sslv2_format) json_ja3(&j, &c->ch);
         char ja4[JA4_LEN + 1];
         if (!c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, NULL))
             json_str(&j, "ja4", ja4);
@@ -567,7 +587,8 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     }
     json_obj_end(&j);
     json_obj(&j, "server");
-    if (c->sh.present) json_ja3(&j, c, true);
+    if (c->sh.present) json_ja3s(&j, &c->sh);
+    else if (tls_conn_hrr_only(c) && c->hrr.present) json_ja3s(&j, &c->hrr);
     if (r->n_chain > 0 && r->chain[0]) {
         const struct cert *leaf = r->chain[0];
         json_obj(&j, "hash");
@@ -600,6 +621,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         sbuf_free(&raw);
     }
     if (c->sh.present) json_server_hello(&j, c);
+    if (c->hello_retry) json_hello_retry(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));
     json_bool(&j, "handshake_complete", c->handshake_complete);
     /* TLS 1.3 handshake read with key-log secrets (the chains below came
