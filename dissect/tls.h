@@ -145,6 +145,15 @@ struct tls_client_hello {
      * suite number; 0x00XXXX specs are in ciphers[] (RFC 5246 E.2). */
     uint32_t sslv2_specs[TLS_MAX_SSLV2_SPECS];
     uint8_t n_sslv2_specs, n_sslv2_specs_total;
+    /* Its framing is broken in a way servers refuse with decode_error: kept
+     * as far as it was read, events say what, and no fingerprint (README
+     * "Malformed hellos"). */
+    bool malformed;
+    /* JA3's MD5, hashed from the hello's own bytes while parsing, so a list
+     * longer than the ones kept here still gets its fingerprint; not for a
+     * malformed or SSLv2-compatible hello. */
+    bool has_ja3;
+    uint8_t ja3[16];
 };
 
 struct tls_server_hello {
@@ -156,6 +165,7 @@ struct tls_server_hello {
     uint8_t session_id_len;
     uint16_t cipher;
     uint8_t compression;
+    bool malformed;             /* as tls_client_hello.malformed: no JA3S */
     struct tls_ext exts[TLS_MAX_EXTENSIONS];
     uint16_t n_exts, n_exts_total;
     uint16_t selected_version;  /* supported_versions, or 0 */

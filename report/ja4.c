@@ -97,7 +97,7 @@ static void hash12(const struct sbuf *s, char out[13])
 bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_LEN + 1],
                 struct sbuf *raw)
 {
-    if (!ch->present || ch->n_ciphers != ch->n_ciphers_total || ch->n_exts != ch->n_exts_total ||
+    if (!ch->present || ch->malformed || ch->n_ciphers != ch->n_ciphers_total || ch->n_exts != ch->n_exts_total ||
         ch->sig_algs.n != ch->sig_algs.total ||
         (ch->n_alpn > 0 && ch->alpn[0].len != ch->alpn[0].total))
         return false;

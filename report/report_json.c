@@ -231,32 +231,14 @@ static void md5_hex(const struct sbuf *s, char out[33])
     put_hex(out, d, 16, false);
 }
 
-/* A fingerprint over a list tlsscope had to cut (TLS_MAX_*) would be a wrong
- * fingerprint; leave it out instead. */
-static bool ja3_complete(const struct tls_client_hello *ch)
-{
-    return ch->n_ciphers == ch->n_ciphers_total && ch->n_exts == ch->n_exts_total &&
-           ch->groups.n == ch->groups.total;
-}
-
+/* JA3 is hashed while the hello is parsed (dissect/hello.c), over its
+ * whole lists; left out for a malformed hello. */
 static void json_ja3(struct json *j, const struct tls_client_hello *ch)
 {
-    struct sbuf s;
     char hex[33];
-    if (!ja3_complete(ch)) return;
-    sbuf_init(&s, 8192);
-    sbuf_printf(&s, "%u,", ch->legacy_version);
-    ja3_list(&s, ch->ciphers, ch->n_ciphers);
-    sbuf_putc(&s, ',');
-    ja3_exts(&s, ch->exts, ch->n_exts);
-    sbuf_putc(&s, ',');
-    ja3_list(&s, ch->groups.v, ch->groups.n);
-    sbuf_putc(&s, ',');
-    for (int i = 0; i < ch->n_ec_point_formats; i++)
-        sbuf_printf(&s, i ? "-%u" : "%u", ch->ec_point_formats[i]);
-    md5_hex(&s, hex);
+    if (!ch->has_ja3) return;
+    put_hex(hex, ch->ja3, 16, false);
     json_str(j, "ja3", hex);
-    sbuf_free(&s);
 }
 
 /* JA3S over a message of ServerHello form: the ServerHello, or a
@@ -266,7 +248,8 @@ static void json_ja3s(struct json *j, const struct tls_server_hello *sh)
 {
     struct sbuf s;
     char hex[33];
-    if (sh->n_exts != sh->n_exts_total) return;
+    /* a list tlsscope had to cut would give a wrong fingerprint */
+    if (sh->n_exts != sh->n_exts_total || sh->malformed) return;
     sbuf_init(&s, 1024);
     sbuf_printf(&s, "%u,%u,", sh->legacy_version, sh->cipher);
     ja3_exts(&s, sh->exts, sh->n_exts);
@@ -448,6 +431,7 @@ static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
     json_obj(j, "client_hello");
     json_hex16(j, "legacy_version", ch->legacy_version);
     if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
+    if (ch->malformed) json_bool(j, "malformed", true);
     json_int(j, "session_id_length", ch->session_id_len);
     if (ch->cookie_len) json_int(j, "cookie_length", ch->cookie_len);
     json_arr(j, "cipher_suites");
@@ -497,6 +481,7 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
     json_hex16(j, "legacy_version", sh->legacy_version);
     if (sh->selected_version) json_hex16(j, "selected_version", sh->selected_version);
     json_hex16(j, "cipher_suite", sh->cipher);
+    if (sh->malformed) json_bool(j, "malformed", true);
     json_int(j, "session_id_length", sh->session_id_len);
     json_int(j, "compression_method", sh->compression);
     json_exts(j, sh->exts, sh->n_exts);
