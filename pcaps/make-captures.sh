@@ -35,22 +35,17 @@ case "$(openssl version)" in
 esac
 
 # ----------------------------------------------------------------- cleanup
-NS=tlsscope-gen-$$
 WORK=$(mktemp -d /tmp/tlsscope-gen.XXXXXX)
 # Everything is generated into $OUT and replaces pcaps/ only after the
 # check passed, so a failed or interrupted run leaves pcaps/ untouched.
 OUT=$WORK/out
 PKI=$OUT/pki
-BG_PIDS=""
-TD_PID=""
+. "$HERE/netns.sh"
 
 cleanup() {
   rc=$?
   set +e
-  for p in $BG_PIDS $TD_PID; do
-    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-  done
-  ip netns del "$NS" 2>/dev/null
+  netns_destroy
   if [ "${KEEP_WORK:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
     echo "make-captures: scratch directory kept: $WORK" >&2
   else
@@ -60,8 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "make-captures: interrupted" >&2; exit 130' INT TERM HUP
-
-nsx() { ip netns exec "$NS" "$@"; }
 
 # --------------------------------------------------------------------- PKI
 # Validity: everything meant to be valid runs 2020-01-01 .. 2045-12-31 so the
@@ -178,17 +171,11 @@ ADDRS4="10.48.36.10 10.48.36.215 10.48.36.216 10.48.36.217 192.0.2.10 192.0.2.20
 ADDRS6="fd00:7c5::10 fd00:7c5::20"
 
 make_ns() {
-  log "network namespace $NS"
-  ip netns add "$NS"
-  nsx ip link set lo mtu 1500
-  # Loopback does TSO/GSO; without these two the kernel hands tcpdump
-  # 64 KiB "segments". With them every segment is at most one 1500-byte
-  # packet, like on a real wire.
-  nsx ip link set lo gso_max_size 1500 gso_max_segs 1 \
-    || echo "make-captures: could not limit GSO on lo; segments may exceed the MTU" >&2
-  nsx ip link set lo up
-  for a in $ADDRS4; do nsx ip addr add "$a/32" dev lo; done
-  for a in $ADDRS6; do nsx ip -6 addr add "$a/128" dev lo nodad; done
+  log "network namespace tlsscope-gen-$$"
+  netns_create "tlsscope-gen-$$" || die "cannot create network namespace tlsscope-gen-$$"
+  netns_loopback wire || die "cannot set up lo in $NS"
+  # shellcheck disable=SC2086 # address lists
+  netns_addrs $ADDRS4 $ADDRS6 || die "cannot add the addresses to lo in $NS"
 }
 
 # ------------------------------------------------------------- web roots
@@ -207,30 +194,14 @@ CAP_RAW=""   # file tcpdump writes
 start_capture() { # start_capture NAME [IFACE] [tcpdump options...]
   CAP=$1; local ifc=${2:-lo}; shift; [ $# -gt 0 ] && shift
   CAP_RAW=$WORK/raw-${CAP%.*}.pcap
-  # a log per capture: the background job's redirection may happen after we
-  # start polling, so a shared log could still show the previous "listening"
   TD_LOG=$WORK/tcpdump-${CAP%.*}.log
-  : >"$TD_LOG"
   log "capture $CAP (tcpdump -i $ifc)"
-  # `ip netns exec` execs tcpdump, so $! is tcpdump itself. With snaplen
-  # 262144 the default 2 MiB ring holds only 8 packets (and on lo every packet
-  # passes twice): -B 65536 (KiB) makes room for 256, so nothing is dropped.
-  ip netns exec "$NS" tcpdump -Z root -i "$ifc" -U --immediate-mode -B 65536 -s 0 "$@" -w "$CAP_RAW" "${CAP_FILTER:-tcp}" \
-    >"$TD_LOG" 2>&1 &
-  TD_PID=$!
-  local i=0
-  until grep -q 'listening on' "$TD_LOG"; do
-    i=$((i + 1)); [ $i -le 100 ] || die "tcpdump did not start: $(cat "$TD_LOG")"
-    kill -0 "$TD_PID" 2>/dev/null || die "tcpdump died: $(cat "$TD_LOG")"
-    sleep 0.05
-  done
+  netns_tcpdump_start "$ifc" "$CAP_RAW" "$TD_LOG" "$@" "${CAP_FILTER:-tcp}" \
+    || die "tcpdump did not start: $(cat "$TD_LOG")"
 }
 
-stop_capture() { # stop_capture [FINAL-NAME-IN-PCAPS]
-  sleep 0.1           # let the last ACK of the FIN exchange reach tcpdump
-  kill -INT "$TD_PID"; wait "$TD_PID" || true; TD_PID=""
-  grep -q '^0 packets dropped by kernel' "$TD_LOG" \
-    || die "tcpdump dropped packets: $(cat "$TD_LOG")"
+stop_capture() {
+  netns_tcpdump_stop || die "tcpdump dropped packets: $(cat "$TD_LOG")"
   if [ "${CAP##*.}" = pcap ]; then cp "$CAP_RAW" "$OUT/$CAP"; fi
 }
 
@@ -243,29 +214,17 @@ start_server() {
   local addr=$1 port=$2 n=$3; shift 3
   SRV_N=$((SRV_N + 1))
   local lg=$WORK/server-$SRV_N-$port.log
-  case "$addr" in *:*) addr="[$addr]" ;; esac
-  (cd "$WORK/www" && exec ip netns exec "$NS" openssl s_server -accept "$addr:$port" \
+  local acc=$addr
+  case "$addr" in *:*) acc="[$addr]" ;; esac
+  (cd "$WORK/www" && exec ip netns exec "$NS" openssl s_server -accept "$acc:$port" \
      -naccept "$n" -WWW -no-CAfile -no-CApath -no-CAstore "$@") >"$lg" 2>&1 &
-  BG_PIDS="$BG_PIDS $!"
-  local i=0
-  until nsx ss -Hltn "src $addr:$port" | grep -q .; do
-    i=$((i + 1)); [ $i -le 100 ] || die "server $addr:$port did not listen: $(cat "$lg")"
-    sleep 0.05
-  done
+  netns_track $!
+  netns_wait_tcp "$addr" "$port" || die "server $acc:$port did not listen: $(cat "$lg")"
 }
 
 wait_servers() { # all servers must have served their NACCEPT connections
-  local p
-  for p in $BG_PIDS; do
-    local i=0
-    while kill -0 "$p" 2>/dev/null; do
-      i=$((i + 1))
-      if [ $i -gt 100 ]; then kill "$p"; wait "$p" 2>/dev/null; die "server $p did not exit"; fi
-      sleep 0.05
-    done
-    wait "$p" 2>/dev/null || true
-  done
-  BG_PIDS=""
+  # shellcheck disable=SC2086 # a PID list
+  netns_wait_gone $NETNS_PIDS || die "server $NETNS_GONE_STUCK did not exit"
 }
 
 # ------------------------------------------------------------------ client
@@ -736,12 +695,8 @@ scenario_dtls() {
   (sleep 3; printf 'pong\n'; sleep 2) | ip netns exec "$NS" openssl s_server -dtls1_2 -listen \
     -accept "$S4:443" -naccept 1 -mtu 500 -cert "$P/rsa.crt" -key "$P/rsa.key" \
     -cert_chain "$P/chain-test-int1.pem" -no-CAfile -no-CApath -no-CAstore -quiet >"$lg" 2>&1 &
-  BG_PIDS="$BG_PIDS $!"
-  local i=0
-  until nsx ss -Hlun "src $S4:443" | grep -q .; do
-    i=$((i + 1)); [ $i -le 100 ] || die "DTLS server did not listen: $(cat "$lg")"
-    sleep 0.05
-  done
+  netns_track $!
+  netns_wait_udp "$S4" 443 || die "DTLS server did not listen: $(cat "$lg")"
   dtls_client $C4 $S4 443 rsa.test.lab ECDHE-RSA-AES256-GCM-SHA384 2 rsa.test.lab \
     "DTLS: HelloVerifyRequest, Certificate in fragments"
   wait_servers; stop_capture
@@ -770,7 +725,7 @@ main() {
     printf 'capture\tstore\tserver_ip\tserver_port\tsni\tversion\tcipher_iana\tcerts\tleaf_cn\tstatus\tcode\tdepth\tclient_alert\tclient_ip\tclient_port\tcipher_openssl\tcipher_id\treason\trfc_code\tnote\n'
     cat "$ROWS"
   } >"$OUT/expected.tsv"
-  ip netns del "$NS"
+  netns_destroy
   log "checking captures against expected.tsv"
   python3 "$HERE/check_captures.py" "$OUT"
 
@@ -789,7 +744,7 @@ main_only_nc() {
   make_www
   : >"$ROWS"
   scenario_name_constraints
-  ip netns del "$NS"
+  netns_destroy
   for f in "$HERE"/*.pcap "$HERE"/*.pcapng "$HERE"/*-store.pem; do
     case " $nc_caps nc-store.pem " in *" ${f##*/} "*) continue ;; esac
     cp "$f" "$OUT/"

@@ -29,45 +29,32 @@ for t in openssl tcpdump ip ss timeout; do
   command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
 done
 
-NS=tlsscope-mtls-$$
 WORK=$(mktemp -d /tmp/tlsscope-mtls.XXXXXX)
-BG_PIDS="" TD_PID=""
+. "$HERE/netns.sh"
 cleanup() {
   rc=$?
   set +e
-  for p in $BG_PIDS $TD_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
+  netns_destroy
   if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then echo "scratch kept: $WORK" >&2; else rm -rf "$WORK"; fi
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-nsx() { ip netns exec "$NS" "$@"; }
 
 C4=192.0.2.10 S4=192.0.2.20
-ip netns add "$NS"
-nsx ip link set lo mtu 1500
-nsx ip link set lo gso_max_size 1500 gso_max_segs 1 || true
-nsx ip link set lo up
-for a in $C4 $S4; do nsx ip addr add "$a/32" dev lo; done
+netns_create "tlsscope-mtls-$$" || die "cannot create a network namespace"
+netns_loopback wire || die "cannot set up lo"
+netns_addrs $C4 $S4 || die "cannot add $C4 $S4 to lo"
 mkdir -p "$WORK/www"
 printf '<html><body>tlsscope mTLS test server</body></html>\n' >"$WORK/www/index.html"
 
 start_capture() { # start_capture FILE
   CAP=$1
   TD_LOG=$WORK/tcpdump-$CAP.log
-  # `ip netns exec` execs tcpdump, so $! is tcpdump itself (not a subshell with our traps)
-  ip netns exec "$NS" tcpdump -Z root -i lo -U --immediate-mode -B 65536 -s 0 -w "$WORK/$CAP" tcp >"$TD_LOG" 2>&1 &
-  TD_PID=$!
-  local i=0
-  until grep -q 'listening on' "$TD_LOG"; do
-    i=$((i + 1)); [ $i -le 100 ] || die "tcpdump did not start"; sleep 0.05
-  done
+  netns_tcpdump_start lo "$WORK/$CAP" "$TD_LOG" tcp || die "tcpdump did not start: $(cat "$TD_LOG")"
 }
 stop_capture() {
-  sleep 0.1
-  kill -INT "$TD_PID"; wait "$TD_PID" || true; TD_PID=""
-  grep -q '^0 packets dropped by kernel' "$TD_LOG" || die "tcpdump dropped packets"
+  netns_tcpdump_stop || die "tcpdump dropped packets"
 }
 
 # server PORT VERSION s_server-options...: one connection, then exit. The
@@ -79,21 +66,12 @@ server() {
   (cd "$WORK/www" && exec ip netns exec "$NS" openssl s_server -accept "$S4:$port" -naccept 1 -WWW \
      -cert "$P/rsa.crt" -key "$P/rsa.key" -cert_chain "$P/chain-test-int1.pem" \
      -no-CApath -no-CAstore "-tls1_$ver" -Verify 2 -verify_return_error "$@") >"$SRV_LOG" 2>&1 &
-  BG_PIDS="$BG_PIDS $!"
-  local i=0
-  until nsx ss -Hltn "src $S4:$port" | grep -q .; do
-    i=$((i + 1)); [ $i -le 100 ] || die "server $port did not listen"; sleep 0.05
-  done
+  netns_track $!
+  netns_wait_tcp "$S4" "$port" || die "server $port did not listen"
 }
 wait_servers() {
-  for p in $BG_PIDS; do
-    local i=0
-    while kill -0 "$p" 2>/dev/null; do
-      i=$((i + 1)); [ $i -le 100 ] || { kill "$p"; die "server $p did not exit"; }; sleep 0.05
-    done
-    wait "$p" 2>/dev/null || true
-  done
-  BG_PIDS=""
+  # shellcheck disable=SC2086 # a PID list
+  netns_wait_gone $NETNS_PIDS || die "server $NETNS_GONE_STUCK did not exit"
 }
 
 # client PORT CPORT VERSION s_client-options...

@@ -138,7 +138,7 @@ static struct ja4_part *part_keep(struct ja4_part *m, unsigned *next, const uint
 bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_LEN + 1],
                 struct sbuf *raw)
 {
-    if (!ch->present || ch->n_ciphers != ch->n_ciphers_total || ch->n_exts != ch->n_exts_total ||
+    if (!ch->present || ch->malformed || ch->n_ciphers != ch->n_ciphers_total || ch->n_exts != ch->n_exts_total ||
         ch->sig_algs.n != ch->sig_algs.total ||
         (ch->n_alpn > 0 && ch->alpn[0].len != ch->alpn[0].total))
         return false;

@@ -35,19 +35,16 @@ for t in ip openssl python3 setpriv date awk; do
   command -v "$t" >/dev/null 2>&1 || skip "missing tool: $t"
 done
 
-NS=tlsscope-live-$$
 W=$(mktemp -d /tmp/tlsscope-live.XXXXXX)
 # -w files are created after privileges are dropped (to nobody by default
 # for a live capture), as tcpdump -Z does: the folder is writable like /tmp.
 chmod 1777 "$W"
-PIDS=""
 FAILS=0
+. "$SRC/pcaps/netns.sh"
 
 cleanup() {
   rc=$?
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
+  netns_destroy
   exec 3>&-
   rm -rf "$W"
   exit "$rc"
@@ -55,10 +52,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
-nsx() { ip netns exec "$NS" "$@"; }
-nsx ip link set lo up || skip "cannot bring up lo in the namespace"
-nsx ip addr add "$SERVER/32" dev lo
+netns_create "tlsscope-live-$$" 2>/dev/null || skip "cannot create a network namespace"
+netns_loopback || skip "cannot bring up lo in the namespace"
+netns_addrs "$SERVER" || { echo "FAIL: cannot add $SERVER to lo"; exit 1; }
 
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 now() { date +%s.%N; }
@@ -108,16 +104,13 @@ wait_exit() {
 # a shell function, so that $! is the process itself: ip execs it.)
 ip netns exec "$NS" openssl s_server -accept "$SERVER:8443" -cert "$PKI/cucm-tomcat.crt" \
   -key "$PKI/cucm-tomcat.key" -quiet -rev >"$W/server-8443.log" 2>&1 &
-PIDS="$PIDS $!"
+netns_track $!
 ip netns exec "$NS" openssl s_server -accept "$SERVER:6972" -cert "$PKI/cucm-tomcat-ecdsa.crt" \
   -key "$PKI/cucm-tomcat-ecdsa.key" -quiet -rev >"$W/server-6972.log" 2>&1 &
-PIDS="$PIDS $!"
+netns_track $!
 for port in 8443 6972; do
-  i=0
-  until nsx ss -ltn 2>/dev/null | grep -q "$SERVER:$port"; do
-    i=$((i + 1)); [ $i -le 250 ] || { cat "$W"/server-*.log; echo "FAIL: s_server on $port did not start"; exit 1; }
-    sleep 0.02
-  done
+  netns_wait_tcp "$SERVER" "$port" \
+    || { cat "$W"/server-*.log; echo "FAIL: s_server on $port did not start"; exit 1; }
 done
 
 # client NAME PORT OPTIONS...: a handshake that then stays open, so a row
@@ -131,7 +124,7 @@ client() {
   ip netns exec "$NS" openssl s_client -connect "$SERVER:$port" -servername cucm.steven.lab \
     -CAfile "$STORE" "$@" <"$W/hold" >"$W/client-$name.log" 2>&1 &
   CPID=$!
-  PIDS="$PIDS $CPID"
+  netns_track $CPID
 }
 
 # start_tlsscope NAME ARGS...: tlsscope in the namespace; waits for its
@@ -141,7 +134,7 @@ start_tlsscope() {
   shift
   ip netns exec "$NS" "$T" "$@" >"$W/$name.out" 2>"$W/$name.err" &
   TPID=$!
-  PIDS="$PIDS $TPID"
+  netns_track $TPID
   if ! wait_for "$W/$name.err" '^tlsscope: listening on ' 10; then
     fail "$name: tlsscope did not start: $(cat "$W/$name.err")"
     return 1
@@ -352,7 +345,7 @@ ip netns exec "$NS" setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" 
   --inh-caps=+net_raw,+net_admin --ambient-caps=+net_raw,+net_admin \
   "$W/bin/tlsscope" -i lo -b tcp port 9 >"$W/caps.out" 2>"$W/caps.err" &
 TPID=$!
-PIDS="$PIDS $TPID"
+netns_track $TPID
 if wait_for "$W/caps.err" '^tlsscope: listening on lo' 10; then
   caps=$(awk '/^Cap(Inh|Prm|Eff|Amb):/ { printf "%s %s ", $1, $2 }' "/proc/$TPID/status")
   [ "$caps" = "CapInh: 0000000000000000 CapPrm: 0000000000000000 CapEff: 0000000000000000 CapAmb: 0000000000000000 " ] ||

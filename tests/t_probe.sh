@@ -33,30 +33,25 @@ for t in ip openssl python3; do
   command -v "$t" >/dev/null 2>&1 || skip "missing tool: $t"
 done
 
-NS=tlsscope-probe-$$
 W=$(mktemp -d /tmp/tlsscope-probe.XXXXXX)
-PIDS=""
 FAILS=0
+. "$SRC/pcaps/netns.sh"
 
 cleanup() {
   rc=$?
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "/etc/netns/$NS"; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$W"
+  netns_destroy
+  [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$W"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
-nsx() { ip netns exec "$NS" "$@"; }
-nsx ip link set lo up || skip "cannot bring up lo in the namespace"
-for a in 215 216 217 218 219 220 221; do nsx ip addr add "10.48.36.$a/32" dev lo; done
-nsx ip -6 addr add fd00::215/128 dev lo nodad
+netns_create "tlsscope-probe-$$" 2>/dev/null || skip "cannot create a network namespace"
+netns_loopback || skip "cannot bring up lo in the namespace"
+netns_addrs 10.48.36.215 10.48.36.216 10.48.36.217 10.48.36.218 10.48.36.219 10.48.36.220 \
+  10.48.36.221 fd00::215 || { fail "cannot add the servers' addresses to lo"; exit 1; }
 # names: `ip netns exec` puts /etc/netns/NAME/hosts over /etc/hosts
-mkdir -p "/etc/netns/$NS"
-cat >"/etc/netns/$NS/hosts" <<HOSTS
+netns_hosts <<HOSTS
 10.48.36.215 rsa.test.lab
 fd00::215 rsa.test.lab
 10.48.36.216 cucm.steven.lab
@@ -70,7 +65,7 @@ srv() { # srv NAME ADDR:PORT s_server-options...
   shift 2
   ip netns exec "$NS" openssl s_server -quiet -naccept 100 -accept "$acc" "$@" \
     >"$W/server-$name.log" 2>&1 </dev/null &
-  PIDS="$PIDS $!"
+  netns_track $!
 }
 srv A4 10.48.36.215:8443 -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
 srv A6 '[fd00::215]:8443' -cert "$PKI/rsa.crt" -key "$PKI/rsa.key" -cert_chain "$PKI/chain-test-int1.pem"
@@ -104,11 +99,11 @@ print("ready", flush=True)
 time.sleep(600)
 PY
 ip netns exec "$NS" python3 "$W/bad.py" >"$W/bad.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-until [ "$(nsx ss -ltnH 2>/dev/null | wc -l)" -ge 10 ]; do
-  i=$((i + 1)); [ $i -le 250 ] || { cat "$W"/server-*.log; fail "servers did not start"; exit 1; }
-  sleep 0.02
+netns_track $!
+for acc in 10.48.36.215:8443 fd00::215:8443 10.48.36.216:6972 10.48.36.217:8443 10.48.36.218:8443 \
+  10.48.36.221:8443 10.48.36.217:6972 10.48.36.219:8443 10.48.36.219:6971 10.48.36.219:6972; do
+  netns_wait_tcp "${acc%:*}" "${acc##*:}" \
+    || { cat "$W"/server-*.log "$W/bad.log"; fail "no server listens on $acc"; exit 1; }
 done
 
 # ---------------------------------------------------------------- the probe

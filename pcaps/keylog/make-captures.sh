@@ -27,17 +27,14 @@ for t in openssl tcpdump editcap ip ss timeout tshark gtlsserver gtlsclient; do
   command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
 done
 
-NS=tlsscope-kl-$$
 WORK=$(mktemp -d /tmp/tlsscope-kl.XXXXXX)
 OUT=$WORK/out
 mkdir -p "$OUT" "$WORK/www"
-BG_PIDS="" TD_PID=""
+. "$HERE/../netns.sh"
 cleanup() {
   rc=$?
   set +e
-  for p in $BG_PIDS $TD_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "/etc/netns/$NS"
+  netns_destroy
   if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then
     echo "make-keylog-captures: scratch directory kept: $WORK" >&2
   else
@@ -47,20 +44,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-nsx() { ip netns exec "$NS" "$@"; }
 
 C4=192.0.2.10 S4=192.0.2.20
-ip netns add "$NS"
-nsx ip link set lo mtu 1500
-nsx ip link set lo gso_max_size 1500 gso_max_segs 1 || true
-nsx ip link set lo up
-for a in $C4 $S4; do nsx ip addr add "$a/32" dev lo; done
+netns_create "tlsscope-kl-$$" || die "cannot create a network namespace"
+netns_loopback wire || die "cannot set up lo"
+netns_addrs $C4 $S4 || die "cannot add $C4 $S4 to lo"
 # QUIC clients cannot bind: route the server address from the client address,
-# and let rsa.test.lab resolve inside the namespace (ip netns exec reads
-# /etc/netns/NS/hosts)
+# and let rsa.test.lab resolve inside the namespace
 nsx ip route replace local $S4 dev lo src $C4 table local
-mkdir -p "/etc/netns/$NS"
-echo "$S4 rsa.test.lab" >"/etc/netns/$NS/hosts"
+echo "$S4 rsa.test.lab" | netns_hosts
 printf '<html><body>tlsscope test server</body></html>\n' >"$WORK/www/index.html"
 STORE=$HERE/../test-store.pem
 
@@ -68,23 +60,13 @@ start_capture() {
   CAP=$1
   CAP_RAW=$WORK/raw-${CAP%.*}.pcap
   TD_LOG=$WORK/tcpdump-${CAP%.*}.log
-  : >"$TD_LOG"
   log "capture $CAP"
-  ip netns exec "$NS" tcpdump -Z root -i lo -U --immediate-mode -B 65536 -s 0 -w "$CAP_RAW" "${CAP_FILTER:-tcp}" \
-    >"$TD_LOG" 2>&1 &
-  TD_PID=$!
-  local i=0
-  until grep -q 'listening on' "$TD_LOG"; do
-    i=$((i + 1)); [ $i -le 100 ] || die "tcpdump did not start"
-    sleep 0.05
-  done
+  netns_tcpdump_start lo "$CAP_RAW" "$TD_LOG" "${CAP_FILTER:-tcp}" || die "tcpdump did not start"
   : >"$OUT/${CAP%.*}.keys"
 }
 
 stop_capture() {
-  sleep 0.1
-  kill -INT "$TD_PID"; wait "$TD_PID" || true; TD_PID=""
-  grep -q '^0 packets dropped by kernel' "$TD_LOG" || die "tcpdump dropped packets"
+  netns_tcpdump_stop || die "tcpdump dropped packets"
   cp "$CAP_RAW" "$OUT/$CAP"
 }
 
@@ -95,25 +77,13 @@ start_server() { # start_server PORT NACCEPT s_server-options...
   local lg=$WORK/server-$SRV_N.log
   (cd "$WORK/www" && exec ip netns exec "$NS" openssl s_server -accept "$S4:$port" \
      -naccept "$n" -WWW -no-CAfile -no-CApath -no-CAstore "$@") >"$lg" 2>&1 &
-  BG_PIDS="$BG_PIDS $!"
-  local i=0
-  until nsx ss -Hltn "src $S4:$port" | grep -q .; do
-    i=$((i + 1)); [ $i -le 100 ] || die "server did not listen: $(cat "$lg")"
-    sleep 0.05
-  done
+  netns_track $!
+  netns_wait_tcp "$S4" "$port" || die "server did not listen: $(cat "$lg")"
 }
 
 wait_servers() {
-  local p
-  for p in $BG_PIDS; do
-    local i=0
-    while kill -0 "$p" 2>/dev/null; do
-      i=$((i + 1)); [ $i -le 100 ] || { kill "$p"; die "server $p did not exit"; }
-      sleep 0.05
-    done
-    wait "$p" 2>/dev/null || true
-  done
-  BG_PIDS=""
+  # shellcheck disable=SC2086 # a PID list
+  netns_wait_gone $NETNS_PIDS || die "server $NETNS_GONE_STUCK did not exit"
 }
 
 ROWS=$WORK/expected.rows
