@@ -304,18 +304,36 @@ static int ch_ext_cb(void *hello, uint16_t type, struct cursor *ext)
 struct ja3_md5 {
     mbedtls_md5_context md;
     bool first;   /* no value yet in the current field */
+    /* the text goes to MD5 in blocks, not a call per value (every hello;
+     * the text report pays for it too) */
+    unsigned char buf[256];
+    size_t n;
 };
+
+static void ja3_flush(struct ja3_md5 *h)
+{
+    mbedtls_md5_update_ret(&h->md, h->buf, h->n);
+    h->n = 0;
+}
 
 static void ja3_put(struct ja3_md5 *h, const char *s, size_t n)
 {
-    mbedtls_md5_update_ret(&h->md, (const unsigned char *)s, n);
+    if (h->n + n > sizeof(h->buf)) ja3_flush(h);
+    memcpy(h->buf + h->n, s, n); /* n <= 6: a value */
+    h->n += n;
 }
 
+/* "%u" (with a '-' before it unless first in its field), by hand */
 static void ja3_value(struct ja3_md5 *h, unsigned v)
 {
     char b[8];
-    int n = snprintf(b, sizeof b, h->first ? "%u" : "-%u", v);
-    ja3_put(h, b, (size_t)n);
+    size_t i = sizeof(b);
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!h->first) b[--i] = '-';
+    ja3_put(h, b + i, sizeof(b) - i);
     h->first = false;
 }
 
@@ -348,6 +366,7 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
     mbedtls_md5_init(&h.md);
     mbedtls_md5_starts_ret(&h.md);
     h.first = true;
+    h.n = 0;
     ja3_value(&h, ch->legacy_version);
     ja3_field_end(&h);
     ja3_list(&h, *suites, false);
@@ -369,6 +388,7 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
     ja3_list(&h, groups, false);
     ja3_field_end(&h);
     ja3_list(&h, formats, true);
+    ja3_flush(&h);
     mbedtls_md5_finish_ret(&h.md, ch->ja3);
     mbedtls_md5_free(&h.md);
     ch->has_ja3 = true;
