@@ -416,7 +416,7 @@ measure() { # measure CAPTURE...
       w=$(cut -d' ' -f1 "$runs" | median)
       c=$(cut -d' ' -f2 "$runs" | median)
       r=$(cut -d' ' -f3 "$runs" | median)
-      spread=$(cut -d' ' -f2 "$runs" | sort -g | awk -v m="$c" '{ a[NR] = $1 } END { printf "%.0f", m > 0 ? 100 * (a[NR] - a[1]) / m : 0 }')
+      spread=$(cut -d' ' -f2 "$runs" | sort -g | awk -v m="$c" '{ a[NR] = $1 } END { printf "%.0f", (m > 0 ? 100 * (a[NR] - a[1]) / m : 0) }')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cap" "$(stat -c %s "$f")" "$pkts" "${judged:-0}" \
         "$tool" "$w" "$c" "$r" "$spread" >>"$RES"
       log "$cap $tool: wall ${w}s cpu ${c}s (spread ${spread}%) rss $((r / 1024)) MiB  (runs: $(tr '\n' ';' <"$runs"))"

@@ -212,6 +212,13 @@ static void on_server_hello(struct tls_conn *c, enum tls_side side, const uint8_
     if (hrr) { /* RFC 8446 §4.1.4: a ServerHello in form, a retry request in meaning */
         c->hello_retry = true;
         c->hrr_group = group;
+        c->hrr_cipher = sh.cipher;
+        c->hrr_version = sh.selected_version ? sh.selected_version : sh.legacy_version;
+        if (!c->hrr.present) {
+            c->hrr = sh;
+            c->hrr.present = true;
+            c->hrr.ts_ns = ts_ns;
+        }
         return;
     }
     if (c->sh.present) {
@@ -395,7 +402,13 @@ void tls_handshake_message(struct tls_conn *c, enum flow_dir dir, uint8_t type,
         on_hello_verify_request(c, side, body, len, off, ts_ns);
         break;
     case HS_HELLO_RETRY_REQUEST: /* TLS 1.3 drafts < 22: a message of its own */
-        if (side == TLS_SERVER) c->hello_retry = true;
+        if (side == TLS_SERVER) {
+            c->hello_retry = true;
+            if (tls_parse_draft_hello_retry(body, len, &c->hrr_version, &c->hrr_cipher,
+                                            &c->hrr_group) != TLS_OK)
+                tls_event_fmt(c, TLS_EV_MALFORMED, side, off, len, ts_ns,
+                              "HelloRetryRequest not decoded (malformed)");
+        }
         break;
     case HS_CERTIFICATE:
         on_certificate(c, side, body, len, off, ts_ns);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/md5.h>
+
 #include "../common/cursor.h"
 #include "names.h"
 #include "tls_internal.h"
@@ -286,13 +288,110 @@ static int walk_extensions(struct cursor *blk, struct tls_ext *exts, uint16_t *n
         seen[type / 64] |= 1ull << (type % 64);
         if (one(hello, type, &ext) != TLS_OK) note_ext(note, ctx, "malformed extension", type);
     }
-    (void)rc; /* duplicates are reported, not fatal */
-    return TLS_OK;
+    return rc; /* duplicates: decoded once, and the hello is malformed */
 }
 
 static int ch_ext_cb(void *hello, uint16_t type, struct cursor *ext)
 {
     return parse_ch_extension((struct tls_client_hello *)hello, type, ext);
+}
+
+/* --- JA3 (Salesforce, github.com/salesforce/ja3) ---
+ * MD5 of "version,ciphers,extensions,groups,point_formats": decimal values
+ * joined by '-', GREASE (RFC 8701) left out. Hashed from the hello's bytes
+ * (the whole cipher and extension lists, however long), not from the lists
+ * kept in struct tls_client_hello, which are capped. */
+struct ja3_md5 {
+    mbedtls_md5_context md;
+    bool first;   /* no value yet in the current field */
+    /* the text goes to MD5 in blocks, not a call per value (every hello;
+     * the text report pays for it too) */
+    unsigned char buf[256];
+    size_t n;
+};
+
+static void ja3_flush(struct ja3_md5 *h)
+{
+    mbedtls_md5_update_ret(&h->md, h->buf, h->n);
+    h->n = 0;
+}
+
+static void ja3_put(struct ja3_md5 *h, const char *s, size_t n)
+{
+    if (h->n + n > sizeof(h->buf)) ja3_flush(h);
+    memcpy(h->buf + h->n, s, n); /* n <= 6: a value */
+    h->n += n;
+}
+
+/* "%u" (with a '-' before it unless first in its field), by hand */
+static void ja3_value(struct ja3_md5 *h, unsigned v)
+{
+    char b[8];
+    size_t i = sizeof(b);
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!h->first) b[--i] = '-';
+    ja3_put(h, b + i, sizeof(b) - i);
+    h->first = false;
+}
+
+static void ja3_field_end(struct ja3_md5 *h)
+{
+    ja3_put(h, ",", 1);
+    h->first = true;
+}
+
+/* A list of u16 (GREASE left out) or u8 values. */
+static void ja3_list(struct ja3_md5 *h, struct cursor l, bool u8)
+{
+    for (;;) {
+        uint16_t v;
+        uint8_t b;
+        if (u8 ? cur_u8(&l, &b) != 0 : cur_u16(&l, &v) != 0) return;
+        if (u8) ja3_value(h, b);
+        else if (!tls_is_grease(v)) ja3_value(h, v);
+    }
+}
+
+/* suites: the cipher_suites body; exts: the extensions block (empty when
+ * there is none), both already checked by parse_client_hello. */
+static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
+                     const struct cursor *exts)
+{
+    struct ja3_md5 h;
+    struct cursor walk = *exts, groups = cur_init(NULL, 0), formats = cur_init(NULL, 0);
+    bool have_groups = false, have_formats = false;
+    mbedtls_md5_init(&h.md);
+    mbedtls_md5_starts_ret(&h.md);
+    h.first = true;
+    h.n = 0;
+    ja3_value(&h, ch->legacy_version);
+    ja3_field_end(&h);
+    ja3_list(&h, *suites, false);
+    ja3_field_end(&h);
+    while (!cur_empty(&walk)) {
+        uint16_t type;
+        struct cursor body;
+        if (cur_u16(&walk, &type) != 0 || cur_vec(&walk, 2, &body) != 0) break;
+        if (!tls_is_grease(type)) ja3_value(&h, type);
+        if (type == 10 && !have_groups) { /* supported_groups: NamedGroup list<2..2^16-1> */
+            have_groups = true;
+            if (cur_vec(&body, 2, &groups) != 0) groups = cur_init(NULL, 0);
+        } else if (type == 11 && !have_formats) { /* ec_point_formats: u8 list<1..2^8-1> */
+            have_formats = true;
+            if (cur_vec(&body, 1, &formats) != 0) formats = cur_init(NULL, 0);
+        }
+    }
+    ja3_field_end(&h);
+    ja3_list(&h, groups, false);
+    ja3_field_end(&h);
+    ja3_list(&h, formats, true);
+    ja3_flush(&h);
+    mbedtls_md5_finish_ret(&h.md, ch->ja3);
+    mbedtls_md5_free(&h.md);
+    ch->has_ja3 = true;
 }
 
 /* RFC 8446 §4.1.2 / RFC 5246 §7.4.1.2:
@@ -306,6 +405,7 @@ static int parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, 
                               bool dtls, tls_note_fn note, void *ctx)
 {
     struct cursor c = cur_init(body, len), sid, suites, comp, exts;
+    struct cursor suites_all, exts_all = cur_init(NULL, 0);
     const uint8_t *rnd;
     uint16_t last_type = 0;
 
@@ -316,10 +416,11 @@ static int parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, 
     TOP(cur_vec(&c, 1, &sid));
     if (cur_left(&sid) > 32) {
         if (note) note(ctx, "ClientHello session id longer than 32");
-        return TLS_EMALFORMED;
+        ch->malformed = true;
+    } else {
+        ch->session_id_len = (uint8_t)cur_left(&sid);
+        memcpy(ch->session_id, sid.p, ch->session_id_len);
     }
-    ch->session_id_len = (uint8_t)cur_left(&sid);
-    memcpy(ch->session_id, sid.p, ch->session_id_len);
     if (dtls) {
         struct cursor cookie;
         TOP(cur_vec(&c, 1, &cookie));
@@ -328,9 +429,10 @@ static int parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, 
     TOP(cur_vec(&c, 2, &suites));
     if (cur_left(&suites) < 2 || (cur_left(&suites) & 1)) {
         if (note) note(ctx, "ClientHello cipher_suites length is zero or odd");
-        return TLS_EMALFORMED;
+        ch->malformed = true;
     }
-    while (!cur_empty(&suites)) {
+    suites_all = suites;
+    while (cur_left(&suites) >= 2) {
         uint16_t s;
         INNER(cur_u16(&suites, &s));
         if (ch->n_ciphers < TLS_MAX_CIPHERS) ch->ciphers[ch->n_ciphers++] = s;
@@ -339,24 +441,35 @@ static int parse_client_hello(struct tls_client_hello *ch, const uint8_t *body, 
         if (s == 0x00ff) ch->renegotiation_info = true;
     }
     TOP(cur_vec(&c, 1, &comp));
-    if (cur_empty(&comp)) {
+    if (cur_empty(&comp)) { /* RFC 8446 §4.1.2: <1..2^8-1> */
         if (note) note(ctx, "ClientHello without compression methods");
-        return TLS_EMALFORMED;
+        ch->malformed = true;
     }
     while (!cur_empty(&comp)) {
         uint8_t m;
         INNER(cur_u8(&comp, &m));
         if (ch->n_compression < sizeof ch->compression) ch->compression[ch->n_compression++] = m;
     }
-    if (cur_empty(&c)) return TLS_OK; /* RFC 5246 §7.4.1.2: no extensions block */
-    TOP(cur_vec(&c, 2, &exts));
-    ch->has_extensions_block = true;
-    walk_extensions(&exts, ch->exts, &ch->n_exts, &ch->n_exts_total, ch, ch_ext_cb, note, ctx,
-                    &last_type);
-    /* RFC 8446 §4.2.11: pre_shared_key MUST be the last extension */
-    if (ch->has_pre_shared_key && last_type != 41 && note)
-        note(ctx, "pre_shared_key is not the last ClientHello extension");
-    if (!cur_empty(&c) && note) note(ctx, "bytes after the ClientHello extensions block");
+    if (!cur_empty(&c)) { /* RFC 5246 §7.4.1.2: a TLS 1.2 hello may have no extensions block */
+        if (cur_vec(&c, 2, &exts) != 0) {
+            if (note) note(ctx, "extensions block overruns the ClientHello");
+            ch->malformed = true;
+            return TLS_OK;
+        }
+        ch->has_extensions_block = true;
+        exts_all = exts;
+        if (walk_extensions(&exts, ch->exts, &ch->n_exts, &ch->n_exts_total, ch, ch_ext_cb, note,
+                            ctx, &last_type) != TLS_OK)
+            ch->malformed = true;
+        /* RFC 8446 §4.2.11: pre_shared_key MUST be the last extension */
+        if (ch->has_pre_shared_key && last_type != 41 && note)
+            note(ctx, "pre_shared_key is not the last ClientHello extension");
+        if (!cur_empty(&c)) {
+            if (note) note(ctx, "bytes after the ClientHello extensions block");
+            ch->malformed = true;
+        }
+    }
+    if (!ch->malformed) ja3_hash(ch, &suites_all, &exts_all);
     return TLS_OK;
 }
 
@@ -496,13 +609,40 @@ int tls_parse_server_hello(struct tls_server_hello *sh, bool *is_hrr, uint16_t *
     x.hrr_group = 0;
     if (!cur_empty(&c)) {
         TOP(cur_vec(&c, 2, &exts));
-        walk_extensions(&exts, sh->exts, &sh->n_exts, &sh->n_exts_total, &x, parse_sh_extension,
-                        note, ctx, NULL);
-        if (!cur_empty(&c) && note) note(ctx, "bytes after the ServerHello extensions block");
+        if (walk_extensions(&exts, sh->exts, &sh->n_exts, &sh->n_exts_total, &x,
+                            parse_sh_extension, note, ctx, NULL) != TLS_OK)
+            sh->malformed = true;
+        if (!cur_empty(&c)) {
+            if (note) note(ctx, "bytes after the ServerHello extensions block");
+            sh->malformed = true;
+        }
     }
     *is_hrr = x.hrr;
     *hrr_group = x.hrr_group;
     return TLS_OK;
+}
+
+/* TLS 1.3 drafts before 22 had a HelloRetryRequest message of its own:
+ *   draft-18 §4.1.4: ProtocolVersion server_version; Extension extensions<2..2^16-1>;
+ *   drafts 19-21:    ProtocolVersion server_version; CipherSuite cipher_suite;
+ *                    Extension extensions<2..2^16-1>;
+ * key_share (type 40 in those drafts) holds only NamedGroup selected_group. */
+int tls_parse_draft_hello_retry(const uint8_t *body, size_t len, uint16_t *version,
+                                uint16_t *cipher, uint16_t *group)
+{
+    struct cursor c = cur_init(body, len), exts;
+    *version = *cipher = *group = 0;
+    TOP(cur_u16(&c, version));
+    if (*version >= 0x7f13 && *version <= 0x7f15) TOP(cur_u16(&c, cipher));
+    TOP(cur_vec(&c, 2, &exts));
+    while (!cur_empty(&exts)) {
+        uint16_t type;
+        struct cursor ext;
+        INNER(cur_u16(&exts, &type));
+        INNER(cur_vec(&exts, 2, &ext));
+        if (type == 40 || type == 51) INNER(cur_u16(&ext, group));
+    }
+    return cur_empty(&c) ? TLS_OK : TLS_EMALFORMED;
 }
 
 /* --- SSLv2-compatible ClientHello (RFC 5246 Appendix E.2, RFC 6101 E) ---

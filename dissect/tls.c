@@ -273,3 +273,18 @@ uint16_t tls_conn_version(const struct tls_conn *c)
     if (!c->sh.present) return 0;
     return c->sh.selected_version ? c->sh.selected_version : c->sh.legacy_version;
 }
+
+bool tls_conn_hrr_only(const struct tls_conn *c) { return !c->sh.present && c->hello_retry; }
+
+uint16_t tls_conn_chosen_version(const struct tls_conn *c)
+{
+    return tls_conn_hrr_only(c) ? c->hrr_version : tls_conn_version(c);
+}
+
+bool tls_conn_chosen_cipher(const struct tls_conn *c, uint16_t *suite)
+{
+    if (c->sh.present) *suite = c->sh.cipher;
+    else if (tls_conn_hrr_only(c) && c->hrr_cipher) *suite = c->hrr_cipher;
+    else return false;
+    return true;
+}

@@ -145,6 +145,15 @@ struct tls_client_hello {
      * suite number; 0x00XXXX specs are in ciphers[] (RFC 5246 E.2). */
     uint32_t sslv2_specs[TLS_MAX_SSLV2_SPECS];
     uint8_t n_sslv2_specs, n_sslv2_specs_total;
+    /* Its framing is broken in a way servers refuse with decode_error: kept
+     * as far as it was read, events say what, and no fingerprint (README
+     * "Malformed hellos"). */
+    bool malformed;
+    /* JA3's MD5, hashed from the hello's own bytes while parsing, so a list
+     * longer than the ones kept here still gets its fingerprint; not for a
+     * malformed or SSLv2-compatible hello. */
+    bool has_ja3;
+    uint8_t ja3[16];
 };
 
 struct tls_server_hello {
@@ -156,6 +165,7 @@ struct tls_server_hello {
     uint8_t session_id_len;
     uint16_t cipher;
     uint8_t compression;
+    bool malformed;             /* as tls_client_hello.malformed: no JA3S */
     struct tls_ext exts[TLS_MAX_EXTENSIONS];
     uint16_t n_exts, n_exts_total;
     uint16_t selected_version;  /* supported_versions, or 0 */
@@ -365,6 +375,11 @@ struct tls_conn {
     struct tls_server_hello sh;
     bool hello_retry;           /* HelloRetryRequest seen (RFC 8446 §4.1.4) */
     uint16_t hrr_group;
+    uint16_t hrr_cipher;        /* the suite and version the HelloRetryRequest fixed */
+    uint16_t hrr_version;       /* (§4.1.4: the ServerHello must repeat them); 0: unknown */
+    struct tls_server_hello hrr;/* the HelloRetryRequest in ServerHello form (present:
+                                 * RFC 8446 layout; not for drafts' own message), for JA3S
+                                 * when it is all the server sent */
     struct tls_certificate server_certs;
     struct tls_certificate client_certs;  /* TLS <= 1.2, or 1.3 decrypted */
     bool cert_request;          /* CertificateRequest seen (TLS <= 1.2, or 1.3 decrypted) */
@@ -483,5 +498,12 @@ size_t tls_held_bytes(void);
 /* Negotiated version: supported_versions if present, else ServerHello
  * legacy_version; 0 if no ServerHello. */
 uint16_t tls_conn_version(const struct tls_conn *c);
+/* What the server chose, for reports: the ServerHello's version and suite,
+ * or, when the server sent only a HelloRetryRequest, the ones it fixed there
+ * (RFC 8446 §4.1.4: the ServerHello must repeat both). 0 / false: neither. */
+uint16_t tls_conn_chosen_version(const struct tls_conn *c);
+bool tls_conn_chosen_cipher(const struct tls_conn *c, uint16_t *suite);
+/* The server sent a HelloRetryRequest and no ServerHello after it. */
+bool tls_conn_hrr_only(const struct tls_conn *c);
 
 #endif

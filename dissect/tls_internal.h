@@ -214,6 +214,11 @@ int dtls_parse_hello_verify_request(const uint8_t *body, size_t len, uint16_t *v
                                     uint8_t *cookie_len);
 int tls_parse_server_hello(struct tls_server_hello *sh, bool *is_hrr, uint16_t *hrr_group,
                            const uint8_t *body, size_t len, tls_note_fn note, void *ctx);
+/* The HelloRetryRequest message of TLS 1.3 drafts before 22 (type 6):
+ * version, the suite (drafts 19-21 only) and the key_share group asked for.
+ * TLS_OK, or TLS_ETRUNC/TLS_EMALFORMED with what was read set. */
+int tls_parse_draft_hello_retry(const uint8_t *body, size_t len, uint16_t *version,
+                                uint16_t *cipher, uint16_t *group);
 /* SSLv2 CLIENT-HELLO record body (from msg_type on, RFC 5246 E.2). */
 int tls_parse_sslv2_client_hello(struct tls_client_hello *ch, const uint8_t *body, size_t len);
 /* Does p[0..avail) start an SSLv2 CLIENT-HELLO record? 1 yes, 0 no, -1 need more. */

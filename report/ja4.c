@@ -99,10 +99,46 @@ static void hash12(const struct sbuf *s, char out[13])
     out[12] = '\0';
 }
 
+/* The last JA4_PARTS answers for part b (ciphers) and part c (extensions
+ * and signature algorithms): the list as written (JA4_r) and its hash12. */
+#define JA4_PARTS 4
+struct ja4_part {
+    bool used;
+    size_t klen;
+    uint16_t key[2 + TLS_MAX_CIPHERS + TLS_MAX_LIST];
+    size_t slen;
+    char s[2048 + 1]; /* the sbuf caps below (b 2048, c 1024) and a NUL */
+    char hash[13];
+};
+static struct ja4_part part_b[JA4_PARTS], part_c[JA4_PARTS];
+static unsigned next_b, next_c;
+
+static struct ja4_part *part_find(struct ja4_part *m, const uint16_t *key, size_t n)
+{
+    for (int i = 0; i < JA4_PARTS; i++)
+        if (m[i].used && m[i].klen == n && memcmp(m[i].key, key, n * sizeof(key[0])) == 0) return &m[i];
+    return NULL;
+}
+
+static struct ja4_part *part_keep(struct ja4_part *m, unsigned *next, const uint16_t *key, size_t n,
+                                  const struct sbuf *text, bool hash)
+{
+    struct ja4_part *p = &m[(*next)++ % JA4_PARTS];
+    p->used = true;
+    p->klen = n;
+    memcpy(p->key, key, n * sizeof(key[0]));
+    p->slen = text->len < sizeof(p->s) ? text->len : sizeof(p->s) - 1;
+    memcpy(p->s, sbuf_str(text), p->slen);
+    p->s[p->slen] = '\0';
+    if (hash) hash12(text, p->hash);
+    else memcpy(p->hash, "000000000000", 13);
+    return p;
+}
+
 bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_LEN + 1],
                 struct sbuf *raw)
 {
-    if (!ch->present || ch->n_ciphers != ch->n_ciphers_total || ch->n_exts != ch->n_exts_total ||
+    if (!ch->present || ch->malformed || ch->n_ciphers != ch->n_ciphers_total || ch->n_exts != ch->n_exts_total ||
         ch->sig_algs.n != ch->sig_algs.total ||
         (ch->n_alpn > 0 && ch->alpn[0].len != ch->alpn[0].total))
         return false;
@@ -129,22 +165,37 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
                         (char)('0' + nc2 % 10), (char)('0' + ne2 / 10), (char)('0' + ne2 % 10), alpn[0], alpn[1],
                         '\0'};
 
+    /* Parts b and c from the memo when this list was seen (keyed by the
+     * whole list, count first), else sorted, written and hashed here. */
+    uint16_t kb[1 + TLS_MAX_CIPHERS], kc[2 + TLS_MAX_EXTENSIONS + TLS_MAX_LIST];
+    size_t nkb = 0, nkc = 0;
+    kb[nkb++] = (uint16_t)nc;
+    for (int i = 0; i < nc; i++) kb[nkb++] = ciphers[i];
+    kc[nkc++] = (uint16_t)ne;
+    for (int i = 0; i < ne; i++) kc[nkc++] = exts[i];
+    kc[nkc++] = (uint16_t)ns;
+    for (int i = 0; i < ns; i++) kc[nkc++] = sigs[i];
+    struct ja4_part *pb = part_find(part_b, kb, nkb), *pc = part_find(part_c, kc, nkc);
     static struct sbuf b, c; /* reused: no allocation per hello (one thread) */
     if (!b.max) {
         sbuf_init(&b, 2048);
         sbuf_init(&c, 1024);
     }
-    sbuf_reset(&b);
-    sbuf_reset(&c);
-    hex_list(&b, ciphers, nc, true);
-    hex_list(&c, exts, ne, true);
-    if (ns) {
-        sbuf_putc(&c, '_');
-        hex_list(&c, sigs, ns, false);
+    if (!pb) {
+        sbuf_reset(&b);
+        hex_list(&b, ciphers, nc, true);
+        pb = part_keep(part_b, &next_b, kb, nkb, &b, nc > 0);
     }
-    char hb[13] = "000000000000", hc[13] = "000000000000";
-    if (nc) hash12(&b, hb);
-    if (ne) hash12(&c, hc);
+    if (!pc) {
+        sbuf_reset(&c);
+        hex_list(&c, exts, ne, true);
+        if (ns) {
+            sbuf_putc(&c, '_');
+            hex_list(&c, sigs, ns, false);
+        }
+        pc = part_keep(part_c, &next_c, kc, nkc, &c, ne > 0);
+    }
+    const char *hb = pb->hash, *hc = pc->hash;
     memcpy(ja4, a, 10);
     ja4[10] = '_';
     memcpy(ja4 + 11, hb, 12);
@@ -154,9 +205,9 @@ bool ja4_client(const struct tls_client_hello *ch, char transport, char ja4[JA4_
         /* JA4_r: part a, then the very strings that were hashed */
         sbuf_append(raw, a, 10);
         sbuf_putc(raw, '_');
-        sbuf_append(raw, b.p ? b.p : "", b.len);
+        sbuf_append(raw, pb->s, pb->slen);
         sbuf_putc(raw, '_');
-        sbuf_append(raw, c.p ? c.p : "", c.len);
+        sbuf_append(raw, pc->s, pc->slen);
     }
     return true;
 }

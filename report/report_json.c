@@ -188,7 +188,7 @@ static void json_chain_entry_write(struct json *j, const struct cert *c, const s
  * each other on every connection) and bounded (FRAG_SLOTS x (FRAG_KEY_MAX
  * + FRAG_MAX)); a part with a longer key or text is written every time. */
 #define FRAG_SLOTS 256
-#define FRAG_KEY_MAX 768  /* TLS_MAX_CIPHERS x 2 bytes fits */
+#define FRAG_KEY_MAX 1024 /* TLS_MAX_CIPHERS x 2 bytes fits */
 #define FRAG_MAX 16384
 
 enum frag_kind {
@@ -507,46 +507,34 @@ static void md5_hex(const struct sbuf *s, char out[33])
     put_hex(out, d, 16, false);
 }
 
-/* A fingerprint over a list tlsscope had to cut (TLS_MAX_*) would be a wrong
- * fingerprint; leave it out instead. */
-static bool ja3_complete(const struct tls_conn *c, bool server)
+/* JA3 is hashed while the hello is parsed (dissect/hello.c), over its
+ * whole lists; left out for a malformed hello. */
+static void json_ja3(struct json *j, const struct tls_client_hello *ch)
 {
-    if (server) return c->sh.n_exts == c->sh.n_exts_total;
-    const struct tls_client_hello *ch = &c->ch;
-    return ch->n_ciphers == ch->n_ciphers_total && ch->n_exts == ch->n_exts_total &&
-           ch->groups.n == ch->groups.total;
+    char hex[33];
+    if (!ch->has_ja3) return;
+    put_hex(hex, ch->ja3, 16, false);
+    json_str(j, "ja3", hex);
 }
 
-static void json_ja3(struct json *j, const struct tls_conn *c, bool server)
+/* JA3S over a message of ServerHello form: the ServerHello, or a
+ * HelloRetryRequest the server sent alone (it is a ServerHello on the wire,
+ * RFC 8446 §4.1.4, and other JA3S tools fingerprint it). */
+static void json_ja3s(struct json *j, const struct tls_server_hello *sh)
 {
     static struct sbuf s; /* reused: no allocation per connection */
     char hex[33];
-    if (!ja3_complete(c, server)) return;
-    if (!s.max) sbuf_init(&s, 8192);
+    /* a list tlsscope had to cut would give a wrong fingerprint */
+    if (sh->n_exts != sh->n_exts_total || sh->malformed) return;
+    if (!s.max) sbuf_init(&s, 1024);
     sbuf_reset(&s);
-    if (!server) {
-        const struct tls_client_hello *ch = &c->ch;
-        ja3_num(&s, ch->legacy_version, true);
-        sbuf_putc(&s, ',');
-        ja3_list(&s, ch->ciphers, ch->n_ciphers);
-        sbuf_putc(&s, ',');
-        ja3_exts(&s, ch->exts, ch->n_exts);
-        sbuf_putc(&s, ',');
-        ja3_list(&s, ch->groups.v, ch->groups.n);
-        sbuf_putc(&s, ',');
-        for (int i = 0; i < ch->n_ec_point_formats; i++) ja3_num(&s, ch->ec_point_formats[i], i == 0);
-        md5_hex(&s, hex);
-        json_str(j, "ja3", hex);
-    } else {
-        const struct tls_server_hello *sh = &c->sh;
-        ja3_num(&s, sh->legacy_version, true);
-        sbuf_putc(&s, ',');
-        ja3_num(&s, sh->cipher, true);
-        sbuf_putc(&s, ',');
-        ja3_exts(&s, sh->exts, sh->n_exts);
-        md5_hex(&s, hex);
-        json_str(j, "ja3s", hex);
-    }
+    ja3_num(&s, sh->legacy_version, true);
+    sbuf_putc(&s, ',');
+    ja3_num(&s, sh->cipher, true);
+    sbuf_putc(&s, ',');
+    ja3_exts(&s, sh->exts, sh->n_exts);
+    md5_hex(&s, hex);
+    json_str(j, "ja3s", hex);
 }
 
 static const char *alert_level(uint8_t l) { return l == 2 ? "fatal" : l == 1 ? "warning" : "unknown"; }
@@ -715,6 +703,7 @@ static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
     json_obj(j, "client_hello");
     json_hex16(j, "legacy_version", ch->legacy_version);
     if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
+    if (ch->malformed) json_bool(j, "malformed", true);
     json_int(j, "session_id_length", ch->session_id_len);
     if (ch->cookie_len) json_int(j, "cookie_length", ch->cookie_len);
     json_ciphers(j, FRAG_CIPHER_SUITES, ch);
@@ -759,6 +748,7 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
     json_hex16(j, "legacy_version", sh->legacy_version);
     if (sh->selected_version) json_hex16(j, "selected_version", sh->selected_version);
     json_hex16(j, "cipher_suite", sh->cipher);
+    if (sh->malformed) json_bool(j, "malformed", true);
     json_int(j, "session_id_length", sh->session_id_len);
     json_int(j, "compression_method", sh->compression);
     json_exts(j, sh->exts, sh->n_exts);
@@ -769,6 +759,21 @@ static void json_server_hello(struct json *j, const struct tls_conn *c)
     if (c->hello_retry) json_bool(j, "hello_retry_request", true);
     if (sh->psk_accepted) json_bool(j, "psk_accepted", true);
     json_bool(j, "extended_master_secret", sh->extended_master_secret);
+    json_obj_end(j);
+}
+
+/* The HelloRetryRequest (RFC 8446 §4.1.4; drafts before 22: a message of
+ * its own), also when it is all the server sent. */
+static void json_hello_retry(struct json *j, const struct tls_conn *c)
+{
+    json_obj(j, "hello_retry_request");
+    if (c->hrr_version) json_hex16(j, "selected_version", c->hrr_version);
+    if (c->hrr_cipher) json_hex16(j, "cipher_suite", c->hrr_cipher);
+    if (c->hrr_group) {
+        const char *g = tls_group_name(c->hrr_group);
+        if (g) json_str(j, "selected_group", g); else json_hex16(j, "selected_group", c->hrr_group);
+    }
+    json_bool(j, "server_hello_followed", c->sh.present);
     json_obj_end(j);
 }
 
@@ -784,7 +789,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     struct json j;
     char ip[64], b[80];
     const char *proto = NULL, *ver = NULL;
-    uint16_t version = tls_conn_version(c);
+    uint16_t version = tls_conn_chosen_version(c), suite;
     /* JA4 and JA4_r come out of one computation (two SHA-256s) */
     static struct sbuf ja4_r;
     char ja4[JA4_LEN + 1];
@@ -816,7 +821,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
         snprintf(b, sizeof(b), "0x%04x", version);
         json_str(&j, "version", b);
     }
-    if (c->sh.present) json_str(&j, "cipher", tls_cipher_iana(c->sh.cipher, b));
+    if (tls_conn_chosen_cipher(c, &suite)) json_str(&j, "cipher", tls_cipher_iana(suite, b));
     json_bool(&j, "established", c->handshake_complete);
     json_bool(&j, "resumed", c->resumed != TLS_RESUME_NONE);
     if (c->sh.has_alpn) json_strn(&j, "next_protocol", c->sh.alpn.data, c->sh.alpn.len);
@@ -824,14 +829,15 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     if (c->ch.has_sni) json_strn(&j, "server_name", c->ch.sni, c->ch.sni_len);
     if (c->ch.present) {
         json_ciphers(&j, FRAG_SUPPORTED_CIPHERS, &c->ch);
-        if (!c->ch.sslv2_format) json_ja3(&j, c, false);
+        if (!c->ch.sslv2_format) json_ja3(&j, &c->ch);
         if (have_ja4) json_str(&j, "ja4", ja4);
     }
     if (r->n_client_chain > 0 && r->client_chain[0])
         json_cert_frag(&j, FRAG_TLS_CLIENT, r->client_chain[0], st);
     json_obj_end(&j);
     json_obj(&j, "server");
-    if (c->sh.present) json_ja3(&j, c, true);
+    if (c->sh.present) json_ja3s(&j, &c->sh);
+    else if (tls_conn_hrr_only(c) && c->hrr.present) json_ja3s(&j, &c->hrr);
     if (r->n_chain > 0 && r->chain[0]) json_cert_frag(&j, FRAG_TLS_SERVER, r->chain[0], st);
     json_obj_end(&j);
     json_obj_end(&j); /* tls */
@@ -844,6 +850,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
     if (have_ja4) json_strn(&j, "ja4_r", sbuf_str(&ja4_r), ja4_r.len);
     if (c->sh.present) json_server_hello(&j, c);
+    if (c->hello_retry) json_hello_retry(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));
     json_bool(&j, "handshake_complete", c->handshake_complete);
     /* TLS 1.3 handshake read with key-log secrets (the chains below came

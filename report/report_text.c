@@ -199,9 +199,10 @@ void report_text_conn(struct sbuf *sb, const struct conn_record *r, const struct
     put_padded(sb, sbuf_str(&cell), 24);
     sbuf_puts(sb, "  ");
 
-    put_padded(sb, report_version_short(tls_conn_version(c), vbuf), 7);
+    uint16_t suite;
+    put_padded(sb, report_version_short(tls_conn_chosen_version(c), vbuf), 7);
     sbuf_puts(sb, "  ");
-    put_padded(sb, c->sh.present ? tls_cipher_openssl(c->sh.cipher, cbuf) : "-", 30);
+    put_padded(sb, tls_conn_chosen_cipher(c, &suite) ? tls_cipher_openssl(suite, cbuf) : "-", 30);
     sbuf_puts(sb, "  ");
 
     sbuf_reset(&cell);
@@ -397,6 +398,14 @@ void report_text_details(struct sbuf *sb, const struct conn_record *r,
                         c->quic_retry ? " after Retry" : "");
         if (c->sni_ack) sbuf_puts(sb, ", SNI acknowledged");
         sbuf_putc(sb, '\n');
+    } else if (tls_conn_hrr_only(c)) {
+        const char *g = tls_group_name(c->hrr_group);
+        sbuf_printf(sb, "%sHelloRetryRequest only: the server asked for key share ", indent);
+        if (g) sbuf_puts(sb, g);
+        else sbuf_printf(sb, "0x%04x", c->hrr_group);
+        if (c->hrr_cipher)
+            sbuf_printf(sb, " with cipher %s", tls_cipher_iana(c->hrr_cipher, cbuf));
+        sbuf_puts(sb, "; no ServerHello followed\n");
     }
     if (c->server_certs.staple.present) {
         sbuf_printf(sb, "%sOCSP staple: ", indent);

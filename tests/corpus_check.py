@@ -229,6 +229,12 @@ def compare_oracle(ours, oracle, diff):
         ts = r["tlsscope"]
         ch = ts.get("client_hello")
         sh = ts.get("server_hello")
+        hrr = ts.get("hello_retry_request")
+        if sh is None and hrr and not hrr["server_hello_followed"]:
+            # a HelloRetryRequest alone: tshark reads it as the ServerHello
+            # it is in form (RFC 8446 4.1.4)
+            sh = {"cipher_suite": hrr.get("cipher_suite"), "legacy_version": None,
+                  "selected_version": hrr.get("selected_version")}
         sni = r["tls"]["client"].get("server_name")
         if s["client_hellos"]:
             if sni != s["sni"]:

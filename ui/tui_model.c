@@ -246,9 +246,8 @@ int tui_conn_fill(struct tui_conn *c, const struct conn_record *r, bool utf8)
     memcpy(c->server_ip, t->server_ip, 16);
     c->client_port = t->client_port;
     c->server_port = t->server_port;
-    c->version = tls_conn_version(t);
-    c->has_cipher = t->sh.present;
-    c->cipher = t->sh.cipher;
+    c->version = tls_conn_chosen_version(t);
+    c->has_cipher = tls_conn_chosen_cipher(t, &c->cipher);
     c->n_certs = t->server_certs.present
                      ? (t->server_certs.n_total ? t->server_certs.n_total : r->n_chain)
                      : (r->n_chain ? r->n_chain : -1);

@@ -862,9 +862,12 @@ static void build_detail(struct page *pg, struct tui *t, const struct conn_recor
     if (c->ch.present) {
         sbuf_reset(&sb);
         const char *vn = tls_version_name(tls_conn_version(c));
-        sbuf_printf(&sb, "%s",
-                    c->sh.present ? (vn ? vn : report_version_short(tls_conn_version(c), vb))
-                                  : "- (no ServerHello)");
+        if (tls_conn_hrr_only(c)) vn = tls_version_name(tls_conn_chosen_version(c));
+        sbuf_printf(&sb, "%s%s",
+                    c->sh.present || tls_conn_hrr_only(c)
+                        ? (vn ? vn : report_version_short(tls_conn_chosen_version(c), vb))
+                        : "- (no ServerHello)",
+                    tls_conn_hrr_only(c) ? " (HelloRetryRequest only, no ServerHello)" : "");
         if (c->ch.supported_versions.n) {
             sbuf_puts(&sb, "; client offered ");
             u16_names(&sb, &c->ch.supported_versions, tls_version_name, true);

@@ -16,6 +16,8 @@
 #include "dissect/tls_internal.h"
 #include "fixtures/fuzz_regress.h"
 #include "fixtures/handshakes.h"
+#include "report/ja4.h"
+#include "trust/cert.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -463,7 +465,12 @@ enum ch_variant {
     CHV_SNI_OVERRUN,
     CHV_NO_EXTENSIONS,
     CHV_GREASE,
+    CHV_NO_COMPRESSION,
+    CHV_EXT_OVERRUN,
+    CHV_MANY_SUITES,
 };
+
+#define MANY_SUITES 300 /* more than TLS_MAX_CIPHERS */
 
 /* A ClientHello body (no record or handshake header). */
 static void build_ch_body(struct bb *x, enum ch_variant v)
@@ -474,14 +481,20 @@ static void build_ch_body(struct bb *x, enum ch_variant v)
     for (int i = 0; i < (v == CHV_SID33 ? 33 : 0); i++) put8(x, 0xee);
     close_(x);
     open_(x, 2); /* suites */
-    if (v != CHV_NO_SUITES) {
+    if (v == CHV_MANY_SUITES) {
+        for (unsigned i = 0; i < MANY_SUITES; i++) put16(x, 0x0100 + i); /* no GREASE among them */
+    } else if (v != CHV_NO_SUITES) {
         if (v == CHV_GREASE) put16(x, 0x3a3a);
         put16(x, 0x1301);
         put16(x, 0xc02f);
     }
     close_(x);
-    put8(x, 1);
-    put8(x, 0); /* compression: null */
+    if (v == CHV_NO_COMPRESSION) {
+        put8(x, 0); /* legacy_compression_methods<1..2^8-1> left empty */
+    } else {
+        put8(x, 1);
+        put8(x, 0); /* compression: null */
+    }
     if (v == CHV_NO_EXTENSIONS) return;
     open_(x, 2); /* extensions */
     if (v == CHV_GREASE) {
@@ -524,7 +537,7 @@ static void build_ch_body(struct bb *x, enum ch_variant v)
         close_(x);
     }
     put16(x, 23); /* extended_master_secret */
-    put16(x, 0);
+    put16(x, v == CHV_EXT_OVERRUN ? 40 : 0); /* overrun: claims 40 bytes, the block has none */
     if (v == CHV_EXT_TRAILING) {
         put8(x, 0xff); /* three bytes that cannot be an extension */
         put8(x, 0x01);
@@ -580,22 +593,30 @@ static void test_ch_good_and_grease(void)
     tls_conn_free(c);
 }
 
-/* Every prefix of a ClientHello body: TLS_ETRUNC, except the one prefix that
- * ends right after the compression methods (a valid hello without an
- * extensions block, RFC 5246 §7.4.1.2). Through the stream no prefix of the
- * record yields a ClientHello. */
+/* Every prefix of a ClientHello body: TLS_ETRUNC while its fixed fields are
+ * cut; the one prefix that ends right after the compression methods is a
+ * valid hello without an extensions block (RFC 5246 §7.4.1.2); a longer one
+ * cuts the extensions block, so it is a malformed hello, kept as read
+ * (README "Malformed hellos"). Through the stream no prefix of the record
+ * yields a ClientHello. */
 static void test_ch_truncations(void)
 {
     const uint8_t *ch = fx_tls12_bytes + 9; /* after record and handshake headers */
     size_t len = 173 - 9, no_ext_len = 2 + 32 + 1 + 2 + 4 + 1 + 1;
     struct tls_client_hello h;
-    int ok = 0, trunc = 0, other = 0;
+    int ok = 0, trunc = 0, other = 0, cut = 0;
     for (size_t k = 0; k < len; k++) {
         int rc = tls_parse_client_hello(&h, ch, k, NULL, NULL);
-        if (rc == TLS_OK) {
+        if (rc == TLS_OK && k > no_ext_len) {
+            cut++;
+            CHECK(h.malformed);
+            CHECK(!h.has_ja3);
+            CHECK_EQ_INT(h.n_ciphers, 2);
+        } else if (rc == TLS_OK) {
             ok++;
             CHECK_EQ_INT(k, no_ext_len);
             CHECK(!h.has_extensions_block);
+            CHECK(!h.malformed);
             CHECK_EQ_INT(h.n_ciphers, 2);
         } else if (rc == TLS_ETRUNC) {
             trunc++;
@@ -604,7 +625,8 @@ static void test_ch_truncations(void)
         }
     }
     CHECK_EQ_INT(ok, 1);
-    CHECK_EQ_INT(trunc, (int)len - 1);
+    CHECK_EQ_INT(trunc, (int)no_ext_len);
+    CHECK_EQ_INT(cut, (int)(len - no_ext_len - 1));
     CHECK_EQ_INT(other, 0);
     CHECK_EQ_INT(tls_parse_client_hello(&h, ch, len, NULL, NULL), TLS_OK);
     CHECK(h.has_sni);
@@ -617,61 +639,170 @@ static void test_ch_truncations(void)
     }
 }
 
+/* The JA3 MD5 of a string, for comparing with the one hashed while parsing. */
+static void check_ja3(const struct tls_client_hello *h, const char *want_string)
+{
+    uint8_t want[16];
+    digest_md5(want_string, strlen(want_string), want);
+    CHECK(h->has_ja3);
+    CHECK_EQ_MEM(h->ja3, want, 16);
+}
+
+/* README "Malformed hellos": a hello whose own framing is broken (what
+ * OpenSSL's tls_process_client_hello / tls_collect_extensions refuse with
+ * decode_error) is kept as far as it was read, marked malformed, named in an
+ * event, and given no fingerprint -- whichever part broke. */
+/* More cipher suites than tlsscope keeps (TLS_MAX_CIPHERS): the list is
+ * cut, the JA3 is not -- it is hashed from the hello's bytes. */
+static void test_ja3_many_suites(void)
+{
+    struct tls_client_hello h;
+    static char want[8 * MANY_SUITES + 64];
+    size_t n = (size_t)snprintf(want, sizeof want, "771,");
+    body.n = 0;
+    build_ch_body(&body, CHV_MANY_SUITES);
+    CHECK_EQ_INT(tls_parse_client_hello(&h, body.b, body.n, NULL, NULL), TLS_OK);
+    CHECK_EQ_INT(h.n_ciphers, TLS_MAX_CIPHERS);
+    CHECK_EQ_INT(h.n_ciphers_total, MANY_SUITES);
+    for (unsigned i = 0; i < MANY_SUITES; i++)
+        n += (size_t)snprintf(want + n, sizeof want - n, i ? "-%u" : "%u", 0x0100 + i);
+    snprintf(want + n, sizeof want - n, ",0-16-23,,");
+    check_ja3(&h, want);
+}
+
+/* TLS 1.3 drafts: a ServerHello with legacy_version 0x7fNN (drafts <= 21)
+ * has no session id and no compression method; its cipher decodes. The
+ * drafts' own HelloRetryRequest message (type 6): draft 18 without a suite,
+ * drafts 19-21 with one. */
+static void test_draft_layouts(void)
+{
+    struct tls_server_hello sh;
+    bool hrr;
+    uint16_t group, version, cipher;
+    for (unsigned draft = 0x7f0e; draft <= 0x7f15; draft++) {
+        struct bb *x = &body;
+        x->n = 0;
+        put16(x, draft);
+        for (int i = 0; i < 32; i++) put8(x, 0x40 + i);
+        put16(x, 0x1303); /* TLS_CHACHA20_POLY1305_SHA256 */
+        open_(x, 2);
+        put16(x, 40); /* key_share, drafts' code point */
+        open_(x, 2);
+        put16(x, 29); /* x25519 */
+        open_(x, 2);
+        for (int i = 0; i < 32; i++) put8(x, 9);
+        close_(x);
+        close_(x);
+        close_(x);
+        CHECK_EQ_INT(tls_parse_server_hello(&sh, &hrr, &group, body.b, body.n, NULL, NULL), TLS_OK);
+        CHECK_EQ_INT(sh.legacy_version, draft);
+        CHECK_EQ_INT(sh.cipher, 0x1303);
+        CHECK_EQ_INT(sh.session_id_len, 0);
+        CHECK_EQ_INT(sh.key_share_group, 29);
+        CHECK(!sh.malformed);
+        CHECK(!hrr);
+    }
+    for (unsigned draft = 0x7f12; draft <= 0x7f15; draft++) {
+        struct bb *x = &body;
+        x->n = 0;
+        put16(x, draft);
+        if (draft >= 0x7f13) put16(x, 0x1302);
+        open_(x, 2);
+        put16(x, 40);
+        open_(x, 2);
+        put16(x, 24); /* secp384r1 */
+        close_(x);
+        close_(x);
+        CHECK_EQ_INT(tls_parse_draft_hello_retry(body.b, body.n, &version, &cipher, &group), TLS_OK);
+        CHECK_EQ_INT(version, draft);
+        CHECK_EQ_INT(cipher, draft >= 0x7f13 ? 0x1302 : 0);
+        CHECK_EQ_INT(group, 24);
+        CHECK_EQ_INT(tls_parse_draft_hello_retry(body.b, body.n - 1, &version, &cipher, &group),
+                     TLS_ETRUNC);
+    }
+}
+
 static void test_ch_malformed(void)
 {
     struct tls_client_hello h;
     struct tls_conn *c;
+    static const enum ch_variant broken[] = {CHV_SID33, CHV_NO_SUITES, CHV_NO_COMPRESSION,
+                                             CHV_DUP_EXT, CHV_EXT_TRAILING, CHV_EXT_OVERRUN};
+    static const char *const why[] = {
+        "ClientHello: ClientHello session id longer than 32",
+        "ClientHello: ClientHello cipher_suites length is zero or odd",
+        "ClientHello: ClientHello without compression methods",
+        "ClientHello: duplicate extension server_name",
+        "ClientHello: extension overruns the extensions block",
+        "ClientHello: extension overruns the extensions block",
+    };
 
-    /* session id of 33 bytes (RFC 8446 §4.1.2: <0..32>) */
-    body.n = rec.n = 0;
-    build_ch_body(&body, CHV_SID33);
-    CHECK_EQ_INT(tls_parse_client_hello(&h, body.b, body.n, NULL, NULL), TLS_EMALFORMED);
-    wrap_record(&rec, 1, body.b, body.n);
-    c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
-    CHECK(c->is_tls);
-    CHECK(!c->ch.present); /* no facts from a hello that broke its framing */
-    CHECK(count_events(c, TLS_EV_MALFORMED) >= 1);
-    tls_conn_free(c);
-
-    /* zero-length cipher_suites (<2..2^16-2>) */
+    /* the same hello well formed: fingerprinted */
     body.n = 0;
-    build_ch_body(&body, CHV_NO_SUITES);
-    CHECK_EQ_INT(tls_parse_client_hello(&h, body.b, body.n, NULL, NULL), TLS_EMALFORMED);
+    build_ch_body(&body, CHV_GOOD);
+    CHECK_EQ_INT(tls_parse_client_hello(&h, body.b, body.n, NULL, NULL), TLS_OK);
+    CHECK(!h.malformed);
+    check_ja3(&h, "771,4865-49199,0-16-23,,");
 
-    /* duplicate extension: reported, the first one counts */
+    for (size_t k = 0; k < sizeof broken / sizeof broken[0]; k++) {
+        body.n = rec.n = 0;
+        build_ch_body(&body, broken[k]);
+        CHECK_EQ_INT(tls_parse_client_hello(&h, body.b, body.n, NULL, NULL), TLS_OK);
+        CHECK(h.malformed);
+        CHECK(!h.has_ja3);
+        wrap_record(&rec, 1, body.b, body.n);
+        c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
+        CHECK(c->is_tls);
+        CHECK(c->ch.present); /* kept as far as it was read ... */
+        CHECK(c->ch.malformed);
+        CHECK_EQ_INT(c->ch.sni_len, 13); /* ... the SNI included */
+        CHECK_EQ_MEM(c->ch.sni, "first.example", 13);
+        CHECK_EQ_INT(c->ch.n_ciphers, broken[k] == CHV_NO_SUITES ? 0 : 2);
+        char ja4[JA4_LEN + 1];
+        CHECK(!ja4_client(&c->ch, 't', ja4, NULL));
+        CHECK_EQ_INT(count_events(c, TLS_EV_MALFORMED), 1);
+        CHECK_EQ_STR(c->events[0].detail, why[k]);
+        tls_conn_free(c);
+    }
+
+    /* duplicate extension: the first one counts, the wire order is kept */
     body.n = rec.n = 0;
     build_ch_body(&body, CHV_DUP_EXT);
     wrap_record(&rec, 1, body.b, body.n);
     c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
-    CHECK(c->ch.present);
-    CHECK_EQ_MEM(c->ch.sni, "first.example", 13);
-    CHECK_EQ_INT(c->ch.n_exts, 4); /* wire order kept, duplicate listed */
+    CHECK_EQ_INT(c->ch.n_exts, 4);
     CHECK_EQ_INT(c->ch.exts[2].type, 0);
-    CHECK_EQ_INT(count_events(c, TLS_EV_MALFORMED), 1);
-    CHECK(strstr(c->events[0].detail, "duplicate extension server_name") != NULL);
     tls_conn_free(c);
 
-    /* extensions block with trailing bytes: what came before stays */
+    /* trailing bytes / an overrunning extension: what came before stays */
     body.n = rec.n = 0;
     build_ch_body(&body, CHV_EXT_TRAILING);
     wrap_record(&rec, 1, body.b, body.n);
     c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
-    CHECK(c->ch.present);
     CHECK(c->ch.extended_master_secret);
     CHECK_EQ_INT(c->ch.n_exts, 3);
-    CHECK_EQ_INT(count_events(c, TLS_EV_MALFORMED), 1);
+    tls_conn_free(c);
+    body.n = rec.n = 0;
+    build_ch_body(&body, CHV_EXT_OVERRUN);
+    wrap_record(&rec, 1, body.b, body.n);
+    c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
+    CHECK_EQ_INT(c->ch.n_alpn, 1);
+    CHECK_EQ_INT(c->ch.n_exts, 2); /* server_name, ALPN; not the one that overran */
     tls_conn_free(c);
 
-    /* an inner vector overrunning its extension: that extension is dropped,
-     * the rest of the hello is used */
+    /* an inner vector overrunning its extension is not the hello's framing:
+     * that extension is dropped and noted, the hello is used and
+     * fingerprinted (JA3 and JA4 take only the extension types) */
     body.n = rec.n = 0;
     build_ch_body(&body, CHV_SNI_OVERRUN);
     wrap_record(&rec, 1, body.b, body.n);
     c = conn_with_client_bytes(rec.b, rec.n, SPLIT_WHOLE);
     CHECK(c->ch.present);
+    CHECK(!c->ch.malformed);
     CHECK(!c->ch.has_sni);
     CHECK_EQ_INT(c->ch.n_alpn, 1);
     CHECK(c->ch.extended_master_secret);
+    check_ja3(&c->ch, "771,4865-49199,0-16-23,,");
     CHECK_EQ_INT(count_events(c, TLS_EV_MALFORMED), 1);
     CHECK(strstr(c->events[0].detail, "malformed extension server_name") != NULL);
     tls_conn_free(c);
@@ -1222,6 +1353,8 @@ int main(void)
     test_ch_good_and_grease();
     test_ch_truncations();
     test_ch_malformed();
+    test_ja3_many_suites();
+    test_draft_layouts();
     test_sslv2();
     test_starttls();
     test_not_tls();
