@@ -345,9 +345,10 @@ static bool advice_sent_anchor(struct out *o, const struct judge *j)
     return found;
 }
 
-/* 20 found above a CA the server sent that did not sign the certificate
- * below it: OpenSSL checks signatures only once the chain is complete, so
- * uploading the missing CA would only turn 20 into 7. The CA that really
+/* 20 (or 19) found above a CA the server sent that did not sign the
+ * certificate below it: OpenSSL checks signatures only once the chain is
+ * complete, so uploading the missing CA (or the sent root) would at best
+ * turn it into 7. The CA that really
  * signed it is another one of that name (a re-keyed twin): name it by the
  * child's key identifier. */
 static bool advice_wrong_issuer_sent(struct out *o, const struct judge *j)
@@ -361,8 +362,9 @@ static bool advice_wrong_issuer_sent(struct out *o, const struct judge *j)
         char kid[200] = "";
         if (child->aki_len) cert_fingerprint_hex(child->aki, child->aki_len, kid, sizeof kid, true);
         outf(o, " But \"%s\" (depth %d), as the server sent it, did not sign \"%s\" (depth %d): "
-                "the signature does not verify with its key, so that upload alone ends in "
-                "\"certificate signature failure\". Also upload the CA certificate \"%s\" that "
+                "the signature does not verify with its key, so uploading it cannot make this "
+                "chain trusted (OpenSSL checks signatures once the chain is complete: "
+                "\"certificate signature failure\"). Also upload the CA certificate \"%s\" that "
                 "signed it%s%s, with its own issuers up to the self-signed root, or have the "
                 "server send that one.",
              cn_or_subject(iss), k + 1, cn_or_subject(child), k, child->issuer,
@@ -419,7 +421,11 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, fp(c, b));
         advice_ecdsa(&o, j);
         advice_cscwa12905(&o, j, c);
-        if (advice_upload_check(&o, j, c) && !advice_sent_anchor(&o, j) && v->n_path >= 3)
+        /* The sent root may be a same-named twin that did not sign the
+         * certificate below it (1.1.1 reports 19 before it checks any
+         * signature): then the root to upload is the one that did. */
+        if (advice_upload_check(&o, j, c) && !advice_wrong_issuer_sent(&o, j) &&
+            !advice_sent_anchor(&o, j) && v->n_path >= 3)
             advice_cross_root(&o, j, path_cert(j, v->n_path - 2), v->n_path - 2);
         break;
     case VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
