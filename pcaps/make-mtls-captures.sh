@@ -24,22 +24,8 @@ P=$HERE/pki
 die() { echo "make-mtls-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, tcpdump)"
-for t in openssl tcpdump ip ss timeout; do
-  command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
-done
-
-WORK=$(mktemp -d /tmp/tlsscope-mtls.XXXXXX)
 . "$HERE/netns.sh"
-cleanup() {
-  rc=$?
-  set +e
-  netns_destroy
-  if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then echo "scratch kept: $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+netns_maker_begin mtls openssl tcpdump ip ss timeout
 
 C4=192.0.2.10 S4=192.0.2.20
 netns_create "tlsscope-mtls-$$" || die "cannot create a network namespace"

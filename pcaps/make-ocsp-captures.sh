@@ -27,22 +27,8 @@ P=$HERE/pki
 die() { echo "make-ocsp-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, tcpdump)"
-for t in openssl tcpdump ip ss timeout; do
-  command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
-done
-
-WORK=$(mktemp -d /tmp/tlsscope-ocsp.XXXXXX)
 . "$HERE/netns.sh"
-cleanup() {
-  rc=$?
-  set +e
-  netns_destroy
-  if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then echo "scratch kept: $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+netns_maker_begin ocsp openssl tcpdump ip ss timeout
 
 # ------------------------------------------------------------- certificates
 cat >"$WORK/ext.cnf" <<'EOF'

@@ -1,5 +1,5 @@
 # Private network namespace helpers, sourced (POSIX sh) by the capture makers
-# (pcaps/make-captures.sh, pcaps/make-mtls-captures.sh,
+# (pcaps/make-captures.sh, pcaps/make-mtls-captures.sh, make-ocsp-captures.sh,
 # pcaps/keylog/make-captures.sh) and the end-to-end tests that need real
 # servers (tests/t_probe.sh, tests/t_live.sh):
 #
@@ -162,4 +162,35 @@ netns_destroy() {
   [ -n "$NS" ] || return 0
   ip netns del "$NS" 2>/dev/null || :
   rm -rf "/etc/netns/$NS"
+}
+
+# netns_maker_begin SCRATCH TOOL...: the prologue the capture makers share.
+# Needs the caller's die(). Checks root and that every TOOL is on PATH, makes
+# the scratch folder WORK (/tmp/tlsscope-SCRATCH.XXXXXX) and sets the EXIT
+# trap: run NETNS_MAKER_EXTRA (a command string, for what else the maker has
+# to undo), stop what was started and delete the namespace, then remove
+# WORK -- kept, and named, when the maker failed or KEEP_WORK=1.
+netns_maker_begin() {
+  _nm_scratch=$1
+  shift
+  [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, tcpdump)"
+  for _nm_t in "$@"; do
+    command -v "$_nm_t" >/dev/null 2>&1 || die "missing tool: $_nm_t"
+  done
+  WORK=$(mktemp -d "/tmp/tlsscope-$_nm_scratch.XXXXXX")
+  trap netns_maker_cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+}
+
+netns_maker_cleanup() {
+  _nm_rc=$?
+  set +e
+  [ -z "${NETNS_MAKER_EXTRA:-}" ] || eval "$NETNS_MAKER_EXTRA"
+  netns_destroy
+  if [ "$_nm_rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then
+    echo "scratch directory kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$_nm_rc"
 }

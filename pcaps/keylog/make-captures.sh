@@ -22,28 +22,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 P=$HERE/../pki
 die() { echo "make-keylog-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, tcpdump)"
-for t in openssl tcpdump editcap ip ss timeout tshark gtlsserver gtlsclient; do
-  command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
-done
-
-WORK=$(mktemp -d /tmp/tlsscope-kl.XXXXXX)
+. "$HERE/../netns.sh"
+netns_maker_begin kl openssl tcpdump editcap ip ss timeout tshark gtlsserver gtlsclient
 OUT=$WORK/out
 mkdir -p "$OUT" "$WORK/www"
-. "$HERE/../netns.sh"
-cleanup() {
-  rc=$?
-  set +e
-  netns_destroy
-  if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then
-    echo "make-keylog-captures: scratch directory kept: $WORK" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 C4=192.0.2.10 S4=192.0.2.20
 netns_create "tlsscope-kl-$$" || die "cannot create a network namespace"

@@ -23,24 +23,10 @@ export LC_ALL=C TZ=UTC
 HERE=$(cd "$(dirname "$0")" && pwd)
 PKI=$(cd "$HERE/../../../pcaps/pki" && pwd)
 die() { echo "make-netns-captures: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, tcpdump)"
-for t in openssl python3 tcpdump ip ss; do
-  command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
-done
-
-WORK=$(mktemp -d /tmp/tlsscope-netns-caps.XXXXXX)
 . "$HERE/../../../pcaps/netns.sh"
 NS2=""
-cleanup() {
-  rc=$?
-  set +e
-  netns_destroy
-  [ -z "$NS2" ] || ip netns del "$NS2"
-  if [ "$rc" -ne 0 ]; then echo "scratch kept: $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+NETNS_MAKER_EXTRA='[ -z "$NS2" ] || ip netns del "$NS2"'
+netns_maker_begin netns-caps openssl python3 tcpdump ip ss
 
 C4=192.0.2.10 S4=192.0.2.20 VA=198.51.100.1 VB=198.51.100.2
 netns_create "tlsscope-capture-$$" || die "cannot create a network namespace"
