@@ -23,7 +23,10 @@ int tls_conn_data(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint3
 {
     if (dir_result(c, dir) == FLOW_COUNT_ONLY) return FLOW_COUNT_ONLY;
     if (ts_ns > c->last_ts_ns) c->last_ts_ns = ts_ns;
-    if (n) tls_record_feed(c, dir, p, n, ts_ns);
+    if (n) {
+        if (c->parser->openvpn || openvpn_start(c, dir, p, n)) openvpn_feed(c, dir, p, n, ts_ns);
+        else tls_record_feed(c, dir, p, n, ts_ns);
+    }
     return dir_result(c, dir);
 }
 
@@ -47,7 +50,8 @@ void tls_conn_flow_event(struct tls_conn *c, const struct flow_event *ev)
     if (ev->ts_ns > c->last_ts_ns) c->last_ts_ns = ev->ts_ns;
     if (!c->parser) return;
     if (ev->kind == FLOW_EV_GAP) {
-        tls_record_gap(c, ev->dir, ev->offset, ev->length, ev->ts_ns);
+        if (c->parser->openvpn) openvpn_gap(c, ev->dir);
+        else tls_record_gap(c, ev->dir, ev->offset, ev->length, ev->ts_ns);
     } else if (ev->kind == FLOW_EV_MIDSTREAM) {
         c->parser->d[0].midstream_ok = c->parser->d[1].midstream_ok = true;
         c->parser->flow_midstream = true;

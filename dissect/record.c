@@ -668,8 +668,12 @@ static size_t scan_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p,
         size_t take = MIN(sizeof d->head - d->head_len, n);
         memcpy(d->head + d->head_len, p, take);
         d->head_len = (uint8_t)(d->head_len + take);
-        if (client_first_not_tls(d->head, d->head_len)) {
+        /* OpenVPN whose first bytes came split, or without memory for
+         * openvpn.c: named, not dissected */
+        bool openvpn = openvpn_tcp_reset(d->head, d->head_len);
+        if (openvpn || client_first_not_tls(d->head, d->head_len)) {
             c->not_tls = true;
+            c->openvpn = openvpn;
             c->parser->d[0].mode = c->parser->d[1].mode = DM_DONE;
             return n;
         }

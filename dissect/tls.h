@@ -361,6 +361,9 @@ struct tls_conn {
     /* what the stream turned out to be */
     bool is_tls;                /* a TLS (or SSLv2-compatible) handshake was found */
     bool not_tls;               /* decided: this stream is not TLS */
+    bool openvpn;               /* OpenVPN over TCP: the TLS (is_tls) came out of its
+                                 * control packets, or (not_tls) could not */
+    bool openvpn_protected;     /* ... those are protected by tls-auth / tls-crypt */
     uint64_t tls_start_offset[2]; /* [enum tls_side]: stream offset of the first TLS
                                    * record; >0 after plaintext (STARTTLS) */
 

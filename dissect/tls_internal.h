@@ -15,6 +15,7 @@
  *                machine (resumption, chain_final, handshake_complete)
  *   dtls.c       DTLS: datagrams, record layer, handshake fragment reassembly;
  *                hands whole messages to handshake.c like record.c does
+ *   openvpn.c    OpenVPN over TCP: control packets -> TLS bytes for record.c
  *
  * Ownership: struct tls_parser and its reassembly buffers belong to the
  * connection (tls_conn_new allocates, tls_conn_release_parser frees).
@@ -161,7 +162,20 @@ struct tls_parser {
     /* QUIC: at the ServerHello, Handshake packet keys from the key log
      * instead of TLS record keys (quic.c sets it; handshake.c calls it) */
     bool (*quic_keys)(struct tls_conn *c, int64_t ts_ns);
+    struct openvpn_state *openvpn; /* OpenVPN over TCP only (openvpn.c); NULL otherwise */
 };
+
+/* --- openvpn.c --- */
+/* The first bytes of a direction are an OpenVPN hard reset (over TCP). */
+bool openvpn_tcp_reset(const uint8_t *h, size_t n);
+/* At a direction's first bytes: an OpenVPN hard reset makes the connection
+ * OpenVPN, read through openvpn_feed from then on (both directions). */
+bool openvpn_start(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t n);
+/* OpenVPN framing off, the TLS bytes of its control packets to the record layer. */
+void openvpn_feed(struct tls_conn *c, enum flow_dir dir, const uint8_t *p, uint32_t n,
+                  int64_t ts_ns);
+/* A capture gap: that direction's framing is lost. */
+void openvpn_gap(struct tls_conn *c, enum flow_dir dir);
 
 /* --- tls.c --- */
 /* Account n bytes against TLS_MAX_HELD_TOTAL; false (nothing counted) when

@@ -440,6 +440,24 @@ static void sink_fin(void *ctx, void *app, enum flow_dir dir, bool rst, int64_t 
     if (fa && fa->rec) tls_conn_fin(fa->rec->tls, dir, rst, ts_ns);
 }
 
+/* OpenVPN over TCP: its TLS is reported like any other when its control
+ * packets could be read; either way the summary names the connection, so a
+ * protected one (tls-auth / tls-crypt) is not just one of the not-TLS streams. */
+static void note_openvpn(struct pipeline_stats *s, const struct tls_conn *c)
+{
+    if (s->openvpn_streams < PIPELINE_OPENVPN_LISTED) {
+        struct pipeline_conn_addr *a = &s->openvpn_listed[s->openvpn_streams];
+        a->family = c->family;
+        memcpy(a->client_ip, c->client_ip, sizeof a->client_ip);
+        memcpy(a->server_ip, c->server_ip, sizeof a->server_ip);
+        a->client_port = c->client_port;
+        a->server_port = c->server_port;
+        a->tls_read = c->is_tls;
+        a->protected_channel = c->openvpn_protected;
+    }
+    s->openvpn_streams++;
+}
+
 static void sink_close(void *ctx, void *app, const struct flow_close *info)
 {
     struct pipeline *p = ctx;
@@ -450,6 +468,7 @@ static void sink_close(void *ctx, void *app, const struct flow_close *info)
         p->stats.empty_streams++;
     } else {
         tls_conn_close(r->tls, info);
+        if (r->tls->openvpn) note_openvpn(&p->stats, r->tls);
         if (r->tls->is_tls) {
             record_done(p, r);
         } else {

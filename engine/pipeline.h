@@ -121,6 +121,17 @@ struct pipeline_ops {
     void (*done)(void *ctx, struct conn_record *r);    /* required; takes ownership */
 };
 
+/* A connection named in the summary although it carries no judged TLS. */
+struct pipeline_conn_addr {
+    uint8_t family;                   /* 4 or 6 */
+    uint8_t client_ip[16], server_ip[16];
+    uint16_t client_port, server_port;
+    bool tls_read;                    /* its TLS was dissected (a connection of the report) */
+    bool protected_channel;           /* OpenVPN tls-auth / tls-crypt: not readable */
+};
+/* OpenVPN connections the summary names one by one; the count stays exact */
+#define PIPELINE_OPENVPN_LISTED 8
+
 struct pipeline_stats {
     struct pkt_counters pkt;
     struct flow_stats flow;
@@ -129,6 +140,8 @@ struct pipeline_stats {
     uint64_t tls_connections;         /* records handed to the front end */
     uint64_t dtls_connections;        /* ... of which DTLS (UDP) */
     uint64_t non_tls_streams;         /* TCP connections with payload but no TLS */
+    uint64_t openvpn_streams;         /* OpenVPN over TCP connections (TLS inside or not) */
+    struct pipeline_conn_addr openvpn_listed[PIPELINE_OPENVPN_LISTED]; /* the first ones */
     uint64_t empty_streams;           /* TCP connections without payload */
     uint64_t udp_associations;        /* UDP associations opened (the first datagram looked
                                        * like DTLS); the DTLS ones are tls_connections */

@@ -35,7 +35,7 @@ rm -rf "$seeds"
 # shellcheck disable=SC2046
 "$build/fuzz/seedgen" "$seeds" \
   $(for p in "$src"/pcaps/*.pem "$src"/tests/fixtures/*.pem; do printf -- '--pem %s ' "$p"; done) \
-  "$src"/pcaps/*.pcap* "$src"/tests/captures/*.pcap \
+  "$src"/pcaps/*.pcap* "$src"/tests/captures/*.pcap "$src"/tests/captures/netns/openvpn-tcp.pcap \
   $(find "$src/tests/corpus" \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.pcap.gz' \) \
       -size -2M | sort)
 # crashes fixed earlier are seeds too: the fuzzer starts from the edge

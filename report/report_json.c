@@ -810,6 +810,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_obj(&j, "network");
     json_str(&j, "transport", c->is_dtls || c->is_quic ? "udp" : "tcp");
     if (c->is_quic) json_str(&j, "protocol", "quic");
+    if (c->openvpn) json_str(&j, "protocol", "openvpn"); /* the TLS of its control channel */
     json_str(&j, "type", c->family == 6 ? "ipv6" : "ipv4");
     json_obj_end(&j);
 

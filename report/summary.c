@@ -1,6 +1,7 @@
 /* summary.c — the closing report of a batch run: what was read, what was
  * skipped, which caps bit, and the failing servers grouped by server and
  * reason, in words an admin can paste into a ticket. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -347,6 +348,25 @@ void summary_print(FILE *out, const struct summary *s, const struct pipeline_sta
             (unsigned long long)pc->truncated, (unsigned long long)pc->malformed, bad_time,
             (unsigned long long)fs->gaps, (unsigned long long)fs->gap_bytes,
             (unsigned long long)fs->overlaps_differing, (unsigned long long)fs->port_reuse);
+    if (ps->openvpn_streams) {
+        fprintf(out, "  OpenVPN over TCP: %llu connection%s:", (unsigned long long)ps->openvpn_streams,
+                ps->openvpn_streams == 1 ? "" : "s");
+        for (uint64_t i = 0; i < ps->openvpn_streams && i < PIPELINE_OPENVPN_LISTED; i++) {
+            const struct pipeline_conn_addr *a = &ps->openvpn_listed[i];
+            char cl[INET6_ADDRSTRLEN + 9], sv[INET6_ADDRSTRLEN + 9];
+            fprintf(out, "%s %s -> %s (%s)", i ? "," : "",
+                    report_endpoint(cl, sizeof cl, a->family, a->client_ip, a->client_port),
+                    report_endpoint(sv, sizeof sv, a->family, a->server_ip, a->server_port),
+                    a->tls_read ? "TLS read from its control packets"
+                    : a->protected_channel
+                        ? "control channel protected by tls-auth or tls-crypt: TLS not readable"
+                        : "no TLS found in its control packets");
+        }
+        if (ps->openvpn_streams > PIPELINE_OPENVPN_LISTED)
+            fprintf(out, ", and %llu more",
+                    (unsigned long long)(ps->openvpn_streams - PIPELINE_OPENVPN_LISTED));
+        fprintf(out, ".\n");
+    }
     if (ps->udp.datagrams)
         fprintf(out, "  UDP: %llu datagrams, %llu not DTLS-like (ignored); %llu associations, "
                      "%llu of them not DTLS.\n",

@@ -947,6 +947,62 @@ static void test_not_tls(void)
     }
 }
 
+/* OpenVPN over TCP: the client's first packet of tests/captures/netns/
+ * openvpn-tcp.pcap (length 0x000e, P_CONTROL_HARD_RESET_CLIENT_V2 key id 0,
+ * session id, no acks, packet id 0) makes the stream OpenVPN at once (read
+ * through openvpn.c; without a TLS handshake inside it ends "not TLS"); one
+ * byte off (key id 1, or a length too short for a reset) does not. A control
+ * packet whose bytes do not start a hello (tls-auth's HMAC) makes it protected.
+ * tests/t_openvpn.sh has the real handshakes. */
+static void test_openvpn_tcp(void)
+{
+    uint8_t reset[] = {0x00, 0x0e, 0x38, 0x86, 0xcb, 0x25, 0x89, 0x03, 0x4e, 0x53,
+                       0x54, 0x00, 0x00, 0x00, 0x00, 0x00};
+    struct flow_meta m;
+    struct tls_conn *c;
+    make_meta(&m);
+    c = tls_conn_new(&m);
+    CHECK_EQ_INT(tls_conn_data(c, FLOW_DIR_A, reset, sizeof reset, 1), FLOW_CONTINUE);
+    CHECK(!c->not_tls);
+    CHECK(c->openvpn);
+    close_conn(c, sizeof reset, 0);
+    CHECK(c->openvpn);
+    CHECK(c->not_tls);
+    CHECK(!c->is_tls);
+    CHECK(!c->openvpn_protected);
+    tls_conn_free(c);
+
+    {
+        /* P_CONTROL_V1, session id, then 20 HMAC bytes where the ack count would be */
+        uint8_t ctl[2 + 1 + 8 + 20 + 8 + 16] = {0, sizeof ctl - 2, 0x20};
+        memset(ctl + 11, 0xa5, sizeof ctl - 11);
+        make_meta(&m);
+        c = tls_conn_new(&m);
+        CHECK_EQ_INT(tls_conn_data(c, FLOW_DIR_A, reset, sizeof reset, 1), FLOW_CONTINUE);
+        CHECK_EQ_INT(tls_conn_data(c, FLOW_DIR_A, ctl, sizeof ctl, 2), FLOW_COUNT_ONLY);
+        CHECK(c->openvpn_protected);
+        close_conn(c, sizeof reset + sizeof ctl, 0);
+        CHECK(c->not_tls);
+        tls_conn_free(c);
+    }
+
+    reset[2] = 0x39; /* key id 1: a hard reset always has key id 0 */
+    make_meta(&m);
+    c = tls_conn_new(&m);
+    CHECK_EQ_INT(tls_conn_data(c, FLOW_DIR_A, reset, sizeof reset, 1), FLOW_CONTINUE);
+    CHECK(!c->not_tls);
+    CHECK(!c->openvpn);
+    tls_conn_free(c);
+
+    reset[2] = 0x38;
+    reset[1] = 0x0d; /* 13 bytes cannot hold opcode, session id, ack count, packet id */
+    make_meta(&m);
+    c = tls_conn_new(&m);
+    CHECK_EQ_INT(tls_conn_data(c, FLOW_DIR_A, reset, sizeof reset, 1), FLOW_CONTINUE);
+    CHECK(!c->openvpn);
+    tls_conn_free(c);
+}
+
 /* Replay tls12 with a gap of `glen` bytes at server offset `goff`. */
 static struct tls_conn *replay_with_gap(uint64_t goff, uint64_t glen)
 {
@@ -1358,6 +1414,7 @@ int main(void)
     test_sslv2();
     test_starttls();
     test_not_tls();
+    test_openvpn_tcp();
     test_gaps();
     test_huge_certificate();
     test_alert_before_cert();
