@@ -27,23 +27,9 @@ P=$(cd "$HERE/../../../pcaps/pki" && pwd)
 die() { echo "make-openvpn-captures: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, tun, tcpdump)"
-for t in openvpn openssl tcpdump ip ss; do
-  command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
-done
-[ -c /dev/net/tun ] || die "no /dev/net/tun"
-
-WORK=$(mktemp -d /tmp/tlsscope-openvpn.XXXXXX)
 . "$HERE/../../../pcaps/netns.sh"
-cleanup() {
-  rc=$?
-  set +e
-  netns_destroy
-  if [ "$rc" -ne 0 ] || [ "${KEEP_WORK:-0}" = 1 ]; then echo "scratch kept: $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+netns_maker_begin openvpn openvpn openssl tcpdump ip ss
+[ -c /dev/net/tun ] || die "no /dev/net/tun"
 
 cat "$P/rsa.crt" "$P/test-int1.crt" >"$WORK/server-chain.pem"
 cat "$P/client.crt" "$P/test-int1.crt" >"$WORK/client-chain.pem"
