@@ -244,29 +244,40 @@ static void advice_ecdsa(struct out *o, const struct judge *j)
 
 static void judge_impl(const struct judge_input *in, struct verdict *out, bool simulated);
 
-/* The same chain judged again with `up` added to the store, into *w (one
- * level: the simulated judgement advises nothing). False when it could not
- * be judged (no store, out of memory, already simulating). */
-static bool judge_with_upload(const struct judge *j, const struct cert *const *up, int n_up,
-                              struct verdict *w)
+/* The same chain judged again with the store changed — every copy of
+ * `drop` (if any) taken out, `up` added at the end, in that order — into *w
+ * (one level: the simulated judgement advises nothing). False when it
+ * could not be judged (no store, out of memory, already simulating). */
+static bool judge_with_change(const struct judge *j, const struct cert *drop,
+                              const struct cert *const *up, int n_up, struct verdict *w)
 {
     const struct trust_store *st = j->in->store;
     if (j->simulated || !st) return false;
     struct trust_store more = *st;
     more.entries = malloc((st->n + (size_t)n_up) * sizeof *more.entries);
     if (!more.entries) return false;
-    if (st->n) memcpy(more.entries, st->entries, st->n * sizeof *more.entries);
-    for (int k = 0; k < n_up; k++) {
-        more.entries[st->n + (size_t)k].cert = (struct cert *)up[k];
-        more.entries[st->n + (size_t)k].file = (char *)"(uploaded)";
-        more.entries[st->n + (size_t)k].index = k;
+    size_t n = 0;
+    for (size_t i = 0; i < st->n; i++)
+        if (!drop || !st->entries[i].cert ||
+            memcmp(st->entries[i].cert->sha256, drop->sha256, sizeof drop->sha256) != 0)
+            more.entries[n++] = st->entries[i];
+    for (int k = 0; k < n_up; k++, n++) {
+        more.entries[n].cert = (struct cert *)up[k];
+        more.entries[n].file = (char *)"(uploaded)";
+        more.entries[n].index = k;
     }
-    more.n = more.cap = st->n + (size_t)n_up;
+    more.n = more.cap = n;
     struct judge_input in = *j->in;
     in.store = &more;
     judge_impl(&in, w, true);
     free(more.entries);
     return true;
+}
+
+static bool judge_with_upload(const struct judge *j, const struct cert *const *up, int n_up,
+                              struct verdict *w)
+{
+    return judge_with_change(j, NULL, up, n_up, w);
 }
 
 /* The advice to upload `c` (18, 19) checked before it is given: when even
@@ -374,6 +385,107 @@ static bool advice_wrong_issuer_sent(struct out *o, const struct judge *j)
     return false;
 }
 
+/* 20 at a self-issued CA `c` the server sent (a key rollover: "Int" signed
+ * by the old "Int" key) while the certificate below it, L, names its issuer
+ * without a key identifier: the missing CA has c's own name, so once it is
+ * uploaded, OpenSSL 1.1.1's trusted-first chain building takes it as L's
+ * issuer too — X509_STORE_CTX_get1_issuer() returns the first certificate
+ * of that name in the store that check_issued() accepts and that is valid —
+ * and L's signature fails (7). With c in the store *before* the missing CA,
+ * c is found first for L and the missing CA for c (c's key identifier
+ * picks it). The part tlsscope can check is re-judged: with c uploaded the
+ * chain runs through the store's c and lacks only the CA the advice names. */
+static bool advice_self_issued_first(struct out *o, const struct judge *j, int depth)
+{
+    const struct verdict *v = j->v;
+    if (depth < 1 || depth >= v->n_path || v->path[depth].src != CHAIN_FROM_PEER) return false;
+    const struct cert *c = path_cert(j, depth), *low = path_cert(j, depth - 1);
+    const struct cert_impl *li = cert_impl_of(low);
+    /* check_issued() would accept the missing CA (c's issuer name, the key
+     * type c's signature needs) for L: L's AKI says nothing against it */
+    if (!c->self_issued || cert_is_self_signed(c) || !cert_valid_at(c, j->in->at) ||
+        low->aki_len || li->has_aki_serial || li->has_aki_issuer ||
+        !x509_canon_eq(c->issuer_canon, c->issuer_canon_len, low->issuer_canon,
+                       low->issuer_canon_len) ||
+        c->sig_key_type != low->sig_key_type || cert_signature_check(c, low) != CERT_SIG_OK)
+        return false;
+    struct verdict *w = malloc(sizeof *w);
+    bool checked = w && judge_with_upload(j, &c, 1, w) && w->status == VERDICT_FAILED &&
+                   w->code == VERR_UNABLE_TO_GET_ISSUER_CERT && w->depth == depth &&
+                   w->path[depth].cert &&
+                   memcmp(w->path[depth].cert->sha256, c->sha256, sizeof c->sha256) == 0;
+    free(w);
+    if (!checked) return false;
+    char b[100];
+    outf(o, " But \"%s\" (depth %d) has no authority key identifier, so OpenSSL would take that "
+            "CA as its issuer too (the first of that name in the store) and fail with "
+            "\"certificate signature failure\". Upload the self-issued \"%s\" the server sent "
+            "(SHA-256 %s) as well, before the missing CA (checked: with it in the store the "
+            "chain runs through it and lacks only its issuer); with CSCwa12905 the store cannot "
+            "hold both: have \"%s\" re-issued with an authority key identifier instead.",
+         cn_or_subject(low), depth - 1, cn_or_subject(c), fp(c, b), cn_or_subject(low));
+    return true;
+}
+
+/* 2 where the chain runs through a store CA that is not valid at the
+ * judging time: OpenSSL looks in the store first (trusted first) and,
+ * when no store candidate is valid, still takes one
+ * (X509_STORE_CTX_get1_issuer(): "keep looking for a more suitable cert",
+ * then the last acceptable one), so the root the advice names would anchor
+ * a chain that fails at that CA (9 or 10). The fix is to take it out of
+ * the store, or to add a valid copy — the server may have sent one. Both
+ * are re-judged: either way the chain must run through a valid copy and
+ * lack only the root. */
+static bool advice_store_invalid(struct out *o, const struct judge *j)
+{
+    const struct verdict *v = j->v;
+    const int64_t at = j->in->at;
+    int k = 1;
+    while (k < v->n_path && (v->path[k].src != CHAIN_FROM_STORE || cert_valid_at(path_cert(j, k), at)))
+        k++;
+    if (k >= v->n_path) return false;
+    const struct cert *s = path_cert(j, k), *below = path_cert(j, k - 1), *copy = NULL;
+    for (int i = 1; i < j->in->n_chain && !copy; i++) {
+        const struct cert *x = j->in->chain[i];
+        if (x && cert_valid_at(x, at) && memcmp(x->sha256, s->sha256, sizeof s->sha256) != 0 &&
+            cert_could_issue(x, below))
+            copy = x;
+    }
+    struct verdict *w = malloc(sizeof *w);
+    if (!w) return false;
+    /* without s: a peer copy takes its place, or nothing does (20 at k-1);
+     * above the copy only the missing root is wanting: 20 — or 19 when the
+     * server sent that root too, which the store does not hold */
+    bool ok = judge_with_change(j, s, NULL, 0, w) && w->status == VERDICT_FAILED &&
+              (copy ? (w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                       w->code == VERR_SELF_SIGNED_CERT_IN_CHAIN) &&
+                          w->depth >= k && w->path[k].cert == copy
+                    : w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && w->depth == k - 1);
+    /* with the sent copy uploaded: the store's valid copy comes first (2 above it) */
+    if (ok && copy)
+        ok = judge_with_upload(j, &copy, 1, w) && w->status == VERDICT_FAILED &&
+             w->code == VERR_UNABLE_TO_GET_ISSUER_CERT && w->depth == k &&
+             w->path[k].cert == copy;
+    free(w);
+    if (!ok) return false;
+    char b[100], tb[TIMEFMT_LEN];
+    bool notyet = at < s->not_before;
+    outf(o, " But the chain runs through the store's \"%s\" (SHA-256 %s), %s %s: the store "
+            "is searched first, and with only the root uploaded the chain fails there (depth "
+            "%d).",
+         cn_or_subject(s), fp(s, b), notyet ? "not valid before" : "expired on",
+         time_iso8601_s(notyet ? s->not_before : s->not_after, tb), k);
+    if (copy)
+        outf(o, " Remove it from the trust store, or upload the valid copy the server sent "
+                "(SHA-256 %s); either with the root (checked: the chain then runs through the "
+                "server's copy and lacks only the root).",
+             fp(copy, b));
+    else
+        outf(o, " Remove it from the trust store and upload a valid copy of it with the root "
+                "(checked: without it the chain lacks only that CA and the root).");
+    return true;
+}
+
 /* The CA `x` at `depth` (not self-issued) may be a cross-certificate, a CA
  * that also exists as its own self-signed root (ISRG Root X1 signed by DST
  * Root CA X3): with that root in the store, trusted-first chain building
@@ -441,6 +553,7 @@ static void write_advice(struct judge *j, int code, int depth)
         if (v->n_path == 1 && j->in->n_chain == 1)
             outf(&o, " The server sent no intermediate certificates; if the missing one is an "
                      "intermediate, the server could also be configured to send it.");
+        (void)advice_self_issued_first(&o, j, depth);
         /* Also at depth 1: a cross-signed root may issue leaves itself, and
          * the chain gives no sign of it; the hint is conditional. */
         if (!advice_sent_anchor(&o, j) && !advice_wrong_issuer_sent(&o, j) && depth >= 1)
@@ -455,7 +568,9 @@ static void write_advice(struct judge *j, int code, int depth)
                  "\"%s\". Only self-signed certificates are anchors: upload the root CA "
                  "certificate \"%s\"%s%s (and any intermediate in between) as well.",
              c->subject, c->issuer, c->issuer, kid[0] ? " with key identifier " : "", kid);
-        (void)advice_sent_anchor(&o, j);
+        /* the valid copy the server sent is the upload advice_sent_anchor
+         * would name: say it once */
+        if (!advice_store_invalid(&o, j)) (void)advice_sent_anchor(&o, j);
         break;
     }
     case VERR_CERT_CHAIN_TOO_LONG:

@@ -1106,16 +1106,66 @@ def dn_cn(dn):
     return canon(m.group(1) if m else dn)
 
 
-def advised_certs(advice, universe):
-    """What the advice says to upload: a list of choices (more than one
-    when several certificates fit what it says, or when the advice offers
-    alternatives — "... instead", "uploading that one is enough"), each a
-    list of indexes into universe["certs"]."""
+FP = r"([0-9a-f]{2}(?::[0-9a-f]{2}){31})"
+# A store change as the advice words it: the store's certificates with these
+# SHA-256s taken out, the universe's certificates `add` appended in this
+# order; `ordered`: the advice says the order matters (the reverse must not
+# work either, or the advice's reason is false).
+Change = collections.namedtuple("Change", "drop add ordered")
+# The amendments that correct the first sentence's upload (trust/verdict.c
+# advice_self_issued_first, advice_store_invalid), matched whole so that
+# their SHA-256s are not read as uploads of their own.
+SELF_ISSUED_FIRST = re.compile(
+    r'Upload the self-issued "[^"]*" the server sent \(SHA-256 ' + FP +
+    r'\) as well, before the missing CA')
+STORE_INVALID = re.compile(
+    r"But the chain runs through the store's \"[^\"]*\" \(SHA-256 " + FP +
+    r"\), (?:not valid before|expired on) \S+: the store is searched first, and with only the "
+    r"root uploaded the chain fails there \(depth \d+\)\. Remove it from the trust store"
+    r"(?:, or upload the valid copy the server sent \(SHA-256 " + FP + r"\); either with the "
+    r"root| and (upload a valid copy of it) with the root)")
+
+
+def cert_fp(c):
+    return hashlib.sha256(base64.b64decode(c["der"])).hexdigest()
+
+
+def issuer_line(certs, i, limit=None):
+    """i with its issuers up to the self-signed root (at most `limit` above it)."""
+    line = []
+    while i is not None and i not in line and (limit is None or len(line) <= limit):
+        line.append(i)
+        i = certs[i]["issuer"]
+    return line
+
+
+def advised_changes(advice, universe):
+    """What the advice says to change in the store, exactly as it says it:
+    a list of groups of Changes. Every group must hold a change that makes
+    the chain trusted; the changes inside a group are the readings of one
+    piece of advice (several certificates fit a name — the user looks at
+    them and takes the one that fits — or the advice offers alternatives:
+    "... instead", "the server also sent ...: that upload is enough").
+    An amendment ("upload ... as well, before the missing CA", "remove it
+    from the trust store, or upload the valid copy ...") replaces the
+    upload it corrects: that upload alone is no longer a reading."""
     certs = universe["certs"]
-    choices = []
+    by_fp = {cert_fp(c): i for i, c in enumerate(certs)}
+    first = invalid = None
+    m = SELF_ISSUED_FIRST.search(advice)
+    if m:
+        first = by_fp.get(m.group(1).replace(":", ""))
+        if first is None:
+            return []           # names a certificate the scenario does not have
+        advice = advice[:m.start()] + advice[m.end():]
+    m = STORE_INVALID.search(advice)
+    if m:
+        invalid = m
+        advice = advice[:m.start()] + advice[m.end():]
+    missing, roots, others = [], [], []
     for m in re.finditer(r'Upload the missing CA certificate "(.*?)" - the issuer of'
-                         r'|upload the (?:root )?CA certificate "(.*?)"', advice):
-        cn = dn_cn(m.group(1) or m.group(2))
+                         r'|upload the (root )?CA certificate "(.*?)"', advice):
+        cn = dn_cn(m.group(1) or m.group(3))
         rest = advice[m.end():]
         kid = re.match(r'(?: "[^"]*" at depth \d+, the root or an intermediate| that signed it)?'
                        r' with key identifier ([0-9a-f:]+)', rest)
@@ -1124,34 +1174,52 @@ def advised_certs(advice, universe):
         # (OpenSSL compares AKI with SKI only; older case files say "has_ski")
         pick = [i for i, c in enumerate(certs) if canon(c["cn"]) == cn and
                 (kid is None or not c.get("ski", c.get("has_ski", True)) or c["keyid"] == kid)]
-        for i in pick:          # with its own issuers up to the self-signed root
-            line = []
-            while i is not None and i not in line:
-                line.append(i)
-                i = certs[i]["issuer"]
-            choices.append(line)
+        # "The trust store holds ...: upload the root CA certificate ... as well" (2)
+        main_root = m.group(2) and re.match(r'(?: with key identifier [0-9a-f:]+)? \(and any '
+                                            r'intermediate in between\) as well', rest)
+        dest = missing if m.group(1) else roots if main_root else others
+        dest += [issuer_line(certs, i) for i in pick]
     # a certificate named by its SHA-256 (the self-signed leaf, a sent CA),
     # alone or, when the advice says so, "and its issuers"
-    for m in re.finditer(r'SHA-256 ([0-9a-f]{2}(?::[0-9a-f]{2}){31})\)'
-                         r'(?:: with it and its (\d+) issuers? that the server sent)?', advice):
-        fp = m.group(1).replace(":", "")
-        above = int(m.group(2) or 0)
-        for i, c in enumerate(certs):
-            if hashlib.sha256(base64.b64decode(c["der"])).hexdigest() != fp:
-                continue
-            line = [i]
-            while len(line) <= above and certs[line[-1]]["issuer"] is not None and \
-                    certs[line[-1]]["issuer"] not in line:
-                line.append(certs[line[-1]]["issuer"])
-            choices.append(line)
-    return choices
+    for m in re.finditer(r'SHA-256 ' + FP + r'\)(?:: with it and its (\d+) issuers? that the '
+                         r'server sent)?', advice):
+        i = by_fp.get(m.group(1).replace(":", ""))
+        if i is not None:
+            others.append(issuer_line(certs, i, int(m.group(2) or 0)))
+    plain = lambda lines: [Change((), tuple(l), False) for l in lines]  # noqa: E731
+    if first is not None:
+        # the sent self-issued CA first, then the missing CA with its issuers
+        return [[Change((), (first,) + tuple(l), True) for l in missing]]
+    if invalid is not None:
+        drop = (invalid.group(1).replace(":", ""),)
+        if invalid.group(2):    # remove the store's copy, or upload the server's valid one
+            copy = by_fp.get(invalid.group(2).replace(":", ""))
+            if copy is None:
+                return []
+            return [[Change(drop, tuple(l), False) for l in roots],
+                    [Change((), (copy,) + tuple(l), False) for l in roots]]
+        # remove it and upload a valid copy of it (same name and key, other bytes)
+        bad = next((c for c in certs if cert_fp(c) == drop[0]), None)
+        copies = [i for i, c in enumerate(certs) if bad and cert_fp(c) != drop[0] and
+                  canon(c["cn"]) == canon(bad["cn"]) and c["keyid"] == bad["keyid"]]
+        return [[Change(drop, (i,) + tuple(l), False) for i in copies for l in roots]]
+    choices = plain(missing + roots + others)
+    return [choices] if choices else []
 
 
-def with_store(case, extra_ders, tag):
-    """A copy of the case whose store also holds extra_ders."""
+def der_of_pem(block):
+    return base64.b64decode("".join(block.strip().splitlines()[1:-1]))
+
+
+def with_store(case, extra_ders, tag, drop=()):
+    """A copy of the case whose store lacks the certificates with the
+    SHA-256s in `drop` and also holds extra_ders, appended in order."""
     path = case.store[:-4] + "-" + tag + ".pem"
-    with open(case.store) as f, open(path, "w") as g:
-        g.write(f.read())
+    with open(case.store) as f:
+        kept = [p for p in PEM_RE.findall(f.read())
+                if hashlib.sha256(der_of_pem(p)).hexdigest() not in drop]
+    with open(path, "w") as g:
+        g.write("".join(kept))
         g.write("".join(xb.pem(d) for d in extra_ders))
     return case._replace(store=path)
 
@@ -1193,32 +1261,54 @@ def advice_test(cases, keys, ours, theirs, profile, chaincheck):
     failures, fixed, idx = [], [], []
     for k, (((ci, _, u), n), line) in enumerate(zip(todo, adv)):
         advice = line.partition("\t")[2]
-        choices = advised_certs(advice, u)
-        if not choices:
+        groups = advised_changes(advice, u)
+        if not groups or not all(groups):
             failures.append((cases[ci], n, "the advice names no certificate of the scenario: "
                              + advice[:300]))
             continue
-        for j, pick in enumerate(choices):
-            fixed.append(with_store(cases[ci], [base64.b64decode(u["certs"][i]["der"])
-                                                for i in pick], "advised%d" % j))
-            idx.append((k, advice, cases[ci]))
+        ders = lambda idxs: [base64.b64decode(u["certs"][i]["der"]) for i in idxs]  # noqa: E731
+        for g, group in enumerate(groups):
+            for j, ch in enumerate(group):
+                fixed.append(with_store(cases[ci], ders(ch.add), "advised%d-%d" % (g, j), ch.drop))
+                idx.append((k, g, j, False, advice, cases[ci]))
+                if ch.ordered:  # the other order, which the advice says does not work
+                    fixed.append(with_store(cases[ci], ders(ch.add[::-1]),
+                                            "reversed%d-%d" % (g, j), ch.drop))
+                    idx.append((k, g, j, True, advice, cases[ci]))
     if fixed:
-        fnames = [names[k] for k, _, _ in idx]
+        fnames = [names[k] for k, *_ in idx]
         o_ok = run_batch(argv, env, oracle_lines(fixed, fnames))
         t_ok = run_batch([chaincheck, "--batch"], None, ours_lines(fixed, fnames))
-        # one of the certificates that fit the advice must do (the user
-        # looks at them and takes the one that fits)
-        result = {}
-        for (k, advice, c), a, b in zip(idx, o_ok, t_ok):
-            if k not in result or result[k][1:3] != ((0, -1), (0, -1)):
-                result[k] = (c, a, b, advice)
-        for k, (c, a, b, advice) in sorted(result.items()):
+        # every group needs one change that both trust; the reverse of an
+        # ordered change that works must not be trusted by OpenSSL
+        best, reversed_ok, advice_of = {}, {}, {}
+        for (k, g, j, rev, advice, c), a, b in zip(idx, o_ok, t_ok):
+            advice_of[k] = (c, advice)
+            if rev:
+                reversed_ok[(k, g, j)] = a == (0, -1)
+            elif (k, g) not in best or best[(k, g)][1:] != ((0, -1), (0, -1)):
+                best[(k, g)] = (j, a, b)
+        bad_k = set()
+        for (k, g), (j, a, b) in sorted(best.items()):
+            c, advice = advice_of[k]
+            if k in bad_k:
+                continue
             if a != (0, -1) or b != (0, -1):
-                failures.append((c, names[k], "after the advised upload OpenSSL says %d@%d, "
-                                 "tlsscope %d@%d; advice: %s" % (a + b + (advice[:300],))))
+                failures.append((c, names[k], "after the advised change%s OpenSSL says %d@%d, "
+                                 "tlsscope %d@%d; advice: %s"
+                                 % ((" (alternative %d)" % (g + 1)) if len(set(
+                                     gg for kk, gg in best if kk == k)) > 1 else "",
+                                    *a, *b, advice[:300])))
+                bad_k.add(k)
+            elif reversed_ok.get((k, g, j)):
+                failures.append((c, names[k], "the advice says the order of the uploads "
+                                 "matters, but OpenSSL trusts the other order too: "
+                                 + advice[:300]))
+                bad_k.add(k)
             elif NOTE_CONTRADICTS.search(advice):
                 failures.append((c, names[k], "the advice says the upload would not help, but "
                                  "OpenSSL trusts it after the upload: " + advice[:300]))
+                bad_k.add(k)
     return len(todo), failures
 
 
