@@ -441,7 +441,8 @@ static bool advice_store_invalid(struct out *o, const struct judge *j)
     const struct verdict *v = j->v;
     const int64_t at = j->in->at;
     int k = 1;
-    while (k < v->n_path && (v->path[k].src != CHAIN_FROM_STORE || cert_valid_at(path_cert(j, k), at)))
+    while (k < v->n_path &&
+           (v->path[k].src != CHAIN_FROM_STORE || cert_valid_at(path_cert(j, k), at)))
         k++;
     if (k >= v->n_path) return false;
     const struct cert *s = path_cert(j, k), *below = path_cert(j, k - 1), *copy = NULL;
@@ -484,6 +485,47 @@ static bool advice_store_invalid(struct out *o, const struct judge *j)
         outf(o, " Remove it from the trust store and upload a valid copy of it with the root "
                 "(checked: without it the chain lacks only that CA and the root).");
     return true;
+}
+
+/* 2 where a CA the server sent did not sign the certificate below it,
+ * while another copy the server sent (same name, the key that did sign)
+ * comes later: find_issuer() takes the first acceptable valid one in wire
+ * order, and OpenSSL checks signatures only once the chain is complete, so
+ * with the root uploaded the chain fails with 7. With the right copy in the
+ * store, trusted-first chain building takes it instead; re-judged: the
+ * chain then runs through it and lacks only the root. */
+static bool advice_sent_signer(struct out *o, const struct judge *j)
+{
+    const struct verdict *v = j->v;
+    for (int k = 0; k + 1 < v->n_path; k++) {
+        const struct cert *child = path_cert(j, k), *iss = path_cert(j, k + 1), *copy = NULL;
+        if (v->path[k + 1].src != CHAIN_FROM_PEER ||
+            cert_signature_check(iss, child) != CERT_SIG_BAD)
+            continue;
+        for (int i = 1; i < j->in->n_chain && !copy; i++) {
+            const struct cert *x = j->in->chain[i];
+            if (x && x != iss && cert_valid_at(x, j->in->at) && cert_could_issue(x, child) &&
+                cert_signature_check(x, child) == CERT_SIG_OK)
+                copy = x;
+        }
+        if (!copy) return false;
+        struct verdict *w = malloc(sizeof *w);
+        bool ok = w && judge_with_upload(j, &copy, 1, w) && w->status == VERDICT_FAILED &&
+                  (w->code == VERR_UNABLE_TO_GET_ISSUER_CERT ||
+                   w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) &&
+                  w->path[k + 1].cert == copy;
+        free(w);
+        if (!ok) return false;
+        char b[100];
+        outf(o, " But \"%s\" (depth %d), the copy of that name the chain takes from the "
+                "server, did not sign \"%s\" (depth %d): with the root uploaded the chain "
+                "fails with \"certificate signature failure\". Upload the copy that did, which the server also sent, "
+                "(SHA-256 %s) as well (checked: with it in the store the chain runs through it "
+                "and lacks only the root), or have the server send only that one.",
+             cn_or_subject(iss), k + 1, cn_or_subject(child), k, fp(copy, b));
+        return true;
+    }
+    return false;
 }
 
 /* The CA `x` at `depth` (not self-issued) may be a cross-certificate, a CA
@@ -570,7 +612,8 @@ static void write_advice(struct judge *j, int code, int depth)
              c->subject, c->issuer, c->issuer, kid[0] ? " with key identifier " : "", kid);
         /* the valid copy the server sent is the upload advice_sent_anchor
          * would name: say it once */
-        if (!advice_store_invalid(&o, j)) (void)advice_sent_anchor(&o, j);
+        if (!advice_store_invalid(&o, j) && !advice_sent_signer(&o, j))
+            (void)advice_sent_anchor(&o, j);
         break;
     }
     case VERR_CERT_CHAIN_TOO_LONG:

@@ -1113,11 +1113,11 @@ FP = r"([0-9a-f]{2}(?::[0-9a-f]{2}){31})"
 # work either, or the advice's reason is false).
 Change = collections.namedtuple("Change", "drop add ordered")
 # The amendments that correct the first sentence's upload (trust/verdict.c
-# advice_self_issued_first, advice_store_invalid), matched whole so that
+# advice_self_issued_first, advice_sent_signer, advice_store_invalid), matched whole so that
 # their SHA-256s are not read as uploads of their own.
-SELF_ISSUED_FIRST = re.compile(
-    r'Upload the self-issued "[^"]*" the server sent \(SHA-256 ' + FP +
-    r'\) as well, before the missing CA')
+ALSO_UPLOAD = re.compile(
+    r'Upload (?:the self-issued "[^"]*" the server sent|the copy that did, which the server '
+    r'also sent,) \(SHA-256 ' + FP + r'\) as well(, before the missing CA)?')
 STORE_INVALID = re.compile(
     r"But the chain runs through the store's \"[^\"]*\" \(SHA-256 " + FP +
     r"\), (?:not valid before|expired on) \S+: the store is searched first, and with only the "
@@ -1152,11 +1152,12 @@ def advised_changes(advice, universe):
     certs = universe["certs"]
     by_fp = {cert_fp(c): i for i, c in enumerate(certs)}
     first = invalid = None
-    m = SELF_ISSUED_FIRST.search(advice)
+    m = ALSO_UPLOAD.search(advice)
     if m:
         first = by_fp.get(m.group(1).replace(":", ""))
         if first is None:
             return []           # names a certificate the scenario does not have
+        first_ordered = bool(m.group(2))
         advice = advice[:m.start()] + advice[m.end():]
     m = STORE_INVALID.search(advice)
     if m:
@@ -1188,8 +1189,9 @@ def advised_changes(advice, universe):
             others.append(issuer_line(certs, i, int(m.group(2) or 0)))
     plain = lambda lines: [Change((), tuple(l), False) for l in lines]  # noqa: E731
     if first is not None:
-        # the sent self-issued CA first, then the missing CA with its issuers
-        return [[Change((), (first,) + tuple(l), True) for l in missing]]
+        # that certificate too, and first when the advice says so, with the
+        # upload the first sentence names (the missing CA or the root)
+        return [[Change((), (first,) + tuple(l), first_ordered) for l in missing + roots]]
     if invalid is not None:
         drop = (invalid.group(1).replace(":", ""),)
         if invalid.group(2):    # remove the store's copy, or upload the server's valid one
