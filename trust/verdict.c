@@ -454,14 +454,21 @@ static bool advice_store_invalid(struct out *o, const struct judge *j)
     }
     struct verdict *w = malloc(sizeof *w);
     if (!w) return false;
-    /* without s: a peer copy takes its place, or nothing does (20 at k-1);
-     * above the copy only the missing root is wanting: 20 — or 19 when the
-     * server sent that root too, which the store does not hold */
-    bool ok = judge_with_change(j, s, NULL, 0, w) && w->status == VERDICT_FAILED &&
-              (copy ? (w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-                       w->code == VERR_SELF_SIGNED_CERT_IN_CHAIN) &&
-                          w->depth >= k && w->path[k].cert == copy
-                    : w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && w->depth == k - 1);
+    /* without s: the server's valid copy takes its place, and above it only
+     * the missing root is wanting: 20 — or 19 when the server sent that
+     * root too, which the store does not hold. Without a valid copy sent:
+     * nothing takes its place (20 at k-1), or only an invalid one (the
+     * server sends the same expired CA): a valid copy and the root are
+     * what is wanting. */
+    bool ok = judge_with_change(j, s, NULL, 0, w) && w->status == VERDICT_FAILED;
+    if (ok && copy)
+        ok = (w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+              w->code == VERR_SELF_SIGNED_CERT_IN_CHAIN) &&
+             w->depth >= k && w->path[k].cert == copy;
+    else if (ok)
+        ok = (w->code == VERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && w->depth == k - 1) ||
+             (w->n_path > k && w->path[k].cert && !cert_valid_at(w->path[k].cert, at) &&
+              cert_could_issue(w->path[k].cert, below));
     /* with the sent copy uploaded: the store's valid copy comes first (2 above it) */
     if (ok && copy)
         ok = judge_with_upload(j, &copy, 1, w) && w->status == VERDICT_FAILED &&
@@ -481,9 +488,14 @@ static bool advice_store_invalid(struct out *o, const struct judge *j)
                 "(SHA-256 %s); either with the root (checked: the chain then runs through the "
                 "server's copy and lacks only the root).",
              fp(copy, b));
-    else
-        outf(o, " Remove it from the trust store and upload a valid copy of it with the root "
-                "(checked: without it the chain lacks only that CA and the root).");
+    else {
+        char kid[200] = "";
+        if (s->ski_len) cert_fingerprint_hex(s->ski, s->ski_len, kid, sizeof kid, true);
+        outf(o, " Remove it from the trust store and upload a valid copy of it with the root: "
+                "the same CA renewed%s%s (checked: without it the chain lacks a valid copy and "
+                "the root).",
+             kid[0] ? ", with key identifier " : "", kid);
+    }
     return true;
 }
 

@@ -1133,7 +1133,8 @@ STORE_INVALID = re.compile(
     r"\), (?:not valid before|expired on) \S+: the store is searched first, and with only the "
     r"root uploaded the chain fails there \(depth \d+\)\. Remove it from the trust store"
     r"(?:, or upload the valid copy the server sent \(SHA-256 " + FP + r"\); either with the "
-    r"root| and (upload a valid copy of it) with the root)")
+    r"root| and upload a valid copy of it with the root: the same CA renewed(?:, with key "
+    r"identifier ([0-9a-f:]+))?)")
 
 
 def cert_fp(c):
@@ -1210,10 +1211,12 @@ def advised_changes(advice, universe):
                 return []
             return [[Change(drop, tuple(l), False) for l in roots],
                     [Change((), (copy,) + tuple(l), False) for l in roots]]
-        # remove it and upload a valid copy of it (same name and key, other bytes)
+        # remove it and upload a valid copy of it: its name, the key identifier
+        # the advice gives (else its key: "renewed"), other bytes
         bad = next((c for c in certs if cert_fp(c) == drop[0]), None)
+        kid = invalid.group(3).replace(":", "") if invalid.group(3) else bad and bad["keyid"]
         copies = [i for i, c in enumerate(certs) if bad and cert_fp(c) != drop[0] and
-                  canon(c["cn"]) == canon(bad["cn"]) and c["keyid"] == bad["keyid"]]
+                  canon(c["cn"]) == canon(bad["cn"]) and c["keyid"] == kid]
         return [[Change(drop, (i,) + tuple(l), False) for i in copies for l in roots]]
     choices = plain(missing + roots + others)
     return [choices] if choices else []
