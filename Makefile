@@ -60,11 +60,11 @@ bench-check:
 	bench/run.sh check
 
 # The differential suites against OpenSSL 1.1.1v and 3.0 (docs/DIFFERENTIAL.md).
-# `make test` runs them as ctest tests diff.expressway and diff.rfc on fixed
-# seeds (1 and 402, 1000 scenarios each), so CI is deterministic; the ASan
-# build leaves them out (they test verdicts, not memory). `make test-diff` is
-# the exploring run: seed 1 and a NEW seed, printed for replay,
-# TLSSCOPE_DIFF_COUNT scenarios each (default 4000) per profile.
+# `make test` runs them as ctest tests diff.expressway and diff.rfc on seed 1
+# and a NEW seed, printed for replay (1000 scenarios each); the ASan build
+# leaves them out (they test verdicts, not memory). `make test-diff` is the
+# longer exploring run: the same seeds, TLSSCOPE_DIFF_COUNT scenarios each
+# (default 4000) per profile.
 TLSSCOPE_DIFF_COUNT ?= 4000
 test-diff: deps-test $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
