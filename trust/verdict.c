@@ -531,9 +531,10 @@ static bool advice_sent_signer(struct out *o, const struct judge *j)
         char b[100];
         outf(o, " But \"%s\" (depth %d), the copy of that name the chain takes from the "
                 "server, did not sign \"%s\" (depth %d): with the root uploaded the chain "
-                "fails with \"certificate signature failure\". Upload the copy that did, which the server also sent, "
-                "(SHA-256 %s) as well (checked: with it in the store the chain runs through it "
-                "and lacks only the root), or have the server send only that one.",
+                "fails with \"certificate signature failure\". Upload the copy that did, "
+                "which the server also sent (SHA-256 %s), as well (checked: with it in the "
+                "store the chain runs through it and lacks only the root), or have the server "
+                "send only that one.",
              cn_or_subject(iss), k + 1, cn_or_subject(child), k, fp(copy, b));
         return true;
     }

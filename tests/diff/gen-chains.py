@@ -1127,7 +1127,7 @@ Change = collections.namedtuple("Change", "drop add ordered")
 # their SHA-256s are not read as uploads of their own.
 ALSO_UPLOAD = re.compile(
     r'Upload (?:the self-issued "[^"]*" the server sent|the copy that did, which the server '
-    r'also sent,) \(SHA-256 ' + FP + r'\) as well(, before the missing CA)?')
+    r'also sent) \(SHA-256 ' + FP + r'\),? as well(, before the missing CA)?')
 STORE_INVALID = re.compile(
     r"But the chain runs through the store's \"[^\"]*\" \(SHA-256 " + FP +
     r"\), (?:not valid before|expired on) \S+: the store is searched first, and with only the "
