@@ -159,7 +159,7 @@ static void server_remember(struct pipeline *p, const struct conn_record *r)
     (*slot)->key = key;
     (*slot)->flow_id = r->tls->flow_id;
     (*slot)->seq = r->seq;
-    (*slot)->verdict = r->verdict;
+    verdict_copy(&(*slot)->verdict, &r->verdict);
 }
 
 static const struct server_slot *server_lookup(const struct pipeline *p,
