@@ -11,6 +11,7 @@
  * block is TLS_EMALFORMED. Problems confined to one extension's body are
  * reported through `note` and the rest of the hello is still used.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,21 +257,43 @@ static int parse_ch_extension(struct tls_client_hello *ch, uint16_t type, struct
  * RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
  * type" — a duplicate is reported and not decoded (the first one counts), but
  * it is listed in exts[] because that list is the wire order. */
+/* Extension types met so far in the hello being walked, one bit per type.
+ * All zero between calls: walk_extensions clears the bits it set by walking
+ * the block again, instead of zeroing 8 KiB per hello (twice a connection,
+ * a measurable part of the whole run). One dissector runs per process
+ * thread-free (tls.c held_total says the same). */
+static uint64_t ext_seen[65536 / 64];
+
+static void ext_seen_clear(struct cursor blk)
+{
+    while (!cur_empty(&blk)) {
+        uint16_t type;
+        struct cursor ext;
+        if (cur_u16(&blk, &type) != 0 || cur_vec(&blk, 2, &ext) != 0) return;
+        ext_seen[type / 64] = 0;
+    }
+}
+
 static int walk_extensions(struct cursor *blk, struct tls_ext *exts, uint16_t *n_exts,
                            uint16_t *n_total, void *hello,
                            int (*one)(void *hello, uint16_t type, struct cursor *ext),
                            tls_note_fn note, void *ctx, uint16_t *last_type)
 {
-    uint64_t seen[65536 / 64];
+#ifndef NDEBUG
+    static bool walking; /* an extension's parser never walks a block itself */
+    assert(!walking);
+    walking = true;
+#endif
+    const struct cursor start = *blk;
     int rc = TLS_OK;
-    memset(seen, 0, sizeof seen);
     *n_exts = *n_total = 0;
     while (!cur_empty(blk)) {
         uint16_t type;
         struct cursor ext;
         if (cur_u16(blk, &type) != 0 || cur_vec(blk, 2, &ext) != 0) {
             if (note) note(ctx, "extension overruns the extensions block");
-            return TLS_EMALFORMED;
+            rc = TLS_EMALFORMED;
+            break;
         }
         if (*n_exts < TLS_MAX_EXTENSIONS) {
             exts[*n_exts].type = type;
@@ -280,14 +303,18 @@ static int walk_extensions(struct cursor *blk, struct tls_ext *exts, uint16_t *n
         }
         if (*n_total < UINT16_MAX) (*n_total)++;
         if (last_type) *last_type = type;
-        if (seen[type / 64] & (1ull << (type % 64))) {
+        if (ext_seen[type / 64] & (1ull << (type % 64))) {
             note_ext(note, ctx, "duplicate extension", type);
             rc = TLS_EMALFORMED;
             continue;
         }
-        seen[type / 64] |= 1ull << (type % 64);
+        ext_seen[type / 64] |= 1ull << (type % 64);
         if (one(hello, type, &ext) != TLS_OK) note_ext(note, ctx, "malformed extension", type);
     }
+    ext_seen_clear(start);
+#ifndef NDEBUG
+    walking = false;
+#endif
     return rc; /* duplicates: decoded once, and the hello is malformed */
 }
 
