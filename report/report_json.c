@@ -224,9 +224,25 @@ struct frag {
 static struct frag frags[FRAG_SLOTS];
 static uint64_t frag_clock;
 
+static uint64_t frag_mix(uint64_t h, const uint8_t *k, size_t n);
+static size_t frag_set(uint64_t h);
+
+/* The set a key goes to, from its kind, length, first 64 and last 32
+ * bytes: keys run to hundreds of bytes (a verdict's texts) and are compared
+ * whole anyway, so a key that differs only in its middle costs at most a
+ * shared set, never a wrong part. */
 static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
 {
     uint64_t h = kind * 0x9e3779b97f4a7c15ULL ^ n;
+    if (n > 96) {
+        h = frag_mix(h, k + n - 32, 32);
+        n = 64;
+    }
+    return frag_set(frag_mix(h, k, n));
+}
+
+static uint64_t frag_mix(uint64_t h, const uint8_t *k, size_t n)
+{
     for (; n >= 8; k += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, k, 8);
@@ -234,6 +250,11 @@ static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
         h ^= h >> 29;
     }
     while (n--) h = (h ^ *k++) * 0x100000001b3ULL;
+    return h;
+}
+
+static size_t frag_set(uint64_t h)
+{
     h ^= h >> 32;
     return (size_t)(h % (FRAG_SLOTS / 2)) * 2; /* the first of a set of two */
 }
