@@ -349,7 +349,7 @@ struct fkey {
     bool over;
 };
 
-static void fk_put(struct fkey *k, const void *p, size_t n)
+static inline void fk_put(struct fkey *k, const void *p, size_t n)
 {
     if (k->over || n > 0xffff || n + 2 > sizeof k->b - k->n) {
         k->over = true;
@@ -361,9 +361,9 @@ static void fk_put(struct fkey *k, const void *p, size_t n)
     k->n += n;
 }
 
-static void fk_u64(struct fkey *k, uint64_t v) { fk_put(k, &v, sizeof v); }
+static inline void fk_u64(struct fkey *k, uint64_t v) { fk_put(k, &v, sizeof v); }
 
-static void fk_str(struct fkey *k, const char *s) { fk_put(k, s, strlen(s)); }
+static inline void fk_str(struct fkey *k, const char *s) { fk_put(k, s, strlen(s)); }
 
 /* A certificate's key: struct cert is immutable once made (trust/cert.h)
  * and found by its SHA-256, so SHA-256 and DER length stand for it. */
@@ -881,9 +881,10 @@ static void frag_client_hello(struct json *j, const void *vp)
 
 /* The key of a ClientHello's memoised parts: every field frag_client_hello
  * reads, in its order (the random and the session id's bytes are not among
- * them), then what JA4 reads beyond those (ja4.c ja4_client). k->over when
- * a count is beyond its array (the parts are then written in place). */
-static void ch_key(const struct tls_client_hello *ch, struct fkey *k)
+ * them), then what JA4 reads beyond those (ja4.c ja4_client: the transport
+ * too). k->over when a count is beyond its array (the parts are then
+ * written in place). */
+static void ch_key(const struct tls_client_hello *ch, char transport, struct fkey *k)
 {
     k->n = 0;
     k->over = ch->n_ciphers > TLS_MAX_CIPHERS || ch->n_compression > sizeof ch->compression ||
@@ -925,6 +926,7 @@ static void ch_key(const struct tls_client_hello *ch, struct fkey *k)
     }
     fk_put(k, ch->ec_point_formats, ch->n_ec_point_formats);
     fk_put(k, ch->psk_modes, ch->n_psk_modes);
+    fk_u64(k, (uint64_t)(unsigned char)transport);
 }
 
 static void json_client_hello(struct json *j, const struct tls_client_hello *ch, const struct fkey *k)
@@ -951,10 +953,8 @@ static void frag_ja4_r(struct json *j, const void *vp) { frag_ja4_either(j, vp, 
 
 static void json_ja4(struct json *j, const struct tls_conn *c, const struct fkey *chk, bool raw)
 {
-    struct fkey k = *chk;
-    fk_u64(&k, (uint64_t)(unsigned char)ja4_transport(c));
-    if (k.over) frag_ja4_either(j, c, raw);
-    else json_frag(j, raw ? FRAG_JA4_R : FRAG_JA4, k.b, k.n, raw ? frag_ja4_r : frag_ja4, c);
+    if (chk->over) frag_ja4_either(j, c, raw);
+    else json_frag(j, raw ? FRAG_JA4_R : FRAG_JA4, chk->b, chk->n, raw ? frag_ja4_r : frag_ja4, c);
 }
 
 static void json_server_hello(struct json *j, const struct tls_conn *c)
@@ -1008,7 +1008,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     uint16_t version = tls_conn_chosen_version(c), suite;
     const bool want_ja4 = c->ch.present && !c->ch.sslv2_format;
     struct fkey chk;
-    if (c->ch.present) ch_key(&c->ch, &chk);
+    if (c->ch.present) ch_key(&c->ch, ja4_transport(c), &chk);
 
     json_begin(&j, sb);
     json_time_ns(&j, "@timestamp", c->first_ts_ns);
