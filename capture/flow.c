@@ -62,6 +62,7 @@
  * Callbacks into the sink must not call back into the table.
  */
 #include "capture/flow.h"
+#include "common/recycle.h"
 #include "capture/tuple.h"
 
 #include <stdlib.h>
@@ -270,10 +271,13 @@ static void dir_free_held(struct flow_table *ft, struct fdir *d)
     d->ooo = d->ooo_tail = NULL;
 }
 
+/* struct fhist blocks (common/recycle.h) */
+static struct recycle hist_blocks = RECYCLE_INIT(sizeof(struct fhist));
+
 static void hist_free(struct flow_table *ft, struct fdir *d)
 {
     if (!d->hist) return;
-    free(d->hist);
+    recycle_free(&hist_blocks, d->hist);
     d->hist = NULL;
     ft->hist_total -= sizeof(struct fhist);
 }
@@ -289,7 +293,7 @@ static void hist_record(struct flow_table *ft, struct fdir *d, const uint8_t *p,
     }
     if (!d->hist) {
         if (ft->hist_total + sizeof(struct fhist) > FLOW_HIST_BUDGET ||
-            !(d->hist = malloc(sizeof(*d->hist)))) {
+            !(d->hist = recycle_malloc(&hist_blocks))) {
             d->hist_done = true;
             return;
         }
