@@ -87,7 +87,7 @@ static void batch_header(struct batch *b)
 /* Write the rows held in b->line (after what stdio holds: the header). */
 static void batch_flush_rows(struct batch *b)
 {
-    if (!b->line.len) return;
+    if (!b->blocks || !b->line.len) return; /* otherwise line holds a row already written */
     fflush(stdout);
     const char *p = b->line.p;
     size_t left = b->line.len;
