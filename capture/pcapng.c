@@ -327,7 +327,7 @@ static int read_idb(struct pcapng *ng, struct cursor *body, uint64_t boff)
                             "finer than any clock",
                             (unsigned long long)boff, val.p[0]);
         } else if (code == IF_TSOFFSET && cur_left(&val) == 8) {
-            uint64_t off;
+            uint64_t off = 0; /* (8 bytes, checked above; zero for the optimiser) */
             (void)rd64(ng, &val, &off);
             int64_t s = (int64_t)off;
             if (__builtin_mul_overflow(s, (int64_t)1000000000, &f->offset_ns))
@@ -516,8 +516,10 @@ static int read_next(struct pcapng *ng, struct pcapng_rec *rec)
         ng->pos += total; /* consumed; the bytes stay until the next ensure() */
         switch (type) {
         case BT_SHB: {
-            uint32_t bom;
-            uint16_t major, minor;
+            /* MIN_SHB guarantees these bytes; zeros for the optimiser, which
+             * cannot see that through rd32/rd16 once it inlines across files */
+            uint32_t bom = 0;
+            uint16_t major = 0, minor = 0;
             (void)rd32(ng, &body, &bom);
             (void)rd16(ng, &body, &major);
             (void)rd16(ng, &body, &minor);

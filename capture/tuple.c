@@ -67,15 +67,22 @@ bool tuple_key_eq(const struct tuple_key *a, const struct tuple_key *b)
 
 uint64_t tuple_hash(const struct tuple_table *t, const struct tuple_key *k)
 {
+    /* An IPv4 address is the first 4 of its 16 bytes (the rest are zero):
+     * 13 bytes to hash instead of 37, two SipHash rounds fewer per packet.
+     * The family byte keeps the two layouts apart. */
+    const size_t alen = k->family == 4 ? 4 : 16;
     uint8_t buf[1 + 32 + 4];
-    buf[0] = k->family;
-    memcpy(buf + 1, k->addr[0], 16);
-    memcpy(buf + 17, k->addr[1], 16);
-    buf[33] = (uint8_t)(k->port[0] >> 8);
-    buf[34] = (uint8_t)k->port[0];
-    buf[35] = (uint8_t)(k->port[1] >> 8);
-    buf[36] = (uint8_t)k->port[1];
-    return tuple_siphash(t->hkey, buf, sizeof(buf));
+    size_t n = 0;
+    buf[n++] = k->family;
+    memcpy(buf + n, k->addr[0], alen);
+    n += alen;
+    memcpy(buf + n, k->addr[1], alen);
+    n += alen;
+    buf[n++] = (uint8_t)(k->port[0] >> 8);
+    buf[n++] = (uint8_t)k->port[0];
+    buf[n++] = (uint8_t)(k->port[1] >> 8);
+    buf[n++] = (uint8_t)k->port[1];
+    return tuple_siphash(t->hkey, buf, n);
 }
 
 int tuple_table_init(struct tuple_table *t, uint32_t max_entries)

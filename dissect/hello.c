@@ -11,6 +11,7 @@
  * block is TLS_EMALFORMED. Problems confined to one extension's body are
  * reported through `note` and the rest of the hello is still used.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,21 +257,43 @@ static int parse_ch_extension(struct tls_client_hello *ch, uint16_t type, struct
  * RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
  * type" — a duplicate is reported and not decoded (the first one counts), but
  * it is listed in exts[] because that list is the wire order. */
+/* Extension types met so far in the hello being walked, one bit per type.
+ * All zero between calls: walk_extensions clears the bits it set by walking
+ * the block again, instead of zeroing 8 KiB per hello (twice a connection,
+ * a measurable part of the whole run). One dissector runs per process
+ * thread-free (tls.c held_total says the same). */
+static uint64_t ext_seen[65536 / 64];
+
+static void ext_seen_clear(struct cursor blk)
+{
+    while (!cur_empty(&blk)) {
+        uint16_t type;
+        struct cursor ext;
+        if (cur_u16(&blk, &type) != 0 || cur_vec(&blk, 2, &ext) != 0) return;
+        ext_seen[type / 64] = 0;
+    }
+}
+
 static int walk_extensions(struct cursor *blk, struct tls_ext *exts, uint16_t *n_exts,
                            uint16_t *n_total, void *hello,
                            int (*one)(void *hello, uint16_t type, struct cursor *ext),
                            tls_note_fn note, void *ctx, uint16_t *last_type)
 {
-    uint64_t seen[65536 / 64];
+#ifndef NDEBUG
+    static bool walking; /* an extension's parser never walks a block itself */
+    assert(!walking);
+    walking = true;
+#endif
+    const struct cursor start = *blk;
     int rc = TLS_OK;
-    memset(seen, 0, sizeof seen);
     *n_exts = *n_total = 0;
     while (!cur_empty(blk)) {
         uint16_t type;
         struct cursor ext;
         if (cur_u16(blk, &type) != 0 || cur_vec(blk, 2, &ext) != 0) {
             if (note) note(ctx, "extension overruns the extensions block");
-            return TLS_EMALFORMED;
+            rc = TLS_EMALFORMED;
+            break;
         }
         if (*n_exts < TLS_MAX_EXTENSIONS) {
             exts[*n_exts].type = type;
@@ -280,14 +303,18 @@ static int walk_extensions(struct cursor *blk, struct tls_ext *exts, uint16_t *n
         }
         if (*n_total < UINT16_MAX) (*n_total)++;
         if (last_type) *last_type = type;
-        if (seen[type / 64] & (1ull << (type % 64))) {
+        if (ext_seen[type / 64] & (1ull << (type % 64))) {
             note_ext(note, ctx, "duplicate extension", type);
             rc = TLS_EMALFORMED;
             continue;
         }
-        seen[type / 64] |= 1ull << (type % 64);
+        ext_seen[type / 64] |= 1ull << (type % 64);
         if (one(hello, type, &ext) != TLS_OK) note_ext(note, ctx, "malformed extension", type);
     }
+    ext_seen_clear(start);
+#ifndef NDEBUG
+    walking = false;
+#endif
     return rc; /* duplicates: decoded once, and the hello is malformed */
 }
 
@@ -303,17 +330,85 @@ static int ch_ext_cb(void *hello, uint16_t type, struct cursor *ext)
  * kept in struct tls_client_hello, which are capped. */
 struct ja3_md5 {
     mbedtls_md5_context md;
+    bool started; /* md in use: the text outgrew buf */
     bool first;   /* no value yet in the current field */
-    /* the text goes to MD5 in blocks, not a call per value (every hello;
-     * the text report pays for it too) */
+    /* the text goes to MD5 in blocks, not a call per value (every hello
+     * that ja3_memo does not know) */
     unsigned char buf[256];
     size_t n;
 };
 
 static void ja3_flush(struct ja3_md5 *h)
 {
+    if (!h->started) {
+        mbedtls_md5_init(&h->md);
+        mbedtls_md5_starts_ret(&h->md);
+        h->started = true;
+    }
     mbedtls_md5_update_ret(&h->md, h->buf, h->n);
     h->n = 0;
+}
+
+static void ja3_finish(struct ja3_md5 *h, uint8_t out[16])
+{
+    if (!h->started) { /* the whole text is in buf */
+        mbedtls_md5_context md;
+        mbedtls_md5_init(&md);
+        mbedtls_md5_starts_ret(&md);
+        mbedtls_md5_update_ret(&md, h->buf, h->n);
+        mbedtls_md5_finish_ret(&md, out);
+        mbedtls_md5_free(&md);
+        return;
+    }
+    ja3_flush(h);
+    mbedtls_md5_finish_ret(&h->md, out);
+    mbedtls_md5_free(&h->md);
+}
+
+/* A capture shows the same few hellos thousands of times: JA3 is
+ * remembered by its inputs' bytes (version, suites, extension types,
+ * groups, point formats, each length-prefixed), direct-mapped and compared
+ * whole, so a hit is the digest the text would give, without the decimal
+ * text or MD5 (~3k instructions a hello). One dissector per process, no
+ * threads (as ext_seen). */
+#define JA3_MEMO 16
+#define JA3_KEY_MAX 1024
+struct ja3_key {
+    uint8_t b[JA3_KEY_MAX];
+    size_t n;
+    bool over;
+};
+
+static struct {
+    uint16_t n; /* 0: empty */
+    uint8_t key[JA3_KEY_MAX];
+    uint8_t md5[16];
+} ja3_memo[JA3_MEMO];
+
+static void ja3_key_put(struct ja3_key *k, const uint8_t *p, size_t n)
+{
+    if (k->over || n > 0xffff || n + 2 > JA3_KEY_MAX - k->n) {
+        k->over = true;
+        return;
+    }
+    k->b[k->n++] = (uint8_t)(n >> 8);
+    k->b[k->n++] = (uint8_t)n;
+    if (n) memcpy(k->b + k->n, p, n);
+    k->n += n;
+}
+
+static size_t ja3_memo_slot(const struct ja3_key *k)
+{
+    uint64_t x = k->n * 0x9e3779b97f4a7c15ULL;
+    size_t i = 0;
+    for (; i + 8 <= k->n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k->b + i, 8);
+        x = (x ^ w) * 0x100000001b3ULL;
+        x ^= x >> 29;
+    }
+    for (; i < k->n; i++) x = (x ^ k->b[i]) * 0x100000001b3ULL;
+    return (size_t)((x ^ (x >> 32)) % JA3_MEMO);
 }
 
 static void ja3_put(struct ja3_md5 *h, const char *s, size_t n)
@@ -363,19 +458,26 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
     struct ja3_md5 h;
     struct cursor walk = *exts, groups = cur_init(NULL, 0), formats = cur_init(NULL, 0);
     bool have_groups = false, have_formats = false;
-    mbedtls_md5_init(&h.md);
-    mbedtls_md5_starts_ret(&h.md);
-    h.first = true;
-    h.n = 0;
-    ja3_value(&h, ch->legacy_version);
-    ja3_field_end(&h);
-    ja3_list(&h, *suites, false);
-    ja3_field_end(&h);
+    struct ja3_key k;
+    uint8_t types[2 * 64];
+    size_t nt = 0;
+    const uint8_t ver[2] = {(uint8_t)(ch->legacy_version >> 8), (uint8_t)ch->legacy_version};
+    k.n = 0;
+    k.over = false;
+    ja3_key_put(&k, ver, 2);
+    ja3_key_put(&k, suites->p, cur_left(suites));
+    /* the extension types, gathered in small runs; groups and point formats
+     * are the first of each, as the text below takes them */
     while (!cur_empty(&walk)) {
         uint16_t type;
         struct cursor body;
         if (cur_u16(&walk, &type) != 0 || cur_vec(&walk, 2, &body) != 0) break;
-        if (!tls_is_grease(type)) ja3_value(&h, type);
+        if (nt == sizeof types) {
+            ja3_key_put(&k, types, nt);
+            nt = 0;
+        }
+        types[nt++] = (uint8_t)(type >> 8);
+        types[nt++] = (uint8_t)type;
         if (type == 10 && !have_groups) { /* supported_groups: NamedGroup list<2..2^16-1> */
             have_groups = true;
             if (cur_vec(&body, 2, &groups) != 0) groups = cur_init(NULL, 0);
@@ -384,14 +486,41 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
             if (cur_vec(&body, 1, &formats) != 0) formats = cur_init(NULL, 0);
         }
     }
+    ja3_key_put(&k, types, nt);
+    ja3_key_put(&k, groups.p, cur_left(&groups));
+    ja3_key_put(&k, formats.p, cur_left(&formats));
+    __typeof__(&ja3_memo[0]) m = k.over ? NULL : &ja3_memo[ja3_memo_slot(&k)];
+    if (m && m->n == k.n && memcmp(m->key, k.b, k.n) == 0) {
+        memcpy(ch->ja3, m->md5, 16);
+        ch->has_ja3 = true;
+        return;
+    }
+
+    h.started = false;
+    h.first = true;
+    h.n = 0;
+    ja3_value(&h, ch->legacy_version);
+    ja3_field_end(&h);
+    ja3_list(&h, *suites, false);
+    ja3_field_end(&h);
+    walk = *exts;
+    while (!cur_empty(&walk)) {
+        uint16_t type;
+        struct cursor body;
+        if (cur_u16(&walk, &type) != 0 || cur_vec(&walk, 2, &body) != 0) break;
+        if (!tls_is_grease(type)) ja3_value(&h, type);
+    }
     ja3_field_end(&h);
     ja3_list(&h, groups, false);
     ja3_field_end(&h);
     ja3_list(&h, formats, true);
-    ja3_flush(&h);
-    mbedtls_md5_finish_ret(&h.md, ch->ja3);
-    mbedtls_md5_free(&h.md);
+    ja3_finish(&h, ch->ja3);
     ch->has_ja3 = true;
+    if (m) {
+        m->n = (uint16_t)k.n;
+        memcpy(m->key, k.b, k.n);
+        memcpy(m->md5, ch->ja3, 16);
+    }
 }
 
 /* RFC 8446 §4.1.2 / RFC 5246 §7.4.1.2:

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/recycle.h"
 #include "names.h"
 #include "tls_internal.h"
 
@@ -86,13 +87,16 @@ void tls_roles_fix(struct tls_conn *c, enum flow_dir client)
     if (ps->d[server].mode == DM_SCAN_CH) ps->d[server].mode = DM_SCAN_SERVER;
 }
 
+/* struct tls_conn blocks (common/recycle.h) */
+static struct recycle conn_blocks = RECYCLE_INIT(sizeof(struct tls_conn));
+
 struct tls_conn *tls_conn_new(const struct flow_meta *meta)
 {
-    struct tls_conn *c = calloc(1, sizeof *c);
+    struct tls_conn *c = recycle_calloc(&conn_blocks);
     if (!c) return NULL;
     c->parser = calloc(1, sizeof *c->parser);
     if (!c->parser) {
-        free(c);
+        recycle_free(&conn_blocks, c);
         return NULL;
     }
     c->flow_id = meta->id;
@@ -181,7 +185,7 @@ void tls_conn_free(struct tls_conn *c)
     tls_conn_drop_cert_copies(c);
     tls_conn_drop_ca_names(c);
     tls_conn_drop_staple(c);
-    free(c);
+    recycle_free(&conn_blocks, c);
 }
 
 void tls_conn_add_event(struct tls_conn *c, enum tls_event_kind kind, enum tls_side side,

@@ -6,6 +6,7 @@
  */
 #include "pipeline.h"
 
+#include "common/recycle.h"
 #include "capture/udpflow.h"
 #include "dissect/dtls.h"
 #include "dissect/keylog.h"
@@ -91,10 +92,13 @@ static void path_refs(struct pipeline *p, const struct verdict *v, bool take)
     }
 }
 
+/* struct conn_record blocks (common/recycle.h) */
+static struct recycle record_blocks = RECYCLE_INIT(sizeof(struct conn_record));
+
 /* A record around a new tls_conn (NULL: allocation failed; tls is consumed). */
 static struct conn_record *record_wrap(struct pipeline *p, struct tls_conn *tls)
 {
-    struct conn_record *r = tls ? calloc(1, sizeof(*r)) : NULL;
+    struct conn_record *r = tls ? recycle_calloc(&record_blocks) : NULL;
     if (!r) {
         tls_conn_free(tls);
         return NULL;
@@ -128,7 +132,7 @@ void conn_record_free(struct conn_record *r)
     if (r->verdict.presumed && p) path_refs(p, &r->verdict, false);
     free(r->client);
     tls_conn_free(r->tls);
-    free(r);
+    recycle_free(&record_blocks, r);
 }
 
 /* ---- resumed sessions: the earlier full handshake with the same server --- */
@@ -159,7 +163,7 @@ static void server_remember(struct pipeline *p, const struct conn_record *r)
     (*slot)->key = key;
     (*slot)->flow_id = r->tls->flow_id;
     (*slot)->seq = r->seq;
-    (*slot)->verdict = r->verdict;
+    verdict_copy(&(*slot)->verdict, &r->verdict);
 }
 
 static const struct server_slot *server_lookup(const struct pipeline *p,

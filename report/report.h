@@ -85,6 +85,7 @@ struct summary {
     struct summary_server *servers;  /* in order of first sight */
     struct summary_server **tail;
     struct summary_server **index;   /* SUMMARY_INDEX_SIZE buckets, made on first use */
+    struct summary_recent *recent;   /* SUMMARY_RECENT slots, made on first use (summary.c) */
     unsigned n_servers;
     unsigned servers_dropped;        /* SUMMARY_MAX_SERVERS bit */
     unsigned n_reasons;

@@ -6,6 +6,7 @@
  * under "tlsscope". Nested objects, never dotted keys. The schema is
  * documented in README.md ("JSON output").
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,11 @@ enum frag_kind {
     FRAG_CIPHER_SUITES,     /* client_hello.cipher_suites */
     FRAG_EXTS,              /* extensions (ClientHello and ServerHello) */
     FRAG_U16_NAMES,         /* + which list: supported_versions, ... */
+    FRAG_CLIENT_HELLO,      /* tlsscope.client_hello */
+    FRAG_JA3S,              /* tls.server.ja3s */
+    FRAG_VERDICT,           /* tlsscope.verdict / client_verdict */
+    FRAG_JA4,               /* tls.client.ja4 */
+    FRAG_JA4_R,             /* tlsscope.ja4_r */
 };
 
 typedef void (*frag_fn)(struct json *j, const void *arg);
@@ -218,9 +224,25 @@ struct frag {
 static struct frag frags[FRAG_SLOTS];
 static uint64_t frag_clock;
 
+static uint64_t frag_mix(uint64_t h, const uint8_t *k, size_t n);
+static size_t frag_set(uint64_t h);
+
+/* The set a key goes to, from its kind, length, first 64 and last 32
+ * bytes: keys run to hundreds of bytes (a verdict's texts) and are compared
+ * whole anyway, so a key that differs only in its middle costs at most a
+ * shared set, never a wrong part. */
 static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
 {
     uint64_t h = kind * 0x9e3779b97f4a7c15ULL ^ n;
+    if (n > 96) {
+        h = frag_mix(h, k + n - 32, 32);
+        n = 64;
+    }
+    return frag_set(frag_mix(h, k, n));
+}
+
+static uint64_t frag_mix(uint64_t h, const uint8_t *k, size_t n)
+{
     for (; n >= 8; k += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, k, 8);
@@ -228,6 +250,11 @@ static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
         h ^= h >> 29;
     }
     while (n--) h = (h ^ *k++) * 0x100000001b3ULL;
+    return h;
+}
+
+static size_t frag_set(uint64_t h)
+{
     h ^= h >> 32;
     return (size_t)(h % (FRAG_SLOTS / 2)) * 2; /* the first of a set of two */
 }
@@ -237,12 +264,18 @@ static bool frag_is(const struct frag *f, uint32_t kind, const void *key, size_t
     return f->kind == kind && f->klen == klen && memcmp(f->key, key, klen) == 0;
 }
 
+/* Fragments nest (a ClientHello's object holds its memoised lists): one
+ * scratch buffer per level; deeper ones are written in place. */
+#define FRAG_DEPTH 3
+
 /* The fragment fn(arg) writes, from the memo when `key` (klen bytes) was
  * seen with this kind. A member or members ("k":v,...) or an array value:
  * whatever fn writes at the start of an object or array. */
 static void json_frag(struct json *j, uint32_t kind, const void *key, size_t klen, frag_fn fn, const void *arg)
 {
-    if (klen > FRAG_KEY_MAX) {
+    static struct sbuf scratch[FRAG_DEPTH]; /* one writer: tlsscope has no threads */
+    static int depth;
+    if (klen > FRAG_KEY_MAX || depth >= FRAG_DEPTH) {
         fn(j, arg);
         return;
     }
@@ -250,38 +283,87 @@ static void json_frag(struct json *j, uint32_t kind, const void *key, size_t kle
     frag_clock++;
     if (frag_is(&set[0], kind, key, klen)) f = &set[0];
     else if (frag_is(&set[1], kind, key, klen)) f = &set[1];
+    struct sbuf *sb = &scratch[depth];
+    if (!sb->max) sbuf_init(sb, FRAG_MAX);
+#ifndef NDEBUG
+    /* The debug build (the sanitizer test run) writes every remembered part
+     * again and requires the same bytes: a key that misses an input fails
+     * any test whose capture repeats the part with that input changed. */
+    if (f) { /* (a part written inside may take f's slot: compare with a copy) */
+        char *was = malloc(f->len);
+        size_t was_len = f->len;
+        if (was) memcpy(was, f->p, was_len);
+        sbuf_reset(sb);
+        struct json chk = {.sb = sb, .first = {true}};
+        depth++;
+        fn(&chk, arg);
+        depth--;
+        assert(!was || sb->overflow || (sb->len == was_len && memcmp(sb->p, was, was_len) == 0));
+        free(was);
+        f = frag_is(&set[0], kind, key, klen) ? &set[0] : frag_is(&set[1], kind, key, klen) ? &set[1] : NULL;
+        if (!f) {
+            fn(j, arg);
+            return;
+        }
+    }
+#endif
     if (f) {
         f->used = frag_clock;
         json_raw(j, NULL, f->p, f->len);
         return;
     }
     f = set[0].used <= set[1].used ? &set[0] : &set[1];
-    static struct sbuf scratch; /* one writer: tlsscope has no threads */
-    if (!scratch.max) sbuf_init(&scratch, FRAG_MAX);
-    sbuf_reset(&scratch);
-    struct json sub = {.sb = &scratch, .first = {true}};
+    sbuf_reset(sb);
+    struct json sub = {.sb = sb, .first = {true}};
+    depth++;
     fn(&sub, arg);
-    if (scratch.overflow || scratch.len == 0) { /* too large to keep (or nothing): write it in place */
+    depth--;
+    if (sb->overflow || sb->len == 0) { /* too large to keep (or nothing): write it in place */
         fn(j, arg);
         return;
     }
-    if (scratch.len > f->cap) {
-        char *np = realloc(f->p, scratch.len);
+    if (sb->len > f->cap) {
+        char *np = realloc(f->p, sb->len);
         if (!np) {
-            json_raw(j, NULL, scratch.p, scratch.len);
+            json_raw(j, NULL, sb->p, sb->len);
             return;
         }
         f->p = np;
-        f->cap = scratch.len;
+        f->cap = sb->len;
     }
-    memcpy(f->p, scratch.p, scratch.len);
-    f->len = scratch.len;
+    memcpy(f->p, sb->p, sb->len);
+    f->len = sb->len;
     memcpy(f->key, key, klen);
     f->klen = (uint32_t)klen;
     f->kind = kind;
     f->used = frag_clock;
     json_raw(j, NULL, f->p, f->len);
 }
+
+/* A key made of several inputs, each with its length in front so two
+ * different sequences never make the same bytes; `over` once it would not
+ * fit (the part is then written in place). */
+struct fkey {
+    uint8_t b[FRAG_KEY_MAX];
+    size_t n;
+    bool over;
+};
+
+static inline void fk_put(struct fkey *k, const void *p, size_t n)
+{
+    if (k->over || n > 0xffff || n + 2 > sizeof k->b - k->n) {
+        k->over = true;
+        return;
+    }
+    k->b[k->n++] = (uint8_t)(n >> 8);
+    k->b[k->n++] = (uint8_t)n;
+    if (n) memcpy(k->b + k->n, p, n);
+    k->n += n;
+}
+
+static inline void fk_u64(struct fkey *k, uint64_t v) { fk_put(k, &v, sizeof v); }
+
+static inline void fk_str(struct fkey *k, const char *s) { fk_put(k, s, strlen(s)); }
 
 /* A certificate's key: struct cert is immutable once made (trust/cert.h)
  * and found by its SHA-256, so SHA-256 and DER length stand for it. */
@@ -520,12 +602,11 @@ static void json_ja3(struct json *j, const struct tls_client_hello *ch)
 /* JA3S over a message of ServerHello form: the ServerHello, or a
  * HelloRetryRequest the server sent alone (it is a ServerHello on the wire,
  * RFC 8446 §4.1.4, and other JA3S tools fingerprint it). */
-static void json_ja3s(struct json *j, const struct tls_server_hello *sh)
+static void frag_ja3s(struct json *j, const void *vp)
 {
+    const struct tls_server_hello *sh = vp;
     static struct sbuf s; /* reused: no allocation per connection */
     char hex[33];
-    /* a list tlsscope had to cut would give a wrong fingerprint */
-    if (sh->n_exts != sh->n_exts_total || sh->malformed) return;
     if (!s.max) sbuf_init(&s, 1024);
     sbuf_reset(&s);
     ja3_num(&s, sh->legacy_version, true);
@@ -535,6 +616,22 @@ static void json_ja3s(struct json *j, const struct tls_server_hello *sh)
     ja3_exts(&s, sh->exts, sh->n_exts);
     md5_hex(&s, hex);
     json_str(j, "ja3s", hex);
+}
+
+/* memoised by what goes into it: version, suite, extension types */
+static void json_ja3s(struct json *j, const struct tls_server_hello *sh)
+{
+    /* a list tlsscope had to cut would give a wrong fingerprint */
+    if (sh->n_exts != sh->n_exts_total || sh->malformed) return;
+    uint16_t k[2 + TLS_MAX_EXTENSIONS];
+    if (sh->n_exts > TLS_MAX_EXTENSIONS) {
+        frag_ja3s(j, sh);
+        return;
+    }
+    k[0] = sh->legacy_version;
+    k[1] = sh->cipher;
+    for (int i = 0; i < sh->n_exts; i++) k[2 + i] = sh->exts[i].type;
+    json_frag(j, FRAG_JA3S, k, (2 + (size_t)sh->n_exts) * sizeof k[0], frag_ja3s, sh);
 }
 
 static const char *alert_level(uint8_t l) { return l == 2 ? "fatal" : l == 1 ? "warning" : "unknown"; }
@@ -589,9 +686,9 @@ static const char *resumption_name(enum tls_resumption r)
 
 /* "verdict" (the server's chain) and "client_verdict" (mutual TLS) share
  * this shape. */
-static void json_verdict(struct json *j, const char *key, const struct verdict *v)
+static void frag_verdict(struct json *j, const void *vp)
 {
-    json_obj(j, key);
+    const struct verdict *v = vp;
     json_str(j, "status", verdict_status_name(v->status));
     if (v->presumed) {
         json_bool(j, "presumed", true);
@@ -628,6 +725,46 @@ static void json_verdict(struct json *j, const char *key, const struct verdict *
         json_obj_end(j);
     }
     json_arr_end(j);
+}
+
+/* The verdict object's members, memoised by every field frag_verdict
+ * reads: on a busy capture most connections carry one of a few verdicts. A
+ * path certificate stands for itself by SHA-256 and DER length, as in
+ * json_cert_frag. */
+static void json_verdict(struct json *j, const char *key, const struct verdict *v)
+{
+    struct fkey k;
+    k.n = 0;
+    k.over = v->n_path < 0 || v->n_path > VERDICT_MAX_PATH;
+    json_obj(j, key);
+    if (!k.over) {
+        fk_u64(&k, (uint64_t)v->status | (uint64_t)v->presumed << 8 | (uint64_t)v->profile << 16 |
+                       (uint64_t)(uint32_t)v->agrees << 32);
+        fk_u64(&k, v->presumed ? v->presumed_from : 0);
+        fk_u64(&k, (uint64_t)(uint32_t)v->code << 32 | (uint32_t)v->depth);
+        fk_u64(&k, (uint64_t)(uint32_t)v->predicted_alert << 32 | (uint32_t)v->observed_alert);
+        fk_u64(&k, (uint64_t)(uint32_t)v->cert_index << 32 | (uint64_t)v->anchored << 8 |
+                       (uint64_t)v->n_path);
+        fk_str(&k, v->reason);
+        fk_str(&k, v->name_checked);
+        fk_str(&k, v->would_log);
+        fk_str(&k, v->advice);
+        fk_str(&k, v->status == VERDICT_NOT_JUDGED ? v->not_judged : "");
+        fk_str(&k, v->cap);
+        for (int i = 0; i < v->n_path; i++) {
+            const struct cert *c = v->path[i].cert;
+            uint8_t src = v->path[i].src == CHAIN_FROM_STORE;
+            fk_put(&k, &src, 1);
+            if (c) {
+                fk_put(&k, c->sha256, 32);
+                fk_u64(&k, c->der_len);
+            } else {
+                fk_put(&k, NULL, 0);
+            }
+        }
+    }
+    if (k.over) frag_verdict(j, v);
+    else json_frag(j, FRAG_VERDICT, k.b, k.n, frag_verdict, v);
     json_obj_end(j);
 }
 
@@ -698,8 +835,9 @@ static void json_dtls(struct json *j, const struct tls_conn *c)
     json_obj_end(j);
 }
 
-static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
+static void frag_client_hello(struct json *j, const void *vp)
 {
+    const struct tls_client_hello *ch = vp;
     json_obj(j, "client_hello");
     json_hex16(j, "legacy_version", ch->legacy_version);
     if (ch->sslv2_format) json_bool(j, "sslv2_format", true);
@@ -739,6 +877,84 @@ static void json_client_hello(struct json *j, const struct tls_client_hello *ch)
     json_bool(j, "renegotiation_info", ch->renegotiation_info);
     if (ch->early_data) json_bool(j, "early_data", true);
     json_obj_end(j);
+}
+
+/* The key of a ClientHello's memoised parts: every field frag_client_hello
+ * reads, in its order (the random and the session id's bytes are not among
+ * them), then what JA4 reads beyond those (ja4.c ja4_client: the transport
+ * too). k->over when a count is beyond its array (the parts are then
+ * written in place). */
+static void ch_key(const struct tls_client_hello *ch, char transport, struct fkey *k)
+{
+    k->n = 0;
+    k->over = ch->n_ciphers > TLS_MAX_CIPHERS || ch->n_compression > sizeof ch->compression ||
+              ch->n_exts > TLS_MAX_EXTENSIONS || ch->n_alpn > TLS_MAX_ALPN ||
+              ch->n_ec_point_formats > sizeof ch->ec_point_formats ||
+              ch->n_psk_modes > sizeof ch->psk_modes;
+    const struct tls_u16_list *lists[] = {&ch->supported_versions, &ch->groups, &ch->sig_algs,
+                                          &ch->key_share_groups};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        k->over = k->over || lists[i]->n > TLS_MAX_LIST;
+    if (k->over) return;
+    const uint64_t flags = (uint64_t)ch->sslv2_format | (uint64_t)ch->malformed << 1 |
+                           (uint64_t)ch->has_pre_shared_key << 2 | (uint64_t)ch->has_session_ticket << 3 |
+                           (uint64_t)ch->status_request << 4 | (uint64_t)ch->extended_master_secret << 5 |
+                           (uint64_t)ch->renegotiation_info << 6 | (uint64_t)ch->early_data << 7 |
+                           (uint64_t)ch->present << 8 | (uint64_t)ch->has_sni << 9;
+    fk_u64(k, flags);
+    fk_u64(k, (uint64_t)ch->legacy_version << 48 | (uint64_t)ch->session_id_len << 40 |
+                  (uint64_t)ch->cookie_len << 32 | (uint64_t)ch->n_ciphers_total << 16 |
+                  ch->psk_identities);
+    fk_u64(k, (uint64_t)ch->session_ticket_len << 16 | ch->n_exts_total);
+    fk_put(k, ch->ciphers, (size_t)ch->n_ciphers * sizeof ch->ciphers[0]);
+    fk_put(k, ch->compression, ch->n_compression);
+    for (int i = 0; i < ch->n_exts; i++) {
+        const uint8_t e[5] = {(uint8_t)(ch->exts[i].type >> 8), (uint8_t)ch->exts[i].type,
+                              (uint8_t)(ch->exts[i].len >> 8), (uint8_t)ch->exts[i].len,
+                              ch->exts[i].grease};
+        fk_put(k, e, sizeof e);
+    }
+    fk_u64(k, ch->n_exts);
+    for (int i = 0; i < ch->n_alpn; i++) {
+        fk_put(k, ch->alpn[i].data, ch->alpn[i].len);
+        fk_u64(k, ch->alpn[i].total);
+    }
+    fk_u64(k, ch->n_alpn);
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        fk_put(k, lists[i]->v, (size_t)lists[i]->n * sizeof lists[i]->v[0]);
+        fk_u64(k, lists[i]->total);
+    }
+    fk_put(k, ch->ec_point_formats, ch->n_ec_point_formats);
+    fk_put(k, ch->psk_modes, ch->n_psk_modes);
+    fk_u64(k, (uint64_t)(unsigned char)transport);
+}
+
+static void json_client_hello(struct json *j, const struct tls_client_hello *ch, const struct fkey *k)
+{
+    if (k->over) frag_client_hello(j, ch);
+    else json_frag(j, FRAG_CLIENT_HELLO, k->b, k->n, frag_client_hello, ch);
+}
+
+/* JA4 and JA4_r (JA4.md "Raw Output") come out of one computation (two
+ * SHA-256s); each is memoised by the hello's key and the transport. */
+static void frag_ja4_either(struct json *j, const struct tls_conn *c, bool raw)
+{
+    static struct sbuf ja4_r;
+    char ja4[JA4_LEN + 1];
+    if (!ja4_r.max) sbuf_init(&ja4_r, 4096);
+    sbuf_reset(&ja4_r);
+    if (!ja4_client(&c->ch, ja4_transport(c), ja4, &ja4_r)) return;
+    if (raw) json_strn(j, "ja4_r", sbuf_str(&ja4_r), ja4_r.len);
+    else json_str(j, "ja4", ja4);
+}
+
+static void frag_ja4(struct json *j, const void *vp) { frag_ja4_either(j, vp, false); }
+static void frag_ja4_r(struct json *j, const void *vp) { frag_ja4_either(j, vp, true); }
+
+static void json_ja4(struct json *j, const struct tls_conn *c, const struct fkey *chk, bool raw)
+{
+    if (chk->over) frag_ja4_either(j, c, raw);
+    else json_frag(j, raw ? FRAG_JA4_R : FRAG_JA4, chk->b, chk->n, raw ? frag_ja4_r : frag_ja4, c);
 }
 
 static void json_server_hello(struct json *j, const struct tls_conn *c)
@@ -790,12 +1006,9 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     char ip[64], b[80];
     const char *proto = NULL, *ver = NULL;
     uint16_t version = tls_conn_chosen_version(c), suite;
-    /* JA4 and JA4_r come out of one computation (two SHA-256s) */
-    static struct sbuf ja4_r;
-    char ja4[JA4_LEN + 1];
-    if (!ja4_r.max) sbuf_init(&ja4_r, 4096);
-    sbuf_reset(&ja4_r);
-    const bool have_ja4 = c->ch.present && !c->ch.sslv2_format && ja4_client(&c->ch, ja4_transport(c), ja4, &ja4_r);
+    const bool want_ja4 = c->ch.present && !c->ch.sslv2_format;
+    struct fkey chk;
+    if (c->ch.present) ch_key(&c->ch, ja4_transport(c), &chk);
 
     json_begin(&j, sb);
     json_time_ns(&j, "@timestamp", c->first_ts_ns);
@@ -831,7 +1044,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     if (c->ch.present) {
         json_ciphers(&j, FRAG_SUPPORTED_CIPHERS, &c->ch);
         if (!c->ch.sslv2_format) json_ja3(&j, &c->ch);
-        if (have_ja4) json_str(&j, "ja4", ja4);
+        if (want_ja4) json_ja4(&j, c, &chk, false);
     }
     if (r->n_client_chain > 0 && r->client_chain[0])
         json_cert_frag(&j, FRAG_TLS_CLIENT, r->client_chain[0], st);
@@ -847,9 +1060,9 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     json_uint(&j, "connection", r->seq);
     if (r->probe_hello) json_str(&j, "probe_hello", r->probe_hello);
     if (c->sh.present) json_str(&j, "cipher_openssl", tls_cipher_openssl(c->sh.cipher, b));
-    if (c->ch.present) json_client_hello(&j, &c->ch);
+    if (c->ch.present) json_client_hello(&j, &c->ch, &chk);
     /* JA4_r: the fingerprint before hashing (JA4.md "Raw Output") */
-    if (have_ja4) json_strn(&j, "ja4_r", sbuf_str(&ja4_r), ja4_r.len);
+    if (want_ja4) json_ja4(&j, c, &chk, true);
     if (c->sh.present) json_server_hello(&j, c);
     if (c->hello_retry) json_hello_retry(&j, c);
     json_str(&j, "resumption", resumption_name(c->resumed));

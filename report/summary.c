@@ -68,6 +68,64 @@ static struct summary_server *server_get(struct summary *s, const char *key)
     return sv;
 }
 
+/* The server entry of a connection, found by its raw facts before its text
+ * key is made: making the key (endpoint, escaped SNI, snprintf) cost ~2k
+ * instructions on every connection, for a few servers seen over and over.
+ * A direct-mapped slot per hash of (family, address, port, transport, SNI
+ * bytes, text style), compared whole: a hit is the entry server_get would
+ * return. Entries are never freed before summary_free; a full table
+ * (server_get NULL) is not remembered, so every drop is still counted. */
+#define SUMMARY_RECENT 64
+
+struct summary_recent {
+    struct summary_server *sv;        /* NULL: empty */
+    uint8_t family, dtls, has_sni, utf8;
+    uint16_t port, sni_len;
+    uint8_t ip[16];
+    uint8_t sni[TLS_MAX_SNI];
+};
+
+static bool recent_is(const struct summary_recent *e, const struct tls_conn *c, bool utf8)
+{
+    return e->sv && e->family == c->family && e->dtls == c->is_dtls && e->port == c->server_port &&
+           e->utf8 == utf8 && e->has_sni == c->ch.has_sni && memcmp(e->ip, c->server_ip, 16) == 0 &&
+           (!c->ch.has_sni || (e->sni_len == c->ch.sni_len && memcmp(e->sni, c->ch.sni, e->sni_len) == 0));
+}
+
+static struct summary_server *server_of(struct summary *s, const struct conn_record *r,
+                                        const struct report_style *st)
+{
+    const struct tls_conn *c = r->tls;
+    const bool sni_ok = !c->ch.has_sni || c->ch.sni_len <= TLS_MAX_SNI;
+    uint32_t h = 2166136261u; /* FNV-1a over the address's last word, port and SNI length */
+    uint32_t w;
+    memcpy(&w, c->server_ip + 12, 4);
+    h = (h ^ w) * 16777619u;
+    memcpy(&w, c->server_ip, 4);
+    h = (h ^ w) * 16777619u;
+    h = (h ^ c->server_port) * 16777619u;
+    h = (h ^ (c->ch.has_sni ? c->ch.sni_len : 0xffffu)) * 16777619u;
+    if (c->ch.has_sni && sni_ok && c->ch.sni_len > 0) h = (h ^ c->ch.sni[c->ch.sni_len - 1]) * 16777619u;
+    if (!s->recent) s->recent = calloc(SUMMARY_RECENT, sizeof(*s->recent));
+    struct summary_recent *e = s->recent && sni_ok ? &s->recent[h % SUMMARY_RECENT] : NULL;
+    if (e && recent_is(e, c, st->utf8)) return e->sv;
+    char key[320];
+    server_key_of(r, key, sizeof(key), st);
+    struct summary_server *sv = server_get(s, key);
+    if (e && sv) {
+        e->sv = sv;
+        e->family = c->family;
+        e->dtls = c->is_dtls;
+        e->port = c->server_port;
+        e->utf8 = st->utf8;
+        e->has_sni = c->ch.has_sni;
+        memcpy(e->ip, c->server_ip, 16);
+        e->sni_len = c->ch.has_sni ? c->ch.sni_len : 0;
+        memcpy(e->sni, c->ch.sni, e->sni_len);
+    }
+    return sv;
+}
+
 /* Count a failed verdict under its (code, depth, reason) in one server's
  * list, making the entry if there is room. */
 static void reason_add(struct summary *s, struct summary_reason **list, unsigned *n_list,
@@ -124,7 +182,6 @@ static void summary_add_client(struct summary *s, struct summary_server *sv,
 
 void summary_add(struct summary *s, const struct conn_record *r, const struct report_style *st)
 {
-    char key[320];
     const struct verdict *v = &r->verdict;
     switch (v->status) {
     case VERDICT_TRUSTED: s->conns_trusted++; break;
@@ -150,8 +207,7 @@ void summary_add(struct summary *s, const struct conn_record *r, const struct re
         }
     }
     if (caps || v->cap[0]) s->conns_capped++;
-    server_key_of(r, key, sizeof(key), st);
-    struct summary_server *sv = server_get(s, key);
+    struct summary_server *sv = server_of(s, r, st);
     if (r->client) summary_add_client(s, sv, r);
     if (!sv) return;
     sv->connections++;
@@ -469,6 +525,7 @@ void summary_free(struct summary *s)
         sv = next;
     }
     free(s->index);
+    free(s->recent);
     summary_init(s);
 }
 

@@ -30,6 +30,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1310,11 +1311,54 @@ void verdict_observe(struct verdict *v, const struct tls_conn *conn)
     if (went_on) v->agrees = v->status == VERDICT_TRUSTED ? AGREE_YES : AGREE_NO;
 }
 
+#define FIELD_END(f) (offsetof(struct verdict, f) + sizeof(((struct verdict *)0)->f))
+
+/* The bytes of *src after text field a and before text field b. */
+#define COPY_BETWEEN(dst, src, a, b)                                                     \
+    memcpy((char *)(dst) + FIELD_END(a), (const char *)(src) + FIELD_END(a),             \
+           offsetof(struct verdict, b) - FIELD_END(a))
+
+_Static_assert(FIELD_END(reason) <= offsetof(struct verdict, name_checked) &&
+                   FIELD_END(name_checked) <= offsetof(struct verdict, would_log) &&
+                   FIELD_END(would_log) <= offsetof(struct verdict, advice) &&
+                   FIELD_END(advice) <= offsetof(struct verdict, not_judged) &&
+                   FIELD_END(not_judged) <= offsetof(struct verdict, cap),
+               "verdict_copy walks the text fields in this order");
+
+static void copy_text(char *dst, const char *src, size_t cap)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Everything around the text fields is copied whole, so a field added
+ * anywhere is copied without touching this (a new text field too, only not
+ * shortened). */
+void verdict_copy(struct verdict *dst, const struct verdict *src)
+{
+    if (dst == src) return;
+    memcpy(dst, src, offsetof(struct verdict, reason));
+    copy_text(dst->reason, src->reason, sizeof dst->reason);
+    COPY_BETWEEN(dst, src, reason, name_checked);
+    copy_text(dst->name_checked, src->name_checked, sizeof dst->name_checked);
+    COPY_BETWEEN(dst, src, name_checked, would_log);
+    copy_text(dst->would_log, src->would_log, sizeof dst->would_log);
+    COPY_BETWEEN(dst, src, would_log, advice);
+    copy_text(dst->advice, src->advice, sizeof dst->advice);
+    COPY_BETWEEN(dst, src, advice, not_judged);
+    copy_text(dst->not_judged, src->not_judged, sizeof dst->not_judged);
+    COPY_BETWEEN(dst, src, not_judged, cap);
+    copy_text(dst->cap, src->cap, sizeof dst->cap);
+    memcpy((char *)dst + FIELD_END(cap), (const char *)src + FIELD_END(cap),
+           sizeof *dst - FIELD_END(cap));
+}
+
 void verdict_presume(struct verdict *v, const struct verdict *earlier, uint64_t earlier_flow)
 {
     if (!earlier || earlier->status == VERDICT_NOT_JUDGED) return;
     int observed = v->observed_alert;
-    *v = *earlier;
+    verdict_copy(v, earlier);
     v->presumed = true;
     v->presumed_from = earlier_flow;
     v->observed_alert = observed;

@@ -129,6 +129,12 @@ void verdict_judge(const struct judge_input *in, struct verdict *out);
  * the connection closes: alerts come after the Certificate). */
 void verdict_observe(struct verdict *v, const struct tls_conn *conn);
 
+/* *dst = *src, with the text fields copied only up to their NUL. A verdict
+ * is ~2.8 KB, mostly text buffers a short reason leaves unused, and it is
+ * copied on every connection (a verdict cache hit, the per-server slot);
+ * nothing reads a text field past its NUL. */
+void verdict_copy(struct verdict *dst, const struct verdict *src);
+
 /* For a resumed connection: take over an earlier full handshake's verdict as
  * "presumed". */
 void verdict_presume(struct verdict *v, const struct verdict *earlier, uint64_t earlier_conn);
