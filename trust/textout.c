@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void outf(struct out *o, const char *fmt, ...)
 {
@@ -12,5 +13,11 @@ void outf(struct out *o, const char *fmt, ...)
     va_end(ap);
     if (n < 0) return;
     o->len += (size_t)n;
-    if (o->len >= o->cap) o->len = o->cap - 1;
+    if (o->len >= o->cap) {
+        /* cut: the text says so at its end rather than stopping mid-word
+         * (a cap may make an answer incomplete, never silently different) */
+        static const char mark[] = " [... cut: longer than tlsscope keeps]";
+        if (o->cap > sizeof mark) memcpy(o->p + o->cap - sizeof mark, mark, sizeof mark);
+        o->len = o->cap - 1;
+    }
 }

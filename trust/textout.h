@@ -1,7 +1,7 @@
 /* textout.h — appending formatted text to a fixed buffer, for the reason,
  * log line and advice strings of a verdict (struct verdict holds them
- * inline). Output that does not fit is cut; the buffer stays
- * NUL-terminated. */
+ * inline). Output that does not fit is cut, and then ends in a mark saying
+ * so; the buffer stays NUL-terminated. */
 #ifndef TLSSCOPE_TRUST_TEXTOUT_H
 #define TLSSCOPE_TRUST_TEXTOUT_H
 

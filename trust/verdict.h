@@ -95,7 +95,7 @@ struct verdict {
     int code_if_sig_ok, depth_if_sig_ok;
     unsigned sig_unchecked_depths; /* bit d: the signature at depth d could not be checked */
 
-    char advice[1200];           /* what to change (VERIFY-SPEC "Remediation") */
+    char advice[2048];           /* what to change (VERIFY-SPEC "Remediation") */
     char not_judged[200];        /* why no verdict (no store, TLS 1.3, resumed, ...) */
     char cap[32];                /* the cap that made it not judged ("CERT_MAX_SAN",
                                     "TLS_MAX_CHAIN", ...); "" when no cap did */

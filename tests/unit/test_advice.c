@@ -21,7 +21,7 @@ int main(void)
     CHECK_EQ_INT(verdict_code_from_text(""), -1);
     CHECK_EQ_INT(verdict_code_from_text(NULL), -1);
 
-    char a[1200];
+    char a[2048];
     verdict_advice_from_log(18, 0, false, "cucm.steven.lab", "10.48.36.215", a, sizeof(a));
     CHECK(strncmp(a, "The server sent a self-signed certificate (depth 0). Upload this certificate "
                      "to the trust store of every Expressway-C cluster node (Maintenance > "
@@ -59,5 +59,13 @@ int main(void)
     char small[16];
     verdict_advice_from_log(18, 0, false, "x", "", small, sizeof(small));
     CHECK_EQ_INT(strlen(small), 15);
+    /* a cut text says so at its end (trust/textout.c) */
+    char mid[80];
+    static const char mark[] = " [... cut: longer than tlsscope keeps]";
+    verdict_advice_from_log(18, 0, false, "cucm.steven.lab", "10.48.36.215", mid, sizeof(mid));
+    CHECK_EQ_INT(strlen(mid), sizeof(mid) - 1);
+    CHECK_EQ_STR(mid + sizeof(mid) - sizeof(mark), mark);
+    CHECK(strncmp(mid, "The server sent a self-signed certificate (depth 0).",
+                  sizeof(mid) - sizeof(mark)) == 0);
     return check_summary();
 }
