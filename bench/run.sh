@@ -449,7 +449,7 @@ machine() {
   echo "- CPU: $cpu ($fam), $cores cores, L2 $l2, L3 $l3 ($(lscpu | sed -n 's/^Hypervisor vendor: *//p' | sed 's/^/VM on /'); shared with other jobs)"
   echo "- RAM: $mem; disk: $disk, virtio, rotational flag $rota; captures read from the page cache (warm)"
   echo "- kernel $(uname -r), Debian $(cat /etc/debian_version), gcc $(gcc -dumpversion)"
-  echo "- tlsscope $(git -C "$SRC" describe --always --dirty 2>/dev/null) (CMake RelWithDebInfo: -O2 -g), libpcap $(dpkg-query -W -f='${Version}' libpcap0.8 2>/dev/null), mbedTLS $(dpkg-query -W -f='${Version}' libmbedtls-dev 2>/dev/null)"
+  echo "- tlsscope $(git -C "$SRC" describe --always --dirty 2>/dev/null) (CMake RelWithDebInfo: -O2 -g, link-time optimised), libpcap $(dpkg-query -W -f='${Version}' libpcap0.8 2>/dev/null), mbedTLS $(dpkg-query -W -f='${Version}' libmbedtls-dev 2>/dev/null)"
   echo "- $(tshark --version 2>/dev/null | head -1), $(ssldump -v 2>&1 | head -1), $(openssl version)"
 }
 
