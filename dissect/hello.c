@@ -19,6 +19,7 @@
 #include <mbedtls/md5.h>
 
 #include "../common/cursor.h"
+#include "../common/memokey.h"
 #include "names.h"
 #include "tls_internal.h"
 
@@ -372,43 +373,16 @@ static void ja3_finish(struct ja3_md5 *h, uint8_t out[16])
  * text or MD5 (~3k instructions a hello). One dissector per process, no
  * threads (as ext_seen). */
 #define JA3_MEMO 16
-#define JA3_KEY_MAX 1024
-struct ja3_key {
-    uint8_t b[JA3_KEY_MAX];
-    size_t n;
-    bool over;
-};
-
 static struct {
     uint16_t n; /* 0: empty */
-    uint8_t key[JA3_KEY_MAX];
+    uint8_t key[MEMOKEY_MAX];
     uint8_t md5[16];
 } ja3_memo[JA3_MEMO];
 
-static void ja3_key_put(struct ja3_key *k, const uint8_t *p, size_t n)
+static size_t ja3_memo_slot(const struct memokey *k)
 {
-    if (k->over || n > 0xffff || n + 2 > JA3_KEY_MAX - k->n) {
-        k->over = true;
-        return;
-    }
-    k->b[k->n++] = (uint8_t)(n >> 8);
-    k->b[k->n++] = (uint8_t)n;
-    if (n) memcpy(k->b + k->n, p, n);
-    k->n += n;
-}
-
-static size_t ja3_memo_slot(const struct ja3_key *k)
-{
-    uint64_t x = k->n * 0x9e3779b97f4a7c15ULL;
-    size_t i = 0;
-    for (; i + 8 <= k->n; i += 8) {
-        uint64_t w;
-        memcpy(&w, k->b + i, 8);
-        x = (x ^ w) * 0x100000001b3ULL;
-        x ^= x >> 29;
-    }
-    for (; i < k->n; i++) x = (x ^ k->b[i]) * 0x100000001b3ULL;
-    return (size_t)((x ^ (x >> 32)) % JA3_MEMO);
+    uint64_t h = memokey_mix(k->n * 0x9e3779b97f4a7c15ULL, k->b, k->n);
+    return (size_t)((h ^ (h >> 32)) % JA3_MEMO); /* a multiply's low bits alone mix badly */
 }
 
 static void ja3_put(struct ja3_md5 *h, const char *s, size_t n)
@@ -458,14 +432,13 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
     struct ja3_md5 h;
     struct cursor walk = *exts, groups = cur_init(NULL, 0), formats = cur_init(NULL, 0);
     bool have_groups = false, have_formats = false;
-    struct ja3_key k;
+    struct memokey k;
     uint8_t types[2 * 64];
     size_t nt = 0;
     const uint8_t ver[2] = {(uint8_t)(ch->legacy_version >> 8), (uint8_t)ch->legacy_version};
-    k.n = 0;
-    k.over = false;
-    ja3_key_put(&k, ver, 2);
-    ja3_key_put(&k, suites->p, cur_left(suites));
+    memokey_reset(&k);
+    memokey_put(&k, ver, 2);
+    memokey_put(&k, suites->p, cur_left(suites));
     /* the extension types, gathered in small runs; groups and point formats
      * are the first of each, as the text below takes them */
     while (!cur_empty(&walk)) {
@@ -473,7 +446,7 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
         struct cursor body;
         if (cur_u16(&walk, &type) != 0 || cur_vec(&walk, 2, &body) != 0) break;
         if (nt == sizeof types) {
-            ja3_key_put(&k, types, nt);
+            memokey_put(&k, types, nt);
             nt = 0;
         }
         types[nt++] = (uint8_t)(type >> 8);
@@ -486,9 +459,9 @@ static void ja3_hash(struct tls_client_hello *ch, const struct cursor *suites,
             if (cur_vec(&body, 1, &formats) != 0) formats = cur_init(NULL, 0);
         }
     }
-    ja3_key_put(&k, types, nt);
-    ja3_key_put(&k, groups.p, cur_left(&groups));
-    ja3_key_put(&k, formats.p, cur_left(&formats));
+    memokey_put(&k, types, nt);
+    memokey_put(&k, groups.p, cur_left(&groups));
+    memokey_put(&k, formats.p, cur_left(&formats));
     __typeof__(&ja3_memo[0]) m = k.over ? NULL : &ja3_memo[ja3_memo_slot(&k)];
     if (m && m->n == k.n && memcmp(m->key, k.b, k.n) == 0) {
         memcpy(ch->ja3, m->md5, 16);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/memokey.h"
 #include "common/timefmt.h"
 #include "digestmemo.h"
 #include "dissect/names.h"
@@ -189,7 +190,7 @@ static void json_chain_entry_write(struct json *j, const struct cert *c, const s
  * each other on every connection) and bounded (FRAG_SLOTS x (FRAG_KEY_MAX
  * + FRAG_MAX)); a part with a longer key or text is written every time. */
 #define FRAG_SLOTS 256
-#define FRAG_KEY_MAX 1024 /* TLS_MAX_CIPHERS x 2 bytes fits */
+#define FRAG_KEY_MAX MEMOKEY_MAX /* TLS_MAX_CIPHERS x 2 bytes fits */
 #define FRAG_MAX 16384
 
 enum frag_kind {
@@ -224,7 +225,6 @@ struct frag {
 static struct frag frags[FRAG_SLOTS];
 static uint64_t frag_clock;
 
-static uint64_t frag_mix(uint64_t h, const uint8_t *k, size_t n);
 static size_t frag_set(uint64_t h);
 
 /* The set a key goes to, from its kind, length, first 64 and last 32
@@ -235,22 +235,10 @@ static size_t frag_slot(uint32_t kind, const uint8_t *k, size_t n)
 {
     uint64_t h = kind * 0x9e3779b97f4a7c15ULL ^ n;
     if (n > 96) {
-        h = frag_mix(h, k + n - 32, 32);
+        h = memokey_mix(h, k + n - 32, 32);
         n = 64;
     }
-    return frag_set(frag_mix(h, k, n));
-}
-
-static uint64_t frag_mix(uint64_t h, const uint8_t *k, size_t n)
-{
-    for (; n >= 8; k += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, k, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    while (n--) h = (h ^ *k++) * 0x100000001b3ULL;
-    return h;
+    return frag_set(memokey_mix(h, k, n));
 }
 
 static size_t frag_set(uint64_t h)
@@ -340,30 +328,6 @@ static void json_frag(struct json *j, uint32_t kind, const void *key, size_t kle
     json_raw(j, NULL, f->p, f->len);
 }
 
-/* A key made of several inputs, each with its length in front so two
- * different sequences never make the same bytes; `over` once it would not
- * fit (the part is then written in place). */
-struct fkey {
-    uint8_t b[FRAG_KEY_MAX];
-    size_t n;
-    bool over;
-};
-
-static inline void fk_put(struct fkey *k, const void *p, size_t n)
-{
-    if (k->over || n > 0xffff || n + 2 > sizeof k->b - k->n) {
-        k->over = true;
-        return;
-    }
-    k->b[k->n++] = (uint8_t)(n >> 8);
-    k->b[k->n++] = (uint8_t)n;
-    if (n) memcpy(k->b + k->n, p, n);
-    k->n += n;
-}
-
-static inline void fk_u64(struct fkey *k, uint64_t v) { fk_put(k, &v, sizeof v); }
-
-static inline void fk_str(struct fkey *k, const char *s) { fk_put(k, s, strlen(s)); }
 
 /* A certificate's key: struct cert is immutable once made (trust/cert.h)
  * and found by its SHA-256, so SHA-256 and DER length stand for it. */
@@ -733,33 +697,33 @@ static void frag_verdict(struct json *j, const void *vp)
  * json_cert_frag. */
 static void json_verdict(struct json *j, const char *key, const struct verdict *v)
 {
-    struct fkey k;
-    k.n = 0;
+    struct memokey k;
+    memokey_reset(&k);
     k.over = v->n_path < 0 || v->n_path > VERDICT_MAX_PATH;
     json_obj(j, key);
     if (!k.over) {
-        fk_u64(&k, (uint64_t)v->status | (uint64_t)v->presumed << 8 | (uint64_t)v->profile << 16 |
+        memokey_u64(&k, (uint64_t)v->status | (uint64_t)v->presumed << 8 | (uint64_t)v->profile << 16 |
                        (uint64_t)(uint32_t)v->agrees << 32);
-        fk_u64(&k, v->presumed ? v->presumed_from : 0);
-        fk_u64(&k, (uint64_t)(uint32_t)v->code << 32 | (uint32_t)v->depth);
-        fk_u64(&k, (uint64_t)(uint32_t)v->predicted_alert << 32 | (uint32_t)v->observed_alert);
-        fk_u64(&k, (uint64_t)(uint32_t)v->cert_index << 32 | (uint64_t)v->anchored << 8 |
+        memokey_u64(&k, v->presumed ? v->presumed_from : 0);
+        memokey_u64(&k, (uint64_t)(uint32_t)v->code << 32 | (uint32_t)v->depth);
+        memokey_u64(&k, (uint64_t)(uint32_t)v->predicted_alert << 32 | (uint32_t)v->observed_alert);
+        memokey_u64(&k, (uint64_t)(uint32_t)v->cert_index << 32 | (uint64_t)v->anchored << 8 |
                        (uint64_t)v->n_path);
-        fk_str(&k, v->reason);
-        fk_str(&k, v->name_checked);
-        fk_str(&k, v->would_log);
-        fk_str(&k, v->advice);
-        fk_str(&k, v->status == VERDICT_NOT_JUDGED ? v->not_judged : "");
-        fk_str(&k, v->cap);
+        memokey_str(&k, v->reason);
+        memokey_str(&k, v->name_checked);
+        memokey_str(&k, v->would_log);
+        memokey_str(&k, v->advice);
+        memokey_str(&k, v->status == VERDICT_NOT_JUDGED ? v->not_judged : "");
+        memokey_str(&k, v->cap);
         for (int i = 0; i < v->n_path; i++) {
             const struct cert *c = v->path[i].cert;
             uint8_t src = v->path[i].src == CHAIN_FROM_STORE;
-            fk_put(&k, &src, 1);
+            memokey_put(&k, &src, 1);
             if (c) {
-                fk_put(&k, c->sha256, 32);
-                fk_u64(&k, c->der_len);
+                memokey_put(&k, c->sha256, 32);
+                memokey_u64(&k, c->der_len);
             } else {
-                fk_put(&k, NULL, 0);
+                memokey_put(&k, NULL, 0);
             }
         }
     }
@@ -884,9 +848,9 @@ static void frag_client_hello(struct json *j, const void *vp)
  * them), then what JA4 reads beyond those (ja4.c ja4_client: the transport
  * too). k->over when a count is beyond its array (the parts are then
  * written in place). */
-static void ch_key(const struct tls_client_hello *ch, char transport, struct fkey *k)
+static void ch_key(const struct tls_client_hello *ch, char transport, struct memokey *k)
 {
-    k->n = 0;
+    memokey_reset(k);
     k->over = ch->n_ciphers > TLS_MAX_CIPHERS || ch->n_compression > sizeof ch->compression ||
               ch->n_exts > TLS_MAX_EXTENSIONS || ch->n_alpn > TLS_MAX_ALPN ||
               ch->n_ec_point_formats > sizeof ch->ec_point_formats ||
@@ -901,35 +865,35 @@ static void ch_key(const struct tls_client_hello *ch, char transport, struct fke
                            (uint64_t)ch->status_request << 4 | (uint64_t)ch->extended_master_secret << 5 |
                            (uint64_t)ch->renegotiation_info << 6 | (uint64_t)ch->early_data << 7 |
                            (uint64_t)ch->present << 8 | (uint64_t)ch->has_sni << 9;
-    fk_u64(k, flags);
-    fk_u64(k, (uint64_t)ch->legacy_version << 48 | (uint64_t)ch->session_id_len << 40 |
+    memokey_u64(k, flags);
+    memokey_u64(k, (uint64_t)ch->legacy_version << 48 | (uint64_t)ch->session_id_len << 40 |
                   (uint64_t)ch->cookie_len << 32 | (uint64_t)ch->n_ciphers_total << 16 |
                   ch->psk_identities);
-    fk_u64(k, (uint64_t)ch->session_ticket_len << 16 | ch->n_exts_total);
-    fk_put(k, ch->ciphers, (size_t)ch->n_ciphers * sizeof ch->ciphers[0]);
-    fk_put(k, ch->compression, ch->n_compression);
+    memokey_u64(k, (uint64_t)ch->session_ticket_len << 16 | ch->n_exts_total);
+    memokey_put(k, ch->ciphers, (size_t)ch->n_ciphers * sizeof ch->ciphers[0]);
+    memokey_put(k, ch->compression, ch->n_compression);
     for (int i = 0; i < ch->n_exts; i++) {
         const uint8_t e[5] = {(uint8_t)(ch->exts[i].type >> 8), (uint8_t)ch->exts[i].type,
                               (uint8_t)(ch->exts[i].len >> 8), (uint8_t)ch->exts[i].len,
                               ch->exts[i].grease};
-        fk_put(k, e, sizeof e);
+        memokey_put(k, e, sizeof e);
     }
-    fk_u64(k, ch->n_exts);
+    memokey_u64(k, ch->n_exts);
     for (int i = 0; i < ch->n_alpn; i++) {
-        fk_put(k, ch->alpn[i].data, ch->alpn[i].len);
-        fk_u64(k, ch->alpn[i].total);
+        memokey_put(k, ch->alpn[i].data, ch->alpn[i].len);
+        memokey_u64(k, ch->alpn[i].total);
     }
-    fk_u64(k, ch->n_alpn);
+    memokey_u64(k, ch->n_alpn);
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
-        fk_put(k, lists[i]->v, (size_t)lists[i]->n * sizeof lists[i]->v[0]);
-        fk_u64(k, lists[i]->total);
+        memokey_put(k, lists[i]->v, (size_t)lists[i]->n * sizeof lists[i]->v[0]);
+        memokey_u64(k, lists[i]->total);
     }
-    fk_put(k, ch->ec_point_formats, ch->n_ec_point_formats);
-    fk_put(k, ch->psk_modes, ch->n_psk_modes);
-    fk_u64(k, (uint64_t)(unsigned char)transport);
+    memokey_put(k, ch->ec_point_formats, ch->n_ec_point_formats);
+    memokey_put(k, ch->psk_modes, ch->n_psk_modes);
+    memokey_u64(k, (uint64_t)(unsigned char)transport);
 }
 
-static void json_client_hello(struct json *j, const struct tls_client_hello *ch, const struct fkey *k)
+static void json_client_hello(struct json *j, const struct tls_client_hello *ch, const struct memokey *k)
 {
     if (k->over) frag_client_hello(j, ch);
     else json_frag(j, FRAG_CLIENT_HELLO, k->b, k->n, frag_client_hello, ch);
@@ -951,7 +915,7 @@ static void frag_ja4_either(struct json *j, const struct tls_conn *c, bool raw)
 static void frag_ja4(struct json *j, const void *vp) { frag_ja4_either(j, vp, false); }
 static void frag_ja4_r(struct json *j, const void *vp) { frag_ja4_either(j, vp, true); }
 
-static void json_ja4(struct json *j, const struct tls_conn *c, const struct fkey *chk, bool raw)
+static void json_ja4(struct json *j, const struct tls_conn *c, const struct memokey *chk, bool raw)
 {
     if (chk->over) frag_ja4_either(j, c, raw);
     else json_frag(j, raw ? FRAG_JA4_R : FRAG_JA4, chk->b, chk->n, raw ? frag_ja4_r : frag_ja4, c);
@@ -1007,7 +971,7 @@ void report_json_conn_ex(struct sbuf *sb, const struct conn_record *r,
     const char *proto = NULL, *ver = NULL;
     uint16_t version = tls_conn_chosen_version(c), suite;
     const bool want_ja4 = c->ch.present && !c->ch.sslv2_format;
-    struct fkey chk;
+    struct memokey chk;
     if (c->ch.present) ch_key(&c->ch, ja4_transport(c), &chk);
 
     json_begin(&j, sb);

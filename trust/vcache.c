@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/memokey.h"
+
 #define VC_MIN_ENTRIES 1
 
 struct vc_key {
@@ -96,37 +98,22 @@ static bool key_make(const struct judge_input *in, struct vc_key *k)
     return true;
 }
 
-/* FNV-1a's step over eight bytes at a time (then the tail byte by byte):
- * the chain's fingerprints are 32 bytes a certificate, on every connection. */
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 1099511628211ULL;
-    }
-    for (; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
 static uint64_t key_hash(const struct vc_key *k)
 {
     uint64_t h = 1469598103934665603ULL;
-    h = mix(h, &k->store, sizeof k->store);
-    h = mix(h, &k->profile, sizeof k->profile);
-    h = mix(h, &k->chain_only, sizeof k->chain_only);
-    h = mix(h, &k->ch_present, sizeof k->ch_present);
-    h = mix(h, &k->n_chain, sizeof k->n_chain);
-    h = mix(h, k->chain_fp, (size_t)k->n_chain * 32);
-    h = mix(h, &k->chain_gaps, sizeof k->chain_gaps);
-    h = mix(h, &k->family, 1);
-    h = mix(h, k->server_ip, sizeof k->server_ip);
-    h = mix(h, &k->sh_present, sizeof k->sh_present);
-    h = mix(h, &k->cipher, sizeof k->cipher);
-    h = mix(h, &k->sni_len, sizeof k->sni_len);
-    h = mix(h, k->sni, k->sni_len);
+    h = memokey_mix(h, &k->store, sizeof k->store);
+    h = memokey_mix(h, &k->profile, sizeof k->profile);
+    h = memokey_mix(h, &k->chain_only, sizeof k->chain_only);
+    h = memokey_mix(h, &k->ch_present, sizeof k->ch_present);
+    h = memokey_mix(h, &k->n_chain, sizeof k->n_chain);
+    h = memokey_mix(h, k->chain_fp, (size_t)k->n_chain * 32);
+    h = memokey_mix(h, &k->chain_gaps, sizeof k->chain_gaps);
+    h = memokey_mix(h, &k->family, 1);
+    h = memokey_mix(h, k->server_ip, sizeof k->server_ip);
+    h = memokey_mix(h, &k->sh_present, sizeof k->sh_present);
+    h = memokey_mix(h, &k->cipher, sizeof k->cipher);
+    h = memokey_mix(h, &k->sni_len, sizeof k->sni_len);
+    h = memokey_mix(h, k->sni, k->sni_len);
     return h;
 }
 
