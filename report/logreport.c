@@ -821,7 +821,7 @@ static void print_log_only(struct out *o, struct logreport *lr)
             put(o, logcorr_logged_line(rs->f->rec));
             fputc('\n', o->f);
             const struct logcorr_match *m = logcorr_match(lr->lc, (size_t)(rs->f - explog_failure(lr->lg, 0)));
-            char advice[2048];
+            char advice[VERDICT_ADVICE_LEN];
             verdict_advice_from_log(m ? m->code : -1, rs->f->depth,
                                     rs->f->kind == EXPLOG_SNI_FAILED, rs->f->name,
                                     rs->f->server_ip, advice, sizeof(advice));
@@ -994,7 +994,7 @@ static void json_log(struct json *j, struct logreport *lr, size_t fi)
         json_null(j, "connection");
         if (lr->captures) json_str(j, "unmatched", m->unmatched);
     }
-    char advice[2048];
+    char advice[VERDICT_ADVICE_LEN];
     verdict_advice_from_log(m->code, f->depth, f->kind == EXPLOG_SNI_FAILED, f->name,
                             f->server_ip, advice, sizeof(advice));
     json_str(j, "advice", advice);

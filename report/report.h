@@ -63,7 +63,7 @@ struct summary_reason {
     char reason[160];
     char cert_desc[200];     /* "CN=cucm-EC.steven.lab (sha256 ab:cd:...)" */
     char would_log[700];
-    char advice[2048];
+    char advice[VERDICT_ADVICE_LEN];
     unsigned count;
     struct summary_reason *next;
 };

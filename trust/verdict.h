@@ -69,6 +69,11 @@ struct chain_link {
     int wire_index;              /* position in the Certificate message, -1 if from store */
 };
 
+/* Bytes for a verdict's advice, wherever advice is kept (the summary, the
+ * log-only advice of the report and the browser); a longer text is cut and
+ * says so (trust/textout.c). */
+#define VERDICT_ADVICE_LEN 2048
+
 struct verdict {
     enum verdict_status status;
     bool presumed;               /* resumed: inherited from an earlier full handshake */
@@ -95,7 +100,7 @@ struct verdict {
     int code_if_sig_ok, depth_if_sig_ok;
     unsigned sig_unchecked_depths; /* bit d: the signature at depth d could not be checked */
 
-    char advice[2048];           /* what to change (VERIFY-SPEC "Remediation") */
+    char advice[VERDICT_ADVICE_LEN]; /* what to change (VERIFY-SPEC "Remediation") */
     char not_judged[200];        /* why no verdict (no store, TLS 1.3, resumed, ...) */
     char cap[32];                /* the cap that made it not judged ("CERT_MAX_SAN",
                                     "TLS_MAX_CHAIN", ...); "" when no cap did */

@@ -671,7 +671,7 @@ static void build_logentry(struct page *pg, struct tui *t)
     }
 
     heading(pg, "Fix (from the log alone)");
-    char advice[2048];
+    char advice[VERDICT_ADVICE_LEN];
     verdict_advice_from_log(m->code, f->depth, f->kind == EXPLOG_SNI_FAILED, f->name, f->server_ip,
                             advice, sizeof(advice));
     sbuf_reset(&sb);

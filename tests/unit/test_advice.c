@@ -21,7 +21,7 @@ int main(void)
     CHECK_EQ_INT(verdict_code_from_text(""), -1);
     CHECK_EQ_INT(verdict_code_from_text(NULL), -1);
 
-    char a[2048];
+    char a[VERDICT_ADVICE_LEN];
     verdict_advice_from_log(18, 0, false, "cucm.steven.lab", "10.48.36.215", a, sizeof(a));
     CHECK(strncmp(a, "The server sent a self-signed certificate (depth 0). Upload this certificate "
                      "to the trust store of every Expressway-C cluster node (Maintenance > "
