@@ -11,14 +11,10 @@
 set -eu
 d="$TLSSCOPE_SRC/tests/captures/netns"
 python3 - "$TLSSCOPE" "$d" <<'PY'
-import json, subprocess, sys
+import json, os, subprocess, sys
 tlsscope, d = sys.argv[1], sys.argv[2]
-bad = 0
-def check(name, got, want):
-    global bad
-    if got != want:
-        bad += 1
-        print("%s: got %r, want %r" % (name, got, want))
+sys.path.insert(0, os.environ["TLSSCOPE_SRC"] + "/tests/tools")
+from expect import check, finish
 def run(cap, *extra):
     p = subprocess.run([tlsscope, "-b"] + list(extra) + ["-r", "%s/%s" % (d, cap)],
                        capture_output=True, timeout=60)
@@ -66,8 +62,7 @@ check("hrr-only text", [x.strip() for x in out.splitlines() if "HelloRetryReques
       ["HelloRetryRequest only: the server asked for key share secp384r1 with cipher "
        "TLS_AES_256_GCM_SHA384; no ServerHello followed"])
 check("hrr-only row", out.splitlines()[1].split()[6:8], ["TLS1.3", "TLS_AES_256_GCM_SHA384"])
-print("netns captures: %d problems" % bad)
-sys.exit(1 if bad else 0)
+finish("netns captures")
 PY
 command -v tshark >/dev/null 2>&1 || { echo "SKIP: tshark not installed (the exact checks passed)"; exit 0; }
 # the capture really is TCP Fast Open: one SYN (no ACK) with the ClientHello

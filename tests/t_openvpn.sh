@@ -15,15 +15,11 @@
 # frame of 1196's server flight cut out: the chain is lost in the gap.
 set -eu
 exec python3 - "$TLSSCOPE" "$TLSSCOPE_SRC" <<'PY'
-import json, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys
 tlsscope, src = sys.argv[1], sys.argv[2]
 cap = src + "/tests/captures/netns/openvpn-tcp.pcap"
-bad = 0
-def check(name, got, want):
-    global bad
-    if got != want:
-        bad += 1
-        print("%s: got %r, want %r" % (name, got, want))
+sys.path.insert(0, os.environ["TLSSCOPE_SRC"] + "/tests/tools")
+from expect import check, finish
 p = subprocess.run([tlsscope, "-b", "--json", "--trust", src + "/pcaps/test-store.pem", "-r", cap],
                    capture_output=True, timeout=60)
 check("exit (one chain fails)", p.returncode, 1)
@@ -86,6 +82,5 @@ if shutil.which("editcap"):
                "the Certificate message was lost in a capture gap", ["gap", "incomplete"]))
     finally:
         os.unlink(cut)
-print("openvpn: %d problems" % bad)
-sys.exit(1 if bad else 0)
+finish("openvpn")
 PY

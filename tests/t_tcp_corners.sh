@@ -16,14 +16,10 @@
 set -eu
 d="$TLSSCOPE_SRC/tests/captures/tcp"
 exec python3 - "$TLSSCOPE" "$d" <<'PY'
-import json, subprocess, sys
+import json, os, subprocess, sys
 tlsscope, d = sys.argv[1], sys.argv[2]
-bad = 0
-def check(name, got, want):
-    global bad
-    if got != want:
-        bad += 1
-        print("%s: got %r, want %r" % (name, got, want))
+sys.path.insert(0, os.environ["TLSSCOPE_SRC"] + "/tests/tools")
+from expect import check, finish
 for m, established, client_bytes, server_bytes, extra in [
         ("synack-stray", True, 422, 2620, None),
         ("synack-middlebox", True, 422, 2620, None),
@@ -48,6 +44,5 @@ for m, established, client_bytes, server_bytes, extra in [
           ["  TCP: 0 gaps (0 bytes missing), 0 overlaps with differing bytes, 0 port reuses."])
     if extra:
         check(m + " summary line", extra in err, True)
-print("tcp corners: %d problems" % bad)
-sys.exit(1 if bad else 0)
+finish("tcp corners")
 PY
