@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/escape.h"
+#include "common/memokey.h"
 #include "common/timefmt.h"
 #include "report.h"
 
@@ -71,9 +72,9 @@ static struct summary_server *server_get(struct summary *s, const char *key)
 /* The server entry of a connection, found by its raw facts before its text
  * key is made: making the key (endpoint, escaped SNI, snprintf) cost ~2k
  * instructions on every connection, for a few servers seen over and over.
- * A direct-mapped slot per hash of (family, address, port, transport, SNI
- * bytes, text style), compared whole: a hit is the entry server_get would
- * return. Entries are never freed before summary_free; a full table
+ * A direct-mapped slot chosen by address, port and SNI, holding family,
+ * address, port, transport, SNI bytes and text style, all compared: a hit
+ * is the entry server_get would return. Entries are never freed before summary_free; a full table
  * (server_get NULL) is not remembered, so every drop is still counted. */
 #define SUMMARY_RECENT 64
 
@@ -97,15 +98,9 @@ static struct summary_server *server_of(struct summary *s, const struct conn_rec
 {
     const struct tls_conn *c = r->tls;
     const bool sni_ok = !c->ch.has_sni || c->ch.sni_len <= TLS_MAX_SNI;
-    uint32_t h = 2166136261u; /* FNV-1a over the address's last word, port and SNI length */
-    uint32_t w;
-    memcpy(&w, c->server_ip + 12, 4);
-    h = (h ^ w) * 16777619u;
-    memcpy(&w, c->server_ip, 4);
-    h = (h ^ w) * 16777619u;
-    h = (h ^ c->server_port) * 16777619u;
-    h = (h ^ (c->ch.has_sni ? c->ch.sni_len : 0xffffu)) * 16777619u;
-    if (c->ch.has_sni && sni_ok && c->ch.sni_len > 0) h = (h ^ c->ch.sni[c->ch.sni_len - 1]) * 16777619u;
+    uint64_t h = memokey_mix(c->server_port, c->server_ip, sizeof c->server_ip);
+    if (c->ch.has_sni && sni_ok) h = memokey_mix(h, c->ch.sni, c->ch.sni_len);
+    h ^= h >> 32;
     if (!s->recent) s->recent = calloc(SUMMARY_RECENT, sizeof(*s->recent));
     struct summary_recent *e = s->recent && sni_ok ? &s->recent[h % SUMMARY_RECENT] : NULL;
     if (e && recent_is(e, c, st->utf8)) return e->sv;
